@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "lookout",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Lookout", targets: ["Lookout"]),
+        .executable(name: "probe", targets: ["probe"]),
+        .executable(name: "classify", targets: ["classify"]),
+        .executable(name: "route", targets: ["route"]),
+        .executable(name: "report", targets: ["report"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // All logic lives here; the four executables only parse arguments and wire parts together.
+        .target(
+            name: "Lookout",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(name: "probe", dependencies: ["Lookout", argumentParser]),
+        .executableTarget(name: "classify", dependencies: ["Lookout", argumentParser]),
+        .executableTarget(name: "route", dependencies: ["Lookout", argumentParser]),
+        .executableTarget(name: "report", dependencies: ["Lookout", argumentParser]),
+        .testTarget(
+            name: "LookoutTests",
+            dependencies: ["Lookout"],
+            resources: [.copy("Fixtures")]
+        ),
+        // Depends on the executables so `swift test` builds them before running them as child processes.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Lookout", "probe", "classify", "route", "report"]
+        ),
+    ]
+)

@@ -1,0 +1,17 @@
+/// AnyEvent is a fully decoded line of any type the contract defines; lines of a newer, unknown type stay raw.
+public enum AnyEvent: Sendable, Equatable {
+    case result(ResultEvent)
+    case incident(IncidentEvent)
+    case delivery(DeliveryEvent)
+    /// A well-formed v1 line of a type this build does not know: passed through, never refused.
+    case other(type: String)
+
+    public init(_ o: ScannedObject) throws(EventError) {
+        switch try o.eventType() {
+        case "result": self = .result(try ResultEvent(o))
+        case "incident": self = .incident(try IncidentEvent(o))
+        case "delivery": self = .delivery(try DeliveryEvent(o))
+        case let other: self = .other(type: other)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// DeliveryEvent records one delivery attempt's outcome, written by `route` (and read by `report` for the noise budget).
+public struct DeliveryEvent: Sendable, Equatable {
+    public enum Outcome: String, Sendable { case sent, retrying, dead }
+
+    public var incident: String
+    public var event: IncidentEvent.Event
+    public var sink: String
+    public var outcome: Outcome
+    public var attempt: Int
+    public var at: Timestamp
+    /// Why it failed, redacted; set for `retrying` and `dead`.
+    public var error: String?
+    public var extra: [JSONMember] = []
+
+    public init(incident: String, event: IncidentEvent.Event, sink: String, outcome: Outcome, attempt: Int, at: Timestamp) {
+        self.incident = incident; self.event = event; self.sink = sink; self.outcome = outcome
+        self.attempt = attempt; self.at = at
+    }
+
+    static let knownKeys: Set<String> = ["v", "type", "incident", "event", "sink", "outcome", "attempt", "at", "error"]
+
+    public init(_ o: ScannedObject) throws(EventError) {
+        let type = try o.eventType()
+        guard type == "delivery" else { throw EventError("expected a delivery event, got \"\(type)\"") }
+        let eventText = try o.requiredString("event")
+        guard let event = IncidentEvent.Event(rawValue: eventText) else {
+            throw EventError("field \"event\" must be opened, updated or resolved (got \"\(eventText)\")")
+        }
+        let outcomeText = try o.requiredString("outcome")
+        guard let outcome = Outcome(rawValue: outcomeText) else {
+            throw EventError("field \"outcome\" must be sent, retrying or dead (got \"\(outcomeText)\")")
+        }
+        guard let attemptField = o.field("attempt") else { throw .missing("attempt") }
+        guard attemptField.kind == .number, let attempt = o.integer(attemptField), let a = Int(exactly: attempt) else {
+            throw .type("attempt", "an integer")
+        }
+        self.init(incident: try o.requiredString("incident"), event: event, sink: try o.requiredString("sink"),
+                  outcome: outcome, attempt: a, at: try o.requiredTimestamp("at"))
+        error = try o.optionalString("error")
+        for f in o.fields where !DeliveryEvent.knownKeys.contains(o.key(f)) {
+            extra.append(JSONMember(key: o.key(f), value: o.value(f)))
+        }
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = JSONObjectWriter()
+        w.add("v", 1)
+        w.add("type", "delivery")
+        w.add("incident", incident)
+        w.add("event", event.rawValue)
+        w.add("sink", sink)
+        w.add("outcome", outcome.rawValue)
+        w.add("attempt", attempt)
+        w.add("at", at)
+        if let error { w.add("error", error) }
+        for m in extra { w.add(m.key, m.value) }
+        return w.finish()
+    }
+}

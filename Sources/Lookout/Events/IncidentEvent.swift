@@ -1,0 +1,90 @@
+/// IncidentEvent is a confirmed transition of an incident, written by `classify` and turned into messages by `route`.
+public struct IncidentEvent: Sendable, Equatable {
+    public enum Event: String, Sendable { case opened, updated, resolved }
+
+    /// Stable for the incident's whole life: `<check>/<since as epoch ms>`, so a replay gives the same ids.
+    public var id: String
+    public var event: Event
+    public var check: String
+    public var site: String
+    public var tier: String
+    public var severity: Severity
+    public var at: Timestamp
+    public var since: Timestamp
+    public var reason: String
+    public var maintenance: String?
+    /// `down`, `degraded` or `flapping`: what kind of trouble the incident is.
+    public var state: String?
+    /// Set on `resolved`: how long the incident lasted.
+    public var durationMs: Int64?
+    public var error: String?
+    public var failed: [String]?
+    /// Context for messages: the site's name, address and client.
+    public var siteName: String?
+    public var url: String?
+    public var extra: [JSONMember] = []
+
+    public init(id: String, event: Event, check: String, site: String, tier: String, severity: Severity,
+                at: Timestamp, since: Timestamp, reason: String, maintenance: String? = nil) {
+        self.id = id; self.event = event; self.check = check; self.site = site; self.tier = tier
+        self.severity = severity; self.at = at; self.since = since; self.reason = reason; self.maintenance = maintenance
+    }
+
+    static let knownKeys: Set<String> = [
+        "v", "type", "id", "event", "check", "site", "tier", "severity", "at", "since", "reason", "maintenance",
+        "state", "duration_ms", "error", "failed", "site_name", "url",
+    ]
+
+    public init(_ o: ScannedObject) throws(EventError) {
+        let type = try o.eventType()
+        guard type == "incident" else { throw EventError("expected an incident event, got \"\(type)\"") }
+        let eventText = try o.requiredString("event")
+        guard let event = Event(rawValue: eventText) else {
+            throw EventError("field \"event\" must be opened, updated or resolved (got \"\(eventText)\")")
+        }
+        let severityText = try o.requiredString("severity")
+        guard let severity = Severity(rawValue: severityText) else {
+            throw EventError("field \"severity\" must be critical, warning, info or none (got \"\(severityText)\")")
+        }
+        self.init(id: try o.requiredString("id"), event: event, check: try o.requiredString("check"),
+                  site: try o.requiredString("site"), tier: try o.requiredString("tier"), severity: severity,
+                  at: try o.requiredTimestamp("at"), since: try o.requiredTimestamp("since"),
+                  reason: try o.requiredString("reason"), maintenance: try o.optionalString("maintenance"))
+        state = try o.optionalString("state")
+        if let f = o.field("duration_ms"), f.kind != .null {
+            guard f.kind == .number, let v = o.integer(f) else { throw .type("duration_ms", "an integer") }
+            durationMs = v
+        }
+        error = try o.optionalString("error")
+        failed = try o.optionalStrings("failed")
+        siteName = try o.optionalString("site_name")
+        url = try o.optionalString("url")
+        for f in o.fields where !IncidentEvent.knownKeys.contains(o.key(f)) {
+            extra.append(JSONMember(key: o.key(f), value: o.value(f)))
+        }
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = JSONObjectWriter()
+        w.add("v", 1)
+        w.add("type", "incident")
+        w.add("id", id)
+        w.add("event", event.rawValue)
+        w.add("check", check)
+        w.add("site", site)
+        w.add("tier", tier)
+        w.add("severity", severity.rawValue)
+        w.add("at", at)
+        w.add("since", since)
+        w.add("reason", reason)
+        w.add("maintenance", maintenance)
+        if let state { w.add("state", state) }
+        if let durationMs { w.add("duration_ms", durationMs) }
+        if let error { w.add("error", error) }
+        if let failed { w.add("failed", failed) }
+        if let siteName { w.add("site_name", siteName) }
+        if let url { w.add("url", url) }
+        for m in extra { w.add(m.key, m.value) }
+        return w.finish()
+    }
+}

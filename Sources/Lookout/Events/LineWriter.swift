@@ -1,0 +1,62 @@
+import Foundation
+
+/// LineWriter buffers output lines and writes them with `write(2)`, flushed per batch of input so pipes stream.
+public final class LineWriter: @unchecked Sendable {
+    public enum WriteError: Error, CustomStringConvertible {
+        /// The reader went away (EPIPE): nothing more can be delivered, which is not an error of ours.
+        case closed
+        case failed(errno: Int32)
+        public var description: String {
+            switch self {
+            case .closed: "output closed by the reader"
+            case .failed(let e): "cannot write output: \(String(cString: strerror(e)))"
+            }
+        }
+    }
+
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private let flushThreshold: Int
+    private let lock = NSLock()
+    public private(set) var linesWritten = 0
+
+    public init(fd: Int32, flushThreshold: Int = 1 << 16) {
+        self.fd = fd
+        self.flushThreshold = flushThreshold
+        buffer.reserveCapacity(flushThreshold + 4096)
+    }
+
+    public static let standardOutput = LineWriter(fd: STDOUT_FILENO)
+
+    /// Appends one line; `bytes` must not hold a newline.
+    public func write(_ bytes: some Collection<UInt8>) throws(WriteError) {
+        lock.lock()
+        defer { lock.unlock() }
+        buffer.append(contentsOf: bytes)
+        buffer.append(0x0A)
+        linesWritten += 1
+        if buffer.count >= flushThreshold { try flushLocked() }
+    }
+
+    public func write(_ line: String) throws(WriteError) { try write(Array(line.utf8)) }
+
+    public func flush() throws(WriteError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try flushLocked()
+    }
+
+    private func flushLocked() throws(WriteError) {
+        var written = 0
+        while written < buffer.count {
+            let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = errno
+                throw e == EPIPE ? .closed : .failed(errno: e)
+            }
+            written += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

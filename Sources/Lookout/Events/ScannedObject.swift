@@ -1,0 +1,91 @@
+import Foundation
+
+/// ScannedObject is a validated JSON object line and the positions of its top-level members.
+///
+/// It borrows the line's bytes: use it only inside the reader callback that lent them.
+public struct ScannedObject {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public let fields: [JSONField]
+
+    public init(bytes: UnsafeBufferPointer<UInt8>, fields: [JSONField]) {
+        self.bytes = bytes
+        self.fields = fields
+    }
+
+    private var base: UnsafePointer<UInt8> { bytes.baseAddress! }
+
+    /// The member whose key is `key`, compared on raw bytes (escaped keys are decoded first).
+    public func field(_ key: JSONKey) -> JSONField? {
+        for f in fields where keyEquals(f, key) { return f }
+        return nil
+    }
+
+    public func keyEquals(_ f: JSONField, _ key: JSONKey) -> Bool {
+        if f.keyEscaped { return JSONText.unescape(base, f.keyStart, f.keyEnd) == key.name }
+        let len = f.keyEnd - f.keyStart
+        return len == key.bytes.count && key.bytes.withUnsafeBufferPointer { memcmp(base + f.keyStart, $0.baseAddress!, len) == 0 }
+    }
+
+    public func key(_ f: JSONField) -> String {
+        f.keyEscaped ? JSONText.unescape(base, f.keyStart, f.keyEnd)
+            : String(decoding: UnsafeBufferPointer(rebasing: bytes[f.keyStart..<f.keyEnd]), as: UTF8.self)
+    }
+
+    /// The raw text of a member's value, exactly as written.
+    public func rawValue(_ f: JSONField) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[f.valueStart..<f.valueEnd])
+    }
+
+    /// The raw text of a whole member, `"key":value`, exactly as written.
+    public func rawMember(_ f: JSONField) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[f.memberStart..<f.valueEnd])
+    }
+
+    public func string(_ f: JSONField) -> String {
+        f.valueEscaped ? JSONText.unescape(base, f.valueStart + 1, f.valueEnd - 1)
+            : String(decoding: UnsafeBufferPointer(rebasing: bytes[(f.valueStart + 1)..<(f.valueEnd - 1)]), as: UTF8.self)
+    }
+
+    /// The string value's body when it has no escapes: compare or parse it without allocating.
+    public func unescapedStringBody(_ f: JSONField) -> UnsafeBufferPointer<UInt8>? {
+        f.kind == .string && !f.valueEscaped ? UnsafeBufferPointer(rebasing: bytes[(f.valueStart + 1)..<(f.valueEnd - 1)]) : nil
+    }
+
+    public func bool(_ f: JSONField) -> Bool { base[f.valueStart] == UInt8(ascii: "t") }
+
+    /// The integer value of a number member, or nil when it has a fraction, an exponent or does not fit.
+    public func integer(_ f: JSONField) -> Int64? {
+        var i = f.valueStart
+        let negative = base[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var v: Int64 = 0
+        while i < f.valueEnd {
+            let d = base[i] &- 48
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(d))
+            guard !o1, !o2 else { return nil }
+            v = a
+            i += 1
+        }
+        return negative ? -v : v
+    }
+
+    public func double(_ f: JSONField) -> Double {
+        if let i = integer(f) { return Double(i) }
+        return Double(String(decoding: rawValue(f), as: UTF8.self)) ?? .nan
+    }
+
+    /// Parses a member's value into a `JSONValue` tree.
+    public func value(_ f: JSONField) -> JSONValue {
+        JSONValue.parse(rawValue(f)) ?? .null
+    }
+}
+
+/// JSONKey is a member name prepared for byte comparison.
+public struct JSONKey: Sendable, Hashable, ExpressibleByStringLiteral {
+    public let name: String
+    public let bytes: [UInt8]
+    public init(_ name: String) { self.name = name; self.bytes = Array(name.utf8) }
+    public init(stringLiteral name: String) { self.init(name) }
+}

@@ -1,0 +1,49 @@
+/// DemoConfig is the embedded config `--demo` runs: three sites of different tiers against a demo target the probe
+/// starts on loopback, so a fresh clone shows the whole pipeline with no setup.
+public enum DemoConfig {
+    public static func yaml(port: Int) -> String {
+        """
+        timezone: Europe/London
+        maintenance_policy:
+          daily_min_contract_hours: 50
+          earliest: "07:00"
+          latest: "10:00"
+        tiers:
+          enhanced:    {contract_hours: 60, outage: critical, degraded: warning, ticket: true, sla: 99.9}
+          standard:    {contract_hours: 10, outage: warning,  degraded: info,    ticket: true, sla: 99.5}
+          unsupported: {outage: info, degraded: none}
+          prospect:    {outage: none, degraded: none}
+        defaults:
+          every: 5s
+          timeout: 2s
+          confirm: {failures: 3, for: 10s}
+          recover: {successes: 2}
+        sites:
+          - id: acme
+            name: ACME Ltd
+            tier: enhanced
+            url: http://127.0.0.1:\(port)/
+            maintenance:
+              - {name: morning, daily: "08:00-09:00"}
+            checks:
+              - id: acme-smtp
+                tcp: 127.0.0.1:\(port)
+                expect_banner: "220"
+          - id: globex
+            name: Globex
+            tier: standard
+            maintenance:
+              - {name: patching, weekly: "tue 07:00-09:00"}
+            checks:
+              - id: globex-port
+                tcp: 127.0.0.1:\(port)
+          - id: initech
+            name: Initech (prospect)
+            tier: prospect
+            checks:
+              - id: initech-closed
+                tcp: 127.0.0.1:1
+                timeout: 1s
+        """
+    }
+}

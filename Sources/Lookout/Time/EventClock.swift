@@ -1,0 +1,54 @@
+import Foundation
+
+/// WallClock is the only way `probe` and timers learn the time, so tests can drive it by hand (see `ManualClock`).
+public protocol WallClock: Sendable {
+    func now() -> Timestamp
+    /// Suspends until `deadline` on this clock, or until the task is cancelled.
+    func sleep(until deadline: Timestamp) async throws
+}
+
+/// SystemClock reads the real time.
+public struct SystemClock: WallClock {
+    public init() {}
+    public func now() -> Timestamp { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) }
+    public func sleep(until deadline: Timestamp) async throws {
+        let ms = deadline.milliseconds - now().milliseconds
+        if ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
+    }
+}
+
+/// ManualClock only moves when a test advances it, as Hummingbird's `MockClock` does; sleepers wake in order.
+public final class ManualClock: WallClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Timestamp
+    private var sleepers: [(deadline: Timestamp, continuation: CheckedContinuation<Void, Never>)] = []
+
+    public init(_ start: Timestamp) { current = start }
+
+    public func now() -> Timestamp { lock.withLock { current } }
+
+    public func sleep(until deadline: Timestamp) async throws {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let wakeNow: Bool = lock.withLock {
+                if deadline <= current { return true }
+                sleepers.append((deadline, c))
+                return false
+            }
+            if wakeNow { c.resume() }
+        }
+        try Task.checkCancellation()
+    }
+
+    /// Moves time forward and wakes every sleeper whose deadline has come.
+    public func advance(by span: TimeSpan) {
+        let due: [CheckedContinuation<Void, Never>] = lock.withLock {
+            current = current + span
+            let ready = sleepers.filter { $0.deadline <= current }
+            sleepers.removeAll { $0.deadline <= current }
+            return ready.map(\.continuation)
+        }
+        due.forEach { $0.resume() }
+    }
+
+    public var sleeperCount: Int { lock.withLock { sleepers.count } }
+}

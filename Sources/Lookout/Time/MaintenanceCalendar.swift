@@ -1,0 +1,58 @@
+/// MaintenanceCalendar answers "is this site in a window at instant t, and until when?" for one site.
+///
+/// Windows are expanded one local day at a time and cached, so the common case, results arriving in time order,
+/// costs two comparisons per result instead of a calendar computation.
+public final class MaintenanceCalendar {
+    public struct Active: Sendable, Equatable {
+        public var name: String
+        public var start: Timestamp
+        public var end: Timestamp
+    }
+
+    public let windows: [MaintenanceWindow]
+    private let clock: LocalClock
+    private var cachedDay: LocalDay?
+    private var cachedOccurrences: [Active] = []
+
+    public init(windows: [MaintenanceWindow], clock: LocalClock) {
+        self.windows = windows
+        self.clock = clock
+    }
+
+    /// The window covering `t` (start inclusive, end exclusive); the one ending last if several overlap.
+    public func active(at t: Timestamp) -> Active? {
+        guard !windows.isEmpty else { return nil }
+        var found: Active?
+        for o in occurrences(on: t) where o.start <= t && t < o.end {
+            if found == nil || o.end > found!.end { found = o }
+        }
+        return found
+    }
+
+    /// Every occurrence of every window on the local day holding `t`, one-off windows included when they touch it.
+    public func occurrences(on t: Timestamp) -> [Active] {
+        if let d = cachedDay, d.start <= t, t < d.end { return cachedOccurrences }
+        let day = clock.day(containing: t)
+        var out: [Active] = []
+        for w in windows {
+            switch w.schedule {
+            case .daily(let r):
+                if let o = occurrence(w.name, r, day) { out.append(o) }
+            case .weekly(let days, let r):
+                if days.contains(day.weekday), let o = occurrence(w.name, r, day) { out.append(o) }
+            case .oneOff(let from, let to):
+                if from < day.end && to > day.start { out.append(Active(name: w.name, start: from, end: to)) }
+            }
+        }
+        cachedDay = day
+        cachedOccurrences = out
+        return out
+    }
+
+    private func occurrence(_ name: String, _ r: LocalTimeRange, _ day: LocalDay) -> Active? {
+        guard let s = clock.instant(year: day.year, month: day.month, day: day.day, minutes: r.start.minutes),
+              let e = clock.instant(year: day.year, month: day.month, day: day.day, minutes: r.end.minutes), s < e
+        else { return nil }
+        return Active(name: name, start: s, end: e)
+    }
+}

@@ -9,10 +9,11 @@ public struct Config: Sendable {
     public var tiers: [Tier]
     public var defaults: CheckDefaults
     public var sites: [Site]
+    public var classify = ClassifySettings()
     /// Where each check id lives: `sites[site].checks[check]`.
     public private(set) var checkIndex: [String: (site: Int, check: Int)] = [:]
 
-    static let keys: Set<String> = ["timezone", "maintenance_policy", "tiers", "defaults", "sites"]
+    static let keys: Set<String> = ["timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify"]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
 
@@ -45,6 +46,7 @@ public struct Config: Sendable {
             tiers: try (m["tiers"]?.namedEntries() ?? []).map { try Tier(name: $0.name, node: $0.value) },
             defaults: try m["defaults"].map(CheckDefaults.init(node:)) ?? CheckDefaults(),
             sites: [])
+        config.classify = try m["classify"].map(ClassifySettings.init(node:)) ?? ClassifySettings()
         for siteNode in try m["sites"]?.sequence() ?? [] {
             let site = try config.parseSite(siteNode, context: context)
             for (k, check) in site.checks.enumerated() {

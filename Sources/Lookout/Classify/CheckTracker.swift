@@ -39,6 +39,9 @@ public struct CheckTracker: Sendable, Equatable, Codable {
     private(set) var troubleSince: Int64 = 0
     private(set) var okStreak = 0
     private(set) var upStreak = 0
+    /// When the current run of working (or fully normal) results began: where an incident's duration ends.
+    private(set) var okSince: Int64 = 0
+    private(set) var upSince: Int64 = 0
     /// A failure is running that has not opened an incident: it becomes a blip if it ends so.
     private(set) var inBlip = false
     private(set) var history: FlapHistory
@@ -86,16 +89,17 @@ public struct CheckTracker: Sendable, Equatable, Codable {
             endFailStreak(&actions)
             if troubleStreak == 0 { troubleSince = now }
             troubleStreak += 1
-            okStreak += 1; upStreak = 0
+            countOK(now, up: false)
         case .partial:
-            endFailStreak(&actions)
+            // The quorum says not down, but some location still fails: the blip goes on.
+            failStreak = 0
             troubleStreak = 0
-            okStreak += 1; upStreak += 1
+            countOK(now, up: true)
             if incident == nil { inBlip = true }
         case .up:
             endFailStreak(&actions)
             troubleStreak = 0
-            okStreak += 1; upStreak += 1
+            countOK(now, up: true)
         }
         history.record(failed: outcome == .fail, at: now)
         updateFlapping(policy.settings.flapping)
@@ -104,6 +108,17 @@ public struct CheckTracker: Sendable, Equatable, Codable {
         var v = currentVerdict()
         v.actions = actions
         return v
+    }
+
+    private mutating func countOK(_ now: Int64, up: Bool) {
+        if okStreak == 0 { okSince = now }
+        okStreak += 1
+        if up {
+            if upStreak == 0 { upSince = now }
+            upStreak += 1
+        } else {
+            upStreak = 0
+        }
     }
 
     /// A failure streak ends: a blip unless it opened an incident.
@@ -172,7 +187,8 @@ public struct CheckTracker: Sendable, Equatable, Codable {
                 if downConfirmed(now, policy.confirm) {
                     change(to: .down, now: now, policy: policy, reason: "down: \(problem) (was degraded)", actions: &actions)
                 } else if upStreak >= policy.recover.successes {
-                    resolve(now: now, reason: "back to normal after \(duration(now - inc.since))", actions: &actions)
+                    resolve(now: now, endedAt: upSince, reason: "back to normal after \(duration(upSince - inc.since))",
+                            actions: &actions)
                 }
             case .down, .flapping:
                 if inc.kind == .flapping, downConfirmed(now, policy.confirm) {
@@ -180,7 +196,8 @@ public struct CheckTracker: Sendable, Equatable, Codable {
                 } else if okStreak >= policy.recover.successes {
                     if upStreak >= policy.recover.successes || lastOutcome == .partial {
                         let what = inc.kind == .flapping ? "stable and up again" : "up again"
-                        resolve(now: now, reason: "\(what) after \(duration(now - inc.since))", actions: &actions)
+                        resolve(now: now, endedAt: okSince, reason: "\(what) after \(duration(okSince - inc.since))",
+                                actions: &actions)
                     } else if degradedConfirmed(now, policy.confirm) || lastOutcome == .degraded {
                         change(to: .degraded, now: now, policy: policy, reason: "degraded: responding again but \(problem)",
                                actions: &actions)
@@ -262,25 +279,28 @@ public struct CheckTracker: Sendable, Equatable, Codable {
         if force || inc.severity != before { emit(.updated, now: now, reason: reason, actions: &actions) }
     }
 
-    private mutating func resolve(now: Int64, reason: String, actions: inout [ClassifierAction]) {
-        emit(.resolved, now: now, reason: reason, actions: &actions)
+    /// `endedAt`: when the first of the recovering results came in, which is when the trouble really ended.
+    private mutating func resolve(now: Int64, endedAt: Int64, reason: String, actions: inout [ClassifierAction]) {
+        emit(.resolved, now: now, reason: reason, actions: &actions, endedAt: max(endedAt, incident?.since ?? endedAt))
         lastClosed = now
         incident = nil
         inBlip = false
     }
 
-    private mutating func emit(_ event: IncidentEvent.Event, now: Int64, reason: String, actions: inout [ClassifierAction]) {
+    private mutating func emit(_ event: IncidentEvent.Event, now: Int64, reason: String, actions: inout [ClassifierAction],
+                               endedAt: Int64? = nil) {
         guard var inc = incident else { return }
         inc.lastNotified = now
         incident = inc
         actions.append(.incident(IncidentChange(
             event: event, id: inc.id, kind: inc.kind, severity: inc.severity, at: Timestamp(milliseconds: now),
             since: Timestamp(milliseconds: inc.since), reason: reason, maintenance: inc.maintenance,
-            durationMs: event == .resolved ? now - inc.since : nil,
+            durationMs: event == .resolved ? (endedAt ?? now) - inc.since : nil,
             error: event == .resolved ? nil : inc.error, failed: event == .resolved ? nil : inc.failed)))
     }
 
-    private func duration(_ ms: Int64) -> String { TimeSpan.milliseconds(ms).humanized }
+    /// `1m30s`, `10m`, `2h5m`: whole seconds, exact, so a reason never rounds 90 s down to "1m".
+    private func duration(_ ms: Int64) -> String { TimeSpan.milliseconds(ms / 1000 * 1000).description }
 
     // MARK: - Reading
 

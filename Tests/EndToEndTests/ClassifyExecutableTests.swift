@@ -3,34 +3,11 @@ import Testing
 
 /// Runs the built `classify` as a child process, as a supervisor would, including a restart mid-outage.
 @Suite struct ClassifyExecutableTests {
-    static var executable: URL {
-        // The test bundle sits in the build folder next to the executables.
-        var dir = Bundle.main.bundleURL
-        for _ in 0..<3 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("classify").path) {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("classify")
-    }
-
     struct Output { var status: Int32; var stdout: String; var stderr: String }
 
     static func classify(_ args: [String], stdin: String = "") throws -> Output {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = args
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-        p.standardInput = inPipe; p.standardOutput = outPipe; p.standardError = errPipe
-        try p.run()
-        // Written from another thread so a full output pipe cannot deadlock the writer.
-        let writer = Thread {
-            inPipe.fileHandleForWriting.write(Data(stdin.utf8))
-            try? inPipe.fileHandleForWriting.close()
-        }
-        writer.start()
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        let run = try ChildProcess.run("classify", args, stdin: Data(stdin.utf8), timeout: 30)
+        return Output(status: run.status, stdout: run.stdoutText, stderr: run.stderrText)
     }
 
     static let config = """

@@ -62,7 +62,10 @@ public struct CheckTracker: Sendable, Equatable, Codable {
 
     public mutating func observe(_ obs: Observation, policy: CheckPolicy, maintenance: MaintenanceCalendar.Active?) -> Verdict {
         let at = obs.at.milliseconds
-        if latest != .min, at < latest - policy.settings.outOfOrder.milliseconds {
+        // Too old to count, or not newer than what its location already reported (a duplicate or a replayed line).
+        let name = obs.location ?? ""
+        if latest != .min, at < latest - policy.settings.outOfOrder.milliseconds
+            || locations.contains(where: { $0.name == name && at <= $0.lastAt }) {
             var v = currentVerdict()
             v.late = true
             return v
@@ -134,7 +137,8 @@ public struct CheckTracker: Sendable, Equatable, Codable {
         let name = obs.location ?? ""
         let at = obs.at.milliseconds
         if let k = locations.firstIndex(where: { $0.name == name }) {
-            if at >= locations[k].lastAt { locations[k].lastAt = at; locations[k].outcome = own }
+            locations[k].lastAt = at
+            locations[k].outcome = own
         } else {
             locations.append(LocationState(name: name, lastAt: at, outcome: own))
         }

@@ -143,6 +143,29 @@ import Testing
         #expect(t == before)
     }
 
+    @Test func duplicateResultsCountOnce() {
+        var t = CheckTracker()
+        var opened = 0
+        for k in 0..<3 {
+            // Each failure arrives twice (a replayed line): three distinct failures never confirm.
+            for _ in 0..<2 {
+                let v = t.observe(Observation(at: Timestamp(milliseconds: Int64(k) * 30_000), ok: false), policy: Self.policy, maintenance: nil)
+                opened += v.actions.filter { if case .incident = $0 { true } else { false } }.count
+            }
+        }
+        #expect(opened == 0)
+        #expect(t.failStreak == 3)
+    }
+
+    @Test func slightlyLateResultFromAnotherLocationCounts() {
+        var t = CheckTracker()
+        _ = t.observe(Observation(at: Timestamp(seconds: 100), ok: true, location: "lon"), policy: Self.policy, maintenance: nil)
+        let v = t.observe(Observation(at: Timestamp(seconds: 95), ok: true, location: "fra"), policy: Self.policy, maintenance: nil)
+        #expect(!v.late)
+        #expect(t.locations.count == 2)
+        #expect(t.latest == 100_000)
+    }
+
     @Test func quorumOfLocations() {
         var t = CheckTracker()
         var events: [IncidentChange] = []

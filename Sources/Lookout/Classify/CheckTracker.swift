@@ -1,23 +1,23 @@
 /// CheckTracker is one check's confirmation state machine: it folds results, in event time, into the check's state
 /// and returns the incident transitions they cause. It does no I/O and reads no clock, so it is tested with tables
-/// and persisted as a value.
-public struct CheckTracker: Sendable, Equatable, Codable {
+/// and persisted as a value (`CheckTracker+State.swift`).
+public struct CheckTracker: Sendable, Equatable {
     /// LocationState is the newest result seen from one location (`""` when results carry none).
-    struct LocationState: Sendable, Equatable, Codable {
+    struct LocationState: Sendable, Equatable {
         var name: String
         var lastAt: Int64
         var outcome: Outcome
     }
 
     /// Outcome is a result (or, with several locations, the quorum's view) reduced to what confirmation needs.
-    enum Outcome: UInt8, Sendable, Codable {
+    enum Outcome: UInt8, Sendable {
         case up, degraded, fail
         /// Some locations fail, but fewer than the quorum: not an outage.
         case partial
     }
 
     /// OpenIncident is the incident a check has open, at most one at a time.
-    struct OpenIncident: Sendable, Equatable, Codable {
+    struct OpenIncident: Sendable, Equatable {
         var id: String
         var kind: IncidentKind
         var since: Int64
@@ -30,28 +30,28 @@ public struct CheckTracker: Sendable, Equatable, Codable {
     }
 
     /// The newest event time seen for this check: the tracker's "now".
-    private(set) var latest: Int64 = .min
-    private(set) var locations: [LocationState] = []
-    private(set) var failStreak = 0
-    private(set) var failSince: Int64 = 0
+    var latest: Int64 = .min
+    var locations: [LocationState] = []
+    var failStreak = 0
+    var failSince: Int64 = 0
     /// Degraded or failing results in a row: what confirms a degradation.
-    private(set) var troubleStreak = 0
-    private(set) var troubleSince: Int64 = 0
-    private(set) var okStreak = 0
-    private(set) var upStreak = 0
+    var troubleStreak = 0
+    var troubleSince: Int64 = 0
+    var okStreak = 0
+    var upStreak = 0
     /// When the current run of working (or fully normal) results began: where an incident's duration ends.
-    private(set) var okSince: Int64 = 0
-    private(set) var upSince: Int64 = 0
+    var okSince: Int64 = 0
+    var upSince: Int64 = 0
     /// A failure is running that has not opened an incident: it becomes a blip if it ends so.
-    private(set) var inBlip = false
-    private(set) var history: FlapHistory
-    private(set) var flapping = false
-    private(set) var incident: OpenIncident?
+    var inBlip = false
+    var history: FlapHistory
+    var flapping = false
+    var incident: OpenIncident?
     /// When the last incident resolved: a new one never starts before it, so ids stay unique.
-    private(set) var lastClosed: Int64 = .min
-    private(set) var lastOutcome: Outcome = .up
-    private(set) var lastError: String?
-    private(set) var lastFailed: [String]?
+    var lastClosed: Int64 = .min
+    var lastOutcome: Outcome = .up
+    var lastError: String?
+    var lastFailed: [String]?
 
     public init(flapWindow: Int = 21) { history = FlapHistory(window: flapWindow) }
 
@@ -328,4 +328,4 @@ public struct CheckTracker: Sendable, Equatable, Codable {
 }
 
 // Trackers are persisted as JSON; a severity is stored by its name.
-extension Severity: Codable {}
+extension Severity {}

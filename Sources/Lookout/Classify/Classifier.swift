@@ -42,7 +42,7 @@ public final class Classifier {
     public init(config: Config, store: ClassifyStateStore? = nil, logger: Logger = Logger(label: "classify")) throws {
         self.store = store
         self.logger = logger
-        let saved = try store?.load() ?? [:]
+        let saved = try store?.load(logger: logger) ?? [:]
         stateMembers = ResultState.allCases.map(\.member)
         for site in config.sites {
             guard let tier = config.tier(named: site.tier) else { continue }

@@ -23,12 +23,12 @@ public struct IncidentChange: Sendable, Equatable {
 }
 
 /// IncidentKind is the trouble an incident is about; an outage supersedes a degradation.
-public enum IncidentKind: String, Sendable, Codable, Equatable {
+public enum IncidentKind: String, Sendable, Equatable {
     case down, degraded, flapping
 }
 
 /// ResultState is the `state` classify writes on each result.
-public enum ResultState: String, Sendable, Codable, CaseIterable {
+public enum ResultState: String, Sendable, CaseIterable {
     case up, failing, down, degraded, flapping, recovering, unknown
 
     /// `,"state":"up","severity":` ready to append to a line.

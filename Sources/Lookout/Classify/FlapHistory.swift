@@ -1,13 +1,13 @@
 /// FlapHistory keeps the last results of a check (failed or not, and when) and measures how much they bounce, the
 /// way Nagios and Icinga do: each change between consecutive results is weighted from 0.75 (oldest) to 1.25
 /// (newest), and the sum is a percentage of the `window - 1` possible changes.
-public struct FlapHistory: Sendable, Equatable, Codable {
-    public private(set) var window: Int
+public struct FlapHistory: Sendable, Equatable {
+    public internal(set) var window: Int
     /// Bit k set: the k-th newest result failed (bit 0 is the newest).
-    public private(set) var failures: UInt64 = 0
-    public private(set) var count = 0
+    public internal(set) var failures: UInt64 = 0
+    public internal(set) var count = 0
     /// When each result happened, newest first, so a flapping incident can start at its first failure.
-    private var times: [Int64]
+    var times: [Int64]
 
     public init(window: Int) {
         self.window = window

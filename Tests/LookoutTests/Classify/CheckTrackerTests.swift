@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 @testable import Lookout
 
@@ -216,11 +215,27 @@ import Testing
         #expect(ClassifySettings.Quorum.atLeast(3).needed(reporting: 2) == 2)
     }
 
-    @Test func trackerRoundTripsThroughJSON() throws {
+    @Test(arguments: ["..xxxxx.x", "xxxxxx", "ddddd", "...." + String(repeating: "x.", count: 8), ""])
+    func stateRoundTrips(_ pattern: String) throws {
         var t = CheckTracker()
-        _ = Self.drive("..xxxxx.x", tracker: &t)
-        let data = try JSONEncoder().encode(t)
-        let back = try JSONDecoder().decode(CheckTracker.self, from: data)
+        _ = Self.drive(pattern, tracker: &t, window: (2, 5))
+        let text = String(decoding: t.stateJSON(), as: UTF8.self)
+        let back = try CheckTracker(stateJSON: text)
         #expect(back == t)
+    }
+
+    @Test func stateWithLocationsAndErrorsRoundTrips() throws {
+        var t = CheckTracker()
+        _ = t.observe(Observation(at: Timestamp(seconds: 1), ok: false, location: "lon", error: "a \"quoted\" error", failed: ["status", "body"]),
+                      policy: Self.policy, maintenance: nil)
+        _ = t.observe(Observation(at: Timestamp(seconds: 2), ok: true, location: "fra"), policy: Self.policy, maintenance: nil)
+        let back = try CheckTracker(stateJSON: String(decoding: t.stateJSON(), as: UTF8.self))
+        #expect(back == t)
+        #expect(back.locations.map(\.name) == ["lon", "fra"])
+    }
+
+    @Test(arguments: ["", "[]", "{\"version\":99}", "{\"version\":1}"])
+    func unreadableStateIsRefused(_ text: String) {
+        #expect(throws: CheckTracker.StateError.self) { try CheckTracker(stateJSON: text) }
     }
 }

@@ -22,13 +22,26 @@ extension CheckTracker {
         w.add("last_outcome", Int(lastOutcome.rawValue))
         w.add("last_error", lastError)
         if let lastFailed { w.add("last_failed", lastFailed) }
-        w.add("locations", .array(locations.map { .array([.string($0.name), .int($0.lastAt), .int(Int64($0.outcome.rawValue))]) }))
-        w.add("history", .object([
-            JSONMember(key: "window", value: .int(Int64(history.window))),
-            JSONMember(key: "failures", value: .int(Int64(bitPattern: history.failures))),
-            JSONMember(key: "count", value: .int(Int64(history.count))),
-            JSONMember(key: "times", value: .array(history.times.map { .int($0) })),
-        ]))
+        // The per-result parts are written straight as bytes: building JSONValue trees for them cost more than
+        // everything else together.
+        var raw: [UInt8] = [UInt8(ascii: "[")]
+        raw.reserveCapacity(320)
+        for (k, l) in locations.enumerated() {
+            if k > 0 { raw.append(UInt8(ascii: ",")) }
+            raw.append(UInt8(ascii: "["))
+            JSONText.appendQuoted(l.name, to: &raw)
+            raw.append(contentsOf: ",\(l.lastAt),\(l.outcome.rawValue)]".utf8)
+        }
+        raw.append(UInt8(ascii: "]"))
+        raw.withUnsafeBufferPointer { w.addRaw("locations", $0) }
+        raw.removeAll(keepingCapacity: true)
+        raw.append(contentsOf: "{\"window\":\(history.window),\"failures\":\(Int64(bitPattern: history.failures)),\"count\":\(history.count),\"times\":[".utf8)
+        for (k, t) in history.times.enumerated() {
+            if k > 0 { raw.append(UInt8(ascii: ",")) }
+            raw.append(contentsOf: String(t).utf8)
+        }
+        raw.append(contentsOf: "]}".utf8)
+        raw.withUnsafeBufferPointer { w.addRaw("history", $0) }
         if let i = incident {
             var members: [JSONMember] = [
                 JSONMember(key: "id", value: .string(i.id)),

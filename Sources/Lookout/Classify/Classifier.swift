@@ -48,10 +48,11 @@ public final class Classifier {
             guard let tier = config.tier(named: site.tier) else { continue }
             let calendar = MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone))
             for check in site.checks {
-                let policy = CheckPolicy(check: check, tier: tier, settings: config.classify)
-                var tracker = CheckTracker(flapWindow: config.classify.flapping.window)
+                let settings = check.classify ?? config.classify
+                let policy = CheckPolicy(check: check, tier: tier, settings: settings)
+                var tracker = CheckTracker(flapWindow: settings.flapping.window)
                 // A tracker saved under another flap window starts its history afresh rather than misreading it.
-                if let s = saved[check.id], s.history.window == config.classify.flapping.window { tracker = s }
+                if let s = saved[check.id], s.history.window == settings.flapping.window { tracker = s }
                 slots[check.id] = Slot(id: check.id, tracker: tracker, policy: policy, calendar: calendar, site: site)
             }
         }

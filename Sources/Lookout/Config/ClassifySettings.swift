@@ -42,9 +42,12 @@ public struct ClassifySettings: Sendable, Equatable {
 
     public init() {}
 
-    init(node: ConfigNode) throws {
+    /// Reads a `classify:` mapping; keys it leaves out keep their value in `base` (a check's section starts from the
+    /// top-level one).
+    init(node: ConfigNode, base: ClassifySettings = ClassifySettings()) throws {
+        self = base
         let m = try node.mapping(allowing: ClassifySettings.keys)
-        if let f = m["flapping"] { flapping = try ClassifySettings.parseFlapping(f) }
+        if let f = m["flapping"] { flapping = try ClassifySettings.parseFlapping(f, base: base.flapping) }
         if let q = m["quorum"] { quorum = try ClassifySettings.parseQuorum(q) }
         if let r = m["reminder"] {
             let text = try r.scalarText()
@@ -56,9 +59,9 @@ public struct ClassifySettings: Sendable, Equatable {
         if let o = m["out_of_order"] { outOfOrder = try o.duration() }
     }
 
-    static func parseFlapping(_ node: ConfigNode) throws -> FlappingRule {
+    static func parseFlapping(_ node: ConfigNode, base: FlappingRule) throws -> FlappingRule {
         let m = try node.mapping(allowing: ["window", "high", "low", "severity"])
-        var rule = FlappingRule()
+        var rule = base
         if let w = m["window"] {
             rule.window = try w.int()
             guard (3...64).contains(rule.window) else { throw w.error("\(w.path) must be between 3 and 64 results") }

@@ -46,7 +46,7 @@ public struct Config: Sendable {
             tiers: try (m["tiers"]?.namedEntries() ?? []).map { try Tier(name: $0.name, node: $0.value) },
             defaults: try m["defaults"].map(CheckDefaults.init(node:)) ?? CheckDefaults(),
             sites: [])
-        config.classify = try m["classify"].map(ClassifySettings.init(node:)) ?? ClassifySettings()
+        config.classify = try m["classify"].map { try ClassifySettings(node: $0) } ?? ClassifySettings()
         for siteNode in try m["sites"]?.sequence() ?? [] {
             let site = try config.parseSite(siteNode, context: context)
             for (k, check) in site.checks.enumerated() {
@@ -119,8 +119,10 @@ public struct Config: Sendable {
         if let n = m["confirm"] { confirm = try ConfirmRule.parse(n, base: confirm) }
         if let n = m["recover"] { recover = try RecoverRule.parse(n, base: recover) }
         let name: String? = try m["name"]?.string()
-        return Check(id: id, siteID: siteID, name: name, kindName: kind.name, every: every, timeout: timeout,
-                     confirm: confirm, recover: recover, probe: probe, line: idNode.line)
+        var check = Check(id: id, siteID: siteID, name: name, kindName: kind.name, every: every, timeout: timeout,
+                          confirm: confirm, recover: recover, probe: probe, line: idNode.line)
+        check.classify = try m["classify"].map { try ClassifySettings(node: $0, base: classify) }
+        return check
     }
 
     /// Ids appear in events, file names and URLs: letters, digits, `-`, `_` and `.` only.

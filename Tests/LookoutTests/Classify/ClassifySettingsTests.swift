@@ -35,6 +35,26 @@ import Testing
         #expect(try Self.parse("classify: {reminder: off}").reminder == nil)
     }
 
+    @Test func perCheckOverridesStartFromTheTopLevel() throws {
+        let config = try Config.parse(yaml: """
+            tiers:
+              basic: {outage: warning}
+            classify: {quorum: 3, reminder: 1h, flapping: {high: 40, low: 35}}
+            sites:
+              - id: s
+                tier: basic
+                checks:
+                  - {id: a, tcp: "a.example:1"}
+                  - {id: b, tcp: "b.example:1", classify: {quorum: majority, flapping: {high: 60}}}
+            """, file: "c.yaml")
+        #expect(config.check("a")?.classify == nil)
+        let b = try #require(config.check("b")?.classify)
+        #expect(b.quorum == .majority)
+        #expect(b.reminder == .hours(1))
+        #expect(b.flapping.high == 60)
+        #expect(b.flapping.low == 35)
+    }
+
     @Test(arguments: [
         ("classify: {flapping: {low: 40, high: 30}}", "c.yaml:3: classify.flapping: low (40.0) must not exceed high (30.0), or flapping never stops"),
         ("classify: {flapping: {window: 2}}", "c.yaml:3: classify.flapping.window must be between 3 and 64 results"),

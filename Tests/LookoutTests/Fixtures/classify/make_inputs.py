@@ -165,3 +165,29 @@ lines = [
     '{"v":1,"type":"result","check":"acme-home","at":"2026-11-24T14:00:30Z","ok":true,"site":"stale","tier":"old","maintenance":null,"state":"down","severity":"critical","custom":{"kept":true}}',
 ]
 write("unknown-check", TIERS + "sites:\n" + ACME, lines)
+
+# The spring change (Sunday 29 March 2026, London 01:00 GMT -> 02:00 BST): the daily 08:00-09:00 window is
+# 08:00-09:00 UTC on Saturday and 07:00-08:00 UTC on Sunday, so the same 07:10Z outage alerts on Saturday and is
+# maintenance on Sunday.
+write("dst-spring", TIERS + "sites:\n" + ACME,
+      series("acme-home", utc(2026, 3, 28, 7, 5), ".." + "x" * 10 + "...")
+      + series("acme-home", utc(2026, 3, 29, 7, 5), ".." + "x" * 10 + "..."))
+
+# A one-off window for unplanned work (a local date-time range) holds an outage inside it; a later outage outside it
+# alerts, and with `reminder: 5m` an `updated` line repeats every 5 minutes while it stays open.
+ONE_OFF = TIERS + """classify:
+  reminder: 5m
+sites:
+  - id: acme
+    name: ACME Ltd
+    tier: enhanced
+    url: https://acme.example/
+    maintenance:
+      - {name: migration, from: "2026-12-01T20:00", to: "2026-12-01T22:00"}
+    checks:
+      - id: acme-home
+        tcp: acme.example:443
+"""
+write("oneoff-reminder", ONE_OFF,
+      series("acme-home", utc(2026, 12, 1, 20, 30), ".." + "x" * 8 + "...")
+      + series("acme-home", utc(2026, 12, 1, 22, 30), ".." + "x" * 30 + "..."))

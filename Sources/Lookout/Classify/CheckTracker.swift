@@ -231,6 +231,10 @@ public struct CheckTracker: Sendable, Equatable {
                 change(to: inc.kind, now: now, policy: policy,
                        reason: "maintenance window \(held) ended, still \(inc.kind == .degraded ? "degraded" : "down"): \(problem)",
                        actions: &actions, force: true)
+                if case .incident(var c)? = actions.last {
+                    c.leftMaintenance = true
+                    actions[actions.count - 1] = .incident(c)
+                }
             } else {
                 incident = inc
             }

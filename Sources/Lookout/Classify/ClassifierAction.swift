@@ -20,6 +20,8 @@ public struct IncidentChange: Sendable, Equatable {
     public var durationMs: Int64?
     public var error: String?
     public var failed: [String]?
+    /// This `updated` raises an incident that was held in a maintenance window which has now ended.
+    public var leftMaintenance = false
 }
 
 /// IncidentKind is the trouble an incident is about; an outage supersedes a degradation.

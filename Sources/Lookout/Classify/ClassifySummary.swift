@@ -31,7 +31,7 @@ public struct ClassifySummary: Sendable, Equatable {
                 tiers[tier, default: TierCounts()].opened[c.severity, default: 0] += 1
                 if c.maintenance != nil { tiers[tier, default: TierCounts()].inMaintenance += 1 }
             case .updated:
-                if c.reason.hasPrefix("maintenance window") { tiers[tier, default: TierCounts()].raisedAfterWindow += 1 }
+                if c.leftMaintenance { tiers[tier, default: TierCounts()].raisedAfterWindow += 1 }
             case .resolved: break
             }
         }

@@ -93,6 +93,8 @@ import Testing
         #expect(r.events[1].at == Timestamp(milliseconds: 6 * 30_000))
         #expect(r.events[1].since == Timestamp(milliseconds: 0))
         #expect(r.events[1].maintenance == nil)
+        #expect(r.events[1].leftMaintenance)
+        #expect(!r.events[0].leftMaintenance)
     }
 
     @Test func recoveredBeforeTheWindowEndsIsNeverRaised() {

@@ -1,26 +1,47 @@
 /// FlapHistory keeps the last results of a check (failed or not, and when) and measures how much they bounce, the
 /// way Nagios and Icinga do: each change between consecutive results is weighted from 0.75 (oldest) to 1.25
 /// (newest), and the sum is a percentage of the `window - 1` possible changes.
-public struct FlapHistory: Sendable, Equatable {
+public struct FlapHistory: Sendable {
     public internal(set) var window: Int
     /// Bit k set: the k-th newest result failed (bit 0 is the newest).
     public internal(set) var failures: UInt64 = 0
     public internal(set) var count = 0
-    /// When each result happened, newest first, so a flapping incident can start at its first failure.
-    var times: [Int64]
+    /// When each result happened, in a ring (`ring[head]` is the newest), so a flapping incident can start at its
+    /// first failure without shifting an array on every result.
+    private var ring: [Int64]
+    private var head = 0
 
     public init(window: Int) {
         self.window = window
-        times = []
+        ring = []
     }
 
     public mutating func record(failed: Bool, at: Int64) {
         let mask: UInt64 = window >= 64 ? .max : (1 << UInt64(window)) - 1
         failures = ((failures << 1) | (failed ? 1 : 0)) & mask
         count = min(count + 1, window)
-        if times.count < window { times.insert(at, at: 0) } else {
-            times.removeLast()
-            times.insert(at, at: 0)
+        if ring.count < window {
+            ring.append(at)
+            head = ring.count - 1
+        } else {
+            head = head + 1 == window ? 0 : head + 1
+            ring[head] = at
+        }
+    }
+
+    /// The time of the k-th newest result (0 is the newest).
+    func time(_ k: Int) -> Int64 {
+        var i = head - k
+        if i < 0 { i += ring.count }
+        return ring[i]
+    }
+
+    /// The recorded times, newest first: the persisted form.
+    var times: [Int64] {
+        get { (0..<ring.count).map { time($0) } }
+        set {
+            ring = newValue.reversed()
+            head = ring.count - 1
         }
     }
 
@@ -48,7 +69,14 @@ public struct FlapHistory: Sendable, Equatable {
     /// The time of the oldest failure still in the window.
     public var oldestFailure: Int64? {
         var found: Int64?
-        for k in 0..<min(count, times.count) where (failures >> UInt64(k)) & 1 == 1 { found = times[k] }
+        for k in 0..<min(count, ring.count) where (failures >> UInt64(k)) & 1 == 1 { found = time(k) }
         return found
+    }
+}
+
+extension FlapHistory: Equatable {
+    /// Equal when they hold the same results, wherever the ring happens to start.
+    public static func == (a: FlapHistory, b: FlapHistory) -> Bool {
+        a.window == b.window && a.failures == b.failures && a.count == b.count && a.times == b.times
     }
 }

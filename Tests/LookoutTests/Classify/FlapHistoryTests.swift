@@ -36,6 +36,17 @@ import Testing
         #expect(h.count == 21)
     }
 
+    @Test func ringWrapsAround() {
+        // 40 results, failures at 15 (dropped out of the 21-result window) and at 25 and 38.
+        var pattern = Array(repeating: Character("."), count: 40)
+        for k in [15, 25, 38] { pattern[k] = "x" }
+        let h = Self.history(String(pattern))
+        #expect(h.oldestFailure == 25)
+        #expect(h.times.first == 39)
+        #expect(h.times.last == 19)
+        #expect(h.changes == 4)
+    }
+
     @Test func oldestFailureInWindow() {
         let h = Self.history("...x.x..")
         #expect(h.oldestFailure == 3)

@@ -269,6 +269,9 @@ public struct CheckTracker: Sendable, Equatable {
     private mutating func open(_ kind: IncidentKind, since: Int64, now: Int64, policy: CheckPolicy,
                                maintenance: MaintenanceCalendar.Active?, reason: String, actions: inout [ClassifierAction]) {
         let held = maintenance?.name
+        // Callers keep `since` after the last resolution (ids stay unique); it can never be after now, even when a
+        // late result from another location reopens at the very instant the last incident resolved.
+        let since = min(since, now)
         incident = OpenIncident(id: "\(policy.checkID)/\(since)", kind: kind, since: since, maintenance: held,
                                 severity: held == nil ? policy.severity(of: kind) : .none, lastNotified: now,
                                 error: lastError, failed: lastFailed)

@@ -11,8 +11,9 @@ public struct Config: Sendable {
     public var sites: [Site]
     /// Where each check id lives: `sites[site].checks[check]`.
     public private(set) var checkIndex: [String: (site: Int, check: Int)] = [:]
+    public var report = ReportConfig()
 
-    static let keys: Set<String> = ["timezone", "maintenance_policy", "tiers", "defaults", "sites"]
+    static let keys: Set<String> = ["timezone", "maintenance_policy", "tiers", "defaults", "sites", "report"]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
 
@@ -56,6 +57,7 @@ public struct Config: Sendable {
             }
             config.sites.append(site)
         }
+        if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
         return config
     }
 

@@ -154,9 +154,8 @@ public struct MarkdownRenderer {
         out += ["## Summary", ""]
         let interruptions = r.incidents.filter { !$0.maintenanceOnly }
         let planned = r.incidents.filter(\.maintenanceOnly)
-        out.append("Your sites were available **\(ReportText.percent(r.overall.availability))** of the time, outside planned maintenance. "
-                   + "There \(interruptions.count == 1 ? "was 1 service interruption" : "were \(interruptions.count) service interruptions")"
-                   + (r.overall.mttrMs.map { ", restored on average in \(ReportText.duration($0))" } ?? "") + ".")
+        out.append("Your sites were available **\(ReportText.percent(r.overall.availability))** of the time outside planned maintenance, "
+                   + "with \(ReportText.clientIncidentSentence(r)).")
         out.append("")
         out += ["## Your sites", "", "| Site | Availability | Agreed target | Down time | Planned maintenance |", "|---|---:|---:|---:|---:|"]
         for s in r.sites {
@@ -187,7 +186,7 @@ public struct MarkdownRenderer {
         }
         out.append("")
         out += certificates(r, text, customer: true) + heartbeats(r, text, customer: true)
-        out += ["---", "", "Figures are measured from our monitoring every few seconds; planned maintenance is not counted against availability."]
+        out += ["---", "", ReportText.clientFootnote]
         return out.joined(separator: "\n") + "\n"
     }
 }

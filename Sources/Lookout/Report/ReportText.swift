@@ -63,6 +63,18 @@ public struct ReportText: Sendable {
         ReportText(zone: zone, singleDay: false).time(rfc3339)
     }
 
+    /// The client summary's sentence about interruptions and slow periods (maintenance-only incidents excluded).
+    public static func clientIncidentSentence(_ r: DailyReport) -> String {
+        let real = r.incidents.filter { !$0.maintenanceOnly }
+        let down = real.filter { $0.kind != "slow" }.count, slow = real.filter { $0.kind == "slow" }.count
+        var s = down == 1 ? "1 service interruption" : "\(down) service interruptions"
+        if slow > 0 { s += slow == 1 ? " and 1 period of slow responses" : " and \(slow) periods of slow responses" }
+        if down > 0, let mttr = r.overall.mttrMs { s += "; service was restored on average in \(duration(mttr))" }
+        return s
+    }
+
+    public static let clientFootnote = "Figures are measured by our monitoring checks; planned maintenance is not counted against availability."
+
     /// Escapes text for a Markdown table cell.
     public static func cell(_ s: String) -> String {
         s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")

@@ -16,7 +16,7 @@ public struct SlackRenderer {
         let fallback = "\(header). Availability \(ReportText.percent(o.availability)), \(o.outages) outage\(o.outages == 1 ? "" : "s")."
         var sections: [[String]] = []
         sections.append([client
-            ? "Your sites were available *\(ReportText.percent(o.availability))* of the time outside planned maintenance; \(o.outages) interruption\(o.outages == 1 ? "" : "s")."
+            ? "Your sites were available *\(ReportText.percent(o.availability))* of the time outside planned maintenance, with \(ReportText.clientIncidentSentence(r))."
             : "*Availability \(ReportText.percent(o.availability))* across \(o.sites) sites, \(o.checks) checks. \(o.incidents) incidents (\(o.outages) outages), MTTR \(ReportText.duration(o.mttrMs)), downtime \(ReportText.duration(o.downMs))."])
         if let tiers = r.tiers, !tiers.isEmpty {
             sections.append(["*SLA by tier*"] + tiers.map { t in

@@ -44,6 +44,7 @@ public struct LatencyHistogram: Sendable, Equatable {
         guard count > 0 else { return nil }
         let rank = Swift.max(1, Int((p / 100 * Double(count)).rounded(.up)))
         if rank >= count { return max }
+        if rank == 1 { return min }
         var seen = 0
         for (i, c) in counts.enumerated() where c > 0 {
             seen += Int(c)

@@ -48,20 +48,26 @@ struct Report: ParsableCommand {
 
     func validate() throws {
         if day != nil && (from != nil || to != nil) { throw ValidationError("use --day or --from/--to, not both") }
-        if day == nil && (from == nil || to == nil) { throw ValidationError("give --day YYYY-MM-DD, or both --from and --to") }
     }
 
     func run() throws {
         StageLogging.bootstrap()
         Stage.ignoreSIGPIPE()
         let logger = Logger(label: "report")
+        // The config first, so a bad config exits 78 whatever else is wrong.
         let cfg = Stage.loadConfig(path: config, demo: demo)
         let clock = LocalClock(cfg.timeZone)
         let range: ReportRange
         do {
-            range = try day.map { try ReportRange.day($0, clock: clock) } ?? ReportRange.between(from: from!, to: to!, clock: clock)
+            if let day {
+                range = try ReportRange.day(day, clock: clock)
+            } else if let from, let to {
+                range = try ReportRange.between(from: from, to: to, clock: clock)
+            } else {
+                Stage.fail("give --day YYYY-MM-DD, or both --from and --to", status: .usage)
+            }
         } catch {
-            throw ValidationError("\(error)")
+            Stage.fail("\(error)", status: .usage)
         }
         let options = ReportStage.Options(range: range, format: format, client: client, output: output, inputs: files)
         let status = ReportStage.run(options, config: cfg, logger: logger)

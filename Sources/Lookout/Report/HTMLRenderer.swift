@@ -80,7 +80,9 @@ public struct HTMLRenderer {
         for s in r.sites {
             let target = s.target.map { " (target \(ReportText.percent($0))" + (s.meetsTarget == false ? ", <span class=\"bad\">missed</span>)" : ")") } ?? ""
             h.append("<h3>\(e(s.name)): \(ReportText.percent(s.time.availability))\(target)</h3>")
-            h.append("<p class=\"muted\">Down \(ReportText.duration(s.time.downMs)), \(client ? "slow" : "degraded") \(ReportText.duration(s.time.degradedMs)), planned maintenance \(ReportText.duration(s.time.maintenanceMs)), not observed \(ReportText.duration(s.time.unobservedMs)). Incidents \(s.incidents), MTTR \(ReportText.duration(s.mttrMs)).</p>")
+            let events = client ? "Service interruptions \(r.incidents.filter { $0.site == s.id && !$0.maintenanceOnly }.count), restored on average in"
+                : "Incidents \(s.incidents), MTTR"
+            h.append("<p class=\"muted\">Down \(ReportText.duration(s.time.downMs)), \(client ? "slow" : "degraded") \(ReportText.duration(s.time.degradedMs)), planned maintenance \(ReportText.duration(s.time.maintenanceMs)), not observed \(ReportText.duration(s.time.unobservedMs)). \(events) \(ReportText.duration(s.mttrMs)).</p>")
             if client {
                 h.append("<table><tr><th>Check</th><th class=\"num\">Availability</th><th class=\"num\">Down</th><th class=\"num\">Median response</th><th>Response time</th></tr>")
                 for c in s.checks {
@@ -265,7 +267,8 @@ public struct HTMLRenderer {
             let end = i.end.flatMap { Timestamp(rfc3339: $0)?.milliseconds } ?? to.milliseconds
             let a = max(0, Double(start - from.milliseconds)), b = min(length, Double(end - from.milliseconds))
             let x = labelW + a / length * barW, w = max(2, (b - a) / length * barW)
-            let color = i.maintenanceOnly ? HTMLRenderer.colors["maintenance"]! : client ? HTMLRenderer.colors["down"]!
+            let color = i.maintenanceOnly ? HTMLRenderer.colors["maintenance"]!
+                : client ? HTMLRenderer.colors[i.kind == "slow" ? "degraded" : "down"]!
                 : HTMLRenderer.severityColors[i.severity ?? "none"] ?? "#9e9e9e"
             let label = client ? i.siteName : i.check
             s.append("<text x=\"0\" y=\"\(HTMLRenderer.n(y + rowH - 2))\" font-size=\"11\" fill=\"#222\">\(HTMLRenderer.escape(String(label.prefix(26))))</text>")

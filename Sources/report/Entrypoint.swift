@@ -43,6 +43,12 @@ struct Report: ParsableCommand {
     @Option(name: .long, help: "Write the report to this file instead of stdout (with --format slack: write the payload instead of posting it).")
     var output: String?
 
+    @Option(name: .long, help: "Read this classified log too (the same as naming it as an argument, as the other stages take it).")
+    var input: String?
+
+    @Option(name: .long, help: "Append malformed input lines, with their line numbers and reasons, to this NDJSON file.")
+    var rejects: String?
+
     @Argument(help: "Classified NDJSON logs, plain or .gz; stdin when none (or -).")
     var files: [String] = []
 
@@ -69,7 +75,9 @@ struct Report: ParsableCommand {
         } catch {
             Stage.fail("\(error)", status: .usage)
         }
-        let options = ReportStage.Options(range: range, format: format, client: client, output: output, inputs: files)
+        var options = ReportStage.Options(range: range, format: format, client: client, output: output,
+                                          inputs: (input.map { [$0] } ?? []) + files)
+        options.rejectsPath = rejects
         let status = ReportStage.run(options, config: cfg, logger: logger)
         if status != .success { throw ExitCode(status.rawValue) }
     }

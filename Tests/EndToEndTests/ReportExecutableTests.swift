@@ -31,6 +31,21 @@ import Testing
         #expect(try String(contentsOf: out, encoding: .utf8) == expected)
     }
 
+    @Test func inputOptionAndRejectsFileLikeTheOtherStages() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("report-rejects-\(UUID())")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let rejects = tmp.appendingPathComponent("rejects.ndjson").path
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "--input", Self.log,
+                                                  "--rejects", rejects])
+        #expect(run.status == 65)
+        let expected = try String(contentsOf: Self.dir.appendingPathComponent("day.out.md"), encoding: .utf8)
+        #expect(run.stdoutText == expected)
+        let kept = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
+        #expect(kept.count == 2)
+        #expect(kept[0].contains(#""line":201"#) && kept[1].contains(#""line":301"#))
+    }
+
     @Test func clientJSONForOneClient() throws {
         let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "--format", "json",
                                                   "--client", "globex", Self.log])

@@ -15,6 +15,8 @@ public enum ReportStage {
         public var client: String?
         public var output: String?
         public var inputs: [String]
+        /// Where malformed lines are kept aside (appended), as `--rejects` does in every stage.
+        public var rejectsPath: String?
         public init(range: ReportRange, format: ReportFormat, client: String?, output: String?, inputs: [String]) {
             self.range = range; self.format = format; self.client = client; self.output = output; self.inputs = inputs
         }
@@ -35,7 +37,7 @@ public enum ReportStage {
             } else {
                 fd = Stage.openInput(path)
             }
-            let rejects = Stage.makeRejects(source: path == "-" ? "stdin" : path, keepPath: nil, logger: logger)
+            let rejects = Stage.makeRejects(source: path == "-" ? "stdin" : path, keepPath: options.rejectsPath, logger: logger)
             var loop = StageLoop(reader: LineReader(fd: fd), writer: writer, rejects: rejects)
             let base = linesRead
             let failure = Stage.runLoop({

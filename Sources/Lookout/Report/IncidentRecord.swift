@@ -34,7 +34,11 @@ public struct IncidentRecord: Sendable {
         severity = e.severity
         if e.severity > maxSeverity { maxSeverity = e.severity }
         if e.maintenance == nil { everOutsideMaintenance = true }
-        if let s = e.state { state = s }
+        // When an update changes what the incident is (degraded becomes down), its reason is the better cause.
+        if let s = e.state, s != state {
+            if e.event == .updated { reason = e.reason }
+            state = s
+        }
         if let err = e.error, error == nil { error = err }
         if e.since < since { since = e.since }
         severityByEvent[e.event.rawValue] = e.severity

@@ -76,6 +76,14 @@ import Testing
         #expect(run.stdout.isEmpty)
     }
 
+    @Test func aMissingInputFileExits74() throws {
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "/nonexistent/day.ndjson"])
+        #expect(run.status == 74)
+        #expect(run.stderrText.contains("/nonexistent/day.ndjson: cannot open"))
+        let gz = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "/nonexistent/day.ndjson.gz"])
+        #expect(gz.status == 74)
+    }
+
     @Test func slackWithoutAWebhookIsAConfigError() throws {
         let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "--format", "slack"], stdin: Data())
         #expect(run.status == 78)

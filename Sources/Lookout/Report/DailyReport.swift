@@ -180,6 +180,8 @@ public struct AdherenceFigure: Codable, Sendable, Equatable {
     public var downInsideWindowsMs: Int64
     public var downOutsideWindowsMs: Int64
     public var maintenanceMs: Int64
+    /// Incidents that began inside a window and were still open when it ended.
+    public var overruns: Int
     /// Percent of downtime inside agreed windows; nil without downtime.
     public var insideShare: Double?
 }

@@ -168,9 +168,9 @@ public struct HTMLRenderer {
             }
         }
         h.append("<h2>\(client ? "Planned maintenance" : "Maintenance adherence")</h2>")
-        h.append("<table><tr><th>Client</th><th class=\"num\">Down inside windows</th><th class=\"num\">Down outside windows</th><th class=\"num\">Inside share</th><th class=\"num\">Window time</th></tr>")
+        h.append("<table><tr><th>Client</th><th class=\"num\">Down inside windows</th><th class=\"num\">Down outside windows</th><th class=\"num\">Inside share</th><th class=\"num\">Window time</th><th class=\"num\">Overran a window</th></tr>")
         for a in r.adherence {
-            h.append("<tr><td>\(e(a.client))</td><td class=\"num\">\(ReportText.duration(a.downInsideWindowsMs))</td><td class=\"num\">\(ReportText.duration(a.downOutsideWindowsMs))</td><td class=\"num\">\(a.insideShare.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.duration(a.maintenanceMs))</td></tr>")
+            h.append("<tr><td>\(e(a.client))</td><td class=\"num\">\(ReportText.duration(a.downInsideWindowsMs))</td><td class=\"num\">\(ReportText.duration(a.downOutsideWindowsMs))</td><td class=\"num\">\(a.insideShare.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.duration(a.maintenanceMs))</td><td class=\"num\">\(a.overruns)</td></tr>")
         }
         h.append("</table>")
         let f = r.footer

@@ -103,11 +103,11 @@ public struct MarkdownRenderer {
                 out.append("")
             }
         }
-        out += ["## Maintenance adherence", "", "| Client | Down inside windows | Down outside windows | Inside share | Window time |",
-                "|---|---:|---:|---:|---:|"]
+        out += ["## Maintenance adherence", "", "| Client | Down inside windows | Down outside windows | Inside share | Window time | Overran a window |",
+                "|---|---:|---:|---:|---:|---:|"]
         for a in r.adherence {
             out.append("| \(ReportText.cell(a.client)) | \(ReportText.duration(a.downInsideWindowsMs)) | \(ReportText.duration(a.downOutsideWindowsMs)) | "
-                       + "\(a.insideShare.map { ReportText.percent($0) } ?? "-") | \(ReportText.duration(a.maintenanceMs)) |")
+                       + "\(a.insideShare.map { ReportText.percent($0) } ?? "-") | \(ReportText.duration(a.maintenanceMs)) | \(a.overruns) |")
         }
         out.append("")
         if let unknown = r.unknownChecks, !unknown.isEmpty {

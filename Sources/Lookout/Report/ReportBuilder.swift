@@ -125,8 +125,10 @@ public struct ReportBuilder {
             let inside = members.reduce(Int64(0)) { $0 + (siteSets[$1.id]?.downInMaint ?? 0) }
             let outside = members.reduce(Int64(0)) { $0 + (siteSets[$1.id]?.down ?? 0) }
             let maint = members.reduce(Int64(0)) { $0 + (siteSets[$1.id]?.maint ?? 0) }
+            let ids = Set(members.map(\.id))
+            let overruns = incidentsInRange.filter { ids.contains($0.site) && $0.firstMaintenance != nil && !$0.isMaintenanceOnly }.count
             adherence.append(AdherenceFigure(client: key, sites: members.map(\.id), downInsideWindowsMs: inside,
-                                             downOutsideWindowsMs: outside, maintenanceMs: maint,
+                                             downOutsideWindowsMs: outside, maintenanceMs: maint, overruns: overruns,
                                              insideShare: ReportBuilder.percent(inside, of: inside + outside)))
         }
 

@@ -202,7 +202,7 @@ public struct HTMLRenderer {
         }
         let axisY = top + Double(r.sites.count) * (rowH + gap)
         let hours = r.range.hours
-        let step = hours <= 26 ? 3.0 : hours <= 24 * 8 ? 24.0 : 24.0 * 7
+        let step = hours <= 6 ? 1.0 : hours <= 26 ? 3.0 : hours <= 24 * 8 ? 24.0 : 24.0 * 7
         var h = 0.0
         guard let from = Timestamp(rfc3339: r.range.from) else { return s.joined(separator: "\n") + "\n</svg>" }
         while h <= hours + 0.001 {

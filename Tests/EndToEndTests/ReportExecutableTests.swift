@@ -77,6 +77,26 @@ import Testing
         #expect(run.stdout.isEmpty)
     }
 
+    /// On a terminal (a pty from util-linux `script`), the read count is shown on stderr; elsewhere it is not.
+    @Test func progressOnlyOnATerminal() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let report = ChildProcess.executable("report").path
+        let command = "'\(report)' --config '\(Self.config)' --day 2026-11-25 --format json --output /dev/null '\(Self.log)'"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(process.terminationStatus == 65, "\(text)")
+        #expect(text.contains("report: 1221 lines read."), "\(text)")
+    }
+
     @Test func aMissingInputFileExits74() throws {
         let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "/nonexistent/day.ndjson"])
         #expect(run.status == 74)

@@ -149,4 +149,30 @@ import Testing
         #expect(r.footer.linesRejected >= 1)  // the truncation itself, besides any bad line reached
         #expect(r.footer.linesRead < 1221)
     }
+
+    /// Damaged lines anywhere (cut short, garbage, wrong types) are counted and skipped; the rest still counts.
+    @Test func damagedLinesAreCountedNotFatal() throws {
+        let config = try ReportFixture.config()
+        let range = try ReportRange.day("2026-11-25", clock: LocalClock(config.timeZone))
+        let lines = try String(contentsOfFile: ReportFixture.path("day.in.ndjson"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        var damaged = 0
+        let mangled = lines.enumerated().map { k, line -> String in
+            guard k % 37 == 5 else { return line }
+            damaged += 1
+            switch k % 3 {
+            case 0: return String(line.prefix(line.count / 2))
+            case 1: return line.replacingOccurrences(of: #""ok":true"#, with: #""ok":"yes""#)
+                .replacingOccurrences(of: #""ok":false"#, with: #""ok":1"#)
+            default: return "\u{00}\u{7f}garbage"
+            }
+        }
+        let r = ReportFixture.report(ndjson: mangled.joined(separator: "\n"), config: config, range: range)
+        // Lines of other types whose "ok" was not there to break stay good; count what really broke.
+        let reference = ReportFixture.report(ndjson: lines.joined(separator: "\n"), config: config, range: range)
+        #expect(r.footer.linesRejected > reference.footer.linesRejected)
+        #expect(r.footer.linesRejected <= reference.footer.linesRejected + damaged)
+        #expect(r.sites.count == 3)
+        #expect(r.overall.availability != nil)
+    }
 }

@@ -58,7 +58,7 @@ public struct HTMLRenderer {
         if client {
             h.append("<p class=\"headline\">Your sites were available <strong>\(ReportText.percent(o.availability))</strong> of the time outside planned maintenance, with \(e(ReportText.clientIncidentSentence(r))).</p>")
         } else {
-            h.append("<p class=\"headline\"><strong>Availability \(ReportText.percent(o.availability))</strong> across \(o.sites) sites and \(o.checks) checks. \(o.incidents) incidents (\(o.outages) outages), MTTR \(ReportText.duration(o.mttrMs)), downtime \(ReportText.duration(o.downMs)), maintenance \(ReportText.duration(o.maintenanceMs)).</p>")
+            h.append("<p class=\"headline\"><strong>Availability \(ReportText.percent(o.availability))</strong> across \(ReportText.count(o.sites, "site")) and \(ReportText.count(o.checks, "check")). \(ReportText.count(o.incidents, "incident")) (\(ReportText.count(o.outages, "outage"))), MTTR \(ReportText.duration(o.mttrMs)), downtime \(ReportText.duration(o.downMs)), maintenance \(ReportText.duration(o.maintenanceMs)).</p>")
         }
         if let tiers = r.tiers, !tiers.isEmpty {
             h.append("<h2>SLA by tier</h2>")
@@ -149,7 +149,7 @@ public struct HTMLRenderer {
             h.append("<h2>Noise budget</h2><ul>")
             h.append("<li>Messages sent: \(noise.messagesSent), of which critical: \(noise.criticalSent)</li>")
             h.append("<li>Blips absorbed (failures that never confirmed, no message): \(noise.blipsAbsorbed)</li>")
-            h.append("<li>Failures inside maintenance windows kept out of the channels: \(noise.failuresInMaintenance) results, \(noise.maintenanceBlips) blips, \(noise.incidentsHeldInMaintenance) incidents held</li>")
+            h.append("<li>Failures inside maintenance windows kept out of the channels: \(ReportText.count(noise.failuresInMaintenance, "result")), \(ReportText.count(noise.maintenanceBlips, "blip")), \(ReportText.count(noise.incidentsHeldInMaintenance, "incident")) held</li>")
             h.append("<li>Incidents recorded without an alert (tier policy): \(noise.incidentsWithoutAlert)</li></ul>")
             if !noise.sinks.isEmpty {
                 h.append("<table><tr><th>Sink</th><th class=\"num\">Sent</th><th class=\"num\">Critical</th><th class=\"num\">Retries</th><th class=\"num\">Dead</th></tr>")
@@ -208,7 +208,9 @@ public struct HTMLRenderer {
         while h <= hours + 0.001 {
             let x = labelW + h / hours * barW
             let t = Timestamp(milliseconds: from.milliseconds + Int64(h * 3_600_000))
-            let label = hours <= 26 ? text.time(t) : String(text.time(t).prefix(10))
+            // Axis labels stay short (no UTC offset): the tooltips and tables carry the exact times.
+            let axisText = ReportText(zone: text.zone, singleDay: text.singleDay)
+            let label = hours <= 26 ? axisText.time(t) : String(axisText.time(t).prefix(10))
             s.append("<line x1=\"\(HTMLRenderer.n(x))\" y1=\"\(HTMLRenderer.n(top))\" x2=\"\(HTMLRenderer.n(x))\" y2=\"\(HTMLRenderer.n(axisY))\" stroke=\"#ffffff\" stroke-opacity=\"0.6\" stroke-width=\"1\"/>")
             let anchor = h == 0 ? "start" : h >= hours - 0.001 ? "end" : "middle"
             s.append("<text x=\"\(HTMLRenderer.n(x))\" y=\"\(HTMLRenderer.n(axisY + 12))\" font-size=\"10\" fill=\"#666\" text-anchor=\"\(anchor)\">\(HTMLRenderer.escape(label))</text>")
@@ -280,7 +282,8 @@ public struct HTMLRenderer {
             let x = labelW + Double(k) / 4 * barW
             let t = Timestamp(milliseconds: from.milliseconds + Int64(Double(k) / 4 * length))
             let anchor = k == 0 ? "start" : k == 4 ? "end" : "middle"
-            s.append("<text x=\"\(HTMLRenderer.n(x))\" y=\"\(HTMLRenderer.n(axisY + 12))\" font-size=\"10\" fill=\"#666\" text-anchor=\"\(anchor)\">\(HTMLRenderer.escape(text.time(t)))</text>")
+            let label = ReportText(zone: text.zone, singleDay: text.singleDay).time(t)
+            s.append("<text x=\"\(HTMLRenderer.n(x))\" y=\"\(HTMLRenderer.n(axisY + 12))\" font-size=\"10\" fill=\"#666\" text-anchor=\"\(anchor)\">\(HTMLRenderer.escape(label))</text>")
         }
         s.append("</svg>")
         if incidents.count > shown.count { s.append("<p class=\"muted\">\(incidents.count - shown.count) more incidents are listed below but not drawn.</p>") }

@@ -21,8 +21,8 @@ public struct MarkdownRenderer {
         let text = ReportText(r)
         var out = header(r, text)
         let o = r.overall
-        out.append("**Availability \(ReportText.percent(o.availability))** across \(o.sites) sites and \(o.checks) checks. "
-                   + "\(o.incidents) incidents (\(o.outages) outages), MTTR \(ReportText.duration(o.mttrMs)), "
+        out.append("**Availability \(ReportText.percent(o.availability))** across \(ReportText.count(o.sites, "site")) and \(ReportText.count(o.checks, "check")). "
+                   + "\(ReportText.count(o.incidents, "incident")) (\(ReportText.count(o.outages, "outage"))), MTTR \(ReportText.duration(o.mttrMs)), "
                    + "downtime \(ReportText.duration(o.downMs)), maintenance \(ReportText.duration(o.maintenanceMs)).")
         out.append("")
         if let tiers = r.tiers, !tiers.isEmpty {
@@ -86,8 +86,8 @@ public struct MarkdownRenderer {
             out += ["## Noise budget", "",
                     "- Messages sent: \(n.messagesSent), of which critical: \(n.criticalSent)",
                     "- Blips absorbed (failures that never confirmed, no message): \(n.blipsAbsorbed)",
-                    "- Failures inside maintenance windows kept out of the channels: \(n.failuresInMaintenance) results, "
-                        + "\(n.maintenanceBlips) blips, \(n.incidentsHeldInMaintenance) incidents held",
+                    "- Failures inside maintenance windows kept out of the channels: \(ReportText.count(n.failuresInMaintenance, "result")), "
+                        + "\(ReportText.count(n.maintenanceBlips, "blip")), \(ReportText.count(n.incidentsHeldInMaintenance, "incident")) held",
                     "- Incidents recorded without an alert (tier policy): \(n.incidentsWithoutAlert)", ""]
             if !n.sinks.isEmpty {
                 out += ["| Sink | Sent | Critical | Retries | Dead |", "|---|---:|---:|---:|---:|"]

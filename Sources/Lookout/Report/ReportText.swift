@@ -5,20 +5,32 @@ import Foundation
 public struct ReportText: Sendable {
     public let zone: TimeZone
     public let singleDay: Bool
+    /// The range holds a daylight-saving change: times carry their UTC offset, so the repeated hour is unambiguous.
+    public let showsOffset: Bool
     private let calendar: Calendar
 
-    public init(zone: TimeZone, singleDay: Bool) {
+    public init(zone: TimeZone, singleDay: Bool, showsOffset: Bool = false) {
         self.zone = zone
         self.singleDay = singleDay
+        self.showsOffset = showsOffset
         var c = Calendar(identifier: .gregorian)
         c.timeZone = zone
         calendar = c
     }
 
     public init(_ report: DailyReport) {
-        self.init(zone: TimeZone(identifier: report.range.timezone) ?? TimeZone(identifier: "UTC")!,
-                  singleDay: !report.range.label.contains(" to "))
+        let zone = TimeZone(identifier: report.range.timezone) ?? TimeZone(identifier: "UTC")!
+        var changes = false
+        if let from = Timestamp(rfc3339: report.range.from), let to = Timestamp(rfc3339: report.range.to) {
+            let a = Date(timeIntervalSince1970: Double(from.milliseconds) / 1000)
+            let b = Date(timeIntervalSince1970: Double(to.milliseconds - 1) / 1000)
+            changes = zone.secondsFromGMT(for: a) != zone.secondsFromGMT(for: b)
+        }
+        self.init(zone: zone, singleDay: !report.range.label.contains(" to "), showsOffset: changes)
     }
+
+    /// `1 site`, `3 sites`.
+    public static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
 
     /// `99.306%`, or `no data`.
     public static func percent(_ v: Double?) -> String {
@@ -55,12 +67,16 @@ public struct ReportText: Sendable {
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         var s = "\(two(c.hour!)):\(two(c.minute!))"
         if c.second! != 0 { s += ":\(two(c.second!))" }
+        if showsOffset {
+            let offset = zone.secondsFromGMT(for: date) / 60
+            s += " \(offset < 0 ? "-" : "+")\(two(abs(offset) / 60)):\(two(abs(offset) % 60))"
+        }
         return singleDay ? s : "\(c.year!)-\(two(c.month!))-\(two(c.day!)) \(s)"
     }
 
     /// A local date and time, always with the date: for the report's header.
     public func dateTime(_ rfc3339: String) -> String {
-        ReportText(zone: zone, singleDay: false).time(rfc3339)
+        ReportText(zone: zone, singleDay: false, showsOffset: showsOffset).time(rfc3339)
     }
 
     /// The client summary's sentence about interruptions and slow periods (maintenance-only incidents excluded).

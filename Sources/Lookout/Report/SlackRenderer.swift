@@ -17,7 +17,7 @@ public struct SlackRenderer {
         var sections: [[String]] = []
         sections.append([client
             ? "Your sites were available *\(ReportText.percent(o.availability))* of the time outside planned maintenance, with \(ReportText.clientIncidentSentence(r))."
-            : "*Availability \(ReportText.percent(o.availability))* across \(o.sites) sites, \(o.checks) checks. \(o.incidents) incidents (\(o.outages) outages), MTTR \(ReportText.duration(o.mttrMs)), downtime \(ReportText.duration(o.downMs))."])
+            : "*Availability \(ReportText.percent(o.availability))* across \(ReportText.count(o.sites, "site")), \(ReportText.count(o.checks, "check")). \(ReportText.count(o.incidents, "incident")) (\(ReportText.count(o.outages, "outage"))), MTTR \(ReportText.duration(o.mttrMs)), downtime \(ReportText.duration(o.downMs))."])
         if let tiers = r.tiers, !tiers.isEmpty {
             sections.append(["*SLA by tier*"] + tiers.map { t in
                 let mark = t.breached ? ":red_circle: BREACH" : ":large_green_circle:"

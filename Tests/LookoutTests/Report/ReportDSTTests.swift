@@ -39,4 +39,20 @@ import Testing
         #expect(site.time.availability == expected)
         #expect(r.range.hours == Double(hours))
     }
+
+    /// The dst fixture (make-dst.py): an outage across the repeated hour, and a blip inside the morning window.
+    @Test func fixtureAcrossTheRepeatedHour() throws {
+        let r = try ReportFixture.report("dst", day: "2026-10-25")
+        let c = try #require(r.sites.first?.checks.first)
+        #expect(c.time.observedMs == Int64(25 * 3_600_000))
+        #expect(c.time.downMs == Int64(3_600_000))
+        #expect(c.time.maintenanceMs == Int64(3_600_000))
+        #expect(c.time.availability == 95.833)  // 23 h up of 24 h outside the window
+        #expect(c.maintenanceBlips == 1 && c.blips == 0)
+        let text = ReportText(r)
+        #expect(text.showsOffset)
+        #expect(text.time(r.incidents[0].start) == "01:30 +01:00")
+        #expect(text.time(r.incidents[0].end) == "01:30 +00:00")
+        #expect(!ReportText(try ReportFixture.report()).showsOffset)
+    }
 }

@@ -8,6 +8,7 @@ import Testing
 @Suite struct ReportGoldenTests {
     struct Case: Sendable, CustomStringConvertible {
         var fixture: String
+        var day = "2026-11-25"
         var client: String?
         var format: ReportFormat
         var expected: String
@@ -22,11 +23,14 @@ import Testing
         Case(fixture: "day", client: "ACME Ltd", format: .markdown, expected: "day.client-acme.md"),
         Case(fixture: "day", client: "ACME Ltd", format: .html, expected: "day.client-acme.html"),
         Case(fixture: "day", client: "globex", format: .json, expected: "day.client-globex.json"),
+        // The 25-hour day of the autumn clock change: times carry their offset, the strip spans 25 hours.
+        Case(fixture: "dst", day: "2026-10-25", client: nil, format: .markdown, expected: "dst.out.md"),
+        Case(fixture: "dst", day: "2026-10-25", client: nil, format: .html, expected: "dst.out.html"),
     ]
 
     @Test(arguments: cases)
     func matchesGolden(_ c: Case) throws {
-        let report = try ReportFixture.report(c.fixture, client: c.client)
+        let report = try ReportFixture.report(c.fixture, day: c.day, client: c.client)
         let actual = ReportStage.render(report, format: c.format)
         let path = ReportFixture.path(c.expected)
         if ProcessInfo.processInfo.environment["LOOKOUT_RECORD"] == "1" {

@@ -12,8 +12,11 @@ public struct Config: Sendable {
     public var classify = ClassifySettings()
     /// Where each check id lives: `sites[site].checks[check]`.
     public private(set) var checkIndex: [String: (site: Int, check: Int)] = [:]
+    public var report = ReportConfig()
 
-    static let keys: Set<String> = ["timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify"]
+    static let keys: Set<String> = [
+        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report",
+    ]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
 
@@ -58,6 +61,7 @@ public struct Config: Sendable {
             }
             config.sites.append(site)
         }
+        if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
         return config
     }
 

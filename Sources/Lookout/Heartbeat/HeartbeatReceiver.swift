@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// HeartbeatReceiver serves the ping endpoints healthchecks.io made familiar, plus `/metrics`:
 ///
@@ -102,10 +103,25 @@ public struct HeartbeatReceiver: Sendable {
         return router
     }
 
-    /// An application listening on `host:port` (port 0 picks a free one, reported through `onRunning`).
-    public func application(host: String, port: Int, logger: Logger,
-                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "lookout-probe"),
-                    onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    /// Starts listening on `host:port` (port 0 picks a free one, reported through `onRunning`); the server runs
+    /// until `Server.stop()`, which lets requests in flight finish.
+    public func start(host: String, port: Int, logger: Logger,
+                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> Server {
+        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "lookout-probe"),
+                              onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+        let group = ServiceGroup(services: [app], logger: logger)
+        return Server(group: group, task: Task { try await group.run() })
+    }
+
+    /// Server is a running receiver.
+    public struct Server: Sendable {
+        let group: ServiceGroup
+        let task: Task<Void, Error>
+
+        /// Stops accepting, finishes requests in flight, and returns when the server is down.
+        public func stop() async {
+            await group.triggerGracefulShutdown()
+            _ = try? await task.value
+        }
     }
 }

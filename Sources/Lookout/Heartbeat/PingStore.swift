@@ -27,9 +27,14 @@ public final class PingStore: Sendable {
         }),
     ]
 
-    /// Opens the store in the state file at `path`, or in memory.
-    public init(path: String?) throws {
-        db = try StateDatabase.open(path: path, migrations: PingStore.migrations)
+    /// Uses a state database already migrated with `PingStore.migrations` (probe opens one file for all its state).
+    public init(database: DatabaseQueue) {
+        db = database
+    }
+
+    /// Opens the store in its own state file at `path`, or in memory.
+    public convenience init(path: String?) throws {
+        self.init(database: try StateDatabase.open(path: path, migrations: PingStore.migrations))
     }
 
     public func record(_ ping: Ping) throws {

@@ -57,6 +57,7 @@ public final class ProbeRunner: Sendable {
         r.error = outcome.error.map { Redactor.shared.redact($0) }
         r.failed = outcome.failed.isEmpty ? nil : outcome.failed.map { Redactor.shared.redact($0) }
         r.details = outcome.details.isEmpty ? nil : .object(outcome.details)
+        services.metrics.record(r)
         return r
     }
 

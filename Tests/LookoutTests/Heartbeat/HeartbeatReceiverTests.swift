@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Testing
 @testable import Lookout
 
@@ -45,7 +46,7 @@ import Testing
         let config: Config
         var store: PingStore
         var port = 0
-        var server: Task<Void, Error>?
+        var server: HeartbeatReceiver.Server?
 
         init() throws {
             statePath = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-hb-\(UUID()).sqlite").path
@@ -57,14 +58,12 @@ import Testing
             let receiver = HeartbeatReceiver(checks: config.allChecks, store: store, clock: clock, metrics: ProbeMetrics(),
                                              maxBodyBytes: 1000)
             let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-            let app = receiver.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test")) { continuation.yield($0) }
-            server = Task { try await app.run() }
+            server = receiver.start(host: "127.0.0.1", port: 0, logger: Logger(label: "test")) { continuation.yield($0) }
             for await p in stream { port = p; break }
         }
 
         func stop() async {
-            server?.cancel()
-            _ = try? await server?.value
+            await server?.stop()
         }
 
         /// Stops the receiver and opens the same state file again, as a restart does.
@@ -86,16 +85,24 @@ import Testing
         func judge(_ checkID: String) async -> ProbeOutcome {
             let check = config.check(checkID)!
             let services = try! ProbeServices(pings: store)
-            return await check.probe.run(ProbeRun(checkID: checkID, timeout: .seconds(1), startedAt: clock.now(), services: services))
+            let outcome = await check.probe.run(ProbeRun(checkID: checkID, timeout: .seconds(1), startedAt: clock.now(), services: services))
+            await services.shutdown()
+            return outcome
         }
 
         deinit { try? FileManager.default.removeItem(atPath: statePath) }
+
+        /// Runs `body` against a started receiver and always stops it, whether the body passes or throws.
+        static func with(_ body: (Harness) async throws -> Void) async throws {
+            let h = try Harness()
+            try await h.start()
+            do { try await body(h) } catch { await h.stop(); throw error }
+            await h.stop()
+        }
     }
 
     @Test func onTimeThenLateThenRecovered() async throws {
-        let h = try Harness()
-        try await h.start()
-        defer { Task { await h.stop() } }
+        try await Harness.with { (h: Harness) async throws in
         #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.backupToken)", method: .GET).0 == 200)
         h.clock.advance(by: .minutes(5))
         #expect(await h.judge("acme-backup").ok)
@@ -105,12 +112,11 @@ import Testing
         #expect(late.error == "no ping since 2026-11-25T08:00:00Z")
         #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.backupToken)").0 == 200)
         #expect(await h.judge("acme-backup").ok)
+        }
     }
 
     @Test func failAndExitCodeSignals() async throws {
-        let h = try Harness()
-        try await h.start()
-        defer { Task { await h.stop() } }
+        try await Harness.with { (h: Harness) async throws in
         #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.backupToken)/fail", body: "tar: short read").0 == 200)
         let failed = await h.judge("acme-backup")
         #expect(!failed.ok && failed.error == "job reported failure at 2026-11-25T08:00:00Z")
@@ -121,24 +127,22 @@ import Testing
         #expect(!two.ok && two.error == "job reported failure (exit code 2) at 2026-11-25T08:00:00Z")
         #expect(two.details.contains(JSONMember(key: "output_tail", value: .string("line 1\nrsync error 23"))))
         #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.backupToken)/256").0 == 400)
+        }
     }
 
     @Test func startFollowedByARunThatOverruns() async throws {
-        let h = try Harness()
-        try await h.start()
-        defer { Task { await h.stop() } }
+        try await Harness.with { (h: Harness) async throws in
         #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.backupToken)/start").0 == 200)
         h.clock.advance(by: .seconds(59))
         #expect(await h.judge("acme-backup").ok)
         h.clock.advance(by: .seconds(1))
         let overran = await h.judge("acme-backup")
         #expect(!overran.ok && overran.error == "started at 2026-11-25T08:00:00Z and not finished within 1m")
+        }
     }
 
     @Test func unknownTokenAndOversizedBodyRecordNothing() async throws {
-        let h = try Harness()
-        try await h.start()
-        defer { Task { await h.stop() } }
+        try await Harness.with { (h: Harness) async throws in
         #expect(try await h.ping("/ping/not-a-configured-token-at-all").0 == 404)
         #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.backupToken.dropLast())").0 == 404)
         let big = String(repeating: "x", count: 1001)
@@ -148,12 +152,11 @@ import Testing
         #expect(metrics.1.contains(#"lookout_pings_rejected_total{reason="unknown_token"} 2"#))
         #expect(metrics.1.contains(#"lookout_pings_rejected_total{reason="body_too_large"} 1"#))
         #expect(!metrics.1.contains(HeartbeatReceiverTests.backupToken))
+        }
     }
 
     @Test func aPushOverTheCriticalDiskThresholdIsDown() async throws {
-        let h = try Harness()
-        try await h.start()
-        defer { Task { await h.stop() } }
+        try await Harness.with { (h: Harness) async throws in
         let push = #"{"host":"web1","load":{"1m":0.5,"5m":0.4,"15m":0.3},"disk":{"/":{"used_pct":93.5},"/var":{"used_pct":40}}}"#
         #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.hostToken)", body: push).0 == 200)
         let down = await h.judge("acme-web1")
@@ -167,21 +170,21 @@ import Testing
         // A missing push is a heartbeat failure like any other.
         h.clock.advance(by: .minutes(6))
         #expect(await h.judge("acme-web1").error == "no ping since 2026-11-25T08:00:00Z")
+        }
     }
 
     @Test func aRestartKeepsTheLastPingTimes() async throws {
-        let h = try Harness()
-        try await h.start()
+        try await Harness.with { (h: Harness) async throws in
         #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.backupToken)").0 == 200)
         h.clock.advance(by: .minutes(3))
         try await h.restart()
-        defer { Task { await h.stop() } }
         h.clock.advance(by: .minutes(2))
         let judged = await h.judge("acme-backup")
         #expect(judged.ok)
         #expect(judged.details.contains(JSONMember(key: "last_ping", value: .string("2026-11-25T08:00:00Z"))))
         h.clock.advance(by: .minutes(1))
         #expect(await h.judge("acme-backup").error == "no ping since 2026-11-25T08:00:00Z")
+        }
     }
 
     @Test func hostMetricsReadTheRealHost() throws {

@@ -53,7 +53,7 @@ import Testing
         for _ in 0..<50 {
             let probe = try ChildProcess.run("probe", ["--once", "--config", try config(port: port, dir: dir)],
                                              environment: ["HEALTH_TOKEN": "t0ken-for-the-test"], timeout: 30)
-            if probe.stdoutText.contains("Connection refused") { usleep(100_000); continue }
+            if probe.stdoutText.lowercased().contains("connection refused") { usleep(100_000); continue }
             #expect(probe.status == 0, "\(probe.stderrText)")
             let line = probe.stdoutText
             #expect(line.contains(#""check":"shop-health""#))

@@ -1,0 +1,51 @@
+# Helpers shared by the bench/ workloads (sourced, not run). Each workload script writes its Markdown section to
+# $BENCH_OUT/<workload>.md; bench/run gathers them into bench/RESULTS.md.
+
+# measure NAME RUNS STDOUT CMD...: runs CMD RUNS times under GNU time, appending "wall user sys maxrss_kib" per run
+# to $BENCH_WORK/NAME.tsv (CMD's stdout goes to STDOUT, e.g. /dev/null).
+measure() {
+  local name=$1 runs=$2 out=$3; shift 3
+  : > "$BENCH_WORK/$name.tsv"
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -o "$BENCH_WORK/$name.time" -f "%e %U %S %M" "$@" > "$out"
+    tail -1 "$BENCH_WORK/$name.time" >> "$BENCH_WORK/$name.tsv"
+  done
+}
+
+# median NAME COLUMN: the median of a column of $BENCH_WORK/NAME.tsv (1 wall, 2 user, 3 sys, 4 max RSS KiB;
+# "cpu" = user + sys).
+median() {
+  local name=$1 col=$2
+  if [ "$col" = cpu ]; then awk '{print $2 + $3}' "$BENCH_WORK/$name.tsv"; else awk -v c="$col" '{print $c}' "$BENCH_WORK/$name.tsv"; fi |
+    sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+
+# runs NAME COLUMN: every run's value of a column, comma-separated (for the record).
+runs() {
+  if [ "$2" = cpu ]; then awk '{printf "%s%.2f", (NR > 1 ? ", " : ""), $2 + $3}' "$BENCH_WORK/$1.tsv"
+  else awk -v c="$2" '{printf "%s%s", (NR > 1 ? ", " : ""), $c}' "$BENCH_WORK/$1.tsv"; fi
+}
+
+# calc EXPR: floating-point arithmetic (python3: always there, unlike bc).
+calc() { python3 -c "print($1)"; }
+
+# free_port: an unused loopback TCP port.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# cpu_ticks PID: user + system CPU of a running process, in clock ticks (/proc/PID/stat fields 14 and 15).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# rss_kib PID: resident set size now.
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# hwm_kib PID: peak resident set size so far.
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# verdict OK: "met" or "**not met**".
+verdict() { if [ "$1" = 1 ] || [ "$1" = True ]; then echo "met"; else echo "**not met**"; fi; }
+
+# wait_http URL: wait up to 10 s for a URL to answer.
+wait_http() {
+  for _ in $(seq 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
+  echo "bench: $1 did not answer" >&2; return 1
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Workload "probe": 1,000 HTTP checks with content assertions against a local nginx (config written here, stopped at
+# the end): CPU per check and peak RSS of `probe --once`, beside blackbox_exporter driven through its /probe endpoint
+# (its CPU read from /proc/PID/stat before and after) and check_http (one process per check, CPU of the children);
+# then the sustained rate: the same 1,000 checks every 6 s for 60 s with `probe` running forever.
+# Run through bench/run (which sets BENCH_*); writes $BENCH_OUT/probe.md.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+checks=${PROBE_CHECKS:-1000}
+hosts=${PROBE_HOSTS:-50}
+rate_seconds=${PROBE_RATE_SECONDS:-60}
+work="$BENCH_WORK/probe"
+mkdir -p "$work/www" "$work/logs" "$work/tmp"
+chmod 755 "$BENCH_WORK" "$work" "$work/www"
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+
+# The page: about 20 KB of HTML with the markers the assertions look for.
+python3 - "$work/www/page.html" <<'PY'
+import sys
+rows = "".join(f'<li class="product">Product {i}: a fine thing at a fair price</li>' for i in range(1, 300))
+open(sys.argv[1], "w").write(f"<!doctype html><html><head><title>Bench</title></head><body><header>Bench</header>"
+                             f"<main><ul>{rows}</ul></main><footer>&copy; 2026</footer></body></html>")
+PY
+port=$(free_port)
+cat > "$work/nginx.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+  keepalive_requests 100000;
+  server {
+    listen $port;
+    root $work/www;
+    location / { default_type text/html; try_files /page.html =404; }
+  }
+}
+NGINX
+nginx -e "$work/logs/error.log" -c "$work/nginx.conf" -p "$work" &
+pids+=($!)
+wait_http "http://127.0.0.1:$port/"
+
+# The same checks for probe (YAML) and for the peers (URL list): check N on host 127.0.0.(N mod HOSTS + 1).
+write_config() {  # EVERY
+  echo "tiers: {standard: {outage: warning, degraded: info}}"
+  echo "defaults: {every: $1, timeout: 10s}"
+  echo "sites:"
+  for s in $(seq 1 "$hosts"); do
+    echo "  - id: site$s"
+    echo "    tier: standard"
+    echo "    checks:"
+    for c in $(seq "$s" "$hosts" "$checks"); do
+      echo "      - id: check$c"
+      echo "        http: http://127.0.0.$s:$port/page/$c"
+      echo "        expect: {status: [200], contains: [\"<footer\", \"/Product 25[0-9]/\"], not_contains: [\"Fatal error\"], min_bytes: 10000, max_ms: 3000}"
+    done
+  done
+}
+write_config 30s > "$work/once.yaml"
+write_config 6s > "$work/rate.yaml"
+for c in $(seq 1 "$checks"); do echo "http://127.0.0.$(( (c - 1) % hosts + 1 )):$port/page/$c"; done > "$work/urls"
+
+# probe --once
+echo "probe: $checks checks, $BENCH_RUNS runs of probe --once" >&2
+probe_args=(--once --config "$work/once.yaml" --concurrency 64 --per-host 4)
+measure probe-once "$BENCH_RUNS" "$work/once.ndjson" "$BENCH_BIN/probe" "${probe_args[@]}"
+ok_us=$(grep -c '"ok":true' "$work/once.ndjson" || true)
+
+# blackbox_exporter: one long-running exporter, $checks /probe requests per run through one curl (16 in parallel).
+bb_port=$(free_port)
+cat > "$work/blackbox.yml" <<YAML
+modules:
+  http_content:
+    prober: http
+    timeout: 10s
+    http:
+      valid_status_codes: [200]
+      fail_if_body_not_matches_regexp: ["<footer", "Product 25[0-9]"]
+      fail_if_body_matches_regexp: ["Fatal error"]
+YAML
+prometheus-blackbox-exporter --config.file="$work/blackbox.yml" --web.listen-address="127.0.0.1:$bb_port" \
+  --log.level=warn 2> "$work/blackbox.log" &
+bb=$!; pids+=($bb)
+wait_http "http://127.0.0.1:$bb_port/metrics"
+sed "s|^|url = \"http://127.0.0.1:$bb_port/probe?module=http_content\&target=|; s|$|\"|" "$work/urls" > "$work/blackbox.curl"
+curl -s -K <(head -20 "$work/blackbox.curl") > /dev/null   # warm up: connections, first allocations
+hz=$(getconf CLK_TCK)
+: > "$BENCH_WORK/probe-blackbox.tsv"
+echo "probe: $BENCH_RUNS runs of $checks blackbox_exporter probes" >&2
+for _ in $(seq "$BENCH_RUNS"); do
+  before=$(cpu_ticks "$bb"); start=$(date +%s.%N)
+  curl -s --no-progress-meter --parallel --parallel-max 16 -K "$work/blackbox.curl" > "$work/blackbox.out"
+  end=$(date +%s.%N); after=$(cpu_ticks "$bb")
+  echo "$(calc "round($end - $start, 2)") $(calc "($after - $before) / $hz") 0 $(hwm_kib "$bb")" >> "$BENCH_WORK/probe-blackbox.tsv"
+done
+ok_bb=$(grep -c '^probe_success 1' "$work/blackbox.out" || true)
+kill "$bb"; wait "$bb" 2>/dev/null || true
+
+# check_http: one process per check, as Nagios and Icinga run it; CPU of the children from getrusage.
+echo "probe: $BENCH_RUNS runs of $checks check_http" >&2
+: > "$BENCH_WORK/probe-check_http.tsv"
+for _ in $(seq "$BENCH_RUNS"); do
+  python3 - "$work/urls" >> "$BENCH_WORK/probe-check_http.tsv" 2> "$work/check_http.ok" <<'PY'
+import resource, subprocess, sys, time, urllib.parse
+urls = [urllib.parse.urlsplit(u.strip()) for u in open(sys.argv[1])]
+start = time.monotonic(); ok = 0
+for u in urls:
+    r = subprocess.run(["/usr/lib/nagios/plugins/check_http", "-H", u.hostname, "-p", str(u.port), "-u", u.path,
+                        "-e", "200", "-s", "<footer", "-r", "Product 25[0-9]", "-m", "10000", "-w", "3", "-t", "10"],
+                       stdout=subprocess.DEVNULL)
+    ok += r.returncode == 0
+wall = time.monotonic() - start
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.2f} {ru.ru_utime:.3f} {ru.ru_stime:.3f} {ru.ru_maxrss}")
+print(ok, file=sys.stderr)
+PY
+done
+ok_ch=$(cat "$work/check_http.ok")
+
+# Sustained: the checks every 6 s (10,000 a minute) with probe running forever, stopped after $rate_seconds s.
+echo "probe: sustained rate, $checks checks every 6 s for $rate_seconds s" >&2
+/usr/bin/time -o "$work/rate.time" -f "%e %U %S %M" "$BENCH_BIN/probe" --config "$work/rate.yaml" --concurrency 64 --per-host 4 \
+  > "$work/rate.ndjson" 2> "$work/rate.err" &
+rate_pid=$!; pids+=($rate_pid)
+sleep "$rate_seconds"
+pkill -TERM -P "$rate_pid" 2>/dev/null || true   # the probe child of this time process, not any other
+wait "$rate_pid" || true
+read -r r_wall r_user r_sys r_rss < <(tail -1 "$work/rate.time")
+r_lines=$(wc -l < "$work/rate.ndjson"); r_ok=$(grep -c '"ok":true' "$work/rate.ndjson" || true)
+expected=$(( checks * rate_seconds / 6 ))
+
+per() { calc "round(($1) * 1000 / $checks, 3)"; }
+c_us=$(median probe-once cpu); c_bb=$(median probe-blackbox 2); c_ch=$(median probe-check_http cpu)
+p_us=$(per "$c_us"); p_bb=$(per "$c_bb"); p_ch=$(per "$c_ch")
+m_us=$(median probe-once 4); m_bb=$(median probe-blackbox 4); m_ch=$(median probe-check_http 4)
+ratio_bb=$(calc "round($p_us / $p_bb, 2)"); ratio_ch=$(calc "round($p_us / $p_ch, 2)")
+met_cpu=$(calc "int($p_us <= $p_bb / 2)"); met_rss=$(calc "int($m_us < 64 * 1024)")
+met_rate=$(calc "int($r_lines >= 0.99 * $expected and $r_ok == $r_lines)")
+cores=$(calc "round(($r_user + $r_sys) / $r_wall, 2)")
+
+cat > "$BENCH_OUT/probe.md" <<MD
+### probe: $checks HTTP checks with content assertions vs blackbox_exporter and check_http
+
+Target: nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') on 127.0.0.1-127.0.0.$hosts (one worker, config written by the harness),
+serving a $(( $(wc -c < "$work/www/page.html") / 1024 )) KB page. Each check: status 200, body contains \`<footer\` and
+matches \`Product 25[0-9]\`, does not contain \`Fatal error\` (probe also: at least 10,000 bytes, under 3 s). CPU per
+check = CPU time / $checks, median of $BENCH_RUNS runs. probe's figure includes its start-up (loading $checks checks,
+TLS and HTTP client set-up); blackbox's does not (the exporter was already running, only its CPU between the first
+and last request counts).
+
+| | CPU per check (median) | runs, CPU s per $checks | peak RSS | ok results | wall per $checks (median) |
+| --- | ---: | --- | ---: | ---: | ---: |
+| \`probe --once --concurrency 64 --per-host 4\` | **$p_us ms** | $(runs probe-once cpu) | $((m_us / 1024)) MiB | $ok_us / $checks | $(median probe-once 1) s |
+| blackbox_exporter $(prometheus-blackbox-exporter --version 2>&1 | head -1 | awk '{print $3}') (/probe via curl, 16 in parallel) | $p_bb ms | $(runs probe-blackbox 2) | $((m_bb / 1024)) MiB | $ok_bb / $checks | $(median probe-blackbox 1) s |
+| check_http $(/usr/lib/nagios/plugins/check_http -V | awk '{print $2}') (a process per check) | $p_ch ms | $(runs probe-check_http cpu) | $((m_ch / 1024)) MiB (one process) | $ok_ch / $checks | $(median probe-check_http 1) s |
+| **ratio** probe / blackbox | **$ratio_bb** | | | | |
+| ratio probe / check_http | $ratio_ch | | | | |
+
+- Target CPU per check at most half of blackbox_exporter's: $(verdict "$met_cpu") ($p_us ms vs $p_bb ms, ratio $ratio_bb; the target is 0.5).
+- Target peak RSS under 64 MiB: $(verdict "$met_rss") ($((m_us / 1024)) MiB).
+- Sustained 10,000 checks a minute: $(verdict "$met_rate"). $checks checks every 6 s, \`probe\` running forever for
+  $rate_seconds s then SIGTERM: $r_lines results ($r_ok ok; $expected expected), CPU ${r_user} s user + ${r_sys} s sys
+  = $cores cores of 2, peak RSS $((r_rss / 1024)) MiB.
+
+\`\`\`sh
+bench/run probe     # nginx + probe --once --config once.yaml; blackbox_exporter + curl -K urls; check_http per URL; probe --config rate.yaml for 60 s
+\`\`\`
+MD
+echo "probe: $p_us ms/check (blackbox $p_bb, check_http $p_ch), RSS $((m_us / 1024)) MiB, rate $r_lines in $rate_seconds s" >&2

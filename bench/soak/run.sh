@@ -121,7 +121,7 @@ PY
 )
 hz=$(getconf CLK_TCK)
 cat > "$BENCH_OUT/soak.md" <<MD
-### memory soak: $stages, $checks checks every 30 s, $((seconds / 60)) minutes
+### memory soak: $stages, $checks checks every 30 s, $seconds s
 
 \`probe | classify$([ $with_route = 1 ] && echo ' | route --state') \` as one pipeline against nginx: 10% of the pages flap
 (fail every other run), 10% are down 4 minutes in every 10, 1% are always down$([ $with_route = 1 ] && echo ', and route delivers every incident to a webhook on the same nginx'). RSS
@@ -129,7 +129,7 @@ cat > "$BENCH_OUT/soak.md" <<MD
 delivery lines. CPU over the soak: probe $(calc "round($cpu_probe / $hz, 1)") s, classify $(calc "round($cpu_classify / $hz, 1)") s$([ -n "$route_pid" ] && echo ", route $(calc "round($cpu_route / $hz, 1)") s").
 
 ${table%%VERDICT*}
-- Flat over $((seconds / 60)) minutes (last sample within 10% or 2 MiB of the first third's highest): ${table##*VERDICT }.
+- Flat over $seconds s (last sample within 10% or 2 MiB of the first third's highest): ${table##*VERDICT }.
 - The target is a 1-hour soak; **the 1-hour figure is pending** (not run in this session, which had under an hour
   left). Command: \`SOAK_SECONDS=3600 bench/run soak\`.
 

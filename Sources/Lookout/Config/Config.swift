@@ -9,10 +9,12 @@ public struct Config: Sendable {
     public var tiers: [Tier]
     public var defaults: CheckDefaults
     public var sites: [Site]
+    /// Where `route` sends incidents (Config/RoutingConfig.swift); nil when the file has no `routing:` section.
+    public var routing: RoutingConfig? = nil
     /// Where each check id lives: `sites[site].checks[check]`.
     public private(set) var checkIndex: [String: (site: Int, check: Int)] = [:]
 
-    static let keys: Set<String> = ["timezone", "maintenance_policy", "tiers", "defaults", "sites"]
+    static let keys: Set<String> = ["timezone", "maintenance_policy", "tiers", "defaults", "sites", "routing"]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
 
@@ -56,6 +58,7 @@ public struct Config: Sendable {
             }
             config.sites.append(site)
         }
+        config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: context, tiers: config.tiers) }
         return config
     }
 

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+
+/// Dispatcher drains the outbox: one worker per sink sends what is due, paced, in order per incident, and records
+/// each attempt's outcome in the outbox and as a `delivery` line. Retries, backoff and pacing run on the injected
+/// clock; what to send was already decided, on event time, when the event was queued.
+public final class Dispatcher: Sendable {
+    let outbox: Outbox
+    let routing: RoutingConfig
+    let transport: any HTTPTransport
+    let clock: any WallClock
+    /// Where `delivery` lines go; nil in a dry run, where nothing is delivered.
+    let writer: LineWriter?
+    let sites: [String: Site]
+    let logger: Logger
+    let jitter: @Sendable () -> Double
+    let pacing: Bool
+    /// How often an idle worker looks for newly queued work.
+    let pollInterval: TimeSpan
+    private let finished = LockedFlag()
+
+    public init(outbox: Outbox, routing: RoutingConfig, sites: [Site], transport: any HTTPTransport, clock: any WallClock,
+                writer: LineWriter?, logger: Logger, pacing: Bool = true, pollInterval: TimeSpan = .milliseconds(50),
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.outbox = outbox; self.routing = routing; self.transport = transport; self.clock = clock
+        self.writer = writer; self.logger = logger; self.pacing = pacing; self.pollInterval = pollInterval; self.jitter = jitter
+        self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// No more events will be queued: workers stop once their sink has nothing pending.
+    public func inputFinished() { finished.set() }
+
+    /// Runs every sink's worker until the input is finished and the outbox is empty (or a database error).
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sink in routing.sinks { group.addTask { try await self.work(sink) } }
+            try await group.waitForAll()
+        }
+    }
+
+    func work(_ sink: ConfiguredSink) async throws {
+        var notBefore = Timestamp(milliseconds: 0)
+        let sites = self.sites
+        while true {
+            let now = clock.now()
+            if now < notBefore {
+                try await clock.sleep(until: notBefore)
+                continue
+            }
+            let done = finished.isSet
+            let batch = try outbox.claim(sink: sink, now: now, maxBatch: sink.groups ? 500 : 1, sites: { sites[$0] })
+            if batch.isEmpty {
+                if done, try outbox.pendingCount(sink: sink.name) == 0 { return }
+                let due = try outbox.nextDue(sink: sink.name) ?? (now + pollInterval)
+                try await clock.sleep(until: min(max(due, now + .milliseconds(1)), now + pollInterval))
+                continue
+            }
+            let result = await sink.sink.send(batch, via: transport, now: now)
+            let after = clock.now()
+            switch result {
+            case .sent(let ref):
+                try outbox.markSent(batch, ref: ref)
+                emit(batch, .sent, at: after, error: nil)
+            case .failed(let failure):
+                let attempt = batch.map(\.attempt).max() ?? 1
+                let oldest = batch.map(\.queuedAt).min() ?? after
+                switch routing.retry.decide(failure, attempt: attempt, age: after - oldest, jitter: jitter()) {
+                case .retry(let wait):
+                    try outbox.markRetry(batch, due: after + wait, error: failure.message)
+                    emit(batch, .retrying, at: after, error: failure.message)
+                    // A Retry-After holds the whole sink (it is the webhook that is limited, not the message).
+                    if failure.retryAfter != nil { notBefore = max(notBefore, after + wait) }
+                    logger.warning("\(sink.name): attempt \(attempt) failed, retrying in \(wait): \(failure.message)")
+                case .dead(let reason):
+                    try outbox.markDead(batch, error: reason, now: after)
+                    emit(batch, .dead, at: after, error: reason)
+                    logger.error("\(sink.name): gave up on \(batch.count) deliver\(batch.count == 1 ? "y" : "ies"): \(reason)")
+                }
+            }
+            if pacing { notBefore = max(notBefore, after + sink.pace) }
+        }
+    }
+
+    func emit(_ batch: [OutboxDelivery], _ outcome: DeliveryEvent.Outcome, at: Timestamp, error: String?) {
+        guard let writer else { return }
+        for d in batch {
+            var e = DeliveryEvent(incident: d.incident.id, event: d.event, sink: d.sink, outcome: outcome, attempt: d.attempt, at: at)
+            e.error = error.map { Redactor.shared.redact($0) }
+            e.extra = [JSONMember(key: "key", value: .string(d.key))]
+            try? writer.write(e.encoded())
+        }
+        try? writer.flush()
+    }
+}
+
+/// LockedFlag is a one-way boolean shared between the reading thread and the workers.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // All logic lives here; the four executables only parse arguments and wire parts together.
@@ -43,7 +44,8 @@ let package = Package(
         // Depends on the executables so `swift test` builds them before running them as child processes.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Lookout", "probe", "classify", "route", "report"]
+            dependencies: ["Lookout", "probe", "classify", "route", "report",
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
     ]
 )

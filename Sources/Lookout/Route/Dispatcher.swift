@@ -55,7 +55,7 @@ public final class Dispatcher: Sendable {
                 try await clock.sleep(until: min(max(due, now + .milliseconds(1)), now + pollInterval))
                 continue
             }
-            let result = await sink.sink.send(batch, via: transport, now: now)
+            let result = await sink.sink.send(batch, via: DeadlineTransport(base: transport, timeout: sink.timeout), now: now)
             let after = clock.now()
             switch result {
             case .sent(let ref):

@@ -52,9 +52,14 @@ public protocol HTTPTransport: Sendable {
     func execute(_ request: HTTPRequestSpec) async -> Result<HTTPResponse, SinkFailure>
 }
 
-/// AsyncHTTPTransport sends with async-http-client's shared client.
+/// AsyncHTTPTransport sends with one process-wide async-http-client.
 public struct AsyncHTTPTransport: HTTPTransport {
     public init() {}
+
+    // A separate connect timeout: otherwise a refused connection is retried inside the client until the request's
+    // deadline passes. The client lives as long as the process, so it is never shut down.
+    static let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                   configuration: .init(timeout: .init(connect: .seconds(3))))
 
     public func execute(_ spec: HTTPRequestSpec) async -> Result<HTTPResponse, SinkFailure> {
         var request = HTTPClientRequest(url: spec.url)
@@ -64,7 +69,7 @@ public struct AsyncHTTPTransport: HTTPTransport {
         request.headers.replaceOrAdd(name: "User-Agent", value: "lookout-route/\(Stage.version)")
         if !spec.body.isEmpty { request.body = .bytes(ByteBuffer(bytes: spec.body)) }
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(spec.timeout.milliseconds))
+            let response = try await AsyncHTTPTransport.client.execute(request, timeout: .milliseconds(spec.timeout.milliseconds))
             var buffer = try await response.body.collect(upTo: 1 << 20)
             let body = buffer.readBytes(length: buffer.readableBytes) ?? []
             return .success(HTTPResponse(status: Int(response.status.code),
@@ -95,5 +100,17 @@ public struct DryRunTransport: HTTPTransport {
         try? writer.write(w.finish())
         try? writer.flush()
         return .success(HTTPResponse(status: 200, body: Array(#"{"ticket":{"id":0},"id":0,"results":[],"total":0}"#.utf8)))
+    }
+}
+
+/// DeadlineTransport applies a sink's configured `timeout` to every request the sink makes.
+struct DeadlineTransport: HTTPTransport {
+    let base: any HTTPTransport
+    let timeout: TimeSpan
+
+    func execute(_ request: HTTPRequestSpec) async -> Result<HTTPResponse, SinkFailure> {
+        var request = request
+        request.timeout = timeout
+        return await base.execute(request)
     }
 }

@@ -59,21 +59,23 @@ public final class Dispatcher: Sendable {
             let after = clock.now()
             switch result {
             case .sent(let ref):
-                try outbox.markSent(batch, ref: ref)
+                // The line is written before the outbox is updated: after a crash in between, the delivery is
+                // repeated and reported twice (same key), but a delivery is never reported zero times.
                 emit(batch, .sent, at: after, error: nil)
+                try outbox.markSent(batch, ref: ref)
             case .failed(let failure):
                 let attempt = batch.map(\.attempt).max() ?? 1
                 let oldest = batch.map(\.queuedAt).min() ?? after
                 switch routing.retry.decide(failure, attempt: attempt, age: after - oldest, jitter: jitter()) {
                 case .retry(let wait):
-                    try outbox.markRetry(batch, due: after + wait, error: failure.message)
                     emit(batch, .retrying, at: after, error: failure.message)
+                    try outbox.markRetry(batch, due: after + wait, error: failure.message)
                     // A Retry-After holds the whole sink (it is the webhook that is limited, not the message).
                     if failure.retryAfter != nil { notBefore = max(notBefore, after + wait) }
                     logger.warning("\(sink.name): attempt \(attempt) failed, retrying in \(wait): \(failure.message)")
                 case .dead(let reason):
-                    try outbox.markDead(batch, error: reason, now: after)
                     emit(batch, .dead, at: after, error: reason)
+                    try outbox.markDead(batch, error: reason, now: after)
                     logger.error("\(sink.name): gave up on \(batch.count) deliver\(batch.count == 1 ? "y" : "ies"): \(reason)")
                 }
             }

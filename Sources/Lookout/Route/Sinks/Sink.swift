@@ -70,3 +70,16 @@ public enum SinkRegistry {
 
     public static func kind(named name: String) -> (any Sink.Type)? { kinds.first { $0.kind == name } }
 }
+
+extension Secret {
+    /// A webhook URL's credential is its path (Slack: `/services/T…/B…/token`): an error page or a proxy may echo
+    /// the path without the host, so the path and the query are registered as secrets on their own too.
+    func registeringURLParts() -> Secret {
+        if let url = URLComponents(string: value) {
+            for part in [url.percentEncodedPath, url.percentEncodedQuery ?? ""] where part.count >= 8 {
+                Redactor.shared.register(part)
+            }
+        }
+        return self
+    }
+}

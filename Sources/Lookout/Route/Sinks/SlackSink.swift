@@ -17,7 +17,7 @@ public struct SlackSink: Sink {
         guard let webhook = try settings.secret("webhook_url", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (slack) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH")
         }
-        self.webhook = webhook
+        self.webhook = webhook.registeringURLParts()
     }
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {

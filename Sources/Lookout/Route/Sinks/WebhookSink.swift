@@ -14,7 +14,7 @@ public struct WebhookSink: Sink {
         guard let url = try settings.secret("url", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (webhook) needs url: ${ENV_VAR} or url_file: PATH")
         }
-        self.url = url
+        self.url = url.registeringURLParts()
         headers = try (settings["headers"]?.namedEntries() ?? []).map { entry in
             (entry.name, try Secret.interpolate(try entry.value.string(), environment: context.environment, at: entry.value))
         }

@@ -38,9 +38,13 @@ public struct RoutingConfig: Sendable {
             if let b = r["max_age"] { retry.maxAge = try b.duration() }
         }
         for (name, sinkNode) in try m["sinks"]?.namedEntries() ?? [] {
-            // Keys are checked twice: loosely to find the kind, then exactly against that kind's settings.
-            let anyKindKeys = SinkRegistry.kinds.reduce(into: RoutingConfig.sinkCommonKeys) { $0.formUnion($1.settingKeys) }
-            let kindNode = try sinkNode.mapping(allowing: anyKindKeys).required("kind")
+            // The kind decides which keys are allowed, so it is read before the keys are checked.
+            guard case .mapping(let raw) = sinkNode.node else { throw sinkNode.error("\(sinkNode.path) must be a mapping") }
+            guard let kindValue = raw.first(where: { $0.key.scalar?.string == "kind" })?.value else {
+                let known = SinkRegistry.kinds.map { $0.kind }.joined(separator: ", ")
+                throw sinkNode.error("sink \(name) needs kind: one of \(known)")
+            }
+            let kindNode = ConfigNode(node: kindValue, file: sinkNode.file, path: "\(sinkNode.path).kind")
             let kindName = try kindNode.string()
             guard let kind = SinkRegistry.kind(named: kindName) else {
                 let known = SinkRegistry.kinds.map { $0.kind }.joined(separator: ", ")

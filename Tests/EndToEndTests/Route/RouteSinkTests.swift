@@ -284,4 +284,31 @@ import Testing
                                                  environment: ["SLACK_URL": url])
         #expect(outcome.deliveries.map(\.key) == ["site1-home/1795000000000|opened|outages", "site1-home/1795000000000|resolved|outages"])
     }
+
+    @Test func theTemplatedTicketSinkOpensCommentsAndResolves() async throws {
+        let server = try RecordingServer { r, _ in
+            r.method == "POST" && r.path == "/api/tickets" ? .init(status: 201, body: #"{"data":{"ticket":{"id":"T-9"}}}"#) : .init(status: 204)
+        }
+        defer { server.shutdown() }
+        let routing = """
+          update_interval: 30m
+          sinks:
+            desk:
+              kind: http_ticket
+              headers: {Authorization: "Bearer ${HOOK_TOKEN}"}
+              open: {url: "\(server.baseURL)/api/tickets", body: '{"title": {{subject}}, "text": {{body}}, "requester": {{contact_email}}, "external_id": {{incident}}}', ref: data.ticket.id}
+              update: {url: "\(server.baseURL)/api/tickets/{{ref}}/comments", body: '{"text": {{body}}, "public": true}'}
+              resolve: {method: PATCH, url: "\(server.baseURL)/api/tickets/{{ref}}", body: '{"status": "solved", "comment": {{body}}}'}
+          routes:
+            - {severity: critical, sinks: [desk]}
+        """
+        let outcome = try await RouteHarness.run(RouteHarness.config(routing: routing), events: RouteSinkTests.lifecycle)
+        #expect(server.requests.map { "\($0.method) \($0.path)" } == ["POST /api/tickets", "POST /api/tickets/T-9/comments", "PATCH /api/tickets/T-9"])
+        let open = try #require(server.requests[0].json as? [String: Any])
+        #expect(open["requester"] as? String == "owner1@client1.example" && open["external_id"] as? String == "site1-home/1795000000000")
+        #expect((open["text"] as? String)?.contains("Our monitoring found Client 1 Shop (https://site1.example/) down") == true)
+        #expect(server.requests.allSatisfy { $0.header("Authorization") == "Bearer \(RouteHarness.hookToken)" })
+        #expect(outcome.deliveries.map(\.outcome) == ["sent", "sent", "sent"])
+        RouteSinkTests.noLeaks(outcome)
+    }
 }

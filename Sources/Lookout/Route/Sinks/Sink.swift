@@ -66,6 +66,7 @@ public enum SinkRegistry {
         StdoutSink.self,
         ZendeskSink.self,
         FreshdeskSink.self,
+        HTTPTicketSink.self,
     ]
 
     public static func kind(named name: String) -> (any Sink.Type)? { kinds.first { $0.kind == name } }

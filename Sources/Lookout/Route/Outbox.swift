@@ -127,14 +127,16 @@ public final class Outbox: Sendable {
     /// sends the same message with the same key.
     public func claim(sink: ConfiguredSink, now: Timestamp, maxBatch: Int, sites: (String) -> Site?) throws -> [OutboxDelivery] {
         try db.write { db -> [OutboxDelivery] in
-            guard let first = try Row.fetchOne(db, sql: "SELECT id, key, batch, due_ms FROM route_delivery WHERE \(Outbox.eligible) AND due_ms <= ? ORDER BY id LIMIT 1",
+            guard let first = try Row.fetchOne(db, sql: "SELECT id, key, batch, due_ms, event FROM route_delivery WHERE \(Outbox.eligible) AND due_ms <= ? ORDER BY id LIMIT 1",
                                                arguments: [sink.name, now.milliseconds]) else { return [] }
             var ids: [Int64]
+            let onlyOpenings = sink.sink.groupsOnlyOpenings
             if let batch: String = first["batch"] {
                 ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE batch = ? AND status = 'pending' ORDER BY id", arguments: [batch])
-            } else if sink.groups && maxBatch > 1 {
+            } else if sink.groups && maxBatch > 1 && (!onlyOpenings || first["event"] == "opened") {
                 let horizon: Int64 = first["due_ms"] + router.config.groupWait.milliseconds
-                ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE \(Outbox.eligible) AND batch IS NULL AND due_ms <= ? ORDER BY id LIMIT ?",
+                let filter = onlyOpenings ? " AND event = 'opened'" : ""
+                ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE \(Outbox.eligible) AND batch IS NULL AND due_ms <= ?\(filter) ORDER BY id LIMIT ?",
                                          arguments: [sink.name, max(horizon, now.milliseconds), maxBatch])
                 if ids.count > 1 {
                     let batchKey: String = first["key"]

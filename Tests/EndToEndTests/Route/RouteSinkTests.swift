@@ -311,4 +311,51 @@ import Testing
         #expect(outcome.deliveries.map(\.outcome) == ["sent", "sent", "sent"])
         RouteSinkTests.noLeaks(outcome)
     }
+
+    @Test func aBotTokenThreadsUpdatesAndTheResolveUnderTheGroupedOpening() async throws {
+        let api = try RecordingServer { r, n in
+            r.path == "/api/chat.postMessage" ? .init(status: 200, body: #"{"ok":true,"channel":"C1","ts":"1795000000.00\#(n)"}"#)
+                : .init(status: 404, body: "")
+        }
+        defer { api.shutdown() }
+        let routing = """
+          group_wait: 300ms
+          update_interval: 30m
+          sinks:
+            outages: {kind: slack, bot_token: "${HOOK_TOKEN}", channel: C0OUTAGES, api_url: "\(api.baseURL)/api"}
+          routes:
+            - {severity: critical, sinks: [outages]}
+        """
+        let events = [RouteHarness.incident(1, .opened, at: 90), RouteHarness.incident(2, .opened, at: 91),
+                      RouteHarness.incident(1, .updated, at: 2000), RouteHarness.incident(1, .resolved, at: 5000),
+                      RouteHarness.incident(2, .resolved, at: 5001)]
+        let outcome = try await RouteHarness.run(RouteHarness.config(sites: 2, routing: routing), events: events)
+        let bodies = api.requests.compactMap { $0.json as? [String: Any] }
+        #expect(bodies.count == 4, "one grouped opening, one update, two resolves")
+        #expect(bodies.allSatisfy { $0["channel"] as? String == "C0OUTAGES" })
+        #expect(bodies[0]["thread_ts"] == nil && (bodies[0]["text"] as? String)?.hasPrefix("2 sites in trouble") == true)
+        #expect(bodies.dropFirst().allSatisfy { $0["thread_ts"] as? String == "1795000000.000" }, "replies in the opening's thread")
+        #expect(bodies[1]["reply_broadcast"] == nil && bodies[2]["reply_broadcast"] as? Bool == true)
+        #expect(api.requests.allSatisfy { $0.header("Authorization") == "Bearer \(RouteHarness.hookToken)" })
+        #expect(outcome.deliveries.map(\.outcome) == ["sent", "sent", "sent", "sent", "sent"])
+        RouteSinkTests.noLeaks(outcome)
+    }
+
+    @Test func aBotTokenAPIErrorIsPermanentUnlessSlackSaysOtherwise() async throws {
+        let api = try RecordingServer { _, n in
+            .init(status: 200, body: n == 0 ? #"{"ok":false,"error":"internal_error"}"# : #"{"ok":false,"error":"channel_not_found"}"#)
+        }
+        defer { api.shutdown() }
+        let routing = """
+          retry: {base: 50ms}
+          sinks:
+            outages: {kind: slack, bot_token: "${HOOK_TOKEN}", channel: C0GONE, api_url: "\(api.baseURL)/api"}
+          routes:
+            - {severity: critical, sinks: [outages]}
+        """
+        let outcome = try await RouteHarness.run(RouteHarness.config(routing: routing), events: [RouteHarness.incident(1, .opened, at: 90)])
+        #expect(outcome.deliveries.map(\.outcome) == ["retrying", "dead"])
+        #expect(try outcome.outbox.deadLetters().first?.error == "Slack chat.postMessage: channel_not_found")
+        RouteSinkTests.noLeaks(outcome)
+    }
 }

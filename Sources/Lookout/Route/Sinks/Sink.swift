@@ -14,6 +14,8 @@ public protocol Sink: Sendable {
     var isTicketSink: Bool { get }
     /// Whether deliveries queued close together are sent as one message (chat sinks).
     var groupsMessages: Bool { get }
+    /// Whether only openings are grouped (a threaded chat: later events go to each incident's own thread).
+    var groupsOnlyOpenings: Bool { get }
     /// Whether `updated` events are delivered by default (ticket comments and machine sinks: yes; a chat channel: no).
     var wantsUpdatesByDefault: Bool { get }
 
@@ -25,6 +27,7 @@ public protocol Sink: Sendable {
 public extension Sink {
     var isTicketSink: Bool { false }
     var groupsMessages: Bool { false }
+    var groupsOnlyOpenings: Bool { false }
     var wantsUpdatesByDefault: Bool { true }
 }
 

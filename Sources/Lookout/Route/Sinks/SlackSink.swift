@@ -1,33 +1,79 @@
-/// SlackSink posts Block Kit messages to a Slack incoming webhook, with a plain `text` fallback for notifications;
-/// incidents queued within the group wait go out as one message, so a shared-server outage is one post, not forty.
+/// SlackSink posts Block Kit messages to Slack, with a plain `text` fallback for notifications; incidents queued
+/// within the group wait go out as one message, so a shared-server outage is one post, not forty. With an incoming
+/// webhook a post cannot be threaded onto; with a bot token (`chat.postMessage`) updates and the resolve land in the
+/// incident's thread, the resolve also shown in the channel.
 public struct SlackSink: Sink {
     public static let kind = "slack"
-    public static let settingKeys: Set<String> = ["webhook_url", "webhook_url_file"]
+    public static let settingKeys: Set<String> = ["webhook_url", "webhook_url_file", "bot_token", "bot_token_file", "channel", "api_url"]
     /// Slack allows 50 blocks; a header, a context line and an overflow line leave room for 45 incidents.
     public static let maxIncidentsPerMessage = 45
     static let sectionLimit = 3000, headerLimit = 150
+    /// `chat.postMessage` errors (HTTP 200, `ok: false`) worth another try; every other one is a config problem.
+    static let retryableAPIErrors: Set<String> = ["internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"]
+
+    enum Mode: Sendable {
+        case webhook(Secret)
+        case bot(token: Secret, channel: String, api: String)
+    }
 
     public let name: String
-    let webhook: Secret
+    let mode: Mode
+    var isBot: Bool { if case .bot = mode { true } else { false } }
     public var groupsMessages: Bool { true }
-    public var wantsUpdatesByDefault: Bool { false }
+    public var groupsOnlyOpenings: Bool { isBot }
+    public var wantsUpdatesByDefault: Bool { isBot }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        guard let webhook = try settings.secret("webhook_url", environment: context.environment) else {
-            throw settings.owner.error("sink \(name) (slack) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH")
+        let webhook = try settings.secret("webhook_url", environment: context.environment)
+        let token = try settings.secret("bot_token", environment: context.environment)
+        switch (webhook, token) {
+        case (let webhook?, nil):
+            mode = .webhook(webhook.registeringURLParts())
+        case (nil, let token?):
+            let channel = try settings["channel"].map { try $0.string() }
+            guard let channel else { throw settings.owner.error("sink \(name) (slack) with bot_token needs channel: the channel id, e.g. C0123456789") }
+            mode = .bot(token: token, channel: channel, api: try settings["api_url"]?.string().trimmingSuffix("/") ?? "https://slack.com/api")
+        case (nil, nil):
+            throw settings.owner.error("sink \(name) (slack) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH (or bot_token with channel)")
+        case (.some, .some):
+            throw settings.owner.error("sink \(name) (slack) takes webhook_url or bot_token, not both")
         }
-        self.webhook = webhook.registeringURLParts()
     }
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
+        guard let first = batch.first else { return .sent(ref: nil) }
         let message = SlackSink.message(batch)
-        let key = batch.count == 1 ? batch[0].key : "group:\(batch[0].key)+\(batch.count - 1)"
-        let request = HTTPRequestSpec.json("POST", webhook.value, message, key: key, timeout: .seconds(10))
-        switch await transport.execute(request) {
-        case .failure(let f): return .failed(f)
-        case .success(let r) where r.isSuccess: return .sent(ref: nil)
-        case .success(let r): return .failed(.http(r, now: now))
+        let key = batch.count == 1 ? first.key : "group:\(first.key)+\(batch.count - 1)"
+        switch mode {
+        case .webhook(let url):
+            let request = HTTPRequestSpec.json("POST", url.value, message, key: key, timeout: .seconds(10))
+            switch await transport.execute(request) {
+            case .failure(let f): return .failed(f)
+            case .success(let r) where r.isSuccess: return .sent(ref: nil)
+            case .success(let r): return .failed(.http(r, now: now))
+            }
+        case .bot(let token, let channel, let api):
+            guard case .object(var members) = message else { return .failed(SinkFailure("unbuildable message", retryable: false)) }
+            members.insert(JSONMember(key: "channel", value: .string(channel)), at: 0)
+            // Only openings are grouped in this mode, so anything else is one incident with its own thread.
+            if first.event != .opened, let thread = first.ref {
+                members.append(JSONMember(key: "thread_ts", value: .string(thread)))
+                if first.event == .resolved { members.append(JSONMember(key: "reply_broadcast", value: .bool(true))) }
+            }
+            let request = HTTPRequestSpec.json("POST", api + "/chat.postMessage", .object(members),
+                                               headers: [("Authorization", "Bearer \(token.value)")], key: key, timeout: .seconds(10))
+            switch await transport.execute(request) {
+            case .failure(let f): return .failed(f)
+            case .success(let r) where !r.isSuccess: return .failed(.http(r, now: now))
+            case .success(let r):
+                let json = r.json
+                guard json?["ok"]?.boolValue == true else {
+                    let error = json?["error"]?.stringValue ?? "unreadable answer"
+                    return .failed(SinkFailure("Slack chat.postMessage: \(error)", retryable: SlackSink.retryableAPIErrors.contains(error)))
+                }
+                return .sent(ref: first.event == .opened ? json?["ts"]?.stringValue : first.ref)
+            }
         }
     }
 

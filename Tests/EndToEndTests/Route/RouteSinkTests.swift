@@ -358,4 +358,49 @@ import Testing
         #expect(try outcome.outbox.deadLetters().first?.error == "Slack chat.postMessage: channel_not_found")
         RouteSinkTests.noLeaks(outcome)
     }
+
+    static func emailRouting(_ smtp: SMTPReceiver) -> String {
+        """
+          update_interval: 30m
+          retry: {base: 50ms, max_attempts: 5}
+          sinks:
+            mail:
+              kind: email
+              from: monitoring@agency.example
+              to: [helpdesk@agency.example]
+              sendmail: /usr/bin/msmtp
+              args: ["--host=127.0.0.1", "--port=\(smtp.port)", "--tls=off", "--auth=off", "--from=monitoring@agency.example"]
+          routes:
+            - {severity: critical, sinks: [mail]}
+        """
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/msmtp"), "needs msmtp: bash pipelines/install-deps"))
+    func emailGoesThroughSendmailAndThreadsOnTheOpening() async throws {
+        let smtp = try SMTPReceiver()
+        defer { smtp.shutdown() }
+        let outcome = try await RouteHarness.run(RouteHarness.config(routing: RouteSinkTests.emailRouting(smtp)), events: RouteSinkTests.lifecycle)
+        let mails = smtp.mails
+        #expect(mails.count == 3, "opening, one update (30 minutes apart), resolve")
+        #expect(mails.allSatisfy { $0.from == "monitoring@agency.example" })
+        #expect(mails.allSatisfy { Set($0.recipients) == ["owner1@client1.example", "helpdesk@agency.example"] })
+        let opening = try #require(mails.first?.header("Message-ID"))
+        #expect(opening == "<site1-home.1795000000000.opened.mail@lookout>")
+        #expect(mails[0].header("Subject") == "[critical] Client 1 Shop is down (site1-home)")
+        #expect(mails[0].body.contains("Our monitoring found Client 1 Shop (https://site1.example/) down"))
+        #expect(mails.dropFirst().allSatisfy { $0.header("In-Reply-To") == opening && $0.header("References") == opening })
+        #expect(mails[2].header("Subject") == "Re: [critical] Client 1 Shop is down (site1-home)")
+        #expect(mails[2].body.contains("Resolved: Client 1 Shop is back up") && mails[2].body.contains("after 1h 23m"))
+        #expect(outcome.deliveries.map(\.outcome) == ["sent", "sent", "sent"])
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/msmtp"), "needs msmtp: bash pipelines/install-deps"))
+    func aTemporarySMTPFailureIsRetriedWithTheSameMessageID() async throws {
+        let smtp = try SMTPReceiver(rejectFirst: 1)
+        defer { smtp.shutdown() }
+        let outcome = try await RouteHarness.run(RouteHarness.config(routing: RouteSinkTests.emailRouting(smtp)),
+                                                 events: [RouteHarness.incident(1, .opened, at: 90)])
+        #expect(outcome.deliveries.map(\.outcome) == ["retrying", "sent"])
+        #expect(smtp.mails.count == 1 && smtp.mails[0].header("Message-ID") == "<site1-home.1795000000000.opened.mail@lookout>")
+    }
 }

@@ -21,7 +21,7 @@ import Testing
         ("  sinks:\n    outages: {kind: slack, bot_token: \"${TOKEN}\", webhook_url: \"${SLACK}\", channel: C1}\n",
          "r.yaml:5: sink outages (slack) takes webhook_url or bot_token, not both"),
         ("  sinks:\n    outages: {kind: pager, url: x}\n",
-         "r.yaml:5: unknown sink kind \"pager\" for sink outages (known: slack, webhook, stdout, zendesk, freshdesk, http_ticket)"),
+         "r.yaml:5: unknown sink kind \"pager\" for sink outages (known: slack, webhook, stdout, zendesk, freshdesk, http_ticket, email)"),
         ("  sinks:\n    outages: {kind: slack, webhook_url: \"${SLACK}\", colour: red}\n",
          "r.yaml:5: unknown key \"colour\" in routing.sinks.outages (known: api_url, bot_token, bot_token_file, channel, group, kind, pace, timeout, updates, webhook_url, webhook_url_file)"),
         ("  sinks:\n    outages: {kind: slack, webhook_url: \"${SLACK}\"}\n  routes:\n    - {severity: critical, sinks: [pager]}\n",

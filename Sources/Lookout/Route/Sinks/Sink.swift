@@ -70,6 +70,7 @@ public enum SinkRegistry {
         ZendeskSink.self,
         FreshdeskSink.self,
         HTTPTicketSink.self,
+        EmailSink.self,
     ]
 
     public static func kind(named name: String) -> (any Sink.Type)? { kinds.first { $0.kind == name } }

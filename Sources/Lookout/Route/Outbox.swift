@@ -42,6 +42,8 @@ public final class Outbox: Sendable {
                     error TEXT
                 );
                 CREATE INDEX route_delivery_pending ON route_delivery(sink, status, id);
+                -- For the "no earlier pending delivery of this incident" test of every claim.
+                CREATE INDEX route_delivery_incident ON route_delivery(sink, incident, status, id);
                 CREATE TABLE route_incident (
                     incident TEXT NOT NULL,
                     sink TEXT NOT NULL,

@@ -99,7 +99,7 @@ public struct DryRunTransport: HTTPTransport {
         w.add("body", JSONValue.parse(body) ?? .string(body))
         try? writer.write(w.finish())
         try? writer.flush()
-        return .success(HTTPResponse(status: 200, body: Array(#"{"ticket":{"id":0},"id":0,"results":[],"total":0}"#.utf8)))
+        return .success(HTTPResponse(status: 200, body: Array(#"{"ok":true,"ts":"dry-run","ticket":{"id":"dry-run"},"id":"dry-run","results":[],"total":0}"#.utf8)))
     }
 }
 

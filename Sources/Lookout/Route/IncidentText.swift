@@ -26,7 +26,7 @@ public enum IncidentText {
 
     /// What failed: the failed assertions as written in config, else the error, else classify's reason.
     public static func cause(_ e: IncidentEvent) -> String {
-        if let failed = e.failed, !failed.isEmpty { return "failed: " + failed.joined(separator: ", ") }
+        if let failed = e.failed, !failed.isEmpty { return failed.joined(separator: ", ") }
         if let error = e.error, !error.isEmpty { return error }
         return e.reason
     }

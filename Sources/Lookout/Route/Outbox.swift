@@ -197,6 +197,22 @@ public final class Outbox: Sendable {
         }
     }
 
+    /// Forgets delivered work older than `retention` so the file does not grow forever. Keys are kept that long so
+    /// a replay of recent input is still recognised; dead letters are kept for people to read.
+    @discardableResult
+    public func prune(olderThan retention: TimeSpan, now: Timestamp) throws -> Int {
+        let cutoff = (now - retention).milliseconds
+        return try db.write { db in
+            try db.execute(sql: "DELETE FROM route_delivery WHERE status != 'pending' AND queued_ms < ?", arguments: [cutoff])
+            let removed = db.changesCount
+            try db.execute(sql: """
+                DELETE FROM route_incident WHERE opened_ms < ? AND NOT EXISTS
+                    (SELECT 1 FROM route_delivery d WHERE d.incident = route_incident.incident)
+                """, arguments: [cutoff])
+            return removed
+        }
+    }
+
     /// A dead letter as the report and operators see it.
     public struct DeadLetter: Sendable, Equatable {
         public var key: String

@@ -8,6 +8,8 @@ public enum RouteStage {
     public struct Options: Sendable {
         public var statePath: String?
         public var dryRun = false
+        /// How long finished deliveries are remembered (a replay of input this old is recognised and not resent).
+        public var retention: TimeSpan = .hours(24 * 30)
         public init(statePath: String? = nil, dryRun: Bool = false) { self.statePath = statePath; self.dryRun = dryRun }
     }
 
@@ -25,6 +27,9 @@ public enum RouteStage {
         let dispatcher = Dispatcher(outbox: outbox, routing: routing, sites: config.sites, transport: transport, clock: clock,
                                     writer: options.dryRun ? nil : writer, logger: logger, pacing: !options.dryRun)
         if routing.sinks.isEmpty { logger.notice("no routing.sinks configured: passing lines through, sending nothing") }
+        if let pruned = try? outbox.prune(olderThan: options.retention, now: clock.now()), pruned > 0 {
+            logger.info("forgot \(pruned) deliveries finished more than \(options.retention) ago")
+        }
         if let pending = try? outbox.pendingCount(), pending > 0 {
             logger.notice("resuming \(pending) queued deliver\(pending == 1 ? "y" : "ies") from \(options.statePath ?? "memory")")
         }

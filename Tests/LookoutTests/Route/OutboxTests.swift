@@ -73,4 +73,15 @@ import Testing
         #expect(retry.map(\.key) == batch.map(\.key), "the late incident is not slipped into the retried message")
         #expect(retry.allSatisfy { $0.attempt == 2 })
     }
+
+    @Test func pruningForgetsOnlyFinishedWorkPastTheRetention() throws {
+        let (outbox, routing) = try OutboxTests.outbox(nil)
+        let desk = try #require(routing.sink(named: "helpdesk"))
+        let opened = RouterTests.event(.opened, at: 100)
+        try outbox.enqueue(opened, line: opened.encoded(), now: Timestamp(seconds: 0))
+        try outbox.markSent(try outbox.claim(sink: desk, now: Timestamp(seconds: 1), maxBatch: 1, sites: { _ in nil }), ref: "1")
+        #expect(try outbox.prune(olderThan: .hours(24), now: Timestamp(seconds: 3600)) == 0, "too recent")
+        #expect(try outbox.prune(olderThan: .hours(24), now: Timestamp(seconds: 90_000)) == 1, "the sent one; the pending Slack one stays")
+        #expect(try outbox.pendingCount() == 1)
+    }
 }

@@ -87,4 +87,13 @@ import Testing
         let again = router.plan(RouterTests.event(.opened, at: 100), state: first.state)
         #expect(again.deliveries == first.deliveries && again.state == first.state)
     }
+
+    @Test func anOutageThatOutlivesItsWindowIsAnnouncedWhenTheWindowEnds() throws {
+        let router = try RouterTests.router()
+        let (_, muted) = router.plan(RouterTests.event(.opened, at: 100, maintenance: "morning"), state: [:])
+        let (during, stillMuted) = router.plan(RouterTests.event(.updated, at: 2000, maintenance: "morning"), state: muted)
+        #expect(during.isEmpty && stillMuted.isEmpty)
+        let (after, _) = router.plan(RouterTests.event(.updated, at: 4000), state: stillMuted)
+        #expect(after.map(\.key) == ["acme-home/1000|opened|outages", "acme-home/1000|opened|helpdesk"])
+    }
 }

@@ -81,8 +81,9 @@ import Testing
         while finishedStatus == nil, Date() < deadline {
             runs += 1
             let process = try RouteProcessTests.start(arguments, environment: env, stdout: dir.path("stdout"), stderr: dir.path("stderr"))
-            // Early runs are killed after a random 20-800 ms; from the 15th run on, route is left to finish.
-            let killAfter = runs < 15 ? 0.02 + Double(random.next() % 780) / 1000 : 120
+            // Early runs are killed after a random 10-300 ms (start-up, queueing and sending all take longer than
+            // that in total, so every phase gets hit); from the 15th run on, route is left to finish.
+            let killAfter = runs < 15 ? 0.01 + Double(random.next() % 290) / 1000 : 120
             let stop = Date().addingTimeInterval(killAfter)
             while process.isRunning, Date() < stop { Thread.sleep(forTimeInterval: 0.005) }
             if process.isRunning {
@@ -204,6 +205,32 @@ import Testing
             #expect(!run.stdoutText.contains(secret), "stdout leaks \(secret.prefix(6))…")
             #expect(!run.stderrText.contains(secret), "stderr leaks \(secret.prefix(6))…")
         }
+    }
+
+    @Test func theStdoutSinkWritesNotificationLinesBesideThePassedThroughStream() throws {
+        let dir = try TempDir()
+        let routing = """
+          sinks:
+            pipeline: {kind: stdout}
+          routes:
+            - {severity: [critical, warning], sinks: [pipeline]}
+        """
+        try RouteHarness.config(routing: routing).write(toFile: dir.path("config.yaml"), atomically: true, encoding: .utf8)
+        let events = [RouteHarness.incident(1, .opened, at: 90), RouteHarness.incident(1, .resolved, at: 5000)]
+        let result = #"{"v":1,"type":"result","check":"site1-home","at":"2026-11-18T11:08:10Z","ok":false,"extra":{"kept":true}}"#
+        let input = [result] + events.map { String(decoding: $0.encoded(), as: UTF8.self) }
+        try (input.joined(separator: "\n") + "\n").write(toFile: dir.path("in.ndjson"), atomically: true, encoding: .utf8)
+        let run = try ChildProcess.run("route", ["--config", dir.path("config.yaml"), "--input", dir.path("in.ndjson")], timeout: 30)
+        #expect(run.status == 0, "\(run.stderrText)")
+        let lines = run.stdoutLines
+        #expect(Array(lines.filter { !$0.contains(#""type":"notification""#) && !$0.contains(#""type":"delivery""#) }) == input,
+                "every input line passes through unchanged, in order")
+        let notes = lines.filter { $0.contains(#""type":"notification""#) }
+        #expect(notes == [
+            #"{"v":1,"type":"notification","sink":"pipeline","key":"site1-home/1795000000000|opened|pipeline","incident":"site1-home/1795000000000","event":"opened","severity":"critical","site":"site1","text":"Client 1 Shop (site1-home) is down: connection refused"}"#,
+            #"{"v":1,"type":"notification","sink":"pipeline","key":"site1-home/1795000000000|resolved|pipeline","incident":"site1-home/1795000000000","event":"resolved","severity":"critical","site":"site1","text":"Client 1 Shop (site1-home) recovered after 1h 23m"}"#,
+        ])
+        #expect(lines.filter { $0.contains(#""type":"delivery""#) && $0.contains(#""outcome":"sent""#) }.count == 2)
     }
 }
 

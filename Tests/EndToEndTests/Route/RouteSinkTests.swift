@@ -207,6 +207,24 @@ import Testing
         #expect(desk.createdCount == 1)
     }
 
+    @Test func aZendeskRetryAfterALostAnswerFindsTheTicketByExternalID() async throws {
+        let desk = FakeHelpdesk(.zendesk)
+        let server = try RecordingServer { r, n in
+            let answer = desk.respond(r)
+            return n == 0 ? .init(status: 504, body: "gateway timeout") : answer
+        }
+        defer { server.shutdown() }
+        let outcome = try await RouteHarness.run(RouteHarness.config(routing: RouteSinkTests.ticketRouting("zendesk", server.baseURL)),
+                                                 events: [RouteHarness.incident(1, .opened, at: 90), RouteHarness.incident(1, .resolved, at: 5000)])
+        #expect(server.requests.map { "\($0.method) \($0.uri)" } == [
+            "POST /api/v2/tickets.json",
+            "GET /api/v2/tickets.json?external_id=site1-home%2F1795000000000",
+            "PUT /api/v2/tickets/101.json",
+        ])
+        #expect(desk.createdCount == 1 && desk.isSolved(101))
+        #expect(outcome.deliveries.map { "\($0.outcome)#\($0.attempt)" } == ["retrying#1", "sent#2", "sent#1"])
+    }
+
     @Test func ticketsOnlyForTiersWithTheTicketFlag() async throws {
         let desk = FakeHelpdesk(.zendesk)
         let server = try RecordingServer { r, _ in desk.respond(r) }

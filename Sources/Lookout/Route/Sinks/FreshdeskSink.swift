@@ -55,8 +55,7 @@ public struct FreshdeskSink: Sink {
     /// Searches by the incident field (the search API names custom fields without their `cf_` prefix).
     func existingTicket(_ incident: String, transport: any HTTPTransport, now: Timestamp) async -> Result<String?, SinkFailure> {
         let query = "\"\(incidentField.dropFirst(3)):'\(incident)'\""
-        let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
-        switch await call("GET", "/api/v2/search/tickets?query=\(encoded)", nil, key: nil, transport: transport, now: now) {
+        switch await call("GET", "/api/v2/search/tickets?query=\(query.queryValueEncoded)", nil, key: nil, transport: transport, now: now) {
         case .failure(let f): return .failure(f)
         case .success(let r): return .success(r.json?["results"]?.arrayValue?.first?["id"].flatMap(ZendeskSink.idText))
         }

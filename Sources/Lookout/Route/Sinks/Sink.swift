@@ -88,3 +88,10 @@ extension Secret {
         return self
     }
 }
+
+extension String {
+    /// Percent-encoded for a URL query value: only RFC 3986 unreserved ASCII characters stay as they are.
+    var queryValueEncoded: String {
+        addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? self
+    }
+}

@@ -48,8 +48,7 @@ public struct ZendeskSink: Sink {
 
     /// The ticket already made for the incident, found by `external_id` (after a crash the reference may be unknown).
     func existingTicket(_ incident: String, transport: any HTTPTransport, now: Timestamp) async -> Result<String?, SinkFailure> {
-        let query = incident.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? incident
-        switch await call("GET", "/api/v2/tickets.json?external_id=\(query)", nil, key: nil, transport: transport, now: now) {
+        switch await call("GET", "/api/v2/tickets.json?external_id=\(incident.queryValueEncoded)", nil, key: nil, transport: transport, now: now) {
         case .failure(let f): return .failure(f)
         case .success(let r): return .success(r.json?["tickets"]?.arrayValue?.first?["id"].flatMap(ZendeskSink.idText))
         }

@@ -18,6 +18,7 @@ public final class Dispatcher: Sendable {
     /// How often an idle worker looks for newly queued work.
     let pollInterval: TimeSpan
     private let finished = LockedFlag()
+    private let queued = LockedCounter()
 
     public init(outbox: Outbox, routing: RoutingConfig, sites: [Site], transport: any HTTPTransport, clock: any WallClock,
                 writer: LineWriter?, logger: Logger, pacing: Bool = true, pollInterval: TimeSpan = .milliseconds(50),
@@ -30,6 +31,9 @@ public final class Dispatcher: Sendable {
     /// No more events will be queued: workers stop once their sink has nothing pending.
     public func inputFinished() { finished.set() }
 
+    /// Something was queued: idle workers look at the outbox again.
+    public func noteQueued() { queued.increment() }
+
     /// Runs every sink's worker until the input is finished and the outbox is empty (or a database error).
     public func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -41,20 +45,32 @@ public final class Dispatcher: Sendable {
     func work(_ sink: ConfiguredSink) async throws {
         var notBefore = Timestamp(milliseconds: 0)
         let sites = self.sites
+        // An idle worker only reads the database when something was queued since its last look, when the earliest
+        // waiting delivery falls due, or at the end of input: an idle `route` costs next to no CPU.
+        var seen = -1
+        var knownDue: Timestamp?
         while true {
             let now = clock.now()
             if now < notBefore {
                 try await clock.sleep(until: notBefore)
                 continue
             }
+            let generation = queued.value
             let done = finished.isSet
+            if generation == seen && !done && !(knownDue.map { now >= $0 } ?? false) {
+                try await clock.sleep(until: min(knownDue ?? (now + pollInterval), now + pollInterval))
+                continue
+            }
+            seen = generation
             let batch = try outbox.claim(sink: sink, now: now, maxBatch: sink.groups ? 500 : 1, sites: { sites[$0] })
             if batch.isEmpty {
                 if done, try outbox.pendingCount(sink: sink.name) == 0 { return }
-                let due = try outbox.nextDue(sink: sink.name) ?? (now + pollInterval)
-                try await clock.sleep(until: min(max(due, now + .milliseconds(1)), now + pollInterval))
+                knownDue = try outbox.nextDue(sink: sink.name)
+                try await clock.sleep(until: min(max(knownDue ?? now, now + .milliseconds(1)), now + pollInterval))
                 continue
             }
+            // After a send, look again at once: more may be due.
+            seen = -1
             let result = await sink.sink.send(batch, via: DeadlineTransport(base: transport, timeout: sink.timeout), now: now)
             let after = clock.now()
             switch result {
@@ -101,4 +117,12 @@ final class LockedFlag: @unchecked Sendable {
     private var value = false
     func set() { lock.withLock { value = true } }
     var isSet: Bool { lock.withLock { value } }
+}
+
+/// LockedCounter counts enqueues, so workers can tell cheaply whether anything new arrived.
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

@@ -43,7 +43,7 @@ public enum RouteStage {
                     let event = try AnyEvent(object)
                     if !options.dryRun { try writer.write(object.bytes) }
                     if case .incident(let incident) = event {
-                        try outbox.enqueue(incident, line: Array(object.bytes), now: clock.now())
+                        if try outbox.enqueue(incident, line: Array(object.bytes), now: clock.now()) > 0 { dispatcher.noteQueued() }
                     }
                 }
             }, logger: logger)

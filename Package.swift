@@ -22,10 +22,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
+        // zlib from the system (zlib1g-dev), for reading rotated .gz logs in `report`.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // All logic lives here; the four executables only parse arguments and wire parts together.
         .target(
             name: "Lookout",
             dependencies: [
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -105,6 +105,8 @@ public final class Dispatcher: Sendable {
             var e = DeliveryEvent(incident: d.incident.id, event: d.event, sink: d.sink, outcome: outcome, attempt: d.attempt, at: at)
             e.error = error.map { Redactor.shared.redact($0) }
             e.extra = [JSONMember(key: "key", value: .string(d.key))]
+            // Several deliveries carried by one grouped message share its id, so a report can count messages.
+            if batch.count > 1 { e.extra.append(JSONMember(key: "message", value: .string("group:\(batch[0].key)+\(batch.count - 1)"))) }
             try? writer.write(e.encoded())
         }
         try? writer.flush()

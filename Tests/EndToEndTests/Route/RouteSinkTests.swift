@@ -263,6 +263,9 @@ import Testing
         #expect((message["text"] as? String)?.contains("Client 40 Shop") == true)
         #expect(desk.createdCount == 40 && desk.ticketCount == 40, "each client still gets its own ticket")
         #expect(outcome.deliveries.filter { $0.outcome == "sent" }.count == 80)
+        let slackLines = outcome.lines.filter { $0.contains(#""sink":"outages""#) }
+        #expect(slackLines.count == 40 && slackLines.allSatisfy { $0.contains(#""message":"group:site1-home/1795000000000|opened|outages+39""#) },
+                "the 40 delivery lines name the one message that carried them")
         RouteSinkTests.noLeaks(outcome)
     }
 

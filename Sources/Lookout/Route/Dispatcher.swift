@@ -62,8 +62,8 @@ public final class Dispatcher: Sendable {
                 continue
             }
             seen = generation
-            let batch = try outbox.claim(sink: sink, now: now, maxBatch: sink.groups ? 500 : 1, sites: { sites[$0] })
-            if batch.isEmpty {
+            let claimed = try outbox.claim(sink: sink, now: now, maxBatch: sink.groups ? 500 : 1, sites: { sites[$0] })
+            if claimed.isEmpty {
                 if done, try outbox.pendingCount(sink: sink.name) == 0 { return }
                 knownDue = try outbox.nextDue(sink: sink.name)
                 try await clock.sleep(until: min(max(knownDue ?? now, now + .milliseconds(1)), now + pollInterval))
@@ -71,6 +71,15 @@ public final class Dispatcher: Sendable {
             }
             // After a send, look again at once: more may be due.
             seen = -1
+            // An update or resolve of an incident whose opening never arrived would puzzle its readers: give it up too.
+            let orphans = claimed.filter { $0.openingDead && $0.event != .opened }
+            if !orphans.isEmpty {
+                let reason = "not sent: the incident's opening never reached this sink"
+                emit(orphans, .dead, at: now, error: reason)
+                try outbox.markDead(orphans, error: reason, now: now)
+            }
+            let batch = claimed.filter { !($0.openingDead && $0.event != .opened) }
+            if batch.isEmpty { continue }
             let result = await sink.sink.send(batch, via: DeadlineTransport(base: transport, timeout: sink.timeout), now: now)
             let after = clock.now()
             switch result {

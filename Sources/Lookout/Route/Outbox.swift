@@ -16,6 +16,8 @@ public struct OutboxDelivery: Sendable {
     public var ref: String?
     /// The site's config, for names, links and the ticket requester.
     public var site: Site?
+    /// The incident's opening went to the dead letters for this sink: nobody there heard of the incident.
+    public var openingDead = false
 }
 
 /// Outbox keeps route's deliveries in SQLite: each incident event becomes its deliveries in one transaction before
@@ -151,7 +153,9 @@ public final class Outbox: Sendable {
             for id in ids {
                 try db.execute(sql: "UPDATE route_delivery SET attempts = attempts + 1 WHERE id = ?", arguments: [id])
                 guard let row = try Row.fetchOne(db, sql: """
-                    SELECT d.*, i.ref AS ref FROM route_delivery d
+                    SELECT d.*, i.ref AS ref, EXISTS (SELECT 1 FROM route_delivery o WHERE o.incident = d.incident
+                        AND o.sink = d.sink AND o.event = 'opened' AND o.status = 'dead') AS opening_dead
+                    FROM route_delivery d
                     LEFT JOIN route_incident i ON i.incident = d.incident AND i.sink = d.sink WHERE d.id = ?
                     """, arguments: [id]) else { continue }
                 let line: Data = row["line"]
@@ -159,7 +163,7 @@ public final class Outbox: Sendable {
                       let event = IncidentEvent.Event(rawValue: row["event"]) else { continue }
                 out.append(OutboxDelivery(id: id, key: row["key"], event: event, sink: row["sink"], incident: incident,
                                           attempt: row["attempts"], queuedAt: Timestamp(milliseconds: row["queued_ms"]),
-                                          ref: row["ref"], site: sites(incident.site)))
+                                          ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"]))
             }
             return out
         }

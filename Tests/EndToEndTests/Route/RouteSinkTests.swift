@@ -103,6 +103,20 @@ import Testing
         RouteSinkTests.noLeaks(outcome)
     }
 
+    @Test func noResolveFollowsAnOpeningThatWentToTheDeadLetters() async throws {
+        let slack = try RecordingServer { _, n in n == 0 ? .init(status: 404, body: "no_service") : .ok }
+        defer { slack.shutdown() }
+        let url = slack.baseURL + RouteSinkTests.slackURLSecretPart
+        let outcome = try await RouteHarness.run(RouteHarness.config(routing: RouteSinkTests.slackRouting(url)),
+                                                 events: [RouteHarness.incident(1, .opened, at: 90), RouteHarness.incident(1, .resolved, at: 5000)],
+                                                 environment: ["SLACK_URL": url])
+        #expect(slack.requests.count == 1, "only the opening was tried")
+        #expect(outcome.deliveries.map { "\($0.key) \($0.outcome)" } == [
+            "site1-home/1795000000000|opened|outages dead", "site1-home/1795000000000|resolved|outages dead",
+        ])
+        #expect(try outcome.outbox.deadLetters().map(\.error) == ["HTTP 404: no_service", "not sent: the incident's opening never reached this sink"])
+    }
+
     @Test func retriesStopAtTheAttemptBudget() async throws {
         let slack = try RecordingServer { _, _ in .init(status: 503, body: "") }
         defer { slack.shutdown() }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// IncidentText renders the words every sink shares: what broke, where, since when, for how long.
 public enum IncidentText {
     /// `45s`, `25m`, `1h 5m`, `2d 3h`.
@@ -15,6 +17,16 @@ public enum IncidentText {
     public static func time(_ t: Timestamp) -> String {
         let text = t.rfc3339
         return "\(text.prefix(10)) \(text.dropFirst(11).prefix(5)) UTC"
+    }
+
+    /// The time in the site's zone (`2026-06-21 09:02 BST`), which is how the client and the agency read clocks.
+    public static func time(_ t: Timestamp, _ d: OutboxDelivery) -> String {
+        guard let zone = d.site?.timeZone, !["UTC", "GMT", "Etc/UTC", "Etc/GMT"].contains(zone.identifier) else { return time(t) }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_GB")  // GMT/BST, CET/CEST rather than GMT+1
+        f.timeZone = zone
+        f.dateFormat = "yyyy-MM-dd HH:mm zzz"
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(t.milliseconds) / 1000))
     }
 
     public static func siteName(_ d: OutboxDelivery) -> String { d.site?.name ?? d.incident.siteName ?? d.incident.site }
@@ -56,16 +68,16 @@ public enum IncidentText {
         switch d.event {
         case .opened:
             return """
-                Our monitoring found \(name)\(link) \(trouble(e)) since \(time(e.since)).
+                Our monitoring found \(name)\(link) \(trouble(e)) since \(time(e.since, d)).
                 Check: \(e.check)
                 What failed: \(cause(e))
                 We are investigating and will update this ticket until it is resolved.
                 Incident: \(e.id)
                 """
         case .updated:
-            return "Still investigating: \(name) has been \(trouble(e)) for \(duration(lasted(d))) (since \(time(e.since))). What failed: \(cause(e))."
+            return "Still investigating: \(name) has been \(trouble(e)) for \(duration(lasted(d))) (since \(time(e.since, d))). What failed: \(cause(e))."
         case .resolved:
-            return "Resolved: \(name) is back up since \(time(e.at)), after \(duration(lasted(d))) of trouble. Cause: \(cause(e)). We are closing this ticket; reply if you still see problems."
+            return "Resolved: \(name) is back up since \(time(e.at, d)), after \(duration(lasted(d))) of trouble. Cause: \(cause(e)). We are closing this ticket; reply if you still see problems."
         }
     }
 

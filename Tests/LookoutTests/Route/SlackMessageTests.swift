@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Lookout
 
@@ -53,5 +54,16 @@ import Testing
         #expect(text.hasPrefix(":white_check_mark:") && text.contains("has recovered"))
         #expect(text.contains("for 1h 5m"))
         #expect(message["text"]?.stringValue == "Shop <3> & Co (s3-home) recovered after 1h 5m")
+    }
+
+    @Test(arguments: [("Europe/London", 1_782_000_000, "2026-06-21 01:00 BST"), ("Europe/London", 1_795_593_600, "2026-11-25 08:00 GMT"),
+                      ("Europe/Berlin", 1_795_593_600, "2026-11-25 09:00 CET"), ("UTC", 1_795_593_600, "2026-11-25 08:00 UTC")] as [(String, Int64, String)])
+    func timesAreShownInTheSitesZone(zone: String, seconds: Int64, expected: String) {
+        var d = SlackMessageTests.delivery(1)
+        d.incident.since = Timestamp(seconds: seconds)
+        d.site = Site(id: "s1", line: 1, name: "Shop", tier: "enhanced", timeZone: TimeZone(identifier: zone)!, contractHours: nil,
+                      url: nil, client: nil, contactEmail: nil, maintenance: [], checks: [])
+        #expect(IncidentText.time(d.incident.since, d) == expected)
+        #expect(SlackMessageTests.sectionTexts(SlackSink.message([d]))[0].contains("Since \(expected)"))
     }
 }

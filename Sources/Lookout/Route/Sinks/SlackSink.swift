@@ -116,8 +116,8 @@ public struct SlackSink: Sink {
         lines.append(facts.joined(separator: " · "))
         lines.append("\(d.event == .resolved ? "Was" : "What failed"): \(escape(IncidentText.cause(e)))")
         switch d.event {
-        case .resolved: lines.append("Down since \(IncidentText.time(e.since)), for \(IncidentText.duration(IncidentText.lasted(d)))")
-        case .opened, .updated: lines.append("Since \(IncidentText.time(e.since)) (\(IncidentText.duration(IncidentText.lasted(d))))")
+        case .resolved: lines.append("Down since \(IncidentText.time(e.since, d)), for \(IncidentText.duration(IncidentText.lasted(d)))")
+        case .opened, .updated: lines.append("Since \(IncidentText.time(e.since, d)) (\(IncidentText.duration(IncidentText.lasted(d))))")
         }
         return lines.joined(separator: "\n")
     }

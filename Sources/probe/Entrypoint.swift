@@ -8,12 +8,14 @@ struct Probe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
         abstract: "Run the configured checks and write one NDJSON result line per check run to stdout.",
-        version: Stage.version)
+        discussion: "SIGHUP reloads the config (checks that stay keep their schedule); SIGTERM/SIGINT stop after the runs in flight.",
+        version: Stage.version,
+        subcommands: [Push.self])
 
-    @Option(name: .long, help: "The YAML config file (docs/config.md).")
+    @Option(name: .long, help: "The YAML config file (docs/config.md, docs/probe.md).")
     var config: String?
 
-    @Flag(name: .long, help: "Use the embedded demo config against a demo target started on 127.0.0.1.")
+    @Flag(name: .long, help: "Use the embedded demo config against a demo site started on 127.0.0.1.")
     var demo = false
 
     @Flag(name: .long, help: "Run every check once, write the results, and exit.")
@@ -28,23 +30,68 @@ struct Probe: AsyncParsableCommand {
     @Option(name: .long, help: "How many checks may run at the same time.")
     var concurrency = 64
 
+    @Option(name: .long, help: "How many checks may talk to one host at the same time (politeness).")
+    var perHost = 4
+
+    @Option(name: .long, help: "SQLite file keeping state across restarts (body-size baselines, heartbeat pings); memory if omitted.")
+    var state: String?
+
+    @Option(name: .long, help: "Also serve the heartbeat receiver and /metrics on ADDR:PORT (docs/heartbeats.md).")
+    var listen: String?
+
+    @Option(name: .long, help: "The largest ping body the receiver keeps, in bytes; larger pings are refused with 413.")
+    var maxPingBody = HeartbeatReceiver.defaultMaxBodyBytes
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }
+        if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen must be ADDR:PORT, e.g. 127.0.0.1:8080") }
+    }
+
     func run() async throws {
         StageLogging.bootstrap()
         Stage.ignoreSIGPIPE()
         let logger = Logger(label: "probe")
-        let site = demo ? try DemoSite() : nil
-        let config = Stage.loadConfig(path: config, demo: demo, demoPort: site?.port ?? 0)
-        var checks = config.allChecks
-        if !checkIDs.isEmpty {
-            for id in checkIDs where config.check(id) == nil { Stage.fail("probe: unknown check id \"\(id)\"", status: .usage) }
-            checks = checks.filter { checkIDs.contains($0.id) }
-        }
-        let runner = ProbeRunner(checks: checks, location: location, writer: .standardOutput,
-                                 concurrency: concurrency, logger: logger)
+        let site = demo ? try await DemoSite() : nil
+        let config = Stage.loadConfig(path: config, demo: demo, demoPort: site?.port ?? 0, demoBannerPort: site?.bannerPort)
+        for id in checkIDs where config.check(id) == nil { Stage.fail("probe: unknown check id \"\(id)\"", status: .usage) }
+        let selected = checkIDs
+        let select: @Sendable (Config) -> [Check] = { c in selected.isEmpty ? c.allChecks : c.allChecks.filter { selected.contains($0.id) } }
+        let services: ProbeServices
         do {
-            if once { try await runner.runOnce() } else { try await runner.runForever() }
-        } catch LineWriter.WriteError.closed {
-            return
+            let database = try StateDatabase.open(path: state, migrations: BodySizeBaseline.migrations + PingStore.migrations)
+            services = try ProbeServices(state: database, perHostConnections: perHost,
+                                         pings: listen == nil ? nil : PingStore(database: database))
+        } catch {
+            Stage.fail("probe: cannot open the state file \(state ?? ""): \(error)", status: .ioError)
         }
+        let runner = ProbeRunner(checks: select(config), location: location, writer: .standardOutput,
+                                 concurrency: concurrency, perHost: perHost, services: services, logger: logger)
+        let receiver = listen.flatMap(ListenAddress.init).map { address in
+            HeartbeatReceiver(checks: config.allChecks, store: services.pings!, clock: SystemClock(),
+                              metrics: services.metrics, maxBodyBytes: maxPingBody)
+                .start(host: address.host, port: address.port, logger: logger) { port in
+                    logger.info("heartbeat receiver listening on \(address.host):\(port)")
+                }
+        }
+        let path = self.config
+        do {
+            if once {
+                try await runner.runOnce()
+            } else {
+                let controls = ProbeSignals.controls(reload: {
+                    guard let path else { return nil }
+                    do { return select(try Config.load(path: path)) } catch {
+                        logger.error("reload failed, keeping the running config: \(error)")
+                        return nil
+                    }
+                }, logger: logger)
+                try await runner.runForever(control: controls)
+            }
+        } catch LineWriter.WriteError.closed {
+        }
+        await receiver?.stop()
+        await services.shutdown()
+        await site?.stop()
     }
 }

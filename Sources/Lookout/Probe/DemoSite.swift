@@ -1,37 +1,70 @@
 import Foundation
+import NIOCore
+import NIOPosix
 
-/// DemoSite is the loopback target `--demo` probes: a TCP service that greets with an SMTP-style `220` banner.
-public final class DemoSite: @unchecked Sendable {
+/// DemoSite is the loopback target `--demo` probes, so a fresh clone shows what the probe catches with no setup:
+///
+/// - `/` a full page with a footer;
+/// - `/shop` a full page for its first runs, then only the header (the incident the size anomaly exists for);
+/// - `/health_check.php` a JSON health report with a degraded component;
+/// - a TCP port that greets with an SMTP-style `220` banner.
+public final class DemoSite: Sendable {
     public let port: Int
-    private let listener: Int32
+    public let bannerPort: Int
+    private let http: LoopbackHTTPServer
+    private let banner: Channel
 
-    /// Listens on 127.0.0.1 on an ephemeral port and serves from a background thread until the process ends.
-    public init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var yes: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(listener, 128) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
-        }
-        self.port = Int(UInt16(bigEndian: addr.sin_port))
-        let fd = listener
-        Thread.detachNewThread {
-            while true {
-                let client = accept(fd, nil, nil)
-                if client < 0 { if errno == EINTR { continue } else { return } }
-                _ = "220 lookout demo ready\r\n".withCString { Foundation.write(client, $0, strlen($0)) }
-                close(client)
+    /// How many requests `/shop` serves whole before it breaks.
+    public static let shopHealthyRuns = 5
+
+    public init() async throws {
+        http = try await LoopbackHTTPServer { path, n in DemoSite.reply(path: path, count: n) }
+        port = http.port
+        banner = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(BannerHandler()) }
             }
+            .bind(host: "127.0.0.1", port: 0).get()
+        bannerPort = banner.localAddress?.port ?? 0
+    }
+
+    public func stop() async {
+        await http.stop()
+        try? await banner.close()
+    }
+
+    static let header = "<!doctype html><html><head><title>ACME Ltd</title></head><body><header><nav>Home | Shop | Contact</nav></header>"
+
+    static func page(_ title: String) -> String {
+        let products = (1...120).map { "<li class=\"product\">Product \($0): a fine thing at a fair price</li>" }.joined()
+        return header + "<main><h1>\(title)</h1><ul>\(products)</ul></main><footer>&copy; 2026 ACME Ltd</footer></body></html>"
+    }
+
+    static func reply(path: String, count: Int) -> LoopbackHTTPServer.Reply {
+        let html = [("Content-Type", "text/html; charset=utf-8")]
+        switch path {
+        case "/": return .init(headers: html, body: page("Welcome"))
+        case "/shop":
+            return .init(headers: html, body: count <= shopHealthyRuns ? page("Shop") : header + "</body></html>")
+        case "/health_check.php":
+            return .init(headers: [("Content-Type", "application/json")], body: """
+                {"status":"degraded","checks":{"database":"ok","cache":{"status":"degraded","message":"redis slow"},\
+                "disk":{"status":"ok","used_pct":71}},"queue":{"failed":2}}
+                """)
+        default: return .init(status: 404, headers: html, body: "not found")
+        }
+    }
+}
+
+/// Greets each connection with an SMTP-style banner and hangs up.
+private final class BannerHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "220 lookout demo ready\r\n"))).whenComplete { _ in
+            channel.close(promise: nil)
         }
     }
 }

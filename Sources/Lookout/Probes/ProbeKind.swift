@@ -27,10 +27,13 @@ public struct ProbeRun: Sendable {
     public var checkID: String
     public var timeout: TimeSpan
     public var startedAt: Timestamp
-    public init(checkID: String, timeout: TimeSpan, startedAt: Timestamp) {
+    /// What runs share: the one HTTP client, the body-size baselines.
+    public var services: ProbeServices
+    public init(checkID: String, timeout: TimeSpan, startedAt: Timestamp, services: ProbeServices = .standalone) {
         self.checkID = checkID
         self.timeout = timeout
         self.startedAt = startedAt
+        self.services = services
     }
 }
 
@@ -71,6 +74,12 @@ public struct ConfigContext: Sendable {
 public enum ProbeRegistry {
     public static let kinds: [any ProbeKind.Type] = [
         TCPProbe.self,
+        HTTPProbe.self,
+        HealthProbe.self,
+        TLSProbe.self,
+        DNSProbe.self,
+        ExecProbe.self,
+        HeartbeatProbe.self,
     ]
 
     static func kind(named name: String) -> (any ProbeKind.Type)? { kinds.first { $0.name == name } }

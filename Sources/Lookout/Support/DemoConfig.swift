@@ -1,8 +1,9 @@
 /// DemoConfig is the embedded config `--demo` runs: three sites of different tiers against a demo target the probe
 /// starts on loopback, so a fresh clone shows the whole pipeline with no setup.
 public enum DemoConfig {
-    public static func yaml(port: Int) -> String {
-        """
+    public static func yaml(port: Int, bannerPort: Int? = nil) -> String {
+        let bannerPort = bannerPort ?? port
+        return """
         timezone: Europe/London
         maintenance_policy:
           daily_min_contract_hours: 50
@@ -26,8 +27,18 @@ public enum DemoConfig {
             maintenance:
               - {name: morning, daily: "08:00-09:00"}
             checks:
+              - id: acme-home
+                http: http://127.0.0.1:\(port)/
+                expect: {status: [200], contains: ["<footer"], max_ms: 2000}
+              - id: acme-shop
+                every: 2s
+                http: http://127.0.0.1:\(port)/shop
+                size_anomaly: {samples: 5, min_samples: 3}
+              - id: acme-health
+                health: http://127.0.0.1:\(port)/health_check.php
+                assert: ['$.queue.failed < 10']
               - id: acme-smtp
-                tcp: 127.0.0.1:\(port)
+                tcp: 127.0.0.1:\(bannerPort)
                 expect_banner: "220"
           - id: globex
             name: Globex
@@ -36,7 +47,7 @@ public enum DemoConfig {
               - {name: patching, weekly: "tue 07:00-09:00"}
             checks:
               - id: globex-port
-                tcp: 127.0.0.1:\(port)
+                tcp: 127.0.0.1:\(bannerPort)
           - id: initech
             name: Initech (prospect)
             tier: prospect

@@ -8,9 +8,9 @@ public enum Stage {
 
     /// Loads the config named on the command line, the embedded demo config, or fails the process with
     /// `FILE:LINE: message` on stderr and exit code 78.
-    public static func loadConfig(path: String?, demo: Bool, demoPort: Int = 9) -> Config {
+    public static func loadConfig(path: String?, demo: Bool, demoPort: Int = 9, demoBannerPort: Int? = nil) -> Config {
         do {
-            if demo { return try Config.parse(yaml: DemoConfig.yaml(port: demoPort), file: "<demo>") }
+            if demo { return try Config.parse(yaml: DemoConfig.yaml(port: demoPort, bannerPort: demoBannerPort), file: "<demo>") }
             guard let path else {
                 fail("no config: pass --config FILE (or --demo for the embedded demo)", status: .usage)
             }

@@ -21,7 +21,7 @@ import Testing
         ("window-ends-before-start", 10, "window \"morning\" must end after it starts (09:00-08:00)"),
         ("invalid-timezone", 9, "sites[0].timezone must be an IANA time zone such as Europe/London or UTC (got \"Europe/Lndon\")"),
         ("yaml-syntax", 9, "invalid YAML: did not find expected ',' or ']'"),
-        ("check-without-kind", 10, "check in site acme needs one kind key: tcp"),
+        ("check-without-kind", 10, "check in site acme needs one kind key: tcp, http, health, tls, dns, exec, heartbeat"),
         ("bad-severity", 3, "tiers.enhanced.outage must be one of critical, warning, info, none (got \"loud\")"),
     ] as [(String, Int, String)])
     func invalidFixtureGivesExactError(name: String, line: Int, message: String) throws {

@@ -1,0 +1,138 @@
+import Foundation
+
+/// DNSProbe resolves a name with the system resolver and, optionally, checks the addresses it returns.
+///
+/// ```yaml
+/// - id: acme-dns
+///   dns: acme.example
+///   record: A            # A (default) or AAAA
+///   expect: ["203.0.113.10"]   # each must be among the answers
+/// ```
+/// The system resolver (getaddrinfo) cannot be cancelled; a resolution that outlives the timeout is reported as
+/// timed out at the deadline and its thread finishes on its own.
+public struct DNSProbe: ProbeKind {
+    public static let name = "dns"
+    public static let settingKeys: Set<String> = ["record", "expect"]
+
+    public enum Record: String, Sendable { case a = "A", aaaa = "AAAA" }
+
+    public let name: String
+    public let record: Record
+    public let expected: [String]
+
+    public var host: String? { nil }
+
+    public init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws {
+        name = try target.string()
+        guard !name.isEmpty, !name.contains("/"), !name.contains(" ") else {
+            throw target.error("dns target must be a host name (got \"\(name)\")")
+        }
+        if let n = check["record"] {
+            let text = try n.string().uppercased()
+            guard let r = Record(rawValue: text) else { throw n.error("\(n.path) must be A or AAAA (got \"\(text)\")") }
+            record = r
+        } else {
+            record = .a
+        }
+        let record = self.record
+        expected = try (check["expect"]?.list() ?? []).map { n in
+            let text = try n.string()
+            var v4 = in_addr(), v6 = in6_addr()
+            let valid = record == .a ? inet_pton(AF_INET, text, &v4) == 1 : inet_pton(AF_INET6, text, &v6) == 1
+            guard valid else { throw n.error("\(n.path) \"\(text)\" is not an \(record == .a ? "IPv4" : "IPv6") address") }
+            return DNSProbe.canonical(text, family: record == .a ? AF_INET : AF_INET6) ?? text
+        }
+    }
+
+    public func run(_ run: ProbeRun) async -> ProbeOutcome {
+        let started = ContinuousClock.now
+        let family = record == .a ? AF_INET : AF_INET6
+        let name = self.name
+        let answer = await BlockingCall.run(timeout: run.timeout) { DNSProbe.resolve(name, family: family) }
+        let d = ContinuousClock.now - started
+        let ms = ProbeOutcome.round(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+        guard let answer else {
+            var o = ProbeOutcome(ok: false, error: "no answer for \(name) within \(run.timeout)")
+            o.latencyMs = ms
+            return o
+        }
+        var outcome = ProbeOutcome(ok: true)
+        outcome.latencyMs = ms
+        switch answer {
+        case .failure(let why):
+            outcome.ok = false
+            outcome.error = "cannot resolve \(name) (\(record.rawValue)): \(why)"
+        case .success(let addresses):
+            outcome.details = [JSONMember(key: "addresses", value: .array(addresses.map { .string($0) }))]
+            for e in expected where !addresses.contains(e) {
+                outcome.fail("expect: \(e)", because: "\(name) \(record.rawValue) is \(addresses.joined(separator: ", ")), not \(e)")
+            }
+        }
+        return outcome
+    }
+
+    static func canonical(_ text: String, family: Int32) -> String? {
+        var buf = [UInt8](repeating: 0, count: 16)
+        guard inet_pton(family, text, &buf) == 1 else { return nil }
+        var out = [CChar](repeating: 0, count: 64)
+        guard inet_ntop(family, buf, &out, 64) != nil else { return nil }
+        return String(cString: out)
+    }
+
+    static func resolve(_ name: String, family: Int32) -> Result<[String], ResolveError> {
+        var hints = addrinfo()
+        hints.ai_family = family
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(name, nil, &hints, &list)
+        guard rc == 0 else { return .failure(ResolveError(message: String(cString: gai_strerror(rc)))) }
+        defer { freeaddrinfo(list) }
+        var out: [String] = []
+        var p = list
+        while let a = p {
+            var text = [CChar](repeating: 0, count: 64)
+            if family == AF_INET {
+                a.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    var addr = sin.pointee.sin_addr
+                    _ = inet_ntop(AF_INET, &addr, &text, 64)
+                }
+            } else {
+                a.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin in
+                    var addr = sin.pointee.sin6_addr
+                    _ = inet_ntop(AF_INET6, &addr, &text, 64)
+                }
+            }
+            let s = String(cString: text)
+            if !s.isEmpty, !out.contains(s) { out.append(s) }
+            p = a.pointee.ai_next
+        }
+        return .success(out)
+    }
+
+    struct ResolveError: Error { var message: String }
+}
+
+extension DNSProbe.ResolveError: CustomStringConvertible { var description: String { message } }
+
+/// BlockingCall runs a blocking system call on a thread and gives up waiting at the timeout.
+enum BlockingCall {
+    static func run<T: Sendable>(timeout: TimeSpan, _ body: @escaping @Sendable () -> T) async -> T? {
+        await withCheckedContinuation { (c: CheckedContinuation<T?, Never>) in
+            let once = OnceFlag()
+            DispatchQueue.global().async {
+                let v = body()
+                if once.take() { c.resume(returning: v) }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.milliseconds))) {
+                if once.take() { c.resume(returning: nil) }
+            }
+        }
+    }
+}
+
+/// OnceFlag lets exactly one of several racers act.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken = false
+    func take() -> Bool { lock.withLock { if taken { return false }; taken = true; return true } }
+}

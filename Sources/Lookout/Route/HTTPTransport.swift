@@ -3,8 +3,8 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// HTTPRequestSpec is one request a sink wants made; the URL and headers may hold secrets and are never printed raw.
-public struct HTTPRequestSpec: Sendable {
+/// SinkRequest is one request a sink wants made; the URL and headers may hold secrets and are never printed raw.
+public struct SinkRequest: Sendable {
     public var method: String
     public var url: String
     public var headers: [(String, String)]
@@ -20,16 +20,16 @@ public struct HTTPRequestSpec: Sendable {
     }
 
     public static func json(_ method: String, _ url: String, _ body: JSONValue, headers: [(String, String)] = [],
-                            key: String?, timeout: TimeSpan) -> HTTPRequestSpec {
+                            key: String?, timeout: TimeSpan) -> SinkRequest {
         var bytes: [UInt8] = []
         body.append(to: &bytes)
-        return HTTPRequestSpec(method: method, url: url, headers: [("Content-Type", "application/json")] + headers,
+        return SinkRequest(method: method, url: url, headers: [("Content-Type", "application/json")] + headers,
                                body: bytes, idempotencyKey: key, timeout: timeout)
     }
 }
 
-/// HTTPResponse is the part of an answer sinks look at.
-public struct HTTPResponse: Sendable {
+/// SinkResponse is the part of an answer sinks look at.
+public struct SinkResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
@@ -49,7 +49,7 @@ public struct HTTPResponse: Sendable {
 /// HTTPTransport makes requests for sinks: the real network, or the dry run that only prints them.
 public protocol HTTPTransport: Sendable {
     /// Returns the answer, or a failure for a timeout or a refused connection (always retryable).
-    func execute(_ request: HTTPRequestSpec) async -> Result<HTTPResponse, SinkFailure>
+    func execute(_ request: SinkRequest) async -> Result<SinkResponse, SinkFailure>
 }
 
 /// AsyncHTTPTransport sends with one process-wide async-http-client.
@@ -61,7 +61,7 @@ public struct AsyncHTTPTransport: HTTPTransport {
     static let client = HTTPClient(eventLoopGroupProvider: .singleton,
                                    configuration: .init(timeout: .init(connect: .seconds(3))))
 
-    public func execute(_ spec: HTTPRequestSpec) async -> Result<HTTPResponse, SinkFailure> {
+    public func execute(_ spec: SinkRequest) async -> Result<SinkResponse, SinkFailure> {
         var request = HTTPClientRequest(url: spec.url)
         request.method = HTTPMethod(rawValue: spec.method)
         for (k, v) in spec.headers { request.headers.add(name: k, value: v) }
@@ -72,7 +72,7 @@ public struct AsyncHTTPTransport: HTTPTransport {
             let response = try await AsyncHTTPTransport.client.execute(request, timeout: .milliseconds(spec.timeout.milliseconds))
             var buffer = try await response.body.collect(upTo: 1 << 20)
             let body = buffer.readBytes(length: buffer.readableBytes) ?? []
-            return .success(HTTPResponse(status: Int(response.status.code),
+            return .success(SinkResponse(status: Int(response.status.code),
                                          headers: response.headers.map { ($0.name, $0.value) }, body: body))
         } catch {
             // The error text may name the host; the redactor masks a secret URL whole.
@@ -88,7 +88,7 @@ public struct DryRunTransport: HTTPTransport {
 
     public init(writer: LineWriter) { self.writer = writer }
 
-    public func execute(_ spec: HTTPRequestSpec) async -> Result<HTTPResponse, SinkFailure> {
+    public func execute(_ spec: SinkRequest) async -> Result<SinkResponse, SinkFailure> {
         var w = JSONObjectWriter()
         w.add("v", 1)
         w.add("type", "would_send")
@@ -99,7 +99,7 @@ public struct DryRunTransport: HTTPTransport {
         w.add("body", JSONValue.parse(body) ?? .string(body))
         try? writer.write(w.finish())
         try? writer.flush()
-        return .success(HTTPResponse(status: 200, body: Array(#"{"ok":true,"ts":"dry-run","ticket":{"id":"dry-run"},"id":"dry-run","results":[],"total":0}"#.utf8)))
+        return .success(SinkResponse(status: 200, body: Array(#"{"ok":true,"ts":"dry-run","ticket":{"id":"dry-run"},"id":"dry-run","results":[],"total":0}"#.utf8)))
     }
 }
 
@@ -108,7 +108,7 @@ struct DeadlineTransport: HTTPTransport {
     let base: any HTTPTransport
     let timeout: TimeSpan
 
-    func execute(_ request: HTTPRequestSpec) async -> Result<HTTPResponse, SinkFailure> {
+    func execute(_ request: SinkRequest) async -> Result<SinkResponse, SinkFailure> {
         var request = request
         request.timeout = timeout
         return await base.execute(request)

@@ -24,7 +24,7 @@ public struct OutboxDelivery: Sendable {
 /// anything is sent, attempts are recorded as they happen, and a restarted `route` carries on where it stopped.
 public final class Outbox: Sendable {
     public let db: DatabaseQueue
-    let router: Router
+    let router: IncidentRouter
 
     public static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("route.v1", { db in
@@ -68,7 +68,7 @@ public final class Outbox: Sendable {
         }),
     ]
 
-    public init(path: String?, router: Router) throws {
+    public init(path: String?, router: IncidentRouter) throws {
         db = try StateDatabase.open(path: path, migrations: Outbox.migrations)
         self.router = router
     }
@@ -78,9 +78,9 @@ public final class Outbox: Sendable {
     @discardableResult
     public func enqueue(_ e: IncidentEvent, line: [UInt8], now: Timestamp) throws -> Int {
         try db.write { db in
-            var state: [String: Router.SinkState] = [:]
+            var state: [String: IncidentRouter.SinkState] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT sink, opened_ms, last_update_ms FROM route_incident WHERE incident = ?", arguments: [e.id]) {
-                state[row["sink"]] = Router.SinkState(openedAt: Timestamp(milliseconds: row["opened_ms"]),
+                state[row["sink"]] = IncidentRouter.SinkState(openedAt: Timestamp(milliseconds: row["opened_ms"]),
                                                       lastUpdate: (row["last_update_ms"] as Int64?).map { Timestamp(milliseconds: $0) })
             }
             let (planned, newState) = router.plan(e, state: state)

@@ -18,7 +18,7 @@ public enum RouteStage {
         let routing = config.routing ?? RoutingConfig()
         let outbox: Outbox
         do {
-            outbox = try Outbox(path: options.dryRun ? nil : options.statePath, router: Router(config: routing, tiers: config.tiers))
+            outbox = try Outbox(path: options.dryRun ? nil : options.statePath, router: IncidentRouter(config: routing, tiers: config.tiers))
         } catch {
             logger.critical("cannot open the outbox \(options.statePath ?? "in memory"): \(error)")
             return .ioError

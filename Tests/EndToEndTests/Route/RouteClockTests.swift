@@ -20,7 +20,7 @@ import Testing
         let config = try Config.parse(yaml: RouteHarness.config(routing: routing), file: "<test>",
                                       environment: ["HOOK_URL": server.baseURL + "/hook/clockSECRET"])
         let routingConfig = try #require(config.routing)
-        let outbox = try Outbox(path: nil, router: Router(config: routingConfig, tiers: config.tiers))
+        let outbox = try Outbox(path: nil, router: IncidentRouter(config: routingConfig, tiers: config.tiers))
         let event = RouteHarness.incident(1, .opened, at: 90)
         try outbox.enqueue(event, line: event.encoded(), now: clock.now())
         let dispatcher = Dispatcher(outbox: outbox, routing: routingConfig, sites: config.sites, transport: AsyncHTTPTransport(),

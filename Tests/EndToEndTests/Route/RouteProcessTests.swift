@@ -101,8 +101,8 @@ import Testing
         // Every expected message arrived; by idempotency key, none twice in effect and none unexpected.
         var expectedHook = Set<String>(), expectedDesk = Set<String>()
         for e in events {
-            expectedHook.insert(Router.key(e.id, e.event, at: e.at, sink: "automation"))
-            expectedDesk.insert(Router.key(e.id, e.event, at: e.at, sink: "helpdesk"))
+            expectedHook.insert(IncidentRouter.key(e.id, e.event, at: e.at, sink: "automation"))
+            expectedDesk.insert(IncidentRouter.key(e.id, e.event, at: e.at, sink: "helpdesk"))
         }
         let hookKeys = hook.requests.compactMap(\.idempotencyKey)
         #expect(hookKeys.count == hook.requests.count, "every webhook request carries its key")

@@ -76,7 +76,7 @@ enum RouteHarness {
         let env = environment.merging(extra) { _, b in b }
         let config = try Config.parse(yaml: yaml, file: "<test>", environment: env)
         let routing = try #require(config.routing)
-        let outbox = try Outbox(path: statePath, router: Router(config: routing, tiers: config.tiers))
+        let outbox = try Outbox(path: statePath, router: IncidentRouter(config: routing, tiers: config.tiers))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("route-out-\(UUID()).ndjson")
         FileManager.default.createFile(atPath: file.path, contents: nil)
         let fd = open(file.path, O_WRONLY)

@@ -5,9 +5,9 @@ import Testing
 /// The outbox on a real SQLite file in a temp folder.
 @Suite struct OutboxTests {
     static func outbox(_ path: String?) throws -> (Outbox, RoutingConfig) {
-        let config = try Config.parse(yaml: RouterTests.yaml, file: "routing.yaml", environment: RouterTests.env)
+        let config = try Config.parse(yaml: IncidentRouterTests.yaml, file: "routing.yaml", environment: IncidentRouterTests.env)
         let routing = try #require(config.routing)
-        return (try Outbox(path: path, router: Router(config: routing, tiers: config.tiers)), routing)
+        return (try Outbox(path: path, router: IncidentRouter(config: routing, tiers: config.tiers)), routing)
     }
 
     static func tempPath() -> String {
@@ -17,7 +17,7 @@ import Testing
     @Test func aReplayedEventQueuesNothingNewAndSurvivesAReopen() throws {
         let path = OutboxTests.tempPath()
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-        let opened = RouterTests.event(.opened, at: 100)
+        let opened = IncidentRouterTests.event(.opened, at: 100)
         do {
             let (outbox, _) = try OutboxTests.outbox(path)
             #expect(try outbox.enqueue(opened, line: opened.encoded(), now: Timestamp(seconds: 5)) == 2)
@@ -26,7 +26,7 @@ import Testing
         let (reopened, _) = try OutboxTests.outbox(path)
         #expect(try reopened.pendingCount() == 2, "queued deliveries survive a restart")
         #expect(try reopened.enqueue(opened, line: opened.encoded(), now: Timestamp(seconds: 7)) == 0)
-        let resolved = RouterTests.event(.resolved, at: 900)
+        let resolved = IncidentRouterTests.event(.resolved, at: 900)
         #expect(try reopened.enqueue(resolved, line: resolved.encoded(), now: Timestamp(seconds: 8)) == 2,
                 "the routing state survived too: the resolve goes where the opening went")
     }
@@ -34,7 +34,7 @@ import Testing
     @Test func aResolveNeverOvertakesItsOpeningAndAttemptsAreCountedBeforeSending() throws {
         let (outbox, routing) = try OutboxTests.outbox(nil)
         let desk = try #require(routing.sink(named: "helpdesk"))
-        for e in [RouterTests.event(.opened, at: 100), RouterTests.event(.resolved, at: 900)] {
+        for e in [IncidentRouterTests.event(.opened, at: 100), IncidentRouterTests.event(.resolved, at: 900)] {
             try outbox.enqueue(e, line: e.encoded(), now: Timestamp(seconds: 0))
         }
         let first = try outbox.claim(sink: desk, now: Timestamp(seconds: 1), maxBatch: 1, sites: { _ in nil })
@@ -57,7 +57,7 @@ import Testing
         let (outbox, routing) = try OutboxTests.outbox(nil)
         let outages = try #require(routing.sink(named: "outages"))
         for k in 1...5 {
-            var e = RouterTests.event(.opened, at: 100)
+            var e = IncidentRouterTests.event(.opened, at: 100)
             e.id = "site\(k)/1000"
             try outbox.enqueue(e, line: e.encoded(), now: Timestamp(seconds: 0))
         }
@@ -66,7 +66,7 @@ import Testing
         let batch = try outbox.claim(sink: outages, now: Timestamp(seconds: 3), maxBatch: 500, sites: { _ in nil })
         #expect(batch.count == 5)
         try outbox.markRetry(batch, due: Timestamp(seconds: 10), error: "HTTP 500")
-        var late = RouterTests.event(.opened, at: 100)
+        var late = IncidentRouterTests.event(.opened, at: 100)
         late.id = "site9/1000"
         try outbox.enqueue(late, line: late.encoded(), now: Timestamp(seconds: 9))
         let retry = try outbox.claim(sink: outages, now: Timestamp(seconds: 20), maxBatch: 500, sites: { _ in nil })
@@ -77,7 +77,7 @@ import Testing
     @Test func pruningForgetsOnlyFinishedWorkPastTheRetention() throws {
         let (outbox, routing) = try OutboxTests.outbox(nil)
         let desk = try #require(routing.sink(named: "helpdesk"))
-        let opened = RouterTests.event(.opened, at: 100)
+        let opened = IncidentRouterTests.event(.opened, at: 100)
         try outbox.enqueue(opened, line: opened.encoded(), now: Timestamp(seconds: 0))
         try outbox.markSent(try outbox.claim(sink: desk, now: Timestamp(seconds: 1), maxBatch: 1, sites: { _ in nil }), ref: "1")
         #expect(try outbox.prune(olderThan: .hours(24), now: Timestamp(seconds: 3600)) == 0, "too recent")

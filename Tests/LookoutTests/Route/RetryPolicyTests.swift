@@ -6,7 +6,7 @@ import Testing
                       (408, true), (425, true), (429, true), (500, true), (502, true), (503, true), (504, true)])
     func statusDecidesWhetherToRetry(status: Int, retryable: Bool) {
         #expect(RetryPolicy.isRetryable(status: status) == retryable)
-        let failure = SinkFailure.http(HTTPResponse(status: status, body: Array("nope".utf8)), now: Timestamp(seconds: 0))
+        let failure = SinkFailure.http(SinkResponse(status: status, body: Array("nope".utf8)), now: Timestamp(seconds: 0))
         let decision = RetryPolicy().decide(failure, attempt: 1, age: .zero, jitter: 0.5)
         if retryable { #expect(decision == .retry(after: .milliseconds(500))) } else { #expect(decision == .dead("HTTP \(status): nope")) }
     }

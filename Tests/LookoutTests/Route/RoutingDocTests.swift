@@ -27,7 +27,7 @@ import Testing
         ])
         let routing = try #require(config.routing)
         #expect(routing.sinks.map(\.name) == ["outages", "monitoring", "helpdesk", "automation"])
-        let router = Router(config: routing, tiers: config.tiers)
+        let router = IncidentRouter(config: routing, tiers: config.tiers)
         func sinks(_ severity: Severity, _ tier: String) -> [String] {
             router.matchingSinks(IncidentEvent(id: "x/1", event: .opened, check: "x", site: "acme", tier: tier, severity: severity,
                                                at: Timestamp(seconds: 100), since: Timestamp(seconds: 1), reason: "r"))

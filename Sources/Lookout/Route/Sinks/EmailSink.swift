@@ -70,7 +70,7 @@ public struct EmailSink: Sink {
             "X-Lookout-Incident: \(EmailSink.header(d.incident.id))",
         ]
         if d.event != .opened {
-            let opening = EmailSink.messageID(Router.key(d.incident.id, .opened, at: d.incident.at, sink: d.sink))
+            let opening = EmailSink.messageID(IncidentRouter.key(d.incident.id, .opened, at: d.incident.at, sink: d.sink))
             headers += ["In-Reply-To: \(opening)", "References: \(opening)"]
         }
         return headers.joined(separator: "\r\n") + "\r\n\r\n" + IncidentText.ticketBody(d).replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
@@ -86,7 +86,7 @@ public struct EmailSink: Sink {
         let text = message(d, recipients: recipients, now: now)
         if transport is DryRunTransport {
             // A dry run shows the mail instead of handing it to the mailer.
-            _ = await transport.execute(HTTPRequestSpec(method: "SENDMAIL", url: ([command] + arguments + ["-t", "-i"]).joined(separator: " "),
+            _ = await transport.execute(SinkRequest(method: "SENDMAIL", url: ([command] + arguments + ["-t", "-i"]).joined(separator: " "),
                                                         body: Array(text.utf8), idempotencyKey: d.key))
             return .sent(ref: nil)
         }

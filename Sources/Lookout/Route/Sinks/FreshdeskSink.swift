@@ -41,10 +41,10 @@ public struct FreshdeskSink: Sink {
         }
     }
 
-    func call(_ method: String, _ path: String, _ body: JSONValue?, key: String?, transport: any HTTPTransport, now: Timestamp) async -> Result<HTTPResponse, SinkFailure> {
+    func call(_ method: String, _ path: String, _ body: JSONValue?, key: String?, transport: any HTTPTransport, now: Timestamp) async -> Result<SinkResponse, SinkFailure> {
         let headers = [("Authorization", authorization.value)]
-        let request = body.map { HTTPRequestSpec.json(method, base + path, $0, headers: headers, key: key, timeout: .seconds(15)) }
-            ?? HTTPRequestSpec(method: method, url: base + path, headers: headers, idempotencyKey: key, timeout: .seconds(15))
+        let request = body.map { SinkRequest.json(method, base + path, $0, headers: headers, key: key, timeout: .seconds(15)) }
+            ?? SinkRequest(method: method, url: base + path, headers: headers, idempotencyKey: key, timeout: .seconds(15))
         switch await transport.execute(request) {
         case .failure(let f): return .failure(f)
         case .success(let r) where r.isSuccess: return .success(r)

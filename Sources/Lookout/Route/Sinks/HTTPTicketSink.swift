@@ -125,7 +125,7 @@ public struct HTTPTicketSink: Sink {
         }
         let values = HTTPTicketSink.values(d, ref: d.ref)
         let body = step.body.map { Array(HTTPTicketSink.render($0, values: values, json: true).utf8) } ?? []
-        let request = HTTPRequestSpec(method: step.method, url: HTTPTicketSink.render(step.url, values: values, json: false),
+        let request = SinkRequest(method: step.method, url: HTTPTicketSink.render(step.url, values: values, json: false),
                                       headers: [("Content-Type", "application/json")] + headers, body: body, idempotencyKey: d.key)
         switch await transport.execute(request) {
         case .failure(let f): return .failed(f)

@@ -51,7 +51,7 @@ public struct SinkFailure: Sendable, Equatable, Error {
     }
 
     /// The failure for an HTTP answer that was not a success.
-    public static func http(_ response: HTTPResponse, now: Timestamp) -> SinkFailure {
+    public static func http(_ response: SinkResponse, now: Timestamp) -> SinkFailure {
         let snippet = String(decoding: response.body.prefix(200), as: UTF8.self)
             .replacingOccurrences(of: "\n", with: " ")
         return SinkFailure("HTTP \(response.status)\(snippet.isEmpty ? "" : ": \(snippet)")",

@@ -47,7 +47,7 @@ public struct SlackSink: Sink {
         let key = batch.count == 1 ? first.key : "group:\(first.key)+\(batch.count - 1)"
         switch mode {
         case .webhook(let url):
-            let request = HTTPRequestSpec.json("POST", url.value, message, key: key, timeout: .seconds(10))
+            let request = SinkRequest.json("POST", url.value, message, key: key, timeout: .seconds(10))
             switch await transport.execute(request) {
             case .failure(let f): return .failed(f)
             case .success(let r) where r.isSuccess: return .sent(ref: nil)
@@ -61,7 +61,7 @@ public struct SlackSink: Sink {
                 members.append(JSONMember(key: "thread_ts", value: .string(thread)))
                 if first.event == .resolved { members.append(JSONMember(key: "reply_broadcast", value: .bool(true))) }
             }
-            let request = HTTPRequestSpec.json("POST", api + "/chat.postMessage", .object(members),
+            let request = SinkRequest.json("POST", api + "/chat.postMessage", .object(members),
                                                headers: [("Authorization", "Bearer \(token.value)")], key: key, timeout: .seconds(10))
             switch await transport.execute(request) {
             case .failure(let f): return .failed(f)

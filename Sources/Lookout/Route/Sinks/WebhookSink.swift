@@ -37,7 +37,7 @@ public struct WebhookSink: Sink {
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
         guard let d = batch.first else { return .sent(ref: nil) }
-        let request = HTTPRequestSpec.json("POST", url.value, WebhookSink.payload(d), headers: headers, key: d.key, timeout: .seconds(10))
+        let request = SinkRequest.json("POST", url.value, WebhookSink.payload(d), headers: headers, key: d.key, timeout: .seconds(10))
         switch await transport.execute(request) {
         case .failure(let f): return .failed(f)
         case .success(let r) where r.isSuccess: return .sent(ref: nil)

@@ -1,7 +1,7 @@
 import Testing
 @testable import Lookout
 
-@Suite struct RouterTests {
+@Suite struct IncidentRouterTests {
     static let yaml = """
         tiers:
           enhanced: {outage: critical, degraded: warning, ticket: true}
@@ -22,9 +22,9 @@ import Testing
     static let env = ["SLACK_OUTAGES": "https://hooks.example/outagesSECRET", "SLACK_MONITORING": "https://hooks.example/monitoringSECRET",
                       "ZENDESK_TOKEN": "zendeskTOKENsecret"]
 
-    static func router() throws -> Router {
+    static func router() throws -> IncidentRouter {
         let config = try Config.parse(yaml: yaml, file: "routing.yaml", environment: env)
-        return Router(config: try #require(config.routing), tiers: config.tiers)
+        return IncidentRouter(config: try #require(config.routing), tiers: config.tiers)
     }
 
     static func event(_ event: IncidentEvent.Event, severity: Severity = .critical, tier: String = "enhanced", at: Int64,
@@ -41,17 +41,17 @@ import Testing
         (.info, "unsupported", ["pipeline"]),  // the unsupported tier has no ticket flag: no helpdesk
     ])
     func severitiesAndTiersPickSinks(severity: Severity, tier: String, sinks: [String]) throws {
-        let (planned, _) = try RouterTests.router().plan(RouterTests.event(.opened, severity: severity, tier: tier, at: 100), state: [:])
+        let (planned, _) = try IncidentRouterTests.router().plan(IncidentRouterTests.event(.opened, severity: severity, tier: tier, at: 100), state: [:])
         #expect(planned.map(\.sink) == sinks)
         #expect(planned.allSatisfy { $0.key == "acme-home/1000|opened|\($0.sink)" })
     }
 
     @Test func updatesAreSpacedByTheIntervalAndSkipChatChannels() throws {
-        let router = try RouterTests.router()
-        var (_, state) = router.plan(RouterTests.event(.opened, at: 100), state: [:])
+        let router = try IncidentRouterTests.router()
+        var (_, state) = router.plan(IncidentRouterTests.event(.opened, at: 100), state: [:])
         var comments: [Int64] = []
         for at in stride(from: Int64(400), through: 7200, by: 300) {
-            let (planned, next) = router.plan(RouterTests.event(.updated, at: at), state: state)
+            let (planned, next) = router.plan(IncidentRouterTests.event(.updated, at: at), state: state)
             state = next
             #expect(planned.allSatisfy { $0.sink == "helpdesk" }, "a webhook channel gets no updates")
             if !planned.isEmpty { comments.append(at) }
@@ -60,40 +60,40 @@ import Testing
     }
 
     @Test func aResolveGoesToEverySinkThatHeardTheOpeningEvenInAWindow() throws {
-        let router = try RouterTests.router()
-        let (_, state) = router.plan(RouterTests.event(.opened, at: 100), state: [:])
-        let (planned, _) = router.plan(RouterTests.event(.resolved, at: 900, maintenance: "morning"), state: state)
+        let router = try IncidentRouterTests.router()
+        let (_, state) = router.plan(IncidentRouterTests.event(.opened, at: 100), state: [:])
+        let (planned, _) = router.plan(IncidentRouterTests.event(.resolved, at: 900, maintenance: "morning"), state: state)
         #expect(planned.map(\.key) == ["acme-home/1000|resolved|helpdesk", "acme-home/1000|resolved|outages"])
     }
 
     @Test func anOpeningInsideAWindowIsMutedAndSoIsItsResolve() throws {
-        let router = try RouterTests.router()
-        let (opened, state) = router.plan(RouterTests.event(.opened, at: 100, maintenance: "morning"), state: [:])
+        let router = try IncidentRouterTests.router()
+        let (opened, state) = router.plan(IncidentRouterTests.event(.opened, at: 100, maintenance: "morning"), state: [:])
         #expect(opened.isEmpty && state.isEmpty)
-        #expect(router.plan(RouterTests.event(.resolved, at: 900), state: state).deliveries.isEmpty)
+        #expect(router.plan(IncidentRouterTests.event(.resolved, at: 900), state: state).deliveries.isEmpty)
     }
 
     @Test func anEscalationOpensAtTheNewSeveritysSinks() throws {
-        let router = try RouterTests.router()
-        let (_, state) = router.plan(RouterTests.event(.opened, severity: .warning, at: 100), state: [:])
-        let (planned, after) = router.plan(RouterTests.event(.updated, severity: .critical, at: 200), state: state)
+        let router = try IncidentRouterTests.router()
+        let (_, state) = router.plan(IncidentRouterTests.event(.opened, severity: .warning, at: 100), state: [:])
+        let (planned, after) = router.plan(IncidentRouterTests.event(.updated, severity: .critical, at: 200), state: state)
         #expect(planned.map(\.key) == ["acme-home/1000|opened|outages"])
         #expect(Set(after.keys) == ["monitoring", "helpdesk", "outages"])
     }
 
     @Test func aReplayedEventPlansTheSameKeys() throws {
-        let router = try RouterTests.router()
-        let first = router.plan(RouterTests.event(.opened, at: 100), state: [:])
-        let again = router.plan(RouterTests.event(.opened, at: 100), state: first.state)
+        let router = try IncidentRouterTests.router()
+        let first = router.plan(IncidentRouterTests.event(.opened, at: 100), state: [:])
+        let again = router.plan(IncidentRouterTests.event(.opened, at: 100), state: first.state)
         #expect(again.deliveries == first.deliveries && again.state == first.state)
     }
 
     @Test func anOutageThatOutlivesItsWindowIsAnnouncedWhenTheWindowEnds() throws {
-        let router = try RouterTests.router()
-        let (_, muted) = router.plan(RouterTests.event(.opened, at: 100, maintenance: "morning"), state: [:])
-        let (during, stillMuted) = router.plan(RouterTests.event(.updated, at: 2000, maintenance: "morning"), state: muted)
+        let router = try IncidentRouterTests.router()
+        let (_, muted) = router.plan(IncidentRouterTests.event(.opened, at: 100, maintenance: "morning"), state: [:])
+        let (during, stillMuted) = router.plan(IncidentRouterTests.event(.updated, at: 2000, maintenance: "morning"), state: muted)
         #expect(during.isEmpty && stillMuted.isEmpty)
-        let (after, _) = router.plan(RouterTests.event(.updated, at: 4000), state: stillMuted)
+        let (after, _) = router.plan(IncidentRouterTests.event(.updated, at: 4000), state: stillMuted)
         #expect(after.map(\.key) == ["acme-home/1000|opened|outages", "acme-home/1000|opened|helpdesk"])
     }
 }

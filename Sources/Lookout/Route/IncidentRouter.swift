@@ -1,6 +1,6 @@
-/// Router decides, purely from an incident event, the routing config and what was already routed for the incident,
+/// IncidentRouter decides, purely from an incident event, the routing config and what was already routed for the incident,
 /// which deliveries to queue. It never sends and never reads a clock: "now" is the event's `at`.
-public struct Router: Sendable {
+public struct IncidentRouter: Sendable {
     public let config: RoutingConfig
     public let tiers: [Tier]
 
@@ -56,7 +56,7 @@ public struct Router: Sendable {
             guard e.maintenance == nil else { break }
             // A replayed opening plans the same keys again; the outbox drops them as duplicates.
             for sink in matchingSinks(e) {
-                out.append(Planned(sink: sink, key: Router.key(e.id, .opened, at: e.at, sink: sink), event: .opened))
+                out.append(Planned(sink: sink, key: IncidentRouter.key(e.id, .opened, at: e.at, sink: sink), event: .opened))
                 if state[sink] == nil { state[sink] = SinkState(openedAt: e.at) }
             }
         case .updated:
@@ -64,21 +64,21 @@ public struct Router: Sendable {
                 guard let s = state[sink], config.sink(named: sink)?.sendsUpdates ?? false else { continue }
                 let last = s.lastUpdate ?? s.openedAt
                 if e.at - last >= config.updateInterval {
-                    out.append(Planned(sink: sink, key: Router.key(e.id, .updated, at: e.at, sink: sink), event: .updated))
+                    out.append(Planned(sink: sink, key: IncidentRouter.key(e.id, .updated, at: e.at, sink: sink), event: .updated))
                     state[sink]?.lastUpdate = e.at
                 }
             }
             // An escalation (say warning to critical) reaches the sinks of the new severity as an opening.
             if e.maintenance == nil {
                 for sink in matchingSinks(e) where state[sink] == nil {
-                    out.append(Planned(sink: sink, key: Router.key(e.id, .opened, at: e.at, sink: sink), event: .opened))
+                    out.append(Planned(sink: sink, key: IncidentRouter.key(e.id, .opened, at: e.at, sink: sink), event: .opened))
                     state[sink] = SinkState(openedAt: e.at)
                 }
             }
         case .resolved:
             // Whoever heard of the opening hears of the end, maintenance window or not.
             for sink in state.keys.sorted() {
-                out.append(Planned(sink: sink, key: Router.key(e.id, .resolved, at: e.at, sink: sink), event: .resolved))
+                out.append(Planned(sink: sink, key: IncidentRouter.key(e.id, .resolved, at: e.at, sink: sink), event: .resolved))
             }
         }
         return (out, state)

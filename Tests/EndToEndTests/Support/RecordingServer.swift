@@ -66,6 +66,16 @@ final class RecordingServer: @unchecked Sendable {
         return requests.count >= count
     }
 
+    /// The same for async tests: suspends instead of blocking, so the tasks under test keep the cooperative pool.
+    func arrived(_ count: Int, timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if requests.count >= count { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return requests.count >= count
+    }
+
     func shutdown() {
         try? channel?.close().wait()
         try? group.syncShutdownGracefully()

@@ -72,7 +72,7 @@ enum RouteHarness {
 
     /// Queues `events` and runs the dispatcher until every delivery is sent or dead (failing after `timeout`).
     static func run(_ yaml: String, events: [IncidentEvent], environment extra: [String: String] = [:],
-                    statePath: String? = nil, timeout: Duration = .seconds(30)) async throws -> Outcome {
+                    statePath: String? = nil, timeout: Duration = .seconds(120)) async throws -> Outcome {
         let env = environment.merging(extra) { _, b in b }
         let config = try Config.parse(yaml: yaml, file: "<test>", environment: env)
         let routing = try #require(config.routing)

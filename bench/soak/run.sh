@@ -61,11 +61,12 @@ if [ -x "$BENCH_BIN/route" ] && "$BENCH_BIN/route" --help 2>&1 | grep -q -- --dr
   done
   if [ $with_route = 1 ]; then
     echo "routing:"
-    echo "  sinks: {hook: {kind: webhook, url: \"http://127.0.0.1:$port/hook\"}}"
+    echo "  sinks: {hook: {kind: webhook, url: \"\${BENCH_HOOK}\"}}"   # a webhook URL is a secret: from the environment
     echo "  routes: [{sinks: [hook]}]"
   fi
 } > "$work/soak.yaml"
 
+export BENCH_HOOK="http://127.0.0.1:$port/hook"
 mkfifo "$work/probe.out" "$work/classify.out"
 "$BENCH_BIN/probe" --config "$work/soak.yaml" --concurrency 64 --per-host 4 > "$work/probe.out" 2> "$work/probe.err" &
 probe_pid=$!; pids+=($probe_pid)

@@ -49,7 +49,7 @@ public final class ProbeRunner: Sendable {
         let outcome = await ProbeRunner.bounded(check.probe, run, limit: check.timeout + ProbeRunner.grace)
         var r = ResultEvent(check: check.id, at: started, ok: outcome.ok)
         r.degraded = outcome.ok && outcome.degraded
-        r.kind = check.kindName
+        r.kind = check.probe.resultKind
         r.location = location
         r.latencyMs = outcome.latencyMs
         r.status = outcome.status

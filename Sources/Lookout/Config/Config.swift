@@ -64,7 +64,7 @@ public struct Config: Sendable {
         let idNode = try m.required("id")
         let id = try Config.identifier(idNode)
         if let other = sites.first(where: { $0.id == id }) {
-            throw idNode.error("duplicate site id \"\(id)\" (first used by \(other.name))")
+            throw idNode.error("duplicate site id \"\(id)\" (first defined on line \(other.line))")
         }
         let tierNode = try m.required("tier")
         let tierName = try tierNode.string()
@@ -89,7 +89,7 @@ public struct Config: Sendable {
             }
             checks.append(check)
         }
-        return Site(id: id, name: try m["name"]?.string() ?? id, tier: tierName, timeZone: zone,
+        return Site(id: id, line: idNode.line, name: try m["name"]?.string() ?? id, tier: tierName, timeZone: zone,
                     contractHours: contractHours, url: try m["url"]?.string(), client: try m["client"]?.string(),
                     contactEmail: try m["contact_email"]?.string(), maintenance: windows, checks: checks)
     }

@@ -21,7 +21,7 @@ public struct ConfigNode {
 
     public func error(_ message: String) -> ConfigError { ConfigError(file: file, line: line, message: message) }
 
-    var label: String { path.isEmpty ? "the document" : path }
+    var label: String { path.isEmpty ? "the top level" : path }
 
     /// Parses YAML text into its root node; syntax errors carry their line.
     public static func parse(yaml: String, file: String) throws -> ConfigNode {

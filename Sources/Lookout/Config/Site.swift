@@ -3,6 +3,7 @@ import Foundation
 /// Site is one client website: who owns it, its support tier, its maintenance windows and its checks.
 public struct Site: Sendable {
     public var id: String
+    public var line: Int
     public var name: String
     public var tier: String
     public var timeZone: TimeZone

@@ -26,7 +26,8 @@ public struct TCPProbe: ProbeKind {
         hostName = host
         self.port = port
         expectBanner = try check["expect_banner"]?.string()
-        send = try check["send"]?.string()
+        // What is sent may carry a credential (an AUTH line), so it may reference ${ENV} values, kept secret.
+        send = try check["send"].map { try Secret.interpolate(try $0.string(), environment: context.environment, at: $0) }
     }
 
     public func run(_ run: ProbeRun) async -> ProbeOutcome {

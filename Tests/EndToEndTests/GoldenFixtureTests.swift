@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// Golden NDJSON fixtures: `Fixtures/<stage>/<case>.in.ndjson` and `<case>.config.yaml` run through the built
+/// `<stage>`; stdout must equal `<case>.out.ndjson` line by line. `<case>.args` adds arguments, one per line.
+/// `LOOKOUT_RECORD=1 swift test --filter GoldenFixture` re-records the outputs (and fails, so it is never a pass).
+@Suite struct GoldenFixtureTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var stage: String
+        var name: String
+        var directory: URL
+        var testDescription: String { "\(stage)/\(name)" }
+        func file(_ ext: String) -> URL { directory.appendingPathComponent("\(name).\(ext)") }
+    }
+
+    static let stages = ["classify", "route"]
+
+    static var cases: [Case] {
+        stages.flatMap { stage -> [Case] in
+            let dir = Fixtures.url(stage)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            return names.filter { $0.hasSuffix(".in.ndjson") }.sorted()
+                .map { Case(stage: stage, name: String($0.dropLast(".in.ndjson".count)), directory: dir) }
+        }
+    }
+
+    @Test(arguments: cases)
+    func matchesGoldenOutput(_ c: Case) throws {
+        var args = ["--config", c.file("config.yaml").path, "--input", c.file("in.ndjson").path]
+        if let extra = try? String(contentsOf: c.file("args"), encoding: .utf8) {
+            args += extra.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        }
+        let run = try ChildProcess.run(c.stage, args)
+        #expect(run.status == 0 || run.status == 65, "exit \(run.status): \(run.stderrText)")
+        let expectedURL = c.file("out.ndjson")
+        if Fixtures.recording {
+            try run.stdout.write(to: expectedURL)
+            Issue.record("re-recorded \(expectedURL.lastPathComponent); review the diff and run again without LOOKOUT_RECORD")
+            return
+        }
+        let expected = try String(contentsOf: expectedURL, encoding: .utf8).split(separator: "\n").map(String.init)
+        let actual = run.stdoutLines
+        for (k, pair) in zip(expected, actual).enumerated() where pair.0 != pair.1 {
+            Issue.record("\(c.testDescription) line \(k + 1) differs\nexpected: \(pair.0)\n  actual: \(pair.1)")
+            break
+        }
+        #expect(actual.count == expected.count, "\(c.testDescription): \(actual.count) lines, expected \(expected.count)")
+    }
+}

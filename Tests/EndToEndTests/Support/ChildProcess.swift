@@ -1,0 +1,79 @@
+import Foundation
+
+/// ChildProcess runs one of the built executables as a real child process, feeding stdin from another thread so a
+/// large input can never deadlock against a full stdout pipe.
+struct ChildProcess {
+    struct Output {
+        var status: Int32
+        var stdout: Data
+        var stderr: Data
+        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+        var stdoutLines: [String] { stdoutText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty() }
+    }
+
+    /// The folder holding the built products: `swift test` builds the executables there because this target
+    /// depends on them.
+    static let productsDirectory: URL = {
+        let bundle = Bundle.main.bundleURL
+        if bundle.pathExtension == "xctest" { return bundle.deletingLastPathComponent() }
+        for candidate in [bundle, bundle.deletingLastPathComponent()]
+        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("probe").path) {
+            return candidate
+        }
+        return bundle
+    }()
+
+    static func executable(_ name: String) -> URL { productsDirectory.appendingPathComponent(name) }
+
+    /// Runs `name` with `arguments`, writes `stdin`, waits for it to exit (killing it after `timeout` seconds).
+    static func run(_ name: String, _ arguments: [String], stdin: Data = Data(), environment: [String: String]? = nil,
+                    timeout: TimeInterval = 60) throws -> Output {
+        let process = Process()
+        process.executableURL = executable(name)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let writer = Thread {
+            input.fileHandleForWriting.write(stdin)
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let out = Collected(), err = Collected()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { out.data = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { err.data = errors.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
+            group.wait()
+        }
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: out.data, stderr: err.data)
+    }
+
+    /// Collected is written by one reader thread and read after the group has finished.
+    final class Collected: @unchecked Sendable { var data = Data() }
+}
+
+extension Array where Element == String {
+    func dropLastIfEmpty() -> [String] { last == "" ? Array(dropLast()) : self }
+}
+
+/// Fixtures locates the repository's test fixtures from this source file, so tests read them in place.
+enum Fixtures {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("LookoutTests/Fixtures")
+
+    static func url(_ path: String) -> URL { root.appendingPathComponent(path) }
+
+    /// Re-record golden outputs instead of comparing (the run still fails, so a re-record is never mistaken for a pass).
+    static var recording: Bool { ProcessInfo.processInfo.environment["LOOKOUT_RECORD"] == "1" }
+}

@@ -16,7 +16,7 @@ struct TestCertificates {
         let caName = try DistinguishedName { CommonName("Lookout Test CA") }
         let ca = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey),
-            notValidBefore: now - 86_400, notValidAfter: now + 365 * 86_400,
+            notValidBefore: now - 365 * 86_400, notValidAfter: now + 365 * 86_400,
             issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))

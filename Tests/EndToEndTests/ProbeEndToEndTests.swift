@@ -1,0 +1,223 @@
+import Foundation
+import Lookout
+import Testing
+
+/// The built `probe` against loopback sites: one-shot runs, the size baseline across processes, reload on SIGHUP and
+/// a clean stop on SIGTERM that still writes the result of the run in flight.
+@Suite struct ProbeEndToEndTests {
+    static let fullPage = "<html><body><header>ACME</header><main>" + String(repeating: "<p>Fine products.</p>", count: 300)
+        + "</main><footer>&copy; ACME</footer></body></html>"
+
+    static func site() async throws -> LoopbackHTTPServer {
+        try await LoopbackHTTPServer { path, n in
+            switch path {
+            case "/": return .init(body: fullPage)
+            case "/shop": return .init(body: n <= 5 ? fullPage : "<html><body><header>ACME</header>")
+            case "/down": return .init(status: 503, body: "down")
+            case "/slow": return .init(body: fullPage, delay: .milliseconds(1500))
+            case "/health":
+                return .init(body: #"{"status":"fail","checks":{"db":"ok","cache":{"status":"degraded"},"search":"fail"}}"#)
+            default: return .init(status: 404)
+            }
+        }
+    }
+
+    static func write(_ yaml: String, in dir: URL, name: String = "probe.yaml") throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func config(_ checks: String) -> String {
+        """
+        tiers: {standard: {outage: warning, degraded: info}}
+        defaults: {every: 1s, timeout: 3s}
+        sites:
+          - id: acme
+            tier: standard
+            checks:
+        \(checks)
+        """
+    }
+
+    static func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-probe-e2e-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func byCheck(_ lines: [String]) -> [String: JSONValue] {
+        Dictionary(lines.compactMap { l in JSONValue.parse(l).flatMap { v in v["check"]?.stringValue.map { ($0, v) } } },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test func onceAgainstALoopbackSite() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let refused = try ProbeEndToEndTests.freePort()
+        let config = try Self.write(Self.config("""
+                  - id: acme-home
+                    http: \(server.baseURL)/
+                    expect: {status: [200], contains: ["<footer", "/Fine (products|things)/"], min_bytes: 1000}
+                  - id: acme-down
+                    http: \(server.baseURL)/down
+                  - id: acme-health
+                    health: \(server.baseURL)/health
+                  - id: acme-closed
+                    http: http://127.0.0.1:\(refused)/
+                  - id: acme-port
+                    tcp: 127.0.0.1:\(server.port)
+            """), in: dir)
+        let run = try ChildProcess.run("probe", ["--config", config, "--once", "--location", "lon1"], timeout: 30)
+        await server.stop()
+        #expect(run.status == 0, "\(run.stderrText)")
+        let r = Self.byCheck(run.stdoutLines)
+        #expect(r.count == 5)
+        #expect(r["acme-home"]?["ok"] == .bool(true))
+        #expect(r["acme-home"]?["status"] == .int(200))
+        #expect(r["acme-home"]?["bytes"] == .int(Int64(Self.fullPage.utf8.count)))
+        #expect(r["acme-home"]?["location"] == .string("lon1"))
+        #expect(r["acme-home"]?["details"]?["ttfb_ms"]?.doubleValue != nil)
+        #expect(r["acme-down"]?["ok"] == .bool(false))
+        #expect(r["acme-down"]?["error"] == .string("status 503, expected 2xx"))
+        #expect(r["acme-health"]?["failed"] == .array([.string("search"), .string("cache")]))
+        #expect(r["acme-closed"]?["error"] == .string("connection refused"))
+        #expect(r["acme-port"]?["ok"] == .bool(true))
+        #expect(run.stdoutLines.allSatisfy { $0.hasPrefix(#"{"v":1,"type":"result","check":""#) })
+    }
+
+    @Test func checkFilterAndUnknownCheck() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try Self.write(Self.config("""
+                  - id: acme-home
+                    http: \(server.baseURL)/
+                  - id: acme-down
+                    http: \(server.baseURL)/down
+            """), in: dir)
+        let one = try ChildProcess.run("probe", ["--config", config, "--once", "--check", "acme-down"], timeout: 30)
+        let bad = try ChildProcess.run("probe", ["--config", config, "--once", "--check", "nope"], timeout: 30)
+        await server.stop()
+        #expect(one.stdoutLines.count == 1 && one.stdoutLines[0].contains(#""check":"acme-down""#))
+        #expect(bad.status == 64)
+        #expect(bad.stderrText.contains("unknown check id \"nope\""))
+    }
+
+    @Test func sizeBaselineSurvivesNewProcesses() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try Self.write(Self.config("""
+                  - id: acme-shop
+                    http: \(server.baseURL)/shop
+            """), in: dir)
+        let state = dir.appendingPathComponent("state.sqlite").path
+        var results: [JSONValue] = []
+        for _ in 0..<6 {
+            let run = try ChildProcess.run("probe", ["--config", config, "--once", "--state", state], timeout: 30)
+            #expect(run.status == 0, "\(run.stderrText)")
+            results += run.stdoutLines.compactMap(JSONValue.parse)
+        }
+        await server.stop()
+        #expect(results.count == 6)
+        #expect(results.prefix(5).allSatisfy { $0["ok"] == .bool(true) })
+        #expect(results[5]["ok"] == .bool(false))
+        #expect(results[5]["status"] == .int(200))
+        #expect(results[5]["failed"] == .array([.string("body_size_anomaly")]))
+    }
+
+    @Test func reloadOnSIGHUPAndCleanStopOnSIGTERM() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try Self.write(Self.config("""
+                  - id: acme-home
+                    http: \(server.baseURL)/
+            """), in: dir)
+        let process = Process()
+        process.executableURL = ChildProcess.executable("probe")
+        process.arguments = ["--config", config]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let collected = LineCollector(out.fileHandleForReading)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(await collected.waitFor { $0.contains(#""check":"acme-home""#) }, "first run of acme-home")
+        // Replace the check with a slow one and reload.
+        _ = try Self.write(Self.config("""
+                  - id: acme-slow
+                    http: \(server.baseURL)/slow
+            """), in: dir)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(await collected.waitFor { $0.contains(#""check":"acme-slow""#) }, "the reloaded check runs")
+        // A run takes 1.5 s every 1 s slot, so runs start 0.5 s after the previous result: 0.7 s after a result,
+        // one is in flight. Stop then: its result must still be written.
+        try await Task.sleep(for: .milliseconds(700))
+        let before = collected.count { $0.contains(#""check":"acme-slow""#) }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let lines = collected.finish()
+        await server.stop()
+        #expect(process.terminationStatus == 0)
+        #expect(lines.filter { $0.contains(#""check":"acme-slow""#) }.count >= before + 1, "the run in flight was written")
+        let afterReload = lines.drop { !$0.contains(#""check":"acme-slow""#) }
+        #expect(!afterReload.contains { $0.contains(#""check":"acme-home""#) }, "acme-home was retired by the reload")
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// Reads a child's stdout on a thread, so a test can wait for lines while the child runs.
+final class LineCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { buffer.append(chunk) }
+            }
+            done.signal()
+        }
+    }
+
+    var lines: [String] {
+        lock.withLock { String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init) }
+    }
+
+    func count(_ match: (String) -> Bool) -> Int { lines.filter(match).count }
+
+    func waitFor(seconds: Double = 10, _ match: @escaping (String) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if lines.contains(where: match) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    func finish() -> [String] {
+        done.wait()
+        return lines
+    }
+}

@@ -221,3 +221,44 @@ final class LineCollector: @unchecked Sendable {
         return lines
     }
 }
+
+@Suite struct ProbeDemoAndSecretsTests {
+    @Test func demoShowsHTTPHealthAndTCP() throws {
+        let run = try ChildProcess.run("probe", ["--demo", "--once"], timeout: 30)
+        #expect(run.status == 0, "\(run.stderrText)")
+        let r = ProbeEndToEndTests.byCheck(run.stdoutLines)
+        #expect(r["acme-home"]?["kind"] == .string("http"))
+        #expect(r["acme-home"]?["ok"] == .bool(true))
+        #expect(r["acme-health"]?["kind"] == .string("health"))
+        #expect(r["acme-health"]?["degraded"] == .bool(true))
+        #expect(r["acme-health"]?["failed"] == .array([.string("cache")]))
+        #expect(r["acme-smtp"]?["ok"] == .bool(true))
+        #expect(r["initech-closed"]?["ok"] == .bool(false))
+    }
+
+    /// A plugin that prints the secret it was given, and a header secret: neither reaches stdout or stderr.
+    @Test func secretsNeverReachProbeOutput() async throws {
+        let dir = try ProbeEndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plugin = dir.appendingPathComponent("check_leaky").path
+        try "#!/bin/sh\necho \"CRITICAL - token is $TOKEN | leak=1;;;;\"\nexit 2\n".write(toFile: plugin, atomically: true, encoding: .utf8)
+        chmod(plugin, 0o755)
+        let server = try await LoopbackHTTPServer { _, _ in .init(status: 500, body: "nope") }
+        let config = try ProbeEndToEndTests.write(ProbeEndToEndTests.config("""
+                  - id: acme-plugin
+                    exec: \(plugin)
+                    env: {TOKEN: "${LOOKOUT_PROBE_SECRET}"}
+                  - id: acme-api
+                    http: \(server.baseURL)/
+                    headers: {Authorization: "Bearer ${LOOKOUT_PROBE_SECRET}"}
+            """), in: dir)
+        var env = ProcessInfo.processInfo.environment
+        env["LOOKOUT_PROBE_SECRET"] = "tok-SUPERSECRET-42"
+        let run = try ChildProcess.run("probe", ["--config", config, "--once"], environment: env, timeout: 30)
+        await server.stop()
+        #expect(run.stdoutLines.count == 2)
+        #expect(!run.stdoutText.contains("SUPERSECRET"), "\(run.stdoutText)")
+        #expect(!run.stderrText.contains("SUPERSECRET"))
+        #expect(run.stdoutText.contains("CRITICAL - token is [redacted]"))
+    }
+}

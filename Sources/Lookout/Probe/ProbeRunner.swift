@@ -56,8 +56,18 @@ public final class ProbeRunner: Sendable {
         r.bytes = outcome.bytes
         r.error = outcome.error.map { Redactor.shared.redact($0) }
         r.failed = outcome.failed.isEmpty ? nil : outcome.failed.map { Redactor.shared.redact($0) }
-        r.details = outcome.details.isEmpty ? nil : .object(outcome.details)
+        // Details carry text from outside (a plugin's summary, a certificate subject): mask secrets there too.
+        r.details = outcome.details.isEmpty ? nil : ProbeRunner.redacted(.object(outcome.details))
         return r
+    }
+
+    static func redacted(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .string(let s): .string(Redactor.shared.redact(s))
+        case .array(let items): .array(items.map(redacted))
+        case .object(let members): .object(members.map { JSONMember(key: Redactor.shared.redact($0.key), value: redacted($0.value)) })
+        default: v
+        }
     }
 
     /// The kind's outcome, or a timeout outcome if the kind overruns `limit` (the stray run finishes on its own).

@@ -14,8 +14,14 @@ hosts=${2:-50}
 work=$(mktemp -d)
 trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
-swift build -c release --product probe --scratch-path .build-release >&2
-probe=$(swift build -c release --scratch-path .build-release --show-bin-path)/probe
+build=${PROBE_BUILD:-release}
+if [ "$build" = release ]; then
+  swift build -c release --product probe --scratch-path .build-release >&2
+  probe=$(swift build -c release --scratch-path .build-release --show-bin-path)/probe
+else
+  swift build --product probe >&2
+  probe=$(swift build --show-bin-path)/probe
+fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/www"
@@ -95,4 +101,4 @@ echo "checks=$checks results=$lines ok=$okcount user=${user}s sys=${sys}s wall=$
 results=bench/RESULTS.md
 [ -f "$results" ] || printf '# Benchmark results\n\n' > "$results"
 grep -q '^## probe' "$results" || printf '\n## probe: `probe --once` over local HTTP checks with content assertions\n\n| date (UTC) | checks | hosts | ok | CPU user+sys | CPU per check | wall | peak RSS | server | machine | command |\n|---|---|---|---|---|---|---|---|---|---|---|\n' >> "$results"
-echo "| $(date -u +%Y-%m-%dT%H:%MZ) | $checks | $hosts | $okcount | ${user}s + ${sys}s | ${per} ms | $wall | ${rssmb} MiB | $server | $machine | \`bench/probe/run.sh $checks $hosts\` ($cmd) |" >> "$results"
+echo "| $(date -u +%Y-%m-%dT%H:%MZ) | $checks | $hosts | $okcount | ${user}s + ${sys}s | ${per} ms | $wall | ${rssmb} MiB | $server | $machine | \`PROBE_BUILD=$build bench/probe/run.sh $checks $hosts\` ($cmd, $build build) |" >> "$results"

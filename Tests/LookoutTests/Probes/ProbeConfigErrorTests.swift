@@ -26,7 +26,9 @@ import Testing
         ("- id: a\n  tls: acme.example:99999", "test.yaml:8: tls target must be host, host:port or https://host/ (got \"acme.example:99999\")"),
         ("- id: a\n  tls: acme.example\n  warn_days: -1", "test.yaml:9: sites[0].checks[0].warn_days must not be negative"),
         // dns
-        ("- id: a\n  dns: acme.example\n  record: MX", "test.yaml:9: sites[0].checks[0].record must be A or AAAA (got \"MX\")"),
+        ("- id: a\n  dns: acme.example\n  record: SRV", "test.yaml:9: sites[0].checks[0].record must be one of A, AAAA, CNAME, MX, NS, TXT (got \"SRV\")"),
+        ("- id: a\n  dns: acme.example\n  server: dns.example", "test.yaml:9: sites[0].checks[0].server must be an IP address, optionally with :port (got \"dns.example\")"),
+        ("- id: a\n  dns: acme.example\n  server: 127.0.0.1:0", "test.yaml:9: sites[0].checks[0].server has an invalid port"),
         ("- id: a\n  dns: acme.example\n  expect: [\"999.1.1.1\"]", "test.yaml:9: sites[0].checks[0].expect[0] \"999.1.1.1\" is not an IPv4 address"),
         // exec
         ("- id: a\n  exec: /nonexistent/check_disk -w 10%", "test.yaml:8: sites[0].checks[0].exec: /nonexistent/check_disk is not an executable file"),

@@ -65,6 +65,7 @@ class H(http.server.SimpleHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), H).serve_forever()' "$port") &
   server_pid=$!
 fi
+chmod -R a+rX "$work"  # nginx workers run as an unprivileged user when started by root
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; python3 -c 'import time; time.sleep(0.1)'; done
 
 {
@@ -97,6 +98,7 @@ rssmb=$(python3 -c "print(f'{$rss / 1024:.1f}')")
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
 echo "checks=$checks results=$lines ok=$okcount user=${user}s sys=${sys}s wall=$wall cpu_per_check=${per}ms peak_rss=${rssmb}MiB" >&2
 [ "$lines" -eq "$checks" ] || { echo "expected $checks results, got $lines" >&2; exit 1; }
+[ "$okcount" -eq "$checks" ] || { echo "only $okcount of $checks checks passed; first failure:" >&2; grep -m1 '"ok":false' "$work/out.ndjson" >&2; exit 1; }
 
 results=bench/RESULTS.md
 [ -f "$results" ] || printf '# Benchmark results\n\n' > "$results"

@@ -167,6 +167,38 @@ import Testing
         #expect(!afterReload.contains { $0.contains(#""check":"acme-home""#) }, "acme-home was retired by the reload")
     }
 
+    @Test func badConfigOnSIGHUPKeepsTheRunningOne() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try Self.write(Self.config("""
+                  - id: acme-home
+                    http: \(server.baseURL)/
+            """), in: dir)
+        let process = Process()
+        process.executableURL = ChildProcess.executable("probe")
+        process.arguments = ["--config", config]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let collected = LineCollector(out.fileHandleForReading)
+        let errors = LineCollector(err.fileHandleForReading)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(await collected.waitFor { $0.contains(#""check":"acme-home""#) })
+        _ = try Self.write("sites: [oops", in: dir)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(await errors.waitFor { $0.contains("reload failed, keeping the running config") }, "the bad config is reported")
+        let before = collected.count { $0.contains(#""check":"acme-home""#) }
+        #expect(await collected.waitFor(seconds: 5) { _ in collected.count { $0.contains(#""check":"acme-home""#) } > before },
+                "acme-home keeps running")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        _ = collected.finish()
+        await server.stop()
+        #expect(process.terminationStatus == 0)
+    }
+
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }

@@ -8,7 +8,14 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
         abstract: "Enrich results with site, tier, maintenance and state, and write incident lines on confirmed transitions.",
-        discussion: "Reads NDJSON from stdin (or --input) and writes NDJSON to stdout. Exit status: 0 ok, 64 bad arguments, 65 some input lines were malformed (reported on stderr with their line numbers and set aside), 74 an output error, 78 bad config.",
+        discussion: """
+            Reads NDJSON from stdin (or --input) and writes NDJSON to stdout: every result with "site", "tier", \
+            "maintenance", "state" and "severity" added, other lines unchanged, and "incident" lines when an outage, \
+            degradation or flapping is confirmed, changes or resolves (docs/classify.md). Time comes only from the \
+            events, so the same input and config always give the same output. \
+            Exit status: 0 ok, 64 bad arguments, 65 some input lines were malformed (reported on stderr with their \
+            line numbers and set aside), 74 an I/O or state error, 78 bad config.
+            """,
         version: Stage.version)
 
     @Option(name: .long, help: "The YAML config file (docs/config.md).")
@@ -23,16 +30,32 @@ struct Classify: ParsableCommand {
     @Option(name: .long, help: "Append malformed input lines, with their line numbers and reasons, to this NDJSON file.")
     var rejects: String?
 
+    @Option(name: .long, help: "Keep each check's state and open incidents in this SQLite file, committed before the lines that depend on it are written, so a restart neither loses nor repeats an incident. Without it state is in memory (replays).")
+    var state: String?
+
+    @Flag(name: .long, help: "At the end, print to stderr per tier how many incidents opened (by severity), how many blips were absorbed and how many alerts fell in maintenance.")
+    var summary = false
+
     func run() throws {
         StageLogging.bootstrap()
         Stage.ignoreSIGPIPE()
         let logger = Logger(label: "classify")
-        _ = Stage.loadConfig(path: config, demo: demo)
-        let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
-        var loop = StageLoop(reader: LineReader(fd: Stage.openInput(input)), writer: .standardOutput, rejects: rejected)
-        if let failure = Stage.runLoop({ try loop.run { object, _ in try EventPassThrough.handle(object, writer: .standardOutput) } }, logger: logger) {
-            throw ExitCode(failure.rawValue)
+        let settings = Stage.loadConfig(path: config, demo: demo)
+        let classifier: Classifier
+        do {
+            classifier = try Classifier(config: settings, store: try state.map { try ClassifyStateStore(path: $0) }, logger: logger)
+        } catch {
+            Stage.fail("\(state ?? "state"): cannot open the classify state: \(error)", status: .ioError)
         }
+        let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
+        // With a state file, output leaves only at batch ends, after the batch's state is committed.
+        let writer = state == nil ? LineWriter.standardOutput : LineWriter(fd: STDOUT_FILENO, flushThreshold: .max)
+        var loop = StageLoop(reader: LineReader(fd: Stage.openInput(input)), writer: writer, rejects: rejected)
+        let failure = Stage.runLoop({
+            try loop.run(onBatchEnd: classifier.commit) { object, _ in try classifier.handle(object, writer: writer) }
+        }, logger: logger)
+        if summary { FileHandle.standardError.write(Data(classifier.summary.render().utf8)) }
+        if let failure { throw ExitCode(failure.rawValue) }
         let status = Stage.finish(rejected, logger: logger)
         if status != .success { throw ExitCode(status.rawValue) }
     }

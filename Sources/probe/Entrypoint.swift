@@ -9,7 +9,8 @@ struct Probe: AsyncParsableCommand {
         commandName: "probe",
         abstract: "Run the configured checks and write one NDJSON result line per check run to stdout.",
         discussion: "SIGHUP reloads the config (checks that stay keep their schedule); SIGTERM/SIGINT stop after the runs in flight.",
-        version: Stage.version)
+        version: Stage.version,
+        subcommands: [Push.self])
 
     @Option(name: .long, help: "The YAML config file (docs/config.md, docs/probe.md).")
     var config: String?
@@ -32,12 +33,19 @@ struct Probe: AsyncParsableCommand {
     @Option(name: .long, help: "How many checks may talk to one host at the same time (politeness).")
     var perHost = 4
 
-    @Option(name: .long, help: "SQLite file keeping state across restarts (body-size baselines); memory if omitted.")
+    @Option(name: .long, help: "SQLite file keeping state across restarts (body-size baselines, heartbeat pings); memory if omitted.")
     var state: String?
+
+    @Option(name: .long, help: "Also serve the heartbeat receiver and /metrics on ADDR:PORT (docs/heartbeats.md).")
+    var listen: String?
+
+    @Option(name: .long, help: "The largest ping body the receiver keeps, in bytes; larger pings are refused with 413.")
+    var maxPingBody = HeartbeatReceiver.defaultMaxBodyBytes
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }
+        if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen must be ADDR:PORT, e.g. 127.0.0.1:8080") }
     }
 
     func run() async throws {
@@ -51,13 +59,21 @@ struct Probe: AsyncParsableCommand {
         let select: @Sendable (Config) -> [Check] = { c in selected.isEmpty ? c.allChecks : c.allChecks.filter { selected.contains($0.id) } }
         let services: ProbeServices
         do {
-            let database = try state.map { try StateDatabase.open(path: $0, migrations: BodySizeBaseline.migrations) }
-            services = try ProbeServices(state: database, perHostConnections: perHost)
+            let database = try StateDatabase.open(path: state, migrations: BodySizeBaseline.migrations + PingStore.migrations)
+            services = try ProbeServices(state: database, perHostConnections: perHost,
+                                         pings: listen == nil ? nil : PingStore(database: database))
         } catch {
             Stage.fail("probe: cannot open the state file \(state ?? ""): \(error)", status: .ioError)
         }
         let runner = ProbeRunner(checks: select(config), location: location, writer: .standardOutput,
                                  concurrency: concurrency, perHost: perHost, services: services, logger: logger)
+        let receiver = listen.flatMap(ListenAddress.init).map { address in
+            HeartbeatReceiver(checks: config.allChecks, store: services.pings!, clock: SystemClock(),
+                              metrics: services.metrics, maxBodyBytes: maxPingBody)
+                .start(host: address.host, port: address.port, logger: logger) { port in
+                    logger.info("heartbeat receiver listening on \(address.host):\(port)")
+                }
+        }
         let path = self.config
         do {
             if once {
@@ -74,6 +90,7 @@ struct Probe: AsyncParsableCommand {
             }
         } catch LineWriter.WriteError.closed {
         }
+        await receiver?.stop()
         await services.shutdown()
         await site?.stop()
     }

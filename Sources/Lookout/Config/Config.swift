@@ -9,10 +9,16 @@ public struct Config: Sendable {
     public var tiers: [Tier]
     public var defaults: CheckDefaults
     public var sites: [Site]
+    public var classify = ClassifySettings()
+    /// Where `route` sends incidents (Config/RoutingConfig.swift); nil when the file has no `routing:` section.
+    public var routing: RoutingConfig? = nil
     /// Where each check id lives: `sites[site].checks[check]`.
     public private(set) var checkIndex: [String: (site: Int, check: Int)] = [:]
+    public var report = ReportConfig()
 
-    static let keys: Set<String> = ["timezone", "maintenance_policy", "tiers", "defaults", "sites"]
+    static let keys: Set<String> = [
+        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing",
+    ]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
 
@@ -45,6 +51,7 @@ public struct Config: Sendable {
             tiers: try (m["tiers"]?.namedEntries() ?? []).map { try Tier(name: $0.name, node: $0.value) },
             defaults: try m["defaults"].map(CheckDefaults.init(node:)) ?? CheckDefaults(),
             sites: [])
+        config.classify = try m["classify"].map { try ClassifySettings(node: $0) } ?? ClassifySettings()
         for siteNode in try m["sites"]?.sequence() ?? [] {
             let site = try config.parseSite(siteNode, context: context)
             for (k, check) in site.checks.enumerated() {
@@ -56,6 +63,8 @@ public struct Config: Sendable {
             }
             config.sites.append(site)
         }
+        if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
+        config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: context, tiers: config.tiers) }
         return config
     }
 
@@ -117,8 +126,10 @@ public struct Config: Sendable {
         if let n = m["confirm"] { confirm = try ConfirmRule.parse(n, base: confirm) }
         if let n = m["recover"] { recover = try RecoverRule.parse(n, base: recover) }
         let name: String? = try m["name"]?.string()
-        return Check(id: id, siteID: siteID, name: name, kindName: kind.name, every: every, timeout: timeout,
-                     confirm: confirm, recover: recover, probe: probe, line: idNode.line)
+        var check = Check(id: id, siteID: siteID, name: name, kindName: kind.name, every: every, timeout: timeout,
+                          confirm: confirm, recover: recover, probe: probe, line: idNode.line)
+        check.classify = try m["classify"].map { try ClassifySettings(node: $0, base: classify) }
+        return check
     }
 
     /// Ids appear in events, file names and URLs: letters, digits, `-`, `_` and `.` only.

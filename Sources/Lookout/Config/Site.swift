@@ -34,6 +34,8 @@ public struct Check: Sendable {
     public var recover: RecoverRule
     public var probe: any ProbeKind
     public var line: Int
+    /// The check's own `classify:` settings (flapping, quorum, reminder), when it overrides the top-level ones.
+    public var classify: ClassifySettings? = nil
 
-    static let commonKeys: Set<String> = ["id", "name", "every", "timeout", "confirm", "recover"]
+    static let commonKeys: Set<String> = ["id", "name", "every", "timeout", "confirm", "recover", "classify"]
 }

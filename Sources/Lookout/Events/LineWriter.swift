@@ -20,10 +20,12 @@ public final class LineWriter: @unchecked Sendable {
     private let lock = NSLock()
     public private(set) var linesWritten = 0
 
+    /// `flushThreshold`: flush on its own once this many bytes are buffered; `Int.max` flushes only when asked.
     public init(fd: Int32, flushThreshold: Int = 1 << 16) {
         self.fd = fd
         self.flushThreshold = flushThreshold
-        buffer.reserveCapacity(flushThreshold + 4096)
+        // A writer that only flushes per batch passes a huge threshold: reserve what a batch needs, not that.
+        buffer.reserveCapacity(min(flushThreshold, 1 << 20) + 4096)
     }
 
     public static let standardOutput = LineWriter(fd: STDOUT_FILENO)

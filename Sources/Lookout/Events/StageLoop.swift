@@ -18,7 +18,9 @@ public struct StageLoop {
     }
 
     /// Runs to the end of input. `handle` gets each valid object; it throws `EventError` to reject the line.
-    public mutating func run(_ handle: (ScannedObject, InputLine) throws -> Void) throws {
+    /// `onBatchEnd` runs after each input batch, before its output is flushed: where a stage commits the state
+    /// the batch's lines depend on.
+    public mutating func run(onBatchEnd: () throws -> Void = {}, _ handle: (ScannedObject, InputLine) throws -> Void) throws {
         var fields: [JSONField] = []
         fields.reserveCapacity(32)
         var read = 0
@@ -41,6 +43,7 @@ public struct StageLoop {
                 read += 1
                 rejects.reject(line: number, reason: "line of \(bytes) bytes exceeds the \(reader.maxLineBytes)-byte limit", bytes: nil)
             case .batchEnd:
+                try onBatchEnd()
                 try writer.flush()
             }
             return true

@@ -58,6 +58,7 @@ public final class ProbeRunner: Sendable {
         r.failed = outcome.failed.isEmpty ? nil : outcome.failed.map { Redactor.shared.redact($0) }
         // Details carry text from outside (a plugin's summary, a certificate subject): mask secrets there too.
         r.details = outcome.details.isEmpty ? nil : ProbeRunner.redacted(.object(outcome.details))
+        services.metrics.record(r)
         return r
     }
 

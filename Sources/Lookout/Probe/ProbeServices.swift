@@ -9,11 +9,19 @@ import NIOPosix
 public final class ProbeServices: Sendable {
     public let http: HTTPClient
     public let baselines: BodySizeBaseline
+    /// Heartbeat pings, when the receiver runs (`probe --listen`); heartbeat checks read them.
+    public let pings: PingStore?
+    /// Counters for `GET /metrics`.
+    public let metrics: ProbeMetrics
 
     /// - Parameters:
     ///   - state: the `--state` database, so baselines survive restarts; nil keeps them in memory.
     ///   - perHostConnections: the most connections the pool opens to one host (politeness).
-    public init(state: DatabaseQueue? = nil, perHostConnections: Int = 4) throws {
+    ///   - pings: the heartbeat ping store, when the receiver runs.
+    public init(state: DatabaseQueue? = nil, perHostConnections: Int = 4, pings: PingStore? = nil,
+                metrics: ProbeMetrics = ProbeMetrics()) throws {
+        self.pings = pings
+        self.metrics = metrics
         var config = HTTPClient.Configuration()
         // Redirects are followed by the probe itself, to name loops and count hops in the result.
         config.redirectConfiguration = .disallow

@@ -79,6 +79,7 @@ public enum ProbeRegistry {
         TLSProbe.self,
         DNSProbe.self,
         ExecProbe.self,
+        HeartbeatProbe.self,
     ]
 
     static func kind(named name: String) -> (any ProbeKind.Type)? { kinds.first { $0.name == name } }

@@ -8,8 +8,8 @@ import Testing
         .appendingPathComponent("Fixtures/config")
 
     @Test(arguments: [
-        ("unknown-top-key", 6, "unknown key \"alerting\" in the top level (known: defaults, maintenance_policy, sites, tiers, timezone)"),
-        ("unknown-check-key", 12, "unknown key \"expect_bannr\" in sites[0].checks[0] (known: confirm, every, expect_banner, id, name, recover, send, tcp, timeout)"),
+        ("unknown-top-key", 6, "unknown key \"alerting\" in the top level (known: classify, defaults, maintenance_policy, report, routing, sites, tiers, timezone)"),
+        ("unknown-check-key", 12, "unknown key \"expect_bannr\" in sites[0].checks[0] (known: classify, confirm, every, expect_banner, id, name, recover, send, tcp, timeout)"),
         ("wrong-type-timezone", 1, "timezone must be a string, not the number 3; quote it if you mean text"),
         ("wrong-type-failures", 7, "defaults.confirm.failures must be a whole number"),
         ("wrong-type-every", 7, "defaults.every must be a duration such as 30s, 5m, 1h30m or 250ms"),
@@ -21,7 +21,7 @@ import Testing
         ("window-ends-before-start", 10, "window \"morning\" must end after it starts (09:00-08:00)"),
         ("invalid-timezone", 9, "sites[0].timezone must be an IANA time zone such as Europe/London or UTC (got \"Europe/Lndon\")"),
         ("yaml-syntax", 9, "invalid YAML: did not find expected ',' or ']'"),
-        ("check-without-kind", 10, "check in site acme needs one kind key: tcp"),
+        ("check-without-kind", 10, "check in site acme needs one kind key: tcp, http, health, tls, dns, exec, heartbeat"),
         ("bad-severity", 3, "tiers.enhanced.outage must be one of critical, warning, info, none (got \"loud\")"),
     ] as [(String, Int, String)])
     func invalidFixtureGivesExactError(name: String, line: Int, message: String) throws {

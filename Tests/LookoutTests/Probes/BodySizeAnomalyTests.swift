@@ -4,8 +4,8 @@ import Testing
 
 @Suite struct BodySizeAnomalyTests {
     /// A site whose `/shop` serves the full page for `healthy` requests, then only its header.
-    static func site(healthy: Int) async throws -> LoopbackHTTPServer {
-        try await LoopbackHTTPServer { path, n in
+    static func site(healthy: Int) async throws -> ProbeSite {
+        try await ProbeSite { path, n in
             .init(body: n <= healthy ? TestSite.fullPage : TestSite.headerOnly)
         }
     }

@@ -47,7 +47,7 @@ import Testing
 
     @Test(arguments: cases)
     func judges(_ c: Case) async throws {
-        let server = try await LoopbackHTTPServer(respond: TestSite.reply)
+        let server = try await ProbeSite(respond: TestSite.reply)
         defer { Task { await server.stop() } }
         var lines = c.checkYAML.split(separator: "\n").map(String.init)
         let path = lines.first(where: { $0.hasPrefix("path: ") }).map { String($0.dropFirst(6)) } ?? "/"
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func fullPageRecordsBytesAndTimings() async throws {
-        let server = try await LoopbackHTTPServer(respond: TestSite.reply)
+        let server = try await ProbeSite(respond: TestSite.reply)
         let check = try ProbeTestSupport.check("- id: acme-home\n  http: \(server.baseURL)/\n  size_anomaly: false")
         let o = await ProbeTestSupport.run(check)
         await server.stop()
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func slowResponseTimesOutWithinTheTimeout() async throws {
-        let server = try await LoopbackHTTPServer(respond: TestSite.reply)
+        let server = try await ProbeSite(respond: TestSite.reply)
         let check = try ProbeTestSupport.check("- id: acme-slow\n  http: \(server.baseURL)/slow\n  timeout: 1s")
         let started = ContinuousClock.now
         let o = await ProbeTestSupport.run(check)
@@ -119,7 +119,7 @@ import Testing
 
     @Test func sendsMethodHeadersWithSecretsAndBody() async throws {
         let seen = Seen()
-        let server = try await LoopbackHTTPServer { path, _ in
+        let server = try await ProbeSite { path, _ in
             seen.paths.append(path)
             return .init(body: "ok")
         }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct HealthProbeTests {
     @Test func failedAndDegradedComponents() async throws {
-        let server = try await LoopbackHTTPServer(respond: TestSite.reply)
+        let server = try await ProbeSite(respond: TestSite.reply)
         let check = try ProbeTestSupport.check("- id: acme-health\n  health: \(server.baseURL)/health")
         let o = await ProbeTestSupport.run(check)
         await server.stop()
@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func degradedComponentAloneIsDegraded() async throws {
-        let server = try await LoopbackHTTPServer { _, _ in
+        let server = try await ProbeSite { _, _ in
             .init(body: #"{"status":"degraded","checks":{"database":"ok","cache":{"status":"degraded"}}}"#)
         }
         let check = try ProbeTestSupport.check("- id: acme-health\n  health: \(server.baseURL)/health")
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func assertionsNamedAsWritten() async throws {
-        let server = try await LoopbackHTTPServer(respond: TestSite.reply)
+        let server = try await ProbeSite(respond: TestSite.reply)
         let check = try ProbeTestSupport.check("""
             - id: acme-health
               health: \(server.baseURL)/health
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func healthyReport() async throws {
-        let server = try await LoopbackHTTPServer(respond: TestSite.reply)
+        let server = try await ProbeSite(respond: TestSite.reply)
         let check = try ProbeTestSupport.check("- id: acme-health\n  health: \(server.baseURL)/health-ok\n  assert: '$.queue.failed == 0'")
         let o = await ProbeTestSupport.run(check)
         await server.stop()
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func bodyThatIsNotJSON() async throws {
-        let server = try await LoopbackHTTPServer(respond: TestSite.reply)
+        let server = try await ProbeSite(respond: TestSite.reply)
         let check = try ProbeTestSupport.check("- id: acme-health\n  health: \(server.baseURL)/not-json")
         let o = await ProbeTestSupport.run(check)
         await server.stop()

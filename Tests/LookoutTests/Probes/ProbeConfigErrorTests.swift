@@ -17,7 +17,7 @@ import Testing
         ("- id: a\n  http: https://acme.example/\n  ca_file: /nonexistent/ca.pem", "test.yaml:9: cannot read ca_file /nonexistent/ca.pem as PEM certificates"),
         ("- id: a\n  http: https://acme.example/\n  size_anomaly: {ratio: 2}", "test.yaml:9: sites[0].checks[0].size_anomaly.ratio must be between 0 and 1 (0.3 means 30% of the median)"),
         ("- id: a\n  http: https://acme.example/\n  size_anomaly: {samples: 3, min_samples: 5}", "test.yaml:9: sites[0].checks[0].size_anomaly.min_samples (5) must not exceed samples (3)"),
-        ("- id: a\n  http: https://acme.example/\n  banner: x", "test.yaml:9: unknown key \"banner\" in sites[0].checks[0] (known: body, ca_file, confirm, every, expect, headers, http, id, method, name, recover, redirects, size_anomaly, timeout, verify_tls)"),
+        ("- id: a\n  http: https://acme.example/\n  banner: x", "test.yaml:9: unknown key \"banner\" in sites[0].checks[0] (known: body, ca_file, classify, confirm, every, expect, headers, http, id, method, name, recover, redirects, size_anomaly, timeout, verify_tls)"),
         // health
         ("- id: a\n  health: https://acme.example/health\n  assert: ['$.db = \"ok\"']", "test.yaml:9: sites[0].checks[0].assert[0]: expected one of == != < <= > >= after the path in $.db = \"ok\""),
         ("- id: a\n  health: https://acme.example/health\n  assert: ['db == \"ok\"']", "test.yaml:9: sites[0].checks[0].assert[0]: an assertion starts with a path at $ (as in $.checks.db == \"ok\") in db == \"ok\""),

@@ -20,7 +20,7 @@ import Testing
 
     @Test func onceRunsEveryCheckWithinTheLimits() async throws {
         let inFlight = Gauge()
-        let server = try await LoopbackHTTPServer { _, _ in
+        let server = try await ProbeSite { _, _ in
             inFlight.enter()
             defer { inFlight.leave() }
             return .init(body: "ok", delay: .milliseconds(50))

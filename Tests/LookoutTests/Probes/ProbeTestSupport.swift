@@ -78,7 +78,7 @@ enum TestSite {
         + "</main><footer>&copy; ACME</footer></body></html>"
     static let headerOnly = "<html><head><title>ACME</title></head><body><header>ACME</header>"
 
-    static func reply(path: String, count: Int) -> LoopbackHTTPServer.Reply {
+    static func reply(path: String, count: Int) -> ProbeSite.Reply {
         let html = [("Content-Type", "text/html")]
         switch path {
         case "/": return .init(headers: html, body: fullPage)
@@ -104,3 +104,6 @@ enum TestSite {
         }
     }
 }
+
+/// The library's loopback server (the report tests have their own `LoopbackHTTPServer` in this target).
+typealias ProbeSite = Lookout.LoopbackHTTPServer

@@ -55,7 +55,7 @@ struct TestCertificates {
         let dir = try ProbeTestSupport.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let caPath = try certs.writeCA(in: dir)
-        let server = try await LoopbackHTTPServer(tls: certs.serverContext) { _, _ in .init(body: "ok") }
+        let server = try await ProbeSite(tls: certs.serverContext) { _, _ in .init(body: "ok") }
         let check = try ProbeTestSupport.check("""
             - id: acme-cert
               tls: 127.0.0.1:\(server.port)
@@ -126,7 +126,7 @@ struct TestCertificates {
         let dir = try ProbeTestSupport.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let caPath = try certs.writeCA(in: dir)
-        let server = try await LoopbackHTTPServer(tls: certs.serverContext) { _, _ in .init(body: "<footer>") }
+        let server = try await ProbeSite(tls: certs.serverContext) { _, _ in .init(body: "<footer>") }
         let trusted = try ProbeTestSupport.check("- id: acme-https\n  http: https://localhost:\(server.port)/\n  ca_file: \(caPath)\n  expect: {contains: \"<footer\"}")
         let untrusted = try ProbeTestSupport.check("- id: acme-https2\n  http: https://localhost:\(server.port)/")
         let a = await ProbeTestSupport.run(trusted)

@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+
+/// The built `report` executable on the fixture day: output, exit codes, files and gzip input, as a cron job or
+/// an operator would run it.
+@Suite struct ReportExecutableTests {
+    static let dir = Fixtures.url("report")
+    static var config: String { dir.appendingPathComponent("day.config.yaml").path }
+    static var log: String { dir.appendingPathComponent("day.in.ndjson").path }
+
+    @Test func markdownMatchesTheGoldenReportAndExits65ForTheBadLines() throws {
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", Self.log])
+        #expect(run.status == 65, "the fixture holds two malformed lines")
+        let expected = try String(contentsOf: Self.dir.appendingPathComponent("day.out.md"), encoding: .utf8)
+        #expect(run.stdoutText == expected)
+        #expect(run.stderrText.contains("day.in.ndjson:201: not valid JSON"))
+        #expect(run.stderrText.contains("2 bad lines set aside"))
+        #expect(!run.stderrText.contains("lines read"), "progress is shown only when stderr is a terminal")
+    }
+
+    @Test func readsStdinAndWritesAnOutputFile() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("report-e2e-\(UUID())")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let out = tmp.appendingPathComponent("day.html")
+        let input = try Data(contentsOf: URL(fileURLWithPath: Self.log))
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "--format", "html",
+                                                  "--output", out.path], stdin: input)
+        #expect(run.status == 65)
+        #expect(run.stdout.isEmpty)
+        let expected = try String(contentsOf: Self.dir.appendingPathComponent("day.out.html"), encoding: .utf8)
+        #expect(try String(contentsOf: out, encoding: .utf8) == expected)
+    }
+
+    @Test func inputOptionAndRejectsFileLikeTheOtherStages() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("report-rejects-\(UUID())")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let rejects = tmp.appendingPathComponent("rejects.ndjson").path
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "--input", Self.log,
+                                                  "--rejects", rejects])
+        #expect(run.status == 65)
+        let expected = try String(contentsOf: Self.dir.appendingPathComponent("day.out.md"), encoding: .utf8)
+        #expect(run.stdoutText == expected)
+        let kept = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
+        #expect(kept.count == 2)
+        #expect(kept[0].contains(#""line":201"#) && kept[1].contains(#""line":301"#))
+    }
+
+    @Test func clientJSONForOneClient() throws {
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "--format", "json",
+                                                  "--client", "globex", Self.log])
+        let expected = try String(contentsOf: Self.dir.appendingPathComponent("day.client-globex.json"), encoding: .utf8)
+        #expect(run.stdoutText == expected)
+    }
+
+    @Test func aMonthRangeCoversTheDay() throws {
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--from", "2026-11-01", "--to", "2026-11-30",
+                                                  "--format", "json", Self.log])
+        #expect(run.status == 65)
+        #expect(run.stdoutText.contains(#""label" : "2026-11-01 to 2026-11-30""#))
+        // Same downtime as the day: nothing else happened in the month's log.
+        #expect(run.stdoutText.contains(#""down_ms" : 11100000"#))
+    }
+
+    @Test(arguments: [
+        (["--day", "2026-13-01"], "is not a date"),
+        (["--day", "2026-11-25", "--from", "2026-11-01"], "not both"),
+        ([], "give --day"),
+        (["--day", "2026-11-25", "--client", "nobody"], "--client nobody"),
+        (["--day", "2026-11-25", "--format", "pdf"], "pdf"),
+    ])
+    func badArgumentsExit64(extra: [String], message: String) throws {
+        let run = try ChildProcess.run("report", ["--config", Self.config] + extra, stdin: Data())
+        #expect(run.status == 64)
+        #expect(run.stderrText.contains(message), "stderr: \(run.stderrText)")
+        #expect(run.stdout.isEmpty)
+    }
+
+    /// On a terminal (a pty from util-linux `script`), the read count is shown on stderr; elsewhere it is not.
+    @Test func progressOnlyOnATerminal() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let report = ChildProcess.executable("report").path
+        let command = "'\(report)' --config '\(Self.config)' --day 2026-11-25 --format json --output /dev/null '\(Self.log)'"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(process.terminationStatus == 65, "\(text)")
+        #expect(text.contains("report: 1221 lines read."), "\(text)")
+    }
+
+    @Test func aMissingInputFileExits74() throws {
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "/nonexistent/day.ndjson"])
+        #expect(run.status == 74)
+        #expect(run.stderrText.contains("/nonexistent/day.ndjson: cannot open"))
+        let gz = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "/nonexistent/day.ndjson.gz"])
+        #expect(gz.status == 74)
+    }
+
+    @Test func slackWithoutAWebhookIsAConfigError() throws {
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "--format", "slack"], stdin: Data())
+        #expect(run.status == 78)
+        #expect(run.stderrText.contains("report.slack_webhook"))
+    }
+
+    @Test func slackPostsToTheConfiguredWebhookWithoutPrintingIt() throws {
+        let server = try TinyHTTPServer()
+        defer { server.stop() }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("report-slack-\(UUID())")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        var yaml = try String(contentsOfFile: Self.config, encoding: .utf8)
+        yaml = yaml.replacingOccurrences(of: "  title: Agency daily report", with: "  title: Agency daily report\n  slack_webhook: ${REPORT_HOOK}")
+        let config = tmp.appendingPathComponent("c.yaml")
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        var env = ProcessInfo.processInfo.environment
+        env["REPORT_HOOK"] = "http://127.0.0.1:\(server.port)/services/HOOKSECRET"
+        let run = try ChildProcess.run("report", ["--config", config.path, "--day", "2026-11-25", "--format", "slack", Self.log],
+                                       environment: env)
+        #expect(run.status == 65, "\(run.stderrText)")
+        #expect(server.requests.count == 1)
+        #expect(server.requests.first?.contains(#""type":"header""#) == true)
+        #expect(!run.stderrText.contains("HOOKSECRET") && !run.stdoutText.contains("HOOKSECRET"))
+    }
+}
+
+/// TinyHTTPServer accepts one connection on 127.0.0.1, records the request and answers Slack's `200 ok`.
+final class TinyHTTPServer: @unchecked Sendable {
+    let port: Int
+    private let fd: Int32
+    private let lock = NSLock()
+    private var recorded: [String] = []
+
+    var requests: [String] { lock.lock(); defer { lock.unlock() }; return recorded }
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard bound == 0, listen(fd, 4) == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        startServing()
+    }
+
+    private func startServing() {
+        let listener = fd
+        Thread { [self] in
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            var data = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            while true {
+                let n = recv(client, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                data.append(contentsOf: buffer[0..<n])
+                let text = String(decoding: data, as: UTF8.self)
+                if let end = text.range(of: "\r\n\r\n") {
+                    let length = text[..<end.lowerBound].lowercased().components(separatedBy: "\r\n")
+                        .first { $0.hasPrefix("content-length:") }
+                        .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+                    if text.utf8.count - text[..<end.upperBound].utf8.count >= length { break }
+                }
+            }
+            lock.lock(); recorded.append(String(decoding: data, as: UTF8.self)); lock.unlock()
+            let response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            _ = response.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            close(client)
+        }.start()
+    }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+}

@@ -8,8 +8,12 @@ import Testing
     static let fullPage = "<html><body><header>ACME</header><main>" + String(repeating: "<p>Fine products.</p>", count: 300)
         + "</main><footer>&copy; ACME</footer></body></html>"
 
+    /// How many `/slow` requests the site has received (each is answered 1.5 s later).
+    static let slowRequests = Counter()
+
     static func site() async throws -> LoopbackHTTPServer {
         try await LoopbackHTTPServer { path, n in
+            if path == "/slow" { slowRequests.add() }
             switch path {
             case "/": return .init(body: fullPage)
             case "/shop": return .init(body: n <= 5 ? fullPage : "<html><body><header>ACME</header>")
@@ -153,16 +157,21 @@ import Testing
             """), in: dir)
         kill(process.processIdentifier, SIGHUP)
         #expect(await collected.waitFor { $0.contains(#""check":"acme-slow""#) }, "the reloaded check runs")
-        // A run takes 1.5 s every 1 s slot, so runs start 0.5 s after the previous result: 0.7 s after a result,
-        // one is in flight. Stop then: its result must still be written.
-        try await Task.sleep(for: .milliseconds(700))
-        let before = collected.count { $0.contains(#""check":"acme-slow""#) }
+        // Wait until a /slow request has reached the site but its result is not out yet: a run in flight.
+        let isSlow: (String) -> Bool = { $0.contains(#""check":"acme-slow""#) }
+        var inFlight = false
+        for _ in 0..<400 {
+            if Self.slowRequests.value > collected.count(isSlow) { inFlight = true; break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(inFlight)
+        let started = Self.slowRequests.value
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         let lines = collected.finish()
         await server.stop()
         #expect(process.terminationStatus == 0)
-        #expect(lines.filter { $0.contains(#""check":"acme-slow""#) }.count >= before + 1, "the run in flight was written")
+        #expect(lines.filter(isSlow).count >= started, "every run that reached the site, including the one in flight, was written")
         let afterReload = lines.drop { !$0.contains(#""check":"acme-slow""#) }
         #expect(!afterReload.contains { $0.contains(#""check":"acme-home""#) }, "acme-home was retired by the reload")
     }
@@ -293,4 +302,11 @@ final class LineCollector: @unchecked Sendable {
         #expect(!run.stderrText.contains("SUPERSECRET"))
         #expect(run.stdoutText.contains("CRITICAL - token is [redacted]"))
     }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.withLock { n += 1 } }
+    var value: Int { lock.withLock { n } }
 }

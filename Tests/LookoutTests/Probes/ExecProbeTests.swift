@@ -70,12 +70,13 @@ import Testing
         let dir = try ProbeTestSupport.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let marker = dir.appendingPathComponent("child.pid").path
-        let (pdir, path) = try Self.plugin("sleep 30 & echo $! > \(marker); sleep 30")
+        let (pdir, path) = try Self.plugin("sleep 120 & echo $! > \(marker); sleep 120")
         defer { try? FileManager.default.removeItem(at: pdir) }
         let check = try ProbeTestSupport.check("- id: acme-hung\n  exec: \(path)\n  timeout: 1s")
         let started = ContinuousClock.now
         let o = await ProbeTestSupport.run(check)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // The plugin sleeps 120 s; being back long before that means it was killed at the timeout.
+        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(!o.ok)
         #expect(o.error?.hasPrefix("plugin timed out after ") == true)
         let childPID = try #require(Int32(String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))

@@ -40,7 +40,7 @@ import Testing
         Case(name: "redirect not followed", checkYAML: "path: /moved\nredirects: 0\nexpect: {status: 301}", ok: true, status: 301),
         Case(name: "2 s response within max_ms 1000 and a 5 s timeout", checkYAML: """
             path: /slow
-            timeout: 5s
+            timeout: 60s
             expect: {max_ms: 1000}
             """, ok: true, degraded: true, status: 200, failed: ["max_ms: 1000"]),
     ]
@@ -87,15 +87,16 @@ import Testing
 
     @Test func slowResponseTimesOutWithinTheTimeout() async throws {
         let server = try await ProbeSite(respond: TestSite.reply)
-        let check = try ProbeTestSupport.check("- id: acme-slow\n  http: \(server.baseURL)/slow\n  timeout: 1s")
+        let check = try ProbeTestSupport.check("- id: acme-slow\n  http: \(server.baseURL)/hang\n  timeout: 1s")
         let started = ContinuousClock.now
         let o = await ProbeTestSupport.run(check)
         let took = ContinuousClock.now - started
         await server.stop()
+        // Had the probe waited for the response, it would have a status; it gave up at its deadline instead.
         #expect(!o.ok)
         #expect(o.error?.hasPrefix("timed out after ") == true)
         #expect(o.status == nil)
-        #expect(took < .milliseconds(1900))
+        #expect(took >= .milliseconds(900))
     }
 
     @Test func portThatNeverAnswersTimesOut() async throws {
@@ -109,12 +110,13 @@ import Testing
 
     @Test func refusedPortFailsAtOnce() async throws {
         let port = try ProbeTestSupport.refusedPort()
-        let check = try ProbeTestSupport.check("- id: acme-closed\n  http: http://127.0.0.1:\(port)/\n  timeout: 5s")
+        let check = try ProbeTestSupport.check("- id: acme-closed\n  http: http://127.0.0.1:\(port)/\n  timeout: 60s")
         let started = ContinuousClock.now
         let o = await ProbeTestSupport.run(check)
         #expect(!o.ok)
         #expect(o.error == "connection refused")
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Not a speed test: only that the error comes long before the 60 s deadline (no silent retrying).
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test func sendsMethodHeadersWithSecretsAndBody() async throws {

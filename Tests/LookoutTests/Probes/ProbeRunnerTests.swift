@@ -74,16 +74,22 @@ import Testing
         let (controls, post) = AsyncStream<ProbeRunner.Control>.makeStream()
         let task = Task { try await runner.runForever(control: controls) }
         func settle() async { for _ in 0..<50 { await Task.yield() }; try? await Task.sleep(for: .milliseconds(20)) }
+        // Waits (in real time, up to 20 s, for a busy test process) until the output has `n` lines.
+        func lines(_ n: Int) async -> Int {
+            for _ in 0..<1000 where out.lines().count < n { try? await Task.sleep(for: .milliseconds(20)) }
+            return out.lines().count
+        }
         await settle()
         // Within the first interval each check runs once, at its jittered offset.
         for _ in 0..<10 { clock.advance(by: .seconds(1)); await settle() }
-        #expect(out.lines().count == 2)
+        #expect(await lines(2) == 2)
         for _ in 0..<10 { clock.advance(by: .seconds(1)); await settle() }
-        #expect(out.lines().count == 4)
+        #expect(await lines(4) == 4)
         // Reload: a goes, c arrives, b keeps its slot.
         post.yield(.reload([check("b", every: 10), check("c", every: 10)]))
         await settle()
         for _ in 0..<10 { clock.advance(by: .seconds(1)); await settle() }
+        _ = await lines(6)
         let ids = out.lines().suffix(2).compactMap { JSONValue.parse($0)?["check"]?.stringValue }.sorted()
         #expect(ids == ["b", "c"])
         post.yield(.stop)
@@ -135,7 +141,7 @@ struct NeverProbe: ProbeKind {
     func run(_ run: ProbeRun) async -> ProbeOutcome {
         // Ignores its timeout and cancellation, as a buggy kind might.
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { c.resume() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { c.resume() }
         }
         return ProbeOutcome(ok: true)
     }

@@ -111,7 +111,13 @@ public struct ExecProbe: ProbeKind {
         let cEnv = envStrings.map { strdup($0) } + [nil]
         defer { (cArgs + cEnv).forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, args[0], &actions, &attr, cArgs, cEnv)
+        var rc = posix_spawnp(&pid, args[0], &actions, &attr, cArgs, cEnv)
+        // ETXTBSY: the plugin file is still open for writing somewhere (being installed, or inherited by a child
+        // another thread forked mid-write); it clears within moments.
+        for _ in 0..<10 where rc == ETXTBSY {
+            usleep(20_000)
+            rc = posix_spawnp(&pid, args[0], &actions, &attr, cArgs, cEnv)
+        }
         close(out[1]); close(err[1])
         defer { close(out[0]); close(err[0]) }
         guard rc == 0 else {

@@ -80,6 +80,7 @@ struct Classify: ParsableCommand {
         let writer = io.writer
         var loop = StageLoop(reader: io.source, writer: writer, rejects: rejected)
         let failure = Stage.runLoop({
+            try io.start(committed: committed, commit: classifier.commit(position:))
             try loop.run(onBatchEnd: { try io.endBatch(commit: classifier.commit(position:)) }) { object, _ in
                 io.note(object)
                 try classifier.handle(object, writer: writer)

@@ -64,6 +64,13 @@ public final class StageIO {
                               outputInode: file?.inode, outputOffset: file?.length)
     }
 
+    /// Commits the starting position before anything is written when the state holds none yet, so a crash
+    /// before the first batch's commit still finds where the output stood (and does not append it twice).
+    public func start(committed: StreamPosition?, commit: (StreamPosition?) throws -> Void) throws {
+        guard follower != nil, committed == nil else { return }
+        try commit(StreamPosition(inputInode: 0, inputOffset: 0, inputLine: 0, outputInode: file?.inode, outputOffset: file?.length))
+    }
+
     /// Ends a batch. To a file, output is written (and fsynced) before the commit: a crash in between leaves bytes
     /// past the committed length, which the restarted stage reproduces and does not write twice. To a pipe, the
     /// commit comes first, since written lines cannot be taken back: a crash in between loses that batch's output

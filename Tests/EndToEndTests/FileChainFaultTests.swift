@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+
+/// Fault tests of the file-based chain (`--input FILE --follow --state --output FILE`): a stage killed at random
+/// moments, a disk that fills up, a writer killed mid-line and garbage input must neither lose nor repeat a line.
+@Suite(.serialized) struct FileChainFaultTests {
+    static let config = """
+        timezone: Europe/London
+        tiers:
+          enhanced: {outage: critical, degraded: warning}
+          standard: {outage: warning, degraded: info}
+        defaults: {every: 60s, confirm: {failures: 3, for: 90s}, recover: {successes: 2}}
+        sites:
+          - id: acme
+            tier: enhanced
+            checks:
+              - {id: acme-home, tcp: "acme.example:443"}
+              - {id: acme-shop, tcp: "shop.acme.example:443"}
+              - {id: acme-api, tcp: "api.acme.example:443"}
+          - id: beta
+            tier: standard
+            checks:
+              - {id: beta-home, tcp: "beta.example:443"}
+              - {id: beta-blog, tcp: "blog.beta.example:443"}
+        """
+
+    static let checks = ["acme-home", "acme-shop", "acme-api", "beta-home", "beta-blog"]
+
+    /// A day of results, one per check per minute, with outages of random length at random times.
+    static func day(seed: UInt64) -> [String] {
+        var rng = SeededGenerator(seed: seed)
+        var downUntil = [Int](repeating: -1, count: checks.count)
+        var lines: [String] = []
+        let start = 1_795_996_800 // 2026-11-30T00:00:00Z
+        for minute in 0..<1440 {
+            for (i, check) in checks.enumerated() {
+                if minute > downUntil[i], Int.random(in: 0..<400, using: &rng) == 0 {
+                    downUntil[i] = minute + Int.random(in: 1...40, using: &rng)
+                }
+                let blip = Int.random(in: 0..<150, using: &rng) == 0
+                let ok = minute > downUntil[i] && !blip
+                let at = Date(timeIntervalSince1970: TimeInterval(start + minute * 60 + i))
+                var line = "{\"v\":1,\"type\":\"result\",\"check\":\"\(check)\",\"at\":\"\(Self.rfc3339(at))\",\"ok\":\(ok),\"latency_ms\":\(Int.random(in: 20...900, using: &rng))"
+                if !ok { line += ",\"error\":\"connection refused\"" }
+                lines.append(line + "}")
+            }
+        }
+        return lines
+    }
+
+    static func rfc3339(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: d)
+    }
+
+    static func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-chain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func append(_ text: String, to path: String) {
+        let h = FileHandle(forWritingAtPath: path)!
+        h.seekToEndOfFile()
+        h.write(Data(text.utf8))
+        try? h.close()
+    }
+
+    static func lineCount(_ path: String) -> Int {
+        guard let d = FileManager.default.contents(atPath: path) else { return 0 }
+        return d.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
+
+    /// What an uninterrupted run over the whole input writes.
+    static func uninterrupted(config: String, input: String) throws -> Data {
+        let run = try ChildProcess.run("classify", ["--config", config, "--input", input], timeout: 60)
+        #expect(run.status == 0, "\(run.stderrText)")
+        return run.stdout
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func classifyKilledAtRandomMomentsLosesAndRepeatsNothing(seed: UInt64) throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.yaml").path
+        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: config))
+        let input = dir.appendingPathComponent("results.ndjson").path
+        let output = dir.appendingPathComponent("classified.ndjson").path
+        let state = dir.appendingPathComponent("classify.sqlite").path
+        FileManager.default.createFile(atPath: input, contents: nil)
+        let args = ["--config", config, "--input", input, "--follow", "--state", state, "--output", output]
+
+        var rng = SeededGenerator(seed: seed)
+        let text = Self.day(seed: seed).joined(separator: "\n") + "\n"
+        let bytes = Array(text.utf8)
+        var stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
+        var written = 0, kills = 0
+        while written < bytes.count {
+            // Chunks end anywhere, mid-line included: the follower must wait for the rest of a line.
+            let n = min(bytes.count - written, Int.random(in: 1...12_000, using: &rng))
+            Self.append(String(decoding: bytes[written..<(written + n)], as: UTF8.self), to: input)
+            written += n
+            usleep(UInt32.random(in: 1_000...15_000, using: &rng))
+            if Int.random(in: 0..<8, using: &rng) == 0 {
+                stage.kill9()
+                kills += 1
+                stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
+            }
+        }
+        let expected = try Self.uninterrupted(config: config, input: input)
+        let expectedLines = expected.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let caughtUp = eventually(timeout: 60) { Self.lineCount(output) >= expectedLines }
+        let status = stage.terminate()
+        #expect(caughtUp, "output has \(Self.lineCount(output)) of \(expectedLines) lines")
+        #expect(status == 0, "\(stage.stderr)")
+        #expect(kills >= 3, "the run should have killed the stage a few times, killed \(kills)")
+        let got = FileManager.default.contents(atPath: output) ?? Data()
+        #expect(Self.firstDifference(got, expected) == nil, "killed \(kills) times; \(stage.stderr.suffix(3000))")
+        #expect(!stage.stderr.contains("not valid JSON"), "an unfinished line was processed as a bad event")
+    }
+
+    /// Where two outputs first differ, as a short description (nil when equal); a byte dump would drown the log.
+    static func firstDifference(_ got: Data, _ want: Data) -> String? {
+        if got == want { return nil }
+        let g = got.split(separator: 0x0A, omittingEmptySubsequences: false), w = want.split(separator: 0x0A, omittingEmptySubsequences: false)
+        for i in 0..<max(g.count, w.count) where i >= g.count || i >= w.count || g[i] != w[i] {
+            let show = { (l: Data?) in l.map { String(decoding: $0, as: UTF8.self) } ?? "<none>" }
+            return "\(g.count) lines instead of \(w.count); line \(i + 1) is \(show(i < g.count ? g[i] : nil)), expected \(show(i < w.count ? w[i] : nil))"
+        }
+        return "same lines, different bytes"
+    }
+
+    @Test func unfinishedLastLineWaitsAndIsNotRejected() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.yaml").path
+        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: config))
+        let input = dir.appendingPathComponent("results.ndjson").path
+        let output = dir.appendingPathComponent("classified.ndjson").path
+        let lines = Self.day(seed: 7).prefix(3)
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: input))
+        let args = ["--config", config, "--input", input, "--follow", "--state", dir.appendingPathComponent("s.sqlite").path,
+                    "--output", output, "--rejects", dir.appendingPathComponent("rejects.ndjson").path]
+        var stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
+        #expect(eventually { Self.lineCount(output) == 3 })
+        // A writer killed mid-line: half a line, and a restart of the follower while it is unfinished.
+        let last = Self.day(seed: 7)[3]
+        let cut = last.index(last.startIndex, offsetBy: last.count / 2)
+        Self.append(String(last[..<cut]), to: input)
+        usleep(400_000)
+        #expect(Self.lineCount(output) == 3)
+        stage.kill9()
+        stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
+        usleep(400_000)
+        Self.append(String(last[cut...]) + "\n", to: input)
+        #expect(eventually { Self.lineCount(output) == 4 })
+        let status = stage.terminate()
+        #expect(status == 0, "\(stage.stderr)")
+        let rejects = (try? String(contentsOfFile: dir.appendingPathComponent("rejects.ndjson").path, encoding: .utf8)) ?? ""
+        #expect(rejects.isEmpty, "the unfinished line was rejected: \(rejects)")
+        let out = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(out.split(separator: "\n").last?.contains("\"check\":\"\(Self.checks[3])\"") == true)
+    }
+
+    @Test func writerKilledMidLineLeavesAnUnfinishedOutputTailThatIsCutAndRewritten() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.yaml").path
+        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: config))
+        let input = dir.appendingPathComponent("results.ndjson").path
+        let output = dir.appendingPathComponent("classified.ndjson").path
+        try Data((Self.day(seed: 3).prefix(50).joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: input))
+        let expected = try Self.uninterrupted(config: config, input: input)
+        // The output as a killed writer leaves it: 20 lines and half of the 21st.
+        let expectedLines = expected.split(separator: 0x0A, omittingEmptySubsequences: false)
+        var partial = Data(expectedLines.prefix(20).joined(separator: [0x0A]))
+        partial.append(0x0A)
+        partial.append(expectedLines[20].prefix(30))
+        try partial.write(to: URL(fileURLWithPath: output))
+        // No committed position: the tail is cut; the stage re-reads the input from its start, so the expected
+        // output is the 20 finished lines followed by the whole run.
+        let args = ["--config", config, "--input", input, "--output", output]
+        let run = try ChildProcess.run("classify", args, timeout: 30)
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(run.stderrText.contains("unfinished line"))
+        var want = Data(expectedLines.prefix(20).joined(separator: [0x0A]))
+        want.append(0x0A)
+        want.append(expected)
+        #expect(FileManager.default.contents(atPath: output) == want)
+    }
+}

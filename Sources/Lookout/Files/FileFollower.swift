@@ -19,6 +19,10 @@ public final class FileFollower: LineSource {
     private let logger: Logger
     private var fd: Int32 = -1
     private var reader: LineReader?
+    /// Files already read to their end (by inode) and when the last one was last written: after a rotation, the
+    /// next file is the oldest sibling written since, so a writer rotating faster than the poll loses nothing.
+    private var finished: [UInt64] = []
+    private var finishedMTime: timespec?
 
     public init(path: String, resumeFrom position: StreamPosition?, pollInterval: Double = 0.2, maxLineBytes: Int = 16 << 20,
                 stop: StopFlag, logger: Logger) {
@@ -77,7 +81,7 @@ public final class FileFollower: LineSource {
                     logger.warning("\(path): the rotated file ended with an unfinished line of \(reader.pendingBytes) bytes; it was never completed and is dropped")
                 }
                 draining = false
-                openCurrent(from: 0)
+                openNext()
                 continue
             }
             switch checkFile() {
@@ -93,6 +97,45 @@ public final class FileFollower: LineSource {
                 openCurrent(from: 0)
             }
         }
+    }
+
+    /// Opens the file that follows the one just finished: the oldest unread `FILE.*` sibling written after it,
+    /// or `FILE` itself.
+    private func openNext() {
+        var own = stat()
+        if fd >= 0, fstat(fd, &own) == 0 {
+            finished.append(inode)
+            if finished.count > 64 { finished.removeFirst() }
+            finishedMTime = own.st_mtim
+        }
+        var candidates: [(path: String, mtime: timespec)] = []
+        var st = stat()
+        if stat(path, &st) == 0, !finished.contains(UInt64(st.st_ino)) { candidates.append((path, st.st_mtim)) }
+        for sibling in siblings() {
+            guard stat(sibling, &st) == 0, !finished.contains(UInt64(st.st_ino)) else { continue }
+            if let after = finishedMTime, Self.earlier(st.st_mtim, after) { continue }
+            candidates.append((sibling, st.st_mtim))
+        }
+        // The current file sorts last among equals: it is the newest by construction.
+        let next = candidates.min { a, b in
+            if Self.earlier(a.mtime, b.mtime) { return true }
+            if Self.earlier(b.mtime, a.mtime) { return false }
+            return a.path != path && (b.path == path || a.path.compare(b.path, options: .numeric) == .orderedAscending)
+        }
+        guard let next else { openCurrent(from: 0); return }
+        if next.path != path { logger.info("\(path): reading the rotated \(next.path) before the current file") }
+        openFile(next.path, from: 0, line: 0)
+    }
+
+    private static func earlier(_ a: timespec, _ b: timespec) -> Bool {
+        a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec)
+    }
+
+    private func siblings() -> [String] {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path, base = url.lastPathComponent + "."
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { $0.hasPrefix(base) && !$0.hasSuffix(".gz") }.map { dir + "/" + $0 }
     }
 
     private enum FileChange { case same, rotated, truncated }
@@ -129,12 +172,8 @@ public final class FileFollower: LineSource {
     }
 
     private func rotatedSibling(inode: UInt64) -> String? {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path, base = url.lastPathComponent + "."
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return nil }
-        for name in names.sorted() where name.hasPrefix(base) {
+        for candidate in siblings() {
             var st = stat()
-            let candidate = dir + "/" + name
             if stat(candidate, &st) == 0, UInt64(st.st_ino) == inode { return candidate }
         }
         return nil

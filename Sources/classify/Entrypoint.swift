@@ -56,6 +56,11 @@ struct Classify: ParsableCommand {
         Stage.ignoreSIGPIPE()
         let logger = Logger(label: "classify")
         let settings = Stage.loadConfig(path: config, demo: demo)
+        let lock: StateLock?
+        do { lock = try state.map { try StateLock(path: $0, stage: "classify") } } catch {
+            Stage.fail("\(error)", status: .ioError)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let store: ClassifyStateStore?
         let classifier: Classifier
         let committed: StreamPosition?

@@ -189,4 +189,117 @@ import Testing
         want.append(expected)
         #expect(FileManager.default.contents(atPath: output) == want)
     }
+
+    /// Mounts a small tmpfs when the test runs with the right to (root in a container or CI); nil otherwise.
+    static func mountTmpfs(at dir: URL, bytes: Int) -> Bool {
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=\(bytes)", "tmpfs", dir.path]
+        mount.standardError = FileHandle.nullDevice
+        mount.standardOutput = FileHandle.nullDevice
+        guard (try? mount.run()) != nil else { return false }
+        mount.waitUntilExit()
+        return mount.terminationStatus == 0
+    }
+
+    static func unmount(_ dir: URL) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/umount")
+        p.arguments = [dir.path]
+        try? p.run()
+        p.waitUntilExit()
+    }
+
+    @Test func fullDiskHoldsOutputAndResumesWithoutLosingALine() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let disk = dir.appendingPathComponent("disk")
+        guard Self.mountTmpfs(at: disk, bytes: 2 << 20) else {
+            // Without the right to mount, the full-disk path cannot be made real here; the other tests still run.
+            print("skipped: cannot mount a tmpfs to fill (needs root)")
+            return
+        }
+        defer { Self.unmount(disk) }
+        let config = dir.appendingPathComponent("config.yaml").path
+        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: config))
+        let input = dir.appendingPathComponent("results.ndjson").path
+        let output = disk.appendingPathComponent("classified.ndjson").path
+        let lines = Self.day(seed: 11).prefix(1500)
+        // Fill the disk completely.
+        let filler = disk.appendingPathComponent("filler").path
+        let fillFD = open(filler, O_WRONLY | O_CREAT, 0o644)
+        let block = [UInt8](repeating: 0x61, count: 4096)
+        while block.withUnsafeBytes({ Foundation.write(fillFD, $0.baseAddress!, $0.count) }) > 0 {}
+        close(fillFD)
+        FileManager.default.createFile(atPath: input, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        let stage = try BackgroundStage("classify", ["--config", config, "--input", input, "--follow", "--output", output,
+                                                     "--state", dir.appendingPathComponent("s.sqlite").path], in: dir, tag: "classify")
+        let said = eventually(timeout: 20) { stage.stderr.contains("No space left on device") }
+        #expect(said, "the stage did not say the disk is full: \(stage.stderr)")
+        #expect(stage.process.isRunning, "the stage must wait for space, not exit")
+        try FileManager.default.removeItem(atPath: filler)
+        let expected = try Self.uninterrupted(config: config, input: input)
+        let expectedLines = expected.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        #expect(eventually(timeout: 30) { Self.lineCount(output) >= expectedLines })
+        let status = stage.terminate()
+        #expect(status == 0, "\(stage.stderr)")
+        #expect(stage.stderr.contains("writing again"))
+        #expect(Self.firstDifference(FileManager.default.contents(atPath: output) ?? Data(), expected) == nil)
+    }
+
+    @Test func garbageLinesAreReportedAndTheFollowerKeepsGoing() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.yaml").path
+        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: config))
+        let input = dir.appendingPathComponent("results.ndjson").path
+        let output = dir.appendingPathComponent("classified.ndjson").path
+        var rng = SeededGenerator(seed: 99)
+        var garbage: [Data] = []
+        garbage.append(Data((0..<4000).map { _ in UInt8.random(in: 0...255, using: &rng) }.filter { $0 != 0x0A }))
+        garbage.append(Data("{\"v\":1,\"type\":\"result\",\"check\":\"".utf8) + Data(repeating: 0x61, count: 10 << 20) + Data("\"}".utf8))
+        garbage.append(Data([0x7B, 0x22, 0x76, 0x22, 0x3A, 0xFF, 0xFE, 0x7D]))
+        garbage.append(Data(String(repeating: "[", count: 200_000).utf8))
+        garbage.append(Data(#"{"v":1,"type":"result","check":42,"at":"2026-11-30T00:00:00Z","ok":"yes"}"#.utf8))
+        garbage.append(Data([0x00, 0x00, 0x7B, 0x00, 0x7D]))
+        let good = Self.day(seed: 5)
+        var text = Data((good[0] + "\n").utf8)
+        for g in garbage { text.append(g); text.append(0x0A) }
+        FileManager.default.createFile(atPath: input, contents: text)
+        let stage = try BackgroundStage("classify", ["--config", config, "--input", input, "--follow", "--output", output,
+                                                     "--state", dir.appendingPathComponent("s.sqlite").path], in: dir, tag: "classify")
+        #expect(eventually { Self.lineCount(output) == 1 })
+        Self.append(good[1] + "\n", to: input)
+        #expect(eventually { Self.lineCount(output) == 2 }, "the stage stopped after the garbage: \(stage.stderr.suffix(2000))")
+        #expect(stage.process.isRunning)
+        let status = stage.terminate()
+        #expect(status == 65, "bad lines make the exit status 65")
+        for n in 2...7 { #expect(stage.stderr.contains("results.ndjson:\(n):"), "line \(n) was not reported") }
+    }
+
+    @Test func aSecondProcessOnTheSameStateIsRefusedClearly() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.yaml").path
+        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: config))
+        let input = dir.appendingPathComponent("results.ndjson").path
+        let state = dir.appendingPathComponent("s.sqlite").path
+        FileManager.default.createFile(atPath: input, contents: Data((Self.day(seed: 1).prefix(100).joined(separator: "\n") + "\n").utf8))
+        let output = dir.appendingPathComponent("out.ndjson").path
+        let first = try BackgroundStage("classify", ["--config", config, "--input", input, "--follow", "--state", state, "--output", output],
+                                        in: dir, tag: "first")
+        #expect(eventually { Self.lineCount(output) == 100 })
+        let second = try ChildProcess.run("classify", ["--config", config, "--input", input, "--follow", "--state", state,
+                                                       "--output", dir.appendingPathComponent("out2.ndjson").path], timeout: 20)
+        #expect(second.status == 74)
+        #expect(second.stderrText.contains("in use by another classify process"))
+        #expect(first.process.isRunning)
+        Self.append(Self.day(seed: 1)[100] + "\n", to: input)
+        #expect(eventually { Self.lineCount(output) == 101 })
+        #expect(first.terminate() == 0)
+        // The state the first process left is intact and resumable.
+        let check = try ChildProcess.run("classify", ["--config", config, "--input", input, "--state", state], timeout: 20)
+        #expect(check.status == 0, "\(check.stderrText)")
+    }
 }

@@ -34,6 +34,7 @@ public final class RotatingFileWriter: LineSink {
     private var unverified: [UInt8] = []
     private var unverifiedAt = 0
     private let maxBackoff: Double
+    private var lastWriteError: Int32 = EIO
 
     public init(path: String, policy: Policy = Policy(), committed: (inode: UInt64, length: Int64)? = nil, stop: StopFlag? = nil,
                 logger: Logger, maxBackoff: Double = 5, now: @escaping () -> Date = Date.init) throws {
@@ -64,7 +65,8 @@ public final class RotatingFileWriter: LineSink {
         var written = 0
         while written < bytes.count {
             let n = retryingWrite(bytes.baseAddress! + written, bytes.count - written)
-            if n < 0 { throw .failed(errno: EIO) }
+            // Told to stop while the disk was full: the batch is not committed, so the next start writes it.
+            if n < 0 { throw .failed(errno: lastWriteError) }
             written += n
         }
         if fsync(fd) != 0 {
@@ -216,6 +218,7 @@ public final class RotatingFileWriter: LineSink {
             }
             let e = errno
             if e == EINTR { continue }
+            lastWriteError = e
             if failing != e {
                 logger.error("\(path): cannot write: \(String(cString: strerror(e))); holding output and retrying (no input is read meanwhile, nothing is lost)")
                 failing = e

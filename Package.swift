@@ -68,7 +68,8 @@ let package = Package(
         // Depends on the executables so `swift test` builds them before running them as child processes.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Lookout", "probe", "classify", "route", "report"]
+            dependencies: ["Lookout", "probe", "classify", "route", "report",
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
     ]
 )

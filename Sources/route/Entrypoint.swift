@@ -4,14 +4,20 @@ import Logging
 import Lookout
 
 @main
-struct Route: ParsableCommand {
+struct Route: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "route",
         abstract: "Deliver incident lines to Slack, helpdesks and webhooks, writing a delivery line per attempt.",
-        discussion: "Reads NDJSON from stdin (or --input) and writes NDJSON to stdout. Exit status: 0 ok, 64 bad arguments, 65 some input lines were malformed (reported on stderr with their line numbers and set aside), 74 an output error, 78 bad config.",
+        discussion: """
+            Reads NDJSON from stdin (or --input), passes every line through to stdout, and delivers each incident \
+            line to the sinks its routes name (docs/routing.md), writing a delivery line per attempt outcome. At the \
+            end of input it waits until every delivery is sent or given up. Exit status: 0 ok, 64 bad arguments, \
+            65 some input lines were malformed (reported on stderr with their line numbers and set aside), 70 the \
+            outbox failed, 74 an I/O error, 78 bad config.
+            """,
         version: Stage.version)
 
-    @Option(name: .long, help: "The YAML config file (docs/config.md).")
+    @Option(name: .long, help: "The YAML config file (docs/config.md, docs/routing.md).")
     var config: String?
 
     @Flag(name: .long, help: "Use the embedded demo config.")
@@ -23,17 +29,20 @@ struct Route: ParsableCommand {
     @Option(name: .long, help: "Append malformed input lines, with their line numbers and reasons, to this NDJSON file.")
     var rejects: String?
 
-    func run() throws {
+    @Option(name: .long, help: "The SQLite outbox file; queued deliveries survive a crash and are resumed at start. Without it the outbox is in memory (replays).")
+    var state: String?
+
+    @Flag(name: .long, help: "Print each request that would be sent as a would_send line, secrets redacted, and send nothing.")
+    var dryRun = false
+
+    func run() async throws {
         StageLogging.bootstrap()
         Stage.ignoreSIGPIPE()
         let logger = Logger(label: "route")
-        _ = Stage.loadConfig(path: config, demo: demo)
+        let loaded = Stage.loadConfig(path: config, demo: demo)
         let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
-        var loop = StageLoop(reader: LineReader(fd: Stage.openInput(input)), writer: .standardOutput, rejects: rejected)
-        if let failure = Stage.runLoop({ try loop.run { object, _ in try EventPassThrough.handle(object, writer: .standardOutput) } }, logger: logger) {
-            throw ExitCode(failure.rawValue)
-        }
-        let status = Stage.finish(rejected, logger: logger)
+        let status = await RouteStage.run(config: loaded, input: Stage.openInput(input),
+                                          options: .init(statePath: state, dryRun: dryRun), rejects: rejected, logger: logger)
         if status != .success { throw ExitCode(status.rawValue) }
     }
 }

@@ -10,12 +10,14 @@ public struct Config: Sendable {
     public var defaults: CheckDefaults
     public var sites: [Site]
     public var classify = ClassifySettings()
+    /// Where `route` sends incidents (Config/RoutingConfig.swift); nil when the file has no `routing:` section.
+    public var routing: RoutingConfig? = nil
     /// Where each check id lives: `sites[site].checks[check]`.
     public private(set) var checkIndex: [String: (site: Int, check: Int)] = [:]
     public var report = ReportConfig()
 
     static let keys: Set<String> = [
-        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report",
+        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing",
     ]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
@@ -62,6 +64,7 @@ public struct Config: Sendable {
             config.sites.append(site)
         }
         if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
+        config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: context, tiers: config.tiers) }
         return config
     }
 

@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+
+/// Dispatcher drains the outbox: one worker per sink sends what is due, paced, in order per incident, and records
+/// each attempt's outcome in the outbox and as a `delivery` line. Retries, backoff and pacing run on the injected
+/// clock; what to send was already decided, on event time, when the event was queued.
+public final class Dispatcher: Sendable {
+    let outbox: Outbox
+    let routing: RoutingConfig
+    let transport: any HTTPTransport
+    let clock: any WallClock
+    /// Where `delivery` lines go; nil in a dry run, where nothing is delivered.
+    let writer: LineWriter?
+    let sites: [String: Site]
+    let logger: Logger
+    let jitter: @Sendable () -> Double
+    let pacing: Bool
+    /// How often an idle worker looks for newly queued work.
+    let pollInterval: TimeSpan
+    private let finished = LockedFlag()
+    private let queued = LockedCounter()
+
+    public init(outbox: Outbox, routing: RoutingConfig, sites: [Site], transport: any HTTPTransport, clock: any WallClock,
+                writer: LineWriter?, logger: Logger, pacing: Bool = true, pollInterval: TimeSpan = .milliseconds(50),
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.outbox = outbox; self.routing = routing; self.transport = transport; self.clock = clock
+        self.writer = writer; self.logger = logger; self.pacing = pacing; self.pollInterval = pollInterval; self.jitter = jitter
+        self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// No more events will be queued: workers stop once their sink has nothing pending.
+    public func inputFinished() { finished.set() }
+
+    /// Something was queued: idle workers look at the outbox again.
+    public func noteQueued() { queued.increment() }
+
+    /// Runs every sink's worker until the input is finished and the outbox is empty (or a database error).
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sink in routing.sinks { group.addTask { try await self.work(sink) } }
+            try await group.waitForAll()
+        }
+    }
+
+    func work(_ sink: ConfiguredSink) async throws {
+        var notBefore = Timestamp(milliseconds: 0)
+        let sites = self.sites
+        // An idle worker only reads the database when something was queued since its last look, when the earliest
+        // waiting delivery falls due, or at the end of input: an idle `route` costs next to no CPU.
+        var seen = -1
+        var knownDue: Timestamp?
+        while true {
+            let now = clock.now()
+            if now < notBefore {
+                try await clock.sleep(until: notBefore)
+                continue
+            }
+            let generation = queued.value
+            let done = finished.isSet
+            if generation == seen && !done && !(knownDue.map { now >= $0 } ?? false) {
+                try await clock.sleep(until: min(knownDue ?? (now + pollInterval), now + pollInterval))
+                continue
+            }
+            seen = generation
+            let claimed = try outbox.claim(sink: sink, now: now, maxBatch: sink.groups ? 500 : 1, sites: { sites[$0] })
+            if claimed.isEmpty {
+                if done, try outbox.pendingCount(sink: sink.name) == 0 { return }
+                knownDue = try outbox.nextDue(sink: sink.name)
+                try await clock.sleep(until: min(max(knownDue ?? now, now + .milliseconds(1)), now + pollInterval))
+                continue
+            }
+            // After a send, look again at once: more may be due.
+            seen = -1
+            // An update or resolve of an incident whose opening never arrived would puzzle its readers: give it up too.
+            let orphans = claimed.filter { $0.openingDead && $0.event != .opened }
+            if !orphans.isEmpty {
+                let reason = "not sent: the incident's opening never reached this sink"
+                emit(orphans, .dead, at: now, error: reason)
+                try outbox.markDead(orphans, error: reason, now: now)
+            }
+            let batch = claimed.filter { !($0.openingDead && $0.event != .opened) }
+            if batch.isEmpty { continue }
+            let result = await sink.sink.send(batch, via: DeadlineTransport(base: transport, timeout: sink.timeout), now: now)
+            let after = clock.now()
+            switch result {
+            case .sent(let ref):
+                // The line is written before the outbox is updated: after a crash in between, the delivery is
+                // repeated and reported twice (same key), but a delivery is never reported zero times.
+                emit(batch, .sent, at: after, error: nil)
+                try outbox.markSent(batch, ref: ref)
+            case .failed(let failure):
+                let attempt = batch.map(\.attempt).max() ?? 1
+                let oldest = batch.map(\.queuedAt).min() ?? after
+                switch routing.retry.decide(failure, attempt: attempt, age: after - oldest, jitter: jitter()) {
+                case .retry(let wait):
+                    emit(batch, .retrying, at: after, error: failure.message)
+                    try outbox.markRetry(batch, due: after + wait, error: failure.message)
+                    // A Retry-After holds the whole sink (it is the webhook that is limited, not the message).
+                    if failure.retryAfter != nil { notBefore = max(notBefore, after + wait) }
+                    logger.warning("\(sink.name): attempt \(attempt) failed, retrying in \(wait): \(failure.message)")
+                case .dead(let reason):
+                    emit(batch, .dead, at: after, error: reason)
+                    try outbox.markDead(batch, error: reason, now: after)
+                    logger.error("\(sink.name): gave up on \(batch.count) deliver\(batch.count == 1 ? "y" : "ies"): \(reason)")
+                }
+            }
+            if pacing { notBefore = max(notBefore, after + sink.pace) }
+        }
+    }
+
+    func emit(_ batch: [OutboxDelivery], _ outcome: DeliveryEvent.Outcome, at: Timestamp, error: String?) {
+        guard let writer else { return }
+        for d in batch {
+            var e = DeliveryEvent(incident: d.incident.id, event: d.event, sink: d.sink, outcome: outcome, attempt: d.attempt, at: at)
+            e.error = error.map { Redactor.shared.redact($0) }
+            e.extra = [JSONMember(key: "key", value: .string(d.key))]
+            // Several deliveries carried by one grouped message share its id, so a report can count messages.
+            if batch.count > 1 { e.extra.append(JSONMember(key: "message", value: .string("group:\(batch[0].key)+\(batch.count - 1)"))) }
+            try? writer.write(e.encoded())
+        }
+        try? writer.flush()
+    }
+}
+
+/// LockedFlag is a one-way boolean shared between the reading thread and the workers.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+/// LockedCounter counts enqueues, so workers can tell cheaply whether anything new arrived.
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}

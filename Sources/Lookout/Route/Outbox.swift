@@ -1,0 +1,247 @@
+import Foundation
+import GRDB
+
+/// OutboxDelivery is one queued message for one sink, as a sink sees it when sending.
+public struct OutboxDelivery: Sendable {
+    public var id: Int64
+    /// Incident id + event + sink: sent as the idempotency key on every attempt.
+    public var key: String
+    public var event: IncidentEvent.Event
+    public var sink: String
+    public var incident: IncidentEvent
+    /// This attempt's number, counting from 1; recorded before the attempt, so after a crash it says "maybe sent".
+    public var attempt: Int
+    public var queuedAt: Timestamp
+    /// What an earlier delivery of this incident to this sink returned (a ticket id).
+    public var ref: String?
+    /// The site's config, for names, links and the ticket requester.
+    public var site: Site?
+    /// The incident's opening went to the dead letters for this sink: nobody there heard of the incident.
+    public var openingDead = false
+}
+
+/// Outbox keeps route's deliveries in SQLite: each incident event becomes its deliveries in one transaction before
+/// anything is sent, attempts are recorded as they happen, and a restarted `route` carries on where it stopped.
+public final class Outbox: Sendable {
+    public let db: DatabaseQueue
+    let router: IncidentRouter
+
+    public static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
+        ("route.v1", { db in
+            try db.execute(sql: """
+                CREATE TABLE route_delivery (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    key TEXT NOT NULL UNIQUE,
+                    incident TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    sink TEXT NOT NULL,
+                    line BLOB NOT NULL,
+                    queued_ms INTEGER NOT NULL,
+                    due_ms INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    batch TEXT,
+                    error TEXT
+                );
+                CREATE INDEX route_delivery_pending ON route_delivery(sink, status, id);
+                -- For the "no earlier pending delivery of this incident" test of every claim.
+                CREATE INDEX route_delivery_incident ON route_delivery(sink, incident, status, id);
+                CREATE TABLE route_incident (
+                    incident TEXT NOT NULL,
+                    sink TEXT NOT NULL,
+                    opened_ms INTEGER NOT NULL,
+                    last_update_ms INTEGER,
+                    ref TEXT,
+                    PRIMARY KEY (incident, sink)
+                );
+                CREATE TABLE route_dead_letter (
+                    key TEXT PRIMARY KEY,
+                    incident TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    sink TEXT NOT NULL,
+                    line BLOB NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    error TEXT NOT NULL,
+                    at_ms INTEGER NOT NULL
+                );
+                """)
+        }),
+    ]
+
+    public init(path: String?, router: IncidentRouter) throws {
+        db = try StateDatabase.open(path: path, migrations: Outbox.migrations)
+        self.router = router
+    }
+
+    /// Plans the event's deliveries and commits them with the incident's routing state; returns how many are new
+    /// (a replayed event adds none).
+    @discardableResult
+    public func enqueue(_ e: IncidentEvent, line: [UInt8], now: Timestamp) throws -> Int {
+        try db.write { db in
+            var state: [String: IncidentRouter.SinkState] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT sink, opened_ms, last_update_ms FROM route_incident WHERE incident = ?", arguments: [e.id]) {
+                state[row["sink"]] = IncidentRouter.SinkState(openedAt: Timestamp(milliseconds: row["opened_ms"]),
+                                                      lastUpdate: (row["last_update_ms"] as Int64?).map { Timestamp(milliseconds: $0) })
+            }
+            let (planned, newState) = router.plan(e, state: state)
+            var added = 0
+            for p in planned {
+                let wait = router.config.sink(named: p.sink).map { $0.groups ? router.config.groupWait : .zero } ?? .zero
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO route_delivery (key, incident, event, sink, line, queued_ms, due_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [p.key, e.id, p.event.rawValue, p.sink, Data(line), now.milliseconds, (now + wait).milliseconds])
+                added += db.changesCount
+            }
+            for (sink, s) in newState where state[sink] != s {
+                try db.execute(sql: """
+                    INSERT INTO route_incident (incident, sink, opened_ms, last_update_ms) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (incident, sink) DO UPDATE SET last_update_ms = excluded.last_update_ms
+                    """, arguments: [e.id, sink, s.openedAt.milliseconds, s.lastUpdate?.milliseconds])
+            }
+            return added
+        }
+    }
+
+    /// When the sink's next delivery falls due, if it has one waiting.
+    public func nextDue(sink: String) throws -> Timestamp? {
+        try db.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(due_ms) FROM route_delivery WHERE sink = ? AND status = 'pending'", arguments: [sink])
+        }.map { Timestamp(milliseconds: $0) }
+    }
+
+    public func pendingCount(sink: String? = nil) throws -> Int {
+        try db.read { db in
+            if let sink {
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?", arguments: [sink]) ?? 0
+            }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending'") ?? 0
+        }
+    }
+
+    // A delivery may go only when no earlier one of the same incident to the same sink is still pending, so a
+    // ticket is created before it is commented on and a resolve never overtakes its opening.
+    private static let eligible = """
+        status = 'pending' AND sink = ? AND NOT EXISTS (SELECT 1 FROM route_delivery e
+            WHERE e.sink = route_delivery.sink AND e.incident = route_delivery.incident AND e.status = 'pending' AND e.id < route_delivery.id)
+        """
+
+    /// Takes the next batch due for `sink` and records the attempt before it is made. A grouping sink's batch is
+    /// every eligible delivery queued within the group wait of the first, fixed once chosen so a retry after a crash
+    /// sends the same message with the same key.
+    public func claim(sink: ConfiguredSink, now: Timestamp, maxBatch: Int, sites: (String) -> Site?) throws -> [OutboxDelivery] {
+        try db.write { db -> [OutboxDelivery] in
+            guard let first = try Row.fetchOne(db, sql: "SELECT id, key, batch, due_ms, event FROM route_delivery WHERE \(Outbox.eligible) AND due_ms <= ? ORDER BY id LIMIT 1",
+                                               arguments: [sink.name, now.milliseconds]) else { return [] }
+            var ids: [Int64]
+            let onlyOpenings = sink.sink.groupsOnlyOpenings
+            if let batch: String = first["batch"] {
+                ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE batch = ? AND status = 'pending' ORDER BY id", arguments: [batch])
+            } else if sink.groups && maxBatch > 1 && (!onlyOpenings || first["event"] == "opened") {
+                let horizon: Int64 = first["due_ms"] + router.config.groupWait.milliseconds
+                let filter = onlyOpenings ? " AND event = 'opened'" : ""
+                ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE \(Outbox.eligible) AND batch IS NULL AND due_ms <= ?\(filter) ORDER BY id LIMIT ?",
+                                         arguments: [sink.name, max(horizon, now.milliseconds), maxBatch])
+                if ids.count > 1 {
+                    let batchKey: String = first["key"]
+                    for id in ids { try db.execute(sql: "UPDATE route_delivery SET batch = ? WHERE id = ?", arguments: ["group:\(batchKey)", id]) }
+                }
+            } else {
+                ids = [first["id"]]
+            }
+            var out: [OutboxDelivery] = []
+            for id in ids {
+                try db.execute(sql: "UPDATE route_delivery SET attempts = attempts + 1 WHERE id = ?", arguments: [id])
+                guard let row = try Row.fetchOne(db, sql: """
+                    SELECT d.*, i.ref AS ref, EXISTS (SELECT 1 FROM route_delivery o WHERE o.incident = d.incident
+                        AND o.sink = d.sink AND o.event = 'opened' AND o.status = 'dead') AS opening_dead
+                    FROM route_delivery d
+                    LEFT JOIN route_incident i ON i.incident = d.incident AND i.sink = d.sink WHERE d.id = ?
+                    """, arguments: [id]) else { continue }
+                let line: Data = row["line"]
+                guard let incident = IncidentEvent.decode(Array(line)),
+                      let event = IncidentEvent.Event(rawValue: row["event"]) else { continue }
+                out.append(OutboxDelivery(id: id, key: row["key"], event: event, sink: row["sink"], incident: incident,
+                                          attempt: row["attempts"], queuedAt: Timestamp(milliseconds: row["queued_ms"]),
+                                          ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"]))
+            }
+            return out
+        }
+    }
+
+    public func markSent(_ batch: [OutboxDelivery], ref: String?) throws {
+        try db.write { db in
+            for d in batch {
+                try db.execute(sql: "UPDATE route_delivery SET status = 'sent', error = NULL WHERE id = ?", arguments: [d.id])
+                if let ref {
+                    try db.execute(sql: "UPDATE route_incident SET ref = ? WHERE incident = ? AND sink = ?",
+                                   arguments: [ref, d.incident.id, d.sink])
+                }
+            }
+        }
+    }
+
+    public func markRetry(_ batch: [OutboxDelivery], due: Timestamp, error: String) throws {
+        try db.write { db in
+            for d in batch {
+                try db.execute(sql: "UPDATE route_delivery SET due_ms = ?, error = ? WHERE id = ?", arguments: [due.milliseconds, error, d.id])
+            }
+        }
+    }
+
+    public func markDead(_ batch: [OutboxDelivery], error: String, now: Timestamp) throws {
+        try db.write { db in
+            for d in batch {
+                try db.execute(sql: "UPDATE route_delivery SET status = 'dead', error = ? WHERE id = ?", arguments: [error, d.id])
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO route_dead_letter (key, incident, event, sink, line, attempts, error, at_ms)
+                    SELECT key, incident, event, sink, line, attempts, ?, ? FROM route_delivery WHERE id = ?
+                    """, arguments: [error, now.milliseconds, d.id])
+            }
+        }
+    }
+
+    /// Forgets delivered work older than `retention` so the file does not grow forever. Keys are kept that long so
+    /// a replay of recent input is still recognised; dead letters are kept for people to read.
+    @discardableResult
+    public func prune(olderThan retention: TimeSpan, now: Timestamp) throws -> Int {
+        let cutoff = (now - retention).milliseconds
+        return try db.write { db in
+            try db.execute(sql: "DELETE FROM route_delivery WHERE status != 'pending' AND queued_ms < ?", arguments: [cutoff])
+            let removed = db.changesCount
+            try db.execute(sql: """
+                DELETE FROM route_incident WHERE opened_ms < ? AND NOT EXISTS
+                    (SELECT 1 FROM route_delivery d WHERE d.incident = route_incident.incident)
+                """, arguments: [cutoff])
+            return removed
+        }
+    }
+
+    /// A dead letter as the report and operators see it.
+    public struct DeadLetter: Sendable, Equatable {
+        public var key: String
+        public var sink: String
+        public var event: String
+        public var attempts: Int
+        public var error: String
+    }
+
+    public func deadLetters() throws -> [DeadLetter] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, sink, event, attempts, error FROM route_dead_letter ORDER BY at_ms, key").map {
+                DeadLetter(key: $0["key"], sink: $0["sink"], event: $0["event"], attempts: $0["attempts"], error: $0["error"])
+            }
+        }
+    }
+}
+
+extension IncidentEvent {
+    /// Decodes one stored incident line.
+    static func decode(_ line: [UInt8]) -> IncidentEvent? {
+        line.withUnsafeBufferPointer { buffer -> IncidentEvent? in
+            var fields: [JSONField] = []
+            guard (try? JSONScanner.scanObject(buffer, into: &fields)) != nil else { return nil }
+            return try? IncidentEvent(ScannedObject(bytes: buffer, fields: fields))
+        }
+    }
+}

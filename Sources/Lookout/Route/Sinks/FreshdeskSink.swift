@@ -1,0 +1,117 @@
+import Foundation
+
+/// FreshdeskSink keeps a Freshdesk ticket per incident. Freshdesk has no idempotency key, so the incident id goes
+/// into a custom field and a repeated opening (after a crash) searches for it before creating; updates are public
+/// replies, and the resolve is a reply followed by status 4 (resolved).
+public struct FreshdeskSink: Sink {
+    public static let kind = "freshdesk"
+    public static let settingKeys: Set<String> = ["url", "api_key", "api_key_file", "incident_field", "requester_email", "tags"]
+
+    public let name: String
+    let base: String
+    let authorization: Secret
+    /// The custom text field holding the incident id, as the API names it (`cf_...`).
+    let incidentField: String
+    let fallbackRequester: String?
+    let tags: [String]
+    public var isTicketSink: Bool { true }
+
+    public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
+        self.name = name
+        base = try settings.required("url").string().trimmingSuffix("/")
+        guard let key = try settings.secret("api_key", environment: context.environment) else {
+            throw settings.owner.error("sink \(name) (freshdesk) needs api_key: ${ENV_VAR} or api_key_file: PATH")
+        }
+        authorization = Secret("Basic " + Data("\(key.value):X".utf8).base64EncodedString(), source: key.source)
+        let field = try settings["incident_field"]?.string() ?? "cf_lookout_incident"
+        guard field.hasPrefix("cf_") else {
+            throw try settings.required("incident_field").error("incident_field must be a custom field's API name, starting with cf_")
+        }
+        incidentField = field
+        fallbackRequester = try settings["requester_email"]?.string()
+        tags = try settings["tags"]?.list().map { try $0.string() } ?? ["lookout"]
+    }
+
+    static func priority(_ s: Severity) -> Int64 {
+        switch s {
+        case .critical: 4
+        case .warning: 3
+        case .info: 2
+        case .none: 1
+        }
+    }
+
+    func call(_ method: String, _ path: String, _ body: JSONValue?, key: String?, transport: any HTTPTransport, now: Timestamp) async -> Result<SinkResponse, SinkFailure> {
+        let headers = [("Authorization", authorization.value)]
+        let request = body.map { SinkRequest.json(method, base + path, $0, headers: headers, key: key, timeout: .seconds(15)) }
+            ?? SinkRequest(method: method, url: base + path, headers: headers, idempotencyKey: key, timeout: .seconds(15))
+        switch await transport.execute(request) {
+        case .failure(let f): return .failure(f)
+        case .success(let r) where r.isSuccess: return .success(r)
+        case .success(let r): return .failure(.http(r, now: now))
+        }
+    }
+
+    /// Searches by the incident field (the search API names custom fields without their `cf_` prefix).
+    func existingTicket(_ incident: String, transport: any HTTPTransport, now: Timestamp) async -> Result<String?, SinkFailure> {
+        let query = "\"\(incidentField.dropFirst(3)):'\(incident)'\""
+        switch await call("GET", "/api/v2/search/tickets?query=\(query.queryValueEncoded)", nil, key: nil, transport: transport, now: now) {
+        case .failure(let f): return .failure(f)
+        case .success(let r): return .success(r.json?["results"]?.arrayValue?.first?["id"].flatMap(ZendeskSink.idText))
+        }
+    }
+
+    static func html(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\n", with: "<br>")
+    }
+
+    public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
+        guard let d = batch.first else { return .sent(ref: nil) }
+        var ref = d.ref
+        if ref == nil, d.event != .opened || d.attempt > 1 {
+            switch await existingTicket(d.incident.id, transport: transport, now: now) {
+            case .failure(let f): return .failed(f)
+            case .success(let found): ref = found
+            }
+        }
+        let body = FreshdeskSink.html(IncidentText.ticketBody(d))
+        switch d.event {
+        case .opened:
+            if let ref { return .sent(ref: ref) }
+            guard let email = d.site?.contactEmail ?? fallbackRequester else {
+                return .failed(SinkFailure("site \(d.incident.site) has no contact_email and sink \(name) no requester_email", retryable: false))
+            }
+            let ticket: JSONValue = .object([
+                JSONMember(key: "subject", value: .string(IncidentText.subject(d))),
+                JSONMember(key: "description", value: .string(body)),
+                JSONMember(key: "email", value: .string(email)),
+                JSONMember(key: "priority", value: .int(FreshdeskSink.priority(d.incident.severity))),
+                JSONMember(key: "status", value: .int(2)),
+                JSONMember(key: "tags", value: .array(tags.map { .string($0) } + [.string(d.incident.severity.rawValue)])),
+                JSONMember(key: "custom_fields", value: .object([JSONMember(key: incidentField, value: .string(d.incident.id))])),
+            ])
+            switch await call("POST", "/api/v2/tickets", ticket, key: d.key, transport: transport, now: now) {
+            case .failure(let f): return .failed(f)
+            case .success(let r):
+                guard let id = r.json?["id"].flatMap(ZendeskSink.idText) else {
+                    return .failed(SinkFailure("Freshdesk answered \(r.status) without a ticket id", retryable: true))
+                }
+                return .sent(ref: id)
+            }
+        case .updated, .resolved:
+            guard let ref else { return .failed(SinkFailure("no Freshdesk ticket for incident \(d.incident.id)", retryable: false)) }
+            let reply: JSONValue = .object([JSONMember(key: "body", value: .string(body))])
+            if case .failure(let f) = await call("POST", "/api/v2/tickets/\(ref)/reply", reply, key: d.key, transport: transport, now: now) {
+                return .failed(f)
+            }
+            if d.event == .resolved {
+                let status: JSONValue = .object([JSONMember(key: "status", value: .int(4))])
+                if case .failure(let f) = await call("PUT", "/api/v2/tickets/\(ref)", status, key: d.key + "|status", transport: transport, now: now) {
+                    return .failed(f)
+                }
+            }
+            return .sent(ref: ref)
+        }
+    }
+}

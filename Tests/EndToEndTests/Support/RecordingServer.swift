@@ -1,0 +1,203 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// RecordingServer is a real HTTP server on 127.0.0.1 (ephemeral port) standing in for Slack, a helpdesk or a
+/// webhook receiver: it records every request and answers with what the test's handler says.
+final class RecordingServer: @unchecked Sendable {
+    struct Request: Sendable {
+        var method: String
+        var uri: String
+        var headers: [(String, String)]
+        var body: [UInt8]
+        var at: Date
+
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
+        var idempotencyKey: String? { header("Idempotency-Key") }
+    }
+
+    struct Response: Sendable {
+        var status: Int
+        var headers: [(String, String)] = []
+        var body: String = ""
+        static let ok = Response(status: 200, body: "ok")
+    }
+
+    /// Gets each request with its 0-based number; runs on the server's event loop, so it must be quick.
+    typealias Handler = @Sendable (Request, Int) -> Response
+
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private var channel: Channel?
+    private let lock = NSLock()
+    private var recorded: [Request] = []
+    private let handler: Handler
+    private(set) var port = 0
+
+    init(handler: @escaping Handler = { _, _ in .ok }) throws {
+        self.handler = handler
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(Connection(server: self))
+                }
+            }
+        let channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
+        self.channel = channel
+        port = channel.localAddress?.port ?? 0
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    var requests: [Request] { lock.withLock { recorded } }
+
+    /// Waits (bounded) until at least `count` requests arrived.
+    func waitFor(_ count: Int, timeout: TimeInterval = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if requests.count >= count { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return requests.count >= count
+    }
+
+    /// The same for async tests: suspends instead of blocking, so the tasks under test keep the cooperative pool.
+    func arrived(_ count: Int, timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if requests.count >= count { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return requests.count >= count
+    }
+
+    func shutdown() {
+        try? channel?.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    fileprivate func handle(_ request: Request) -> Response {
+        let index: Int = lock.withLock {
+            recorded.append(request)
+            return recorded.count - 1
+        }
+        return handler(request, index)
+    }
+
+    private final class Connection: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        let server: RecordingServer
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+
+        init(server: RecordingServer) { self.server = server }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let h):
+                head = h
+                body = []
+            case .body(var buffer):
+                body += buffer.readBytes(length: buffer.readableBytes) ?? []
+            case .end:
+                guard let head else { return }
+                let request = Request(method: head.method.rawValue, uri: head.uri,
+                                      headers: head.headers.map { ($0.name, $0.value) }, body: body, at: Date())
+                let response = server.handle(request)
+                var headers = HTTPHeaders(response.headers)
+                headers.replaceOrAdd(name: "Content-Length", value: String(response.body.utf8.count))
+                if !headers.contains(name: "Content-Type") { headers.add(name: "Content-Type", value: "application/json") }
+                let keepAlive = head.isKeepAlive
+                if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .init(statusCode: response.status), headers: headers))), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
+                let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+                if !keepAlive { done.whenComplete { [context] _ in context.close(promise: nil) } }
+                self.head = nil
+            }
+        }
+    }
+}
+
+/// FakeHelpdesk answers like Zendesk or Freshdesk for the calls lookout makes, keeping tickets in memory: creation
+/// honours `Idempotency-Key` (Zendesk) and both support finding a ticket by the incident id.
+final class FakeHelpdesk: @unchecked Sendable {
+    enum Flavor { case zendesk, freshdesk }
+    let flavor: Flavor
+    private let lock = NSLock()
+    private(set) var ticketsByIncident: [String: Int] = [:]
+    /// Every ticket ever created, to catch a duplicate that `ticketsByIncident` would hide.
+    private(set) var created: [Int] = []
+    private var byKey: [String: Int] = [:]
+    private(set) var solved: Set<Int> = []
+    private(set) var comments: [Int: [String]] = [:]
+    private var next = 100
+
+    init(_ flavor: Flavor) { self.flavor = flavor }
+
+    var ticketCount: Int { lock.withLock { ticketsByIncident.count } }
+    var createdCount: Int { lock.withLock { created.count } }
+    func ticket(for incident: String) -> Int? { lock.withLock { ticketsByIncident[incident] } }
+    func isSolved(_ id: Int) -> Bool { lock.withLock { solved.contains(id) } }
+    var solvedCount: Int { lock.withLock { solved.count } }
+    func commentCount(_ ticket: Int) -> Int { lock.withLock { comments[ticket]?.count ?? 0 } }
+
+    func respond(_ r: RecordingServer.Request) -> RecordingServer.Response {
+        lock.withLock {
+            switch (flavor, r.method, r.path) {
+            case (.zendesk, "GET", "/api/v2/tickets.json"):
+                let id = query(r.uri, "external_id").flatMap { ticketsByIncident[$0] }
+                return .init(status: 200, body: id.map { #"{"tickets":[{"id":\#($0)}],"count":1}"# } ?? #"{"tickets":[],"count":0}"#)
+            case (.zendesk, "POST", "/api/v2/tickets.json"):
+                let ticket = (r.json as? [String: Any])?["ticket"] as? [String: Any]
+                let incident = ticket?["external_id"] as? String ?? "?"
+                let id = create(incident: incident, key: r.idempotencyKey)
+                return .init(status: 201, body: #"{"ticket":{"id":\#(id),"external_id":"\#(incident)"}}"#)
+            case (.zendesk, "PUT", let path) where path.hasPrefix("/api/v2/tickets/"):
+                let id = Int(path.dropFirst("/api/v2/tickets/".count).dropLast(".json".count)) ?? -1
+                let ticket = (r.json as? [String: Any])?["ticket"] as? [String: Any]
+                if let body = (ticket?["comment"] as? [String: Any])?["body"] as? String { comments[id, default: []].append(body) }
+                if ticket?["status"] as? String == "solved" { solved.insert(id) }
+                return .init(status: 200, body: #"{"ticket":{"id":\#(id)}}"#)
+            case (.freshdesk, "GET", "/api/v2/search/tickets"):
+                let q = query(r.uri, "query") ?? ""
+                let incident = q.split(separator: "'").dropFirst().first.map(String.init)
+                let id = incident.flatMap { ticketsByIncident[$0] }
+                return .init(status: 200, body: id.map { #"{"results":[{"id":\#($0)}],"total":1}"# } ?? #"{"results":[],"total":0}"#)
+            case (.freshdesk, "POST", "/api/v2/tickets"):
+                let fields = (r.json as? [String: Any])?["custom_fields"] as? [String: Any]
+                let id = create(incident: fields?["cf_lookout_incident"] as? String ?? "?", key: nil)
+                return .init(status: 201, body: #"{"id":\#(id)}"#)
+            case (.freshdesk, "POST", let path) where path.hasSuffix("/reply"):
+                let id = Int(path.split(separator: "/")[3]) ?? -1
+                comments[id, default: []].append((r.json as? [String: Any])?["body"] as? String ?? "")
+                return .init(status: 201, body: #"{"id":1}"#)
+            case (.freshdesk, "PUT", let path) where path.hasPrefix("/api/v2/tickets/"):
+                let id = Int(path.split(separator: "/")[3]) ?? -1
+                if (r.json as? [String: Any])?["status"] as? Int == 4 { solved.insert(id) }
+                return .init(status: 200, body: #"{"id":\#(id)}"#)
+            default:
+                return .init(status: 404, body: #"{"error":"not found"}"#)
+            }
+        }
+    }
+
+    private func create(incident: String, key: String?) -> Int {
+        if let key, let id = byKey[key] { return id }
+        next += 1
+        created.append(next)
+        ticketsByIncident[incident] = next
+        if let key { byKey[key] = next }
+        return next
+    }
+
+    private func query(_ uri: String, _ name: String) -> String? {
+        URLComponents(string: uri)?.queryItems?.first { $0.name == name }?.value
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import Lookout
+
+/// Each broken routing section maps to its exact `FILE:LINE: message`.
+@Suite struct RoutingConfigErrorTests {
+    static func parse(_ routing: String) throws -> Config {
+        try Config.parse(yaml: "tiers:\n  enhanced: {outage: critical, ticket: true}\nrouting:\n" + routing, file: "r.yaml",
+                         environment: ["SLACK": "https://hooks.example/services/abcdefgh", "TOKEN": "tokenVALUE123"])
+    }
+
+    @Test(arguments: [
+        ("  sinks:\n    outages: {kind: slack, webhook_url: \"https://hooks.slack.com/services/T/B/x\"}\n",
+         "r.yaml:5: webhook_url is a secret: write ${ENV_VAR} or webhook_url_file: PATH, never the value itself"),
+        ("  sinks:\n    outages: {kind: slack, webhook_url: \"${MISSING}\"}\n",
+         "r.yaml:5: environment variable MISSING for webhook_url is not set"),
+        ("  sinks:\n    outages: {kind: slack}\n",
+         "r.yaml:5: sink outages (slack) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH (or bot_token with channel)"),
+        ("  sinks:\n    outages: {kind: slack, bot_token: \"${TOKEN}\"}\n",
+         "r.yaml:5: sink outages (slack) with bot_token needs channel: the channel id, e.g. C0123456789"),
+        ("  sinks:\n    outages: {kind: slack, bot_token: \"${TOKEN}\", webhook_url: \"${SLACK}\", channel: C1}\n",
+         "r.yaml:5: sink outages (slack) takes webhook_url or bot_token, not both"),
+        ("  sinks:\n    outages: {kind: pager, url: x}\n",
+         "r.yaml:5: unknown sink kind \"pager\" for sink outages (known: slack, webhook, stdout, zendesk, freshdesk, http_ticket, email)"),
+        ("  sinks:\n    outages: {kind: slack, webhook_url: \"${SLACK}\", colour: red}\n",
+         "r.yaml:5: unknown key \"colour\" in routing.sinks.outages (known: api_url, bot_token, bot_token_file, channel, group, kind, pace, timeout, updates, webhook_url, webhook_url_file)"),
+        ("  sinks:\n    outages: {kind: slack, webhook_url: \"${SLACK}\"}\n  routes:\n    - {severity: critical, sinks: [pager]}\n",
+         "r.yaml:7: route names sink \"pager\", which is not defined under routing.sinks"),
+        ("  routes:\n    - {severity: loud, sinks: []}\n",
+         "r.yaml:5: routing.routes[0].severity must be one of critical, warning, info, none (got \"loud\")"),
+        ("  routes:\n    - {tier: gold, sinks: []}\n",
+         "r.yaml:5: unknown tier \"gold\" in routing.routes[0]"),
+        ("  group_wait: soon\n",
+         "r.yaml:4: routing.group_wait must be a duration such as 30s, 5m, 1h30m or 250ms"),
+        ("  sinks:\n    desk: {kind: http_ticket, open: {url: \"https://desk.example/t\", body: '{\"t\": {{title}}}', ref: id}}\n",
+         "r.yaml:5: unknown template variable {{title}} in routing.sinks.desk.open.body (known: at, body, cause, check, client, contact_email, duration, event, headline, incident, key, ref, severity, since, site, site_name, site_url, subject)"),
+        ("  sinks:\n    desk: {kind: http_ticket, open: {url: \"https://desk.example/t\", body: '{\"t\": \"{{subject}}\"}', ref: id}}\n",
+         "r.yaml:5: routing.sinks.desk.open.body is not JSON once {{...}} are filled in (write {{body}}, not \"{{body}}\": values are quoted for you)"),
+        ("  sinks:\n    desk: {kind: freshdesk, url: \"https://x.freshdesk.com\", api_key: \"${TOKEN}\", incident_field: incident}\n",
+         "r.yaml:5: incident_field must be a custom field's API name, starting with cf_"),
+    ])
+    func brokenRoutingFailsWithFileAndLine(routing: String, message: String) {
+        #expect {
+            _ = try RoutingConfigErrorTests.parse(routing)
+        } throws: { error in
+            (error as? ConfigError)?.description == message
+        }
+        if let e = (try? RoutingConfigErrorTests.parse(routing)).map({ _ in "parsed" }) { Issue.record("\(e): \(routing)") }
+    }
+
+    @Test func aCompleteSectionParses() throws {
+        let config = try RoutingConfigErrorTests.parse("""
+              group_wait: 5s
+              update_interval: 20m
+              retry: {base: 2s, max_delay: 10m, max_attempts: 8, max_age: 2h}
+              sinks:
+                outages: {kind: slack, webhook_url: "${SLACK}", pace: 2s}
+                desk: {kind: zendesk, url: "https://agency.zendesk.com/", email: ops@agency.example, token: "${TOKEN}", timeout: 20s}
+              routes:
+                - {severity: critical, tier: enhanced, sinks: [outages, desk]}
+            """)
+        let routing = try #require(config.routing)
+        #expect(routing.groupWait == .seconds(5) && routing.updateInterval == .minutes(20))
+        #expect(routing.retry == RetryPolicy(baseDelay: .seconds(2), maxDelay: .minutes(10), maxAttempts: 8, maxAge: .hours(2)))
+        #expect(routing.sink(named: "outages")?.pace == .seconds(2) && routing.sink(named: "outages")?.groups == true)
+        #expect(routing.sink(named: "desk")?.timeout == .seconds(20) && routing.sink(named: "desk")?.pace == .zero)
+        #expect(routing.routes == [RouteRule(severities: [.critical], tiers: ["enhanced"], sinks: ["outages", "desk"])])
+        #expect(!"\(routing.sinks.map { "\($0.sink)" })".contains("tokenVALUE123"), "a sink printed shows no secret")
+    }
+}

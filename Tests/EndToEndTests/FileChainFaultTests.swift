@@ -81,11 +81,23 @@ import Testing
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func classifyKilledAtRandomMomentsLosesAndRepeatsNothing(seed: UInt64) throws {
+        try killedRun(seed: seed, rotateInput: false)
+    }
+
+    /// The same, while the input is also rotated (renamed to results.ndjson.N, a new file started) at random line
+    /// boundaries, sometimes while classify is down: it must finish each old file, then go on with the next.
+    @Test(arguments: [UInt64(6), 7, 8])
+    func classifyKilledWhileItsInputRotatesLosesAndRepeatsNothing(seed: UInt64) throws {
+        try killedRun(seed: seed, rotateInput: true)
+    }
+
+    func killedRun(seed: UInt64, rotateInput: Bool) throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("config.yaml").path
         try Data(Self.config.utf8).write(to: URL(fileURLWithPath: config))
         let input = dir.appendingPathComponent("results.ndjson").path
+        let whole = dir.appendingPathComponent("whole.ndjson").path
         let output = dir.appendingPathComponent("classified.ndjson").path
         let state = dir.appendingPathComponent("classify.sqlite").path
         FileManager.default.createFile(atPath: input, contents: nil)
@@ -93,30 +105,51 @@ import Testing
 
         var rng = SeededGenerator(seed: seed)
         let text = Self.day(seed: seed).joined(separator: "\n") + "\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: whole))
         let bytes = Array(text.utf8)
         var stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
-        var written = 0, kills = 0
+        var written = 0, kills = 0, rotations = 0
+        // A stage that has never committed does not know which file it was to read: a first start reads the
+        // current one (docs/operations.md). So the first instance gets to commit before the faults begin.
+        let first = bytes.firstIndex(of: 0x0A)! + 1
+        Self.append(String(decoding: bytes[..<first], as: UTF8.self), to: input)
+        written = first
+        #expect(eventually { Self.lineCount(output) == 1 })
         while written < bytes.count {
             // Chunks end anywhere, mid-line included: the follower must wait for the rest of a line.
-            let n = min(bytes.count - written, Int.random(in: 1...12_000, using: &rng))
+            var n = min(bytes.count - written, Int.random(in: 1...12_000, using: &rng))
+            // A rotating writer rotates between lines: with rotation, half the chunks end with one.
+            if rotateInput, Bool.random(using: &rng), let nl = bytes[(written + n - 1)...].firstIndex(of: 0x0A) {
+                n = nl + 1 - written
+            }
             Self.append(String(decoding: bytes[written..<(written + n)], as: UTF8.self), to: input)
             written += n
             usleep(UInt32.random(in: 1_000...15_000, using: &rng))
             if Int.random(in: 0..<8, using: &rng) == 0 {
                 stage.kill9()
                 kills += 1
+                if rotateInput, bytes[written - 1] == 0x0A, Bool.random(using: &rng) {
+                    rotations += 1
+                    #expect(rename(input, "\(input).\(rotations)") == 0)
+                    FileManager.default.createFile(atPath: input, contents: nil)
+                }
                 stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
+            } else if rotateInput, bytes[written - 1] == 0x0A, Int.random(in: 0..<10, using: &rng) == 0 {
+                rotations += 1
+                #expect(rename(input, "\(input).\(rotations)") == 0)
+                FileManager.default.createFile(atPath: input, contents: nil)
             }
         }
-        let expected = try Self.uninterrupted(config: config, input: input)
+        let expected = try Self.uninterrupted(config: config, input: whole)
         let expectedLines = expected.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         let caughtUp = eventually(timeout: 60) { Self.lineCount(output) >= expectedLines }
         let status = stage.terminate()
         #expect(caughtUp, "output has \(Self.lineCount(output)) of \(expectedLines) lines")
         #expect(status == 0, "\(stage.stderr)")
         #expect(kills >= 3, "the run should have killed the stage a few times, killed \(kills)")
+        if rotateInput { #expect(rotations >= 2, "the run should have rotated the input a few times, rotated \(rotations)") }
         let got = FileManager.default.contents(atPath: output) ?? Data()
-        #expect(Self.firstDifference(got, expected) == nil, "killed \(kills) times; \(stage.stderr.suffix(3000))")
+        #expect(Self.firstDifference(got, expected) == nil, "killed \(kills) times, rotated \(rotations); \(stage.stderr.suffix(3000))")
         #expect(!stage.stderr.contains("not valid JSON"), "an unfinished line was processed as a bad event")
     }
 

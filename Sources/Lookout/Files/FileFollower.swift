@@ -23,6 +23,7 @@ public final class FileFollower: LineSource {
     /// next file is the oldest sibling written since, so a writer rotating faster than the poll loses nothing.
     private var finished: [UInt64] = []
     private var finishedMTime: timespec?
+    private var opened = false
 
     public init(path: String, resumeFrom position: StreamPosition?, pollInterval: Double = 0.2, maxLineBytes: Int = 16 << 20,
                 stop: StopFlag, logger: Logger) {
@@ -51,7 +52,7 @@ public final class FileFollower: LineSource {
     /// Follows until `handle` returns false or the stop flag is set; stopping happens only at a batch end, after
     /// the stage has committed, so no handled line is left uncommitted.
     public func lines(_ handle: (LineReader.Event) throws -> Bool) throws {
-        openAtStoredPosition()
+        if !opened { open() }
         var draining = false
         while !stop.isSet {
             guard let reader else {
@@ -138,6 +139,13 @@ public final class FileFollower: LineSource {
         return names.filter { $0.hasPrefix(base) && !$0.hasSuffix(".gz") }.map { dir + "/" + $0 }
     }
 
+    /// Opens the file to read now (the stored one, or the current one on a first start), fixing its inode before
+    /// the stage commits its starting position. `lines` does this itself when it has not been done.
+    public func open() {
+        opened = true
+        openAtStoredPosition()
+    }
+
     private enum FileChange { case same, rotated, truncated }
 
     private func checkFile() -> FileChange {
@@ -186,7 +194,7 @@ public final class FileFollower: LineSource {
     private func openFile(_ file: String, from start: Int64, line: Int) {
         if fd >= 0 { close(fd); fd = -1 }
         reader = nil
-        let newFD = open(file, O_RDONLY)
+        let newFD = Foundation.open(file, O_RDONLY)
         guard newFD >= 0 else {
             if errno != ENOENT { logger.error("\(file): cannot open: \(String(cString: strerror(errno))); retrying") }
             return

@@ -28,6 +28,9 @@ public final class StageIO {
 
     /// `committed`: the position the stage's state holds (nil on a first start or without a state file).
     public init(_ options: Options, stage: String, committed: StreamPosition?, logger: Logger) throws {
+        if options.output == nil, options.rotate.daily || options.rotate.maxBytes != nil {
+            throw StageIOError("--rotate-daily and --rotate-bytes rotate the --output FILE: name one")
+        }
         if options.follow {
             guard let input = options.input, input != "-" else {
                 throw StageIOError("--follow needs --input FILE (a pipe cannot be followed or resumed)")
@@ -67,8 +70,11 @@ public final class StageIO {
     /// Commits the starting position before anything is written when the state holds none yet, so a crash
     /// before the first batch's commit still finds where the output stood (and does not append it twice).
     public func start(committed: StreamPosition?, commit: (StreamPosition?) throws -> Void) throws {
-        guard follower != nil, committed == nil else { return }
-        try commit(StreamPosition(inputInode: 0, inputOffset: 0, inputLine: 0, outputInode: file?.inode, outputOffset: file?.length))
+        guard let follower, committed == nil else { return }
+        // The file's inode, not "whatever is there": if it is rotated before the first batch commits, the restart
+        // must find it among the rotated files rather than skip it.
+        follower.open()
+        try commit(StreamPosition(inputInode: follower.inode, inputOffset: 0, inputLine: 0, outputInode: file?.inode, outputOffset: file?.length))
     }
 
     /// Ends a batch. To a file, output is written (and fsynced) before the commit: a crash in between leaves bytes

@@ -1,7 +1,7 @@
 import Foundation
 
 /// BackgroundStage runs a built executable as a long-lived child (a follower), its stdout and stderr going to
-/// files so a test can read them at any time; the test stops it with `terminate()` or `kill9()`.
+/// files (stderr appended across restarts) so a test can read them at any time; the test stops it with `terminate()` or `kill9()`.
 final class BackgroundStage {
     let process = Process()
     let stderrPath: String
@@ -10,7 +10,7 @@ final class BackgroundStage {
         process.executableURL = ChildProcess.executable(name)
         process.arguments = arguments
         stderrPath = dir.appendingPathComponent("\(tag).stderr").path
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        if !FileManager.default.fileExists(atPath: stderrPath) { FileManager.default.createFile(atPath: stderrPath, contents: nil) }
         let err = FileHandle(forWritingAtPath: stderrPath)!
         err.seekToEndOfFile()
         process.standardError = err

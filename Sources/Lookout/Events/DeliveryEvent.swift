@@ -10,6 +10,10 @@ public struct DeliveryEvent: Sendable, Equatable {
     public var at: Timestamp
     /// Why it failed, redacted; set for `retrying` and `dead`.
     public var error: String?
+    /// The delivery's idempotency key, the same on every attempt: a crash repeat carries the same key.
+    public var key: String?
+    /// Set when one message carried several deliveries (a grouped Slack post): count distinct values to count messages.
+    public var message: String?
     public var extra: [JSONMember] = []
 
     public init(incident: String, event: IncidentEvent.Event, sink: String, outcome: Outcome, attempt: Int, at: Timestamp) {
@@ -17,7 +21,7 @@ public struct DeliveryEvent: Sendable, Equatable {
         self.attempt = attempt; self.at = at
     }
 
-    static let knownKeys: Set<String> = ["v", "type", "incident", "event", "sink", "outcome", "attempt", "at", "error"]
+    static let knownKeys: Set<String> = ["v", "type", "incident", "event", "sink", "outcome", "attempt", "at", "error", "key", "message"]
 
     public init(_ o: ScannedObject) throws(EventError) {
         let type = try o.eventType()
@@ -37,6 +41,8 @@ public struct DeliveryEvent: Sendable, Equatable {
         self.init(incident: try o.requiredString("incident"), event: event, sink: try o.requiredString("sink"),
                   outcome: outcome, attempt: a, at: try o.requiredTimestamp("at"))
         error = try o.optionalString("error")
+        key = try o.optionalString("key")
+        message = try o.optionalString("message")
         for f in o.fields where !DeliveryEvent.knownKeys.contains(o.key(f)) {
             extra.append(JSONMember(key: o.key(f), value: o.value(f)))
         }
@@ -53,6 +59,8 @@ public struct DeliveryEvent: Sendable, Equatable {
         w.add("attempt", attempt)
         w.add("at", at)
         if let error { w.add("error", error) }
+        if let key { w.add("key", key) }
+        if let message { w.add("message", message) }
         for m in extra { w.add(m.key, m.value) }
         return w.finish()
     }

@@ -49,33 +49,45 @@ public final class ProbeRunner: Sendable {
         let outcome = await ProbeRunner.bounded(check.probe, run, limit: check.timeout + ProbeRunner.grace)
         var r = ResultEvent(check: check.id, at: started, ok: outcome.ok)
         r.degraded = outcome.ok && outcome.degraded
-        r.kind = check.kindName
+        r.kind = check.probe.resultKind
         r.location = location
         r.latencyMs = outcome.latencyMs
         r.status = outcome.status
         r.bytes = outcome.bytes
         r.error = outcome.error.map { Redactor.shared.redact($0) }
         r.failed = outcome.failed.isEmpty ? nil : outcome.failed.map { Redactor.shared.redact($0) }
-        r.details = outcome.details.isEmpty ? nil : .object(outcome.details)
+        // Details carry text from outside (a plugin's summary, a certificate subject): mask secrets there too.
+        r.details = outcome.details.isEmpty ? nil : ProbeRunner.redacted(.object(outcome.details))
         services.metrics.record(r)
         return r
+    }
+
+    static func redacted(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .string(let s): .string(Redactor.shared.redact(s))
+        case .array(let items): .array(items.map(redacted))
+        case .object(let members): .object(members.map { JSONMember(key: Redactor.shared.redact($0.key), value: redacted($0.value)) })
+        default: v
+        }
     }
 
     /// The kind's outcome, or a timeout outcome if the kind overruns `limit` (the stray run finishes on its own).
     static func bounded(_ probe: any ProbeKind, _ run: ProbeRun, limit: TimeSpan) async -> ProbeOutcome {
         await withCheckedContinuation { (c: CheckedContinuation<ProbeOutcome, Never>) in
             let once = OnceFlag()
+            let timer = TimerBox()
             let work = Task {
                 let o = await probe.run(run)
+                timer.cancel()  // no sleeping watchdog left behind for every finished run
                 if once.take() { c.resume(returning: o) }
             }
-            Task {
-                try? await Task.sleep(for: .milliseconds(limit.milliseconds))
+            timer.set(Task {
+                guard (try? await Task.sleep(for: .milliseconds(limit.milliseconds))) != nil else { return }
                 if once.take() {
                     work.cancel()
                     c.resume(returning: ProbeOutcome(ok: false, error: "no answer within \(run.timeout)"))
                 }
-            }
+            })
         }
     }
 
@@ -212,4 +224,19 @@ final class ErrorBox: @unchecked Sendable {
     private var first: (any Error)?
     var error: (any Error)? { lock.withLock { first } }
     func set(_ e: any Error) { lock.withLock { if first == nil { first = e } } }
+}
+
+/// TimerBox holds a run's watchdog so the run can cancel it, even if the run finishes before the watchdog is stored.
+final class TimerBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<Void, Never>?
+    private var cancelled = false
+    func set(_ t: Task<Void, Never>) {
+        let cancelNow: Bool = lock.withLock { task = t; return cancelled }
+        if cancelNow { t.cancel() }
+    }
+    func cancel() {
+        let t: Task<Void, Never>? = lock.withLock { cancelled = true; return task }
+        t?.cancel()
+    }
 }

@@ -1,24 +1,28 @@
 import Foundation
 
-/// DNSProbe resolves a name with the system resolver and, optionally, checks the addresses it returns.
+/// DNSProbe resolves a name and, optionally, checks the answers.
 ///
 /// ```yaml
 /// - id: acme-dns
 ///   dns: acme.example
-///   record: A            # A (default) or AAAA
+///   record: A                  # A (default), AAAA, CNAME, MX, NS, TXT
+///   server: 1.1.1.1            # optional: ask this server (IP[:port]) directly
 ///   expect: ["203.0.113.10"]   # each must be among the answers
 /// ```
-/// The system resolver (getaddrinfo) cannot be cancelled; a resolution that outlives the timeout is reported as
-/// timed out at the deadline and its thread finishes on its own.
+/// A and AAAA without `server` use the system resolver (getaddrinfo, so /etc/hosts applies); it cannot be cancelled,
+/// so a resolution that outlives the timeout is reported at the deadline and its thread finishes on its own. Other
+/// types, or a `server`, use `DNSWireClient` over UDP (the system's first nameserver when no server is given).
 public struct DNSProbe: ProbeKind {
     public static let name = "dns"
-    public static let settingKeys: Set<String> = ["record", "expect"]
+    public static let settingKeys: Set<String> = ["record", "expect", "server"]
 
-    public enum Record: String, Sendable { case a = "A", aaaa = "AAAA" }
+    public enum Record: String, Sendable { case a = "A", aaaa = "AAAA", cname = "CNAME", mx = "MX", ns = "NS", txt = "TXT" }
 
     public let name: String
     public let record: Record
     public let expected: [String]
+    /// The server to ask directly, with its port.
+    public let server: (host: String, port: UInt16)?
 
     public var host: String? { nil }
 
@@ -29,14 +33,34 @@ public struct DNSProbe: ProbeKind {
         }
         if let n = check["record"] {
             let text = try n.string().uppercased()
-            guard let r = Record(rawValue: text) else { throw n.error("\(n.path) must be A or AAAA (got \"\(text)\")") }
+            guard let r = Record(rawValue: text) else {
+                throw n.error("\(n.path) must be one of A, AAAA, CNAME, MX, NS, TXT (got \"\(text)\")")
+            }
             record = r
         } else {
             record = .a
         }
         let record = self.record
+        if let n = check["server"] {
+            let text = try n.scalarText()
+            var host = text, port: UInt16 = 53
+            if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+                host = String(text[text.index(after: text.startIndex)..<close])
+                let rest = text[text.index(after: close)...]
+                if rest.hasPrefix(":") { guard let p = UInt16(rest.dropFirst()), p > 0 else { throw n.error("\(n.path) has an invalid port") }; port = p }
+            } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+                host = String(text[..<colon])
+                guard let p = UInt16(text[text.index(after: colon)...]), p > 0 else { throw n.error("\(n.path) has an invalid port") }
+                port = p
+            }
+            guard TLSProbe.isIPAddress(host) else { throw n.error("\(n.path) must be an IP address, optionally with :port (got \"\(text)\")") }
+            server = (host, port)
+        } else {
+            server = nil
+        }
         expected = try (check["expect"]?.list() ?? []).map { n in
-            let text = try n.string()
+            let text = try n.scalarText()
+            guard record == .a || record == .aaaa else { return DNSProbe.normalized(text, record: record) }
             var v4 = in_addr(), v6 = in6_addr()
             let valid = record == .a ? inet_pton(AF_INET, text, &v4) == 1 : inet_pton(AF_INET6, text, &v6) == 1
             guard valid else { throw n.error("\(n.path) \"\(text)\" is not an \(record == .a ? "IPv4" : "IPv6") address") }
@@ -44,11 +68,36 @@ public struct DNSProbe: ProbeKind {
         }
     }
 
+    /// Names compare without case and trailing dot; TXT compares exactly.
+    static func normalized(_ text: String, record: Record) -> String {
+        guard record != .txt else { return text }
+        var t = text.lowercased()
+        while t.hasSuffix(".") { t.removeLast() }
+        return t
+    }
+
     public func run(_ run: ProbeRun) async -> ProbeOutcome {
         let started = ContinuousClock.now
         let family = record == .a ? AF_INET : AF_INET6
         let name = self.name
-        let answer = await BlockingCall.run(timeout: run.timeout) { DNSProbe.resolve(name, family: family) }
+        let answer: Result<[String], ResolveError>?
+        if server != nil || (record != .a && record != .aaaa) {
+            guard let target = server ?? DNSWireClient.systemServer().map({ ($0, UInt16(53)) }),
+                  let type = DNSWireClient.RecordType(name: record.rawValue) else {
+                return ProbeOutcome(ok: false, error: "no DNS server to ask: set server: or a nameserver in /etc/resolv.conf")
+            }
+            let timeout = run.timeout.milliseconds
+            let record = self.record
+            answer = await withCheckedContinuation { c in
+                DispatchQueue.global().async {
+                    let r = DNSWireClient.ask(name: name, type: type, server: target.0, port: target.1, timeoutMs: timeout)
+                    c.resume(returning: r.map { $0.map { DNSProbe.normalized($0, record: record) } }
+                        .mapError { ResolveError(message: $0 == .timeout ? "no answer from \(target.0) within \(run.timeout)" : $0.description) })
+                }
+            }
+        } else {
+            answer = await BlockingCall.run(timeout: run.timeout) { DNSProbe.resolve(name, family: family) }
+        }
         let d = ContinuousClock.now - started
         let ms = ProbeOutcome.round(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
         guard let answer else {
@@ -64,8 +113,12 @@ public struct DNSProbe: ProbeKind {
             outcome.error = "cannot resolve \(name) (\(record.rawValue)): \(why)"
         case .success(let addresses):
             outcome.details = [JSONMember(key: "addresses", value: .array(addresses.map { .string($0) }))]
+            if let server { outcome.details.append(JSONMember(key: "server", value: .string(server.host))) }
+            if addresses.isEmpty, expected.isEmpty {
+                outcome.fail("record: \(record.rawValue)", because: "\(name) has no \(record.rawValue) record")
+            }
             for e in expected where !addresses.contains(e) {
-                outcome.fail("expect: \(e)", because: "\(name) \(record.rawValue) is \(addresses.joined(separator: ", ")), not \(e)")
+                outcome.fail("expect: \(e)", because: "\(name) \(record.rawValue) is \(addresses.isEmpty ? "empty" : addresses.joined(separator: ", ")), not \(e)")
             }
         }
         return outcome

@@ -64,6 +64,12 @@ public struct ExecProbe: ProbeKind {
         return out
     }
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not import.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     public func run(_ run: ProbeRun) async -> ProbeOutcome {
         let args = arguments, env = environment
         let timeoutMs = run.timeout.milliseconds
@@ -92,6 +98,9 @@ public struct ExecProbe: ProbeKind {
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
         for fd in out + err { posix_spawn_file_actions_addclose(&actions, fd) }
+        // A plugin inherits nothing else: not the probe's sockets, and not a file another thread has open for
+        // writing (which would make that file's own exec fail with ETXTBSY for as long as this plugin runs).
+        if let closeFrom = ExecProbe.addCloseFrom { _ = closeFrom(&actions, 3) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -111,7 +120,13 @@ public struct ExecProbe: ProbeKind {
         let cEnv = envStrings.map { strdup($0) } + [nil]
         defer { (cArgs + cEnv).forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, args[0], &actions, &attr, cArgs, cEnv)
+        var rc = posix_spawnp(&pid, args[0], &actions, &attr, cArgs, cEnv)
+        // ETXTBSY: the plugin file is still open for writing somewhere (being installed, or inherited by a child
+        // another thread forked mid-write); it clears within moments.
+        for attempt in 0..<12 where rc == ETXTBSY {
+            usleep(useconds_t(10_000 << min(attempt, 6)))  // up to about 3 s in all
+            rc = posix_spawnp(&pid, args[0], &actions, &attr, cArgs, cEnv)
+        }
         close(out[1]); close(err[1])
         defer { close(out[0]); close(err[0]) }
         guard rc == 0 else {

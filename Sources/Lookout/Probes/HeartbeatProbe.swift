@@ -26,6 +26,10 @@ public struct HeartbeatProbe: ProbeKind {
 
     public var host: String? { nil }
 
+    /// A check that judges pushed host metrics reports `kind: host`, so reports list it with the hosts over
+    /// thresholds; a plain job heartbeat reports `kind: heartbeat`.
+    public var resultKind: String { warn.isEmpty && critical.isEmpty ? Self.name : "host" }
+
     public init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws {
         let m = try target.mapping(allowing: ["every", "cron", "timezone", "grace"])
         let expectation: HeartbeatSchedule.Expectation

@@ -10,12 +10,17 @@ public protocol ProbeKind: Sendable {
     /// Keys this kind accepts on a check besides the common ones (`id`, `every`, `timeout`, ...).
     static var settingKeys: Set<String> { get }
     init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws
+    /// The `kind` written on results (defaults to `name`).
+    var resultKind: String { get }
     /// The host the check talks to, for per-host politeness; nil when it talks to no host.
     var host: String? { get }
     func run(_ run: ProbeRun) async -> ProbeOutcome
 }
 
 extension ProbeKind {
+    /// The `kind` written on results: the config key, unless the kind says otherwise.
+    public var resultKind: String { Self.name }
+
     /// Builds the kind from config; called through the registry's metatypes.
     static func make(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws -> any ProbeKind {
         try Self(target: target, check: check, context: context)

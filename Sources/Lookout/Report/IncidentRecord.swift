@@ -67,4 +67,6 @@ public struct DeliveryRecord: Sendable {
     public var attempt: Int
     public var at: Timestamp
     public var error: String?
+    public var key: String?
+    public var message: String?
 }

@@ -48,7 +48,8 @@ public final class ReportAccumulator {
             let d = try DeliveryEvent(o)
             guard d.at >= range.from, d.at < range.to else { return }
             deliveries.append(DeliveryRecord(incident: d.incident, event: d.event.rawValue, sink: d.sink,
-                                             outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error))
+                                             outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error,
+                                             key: d.key, message: d.message))
         default:
             otherLines += 1
         }

@@ -245,15 +245,32 @@ public struct ReportBuilder {
     private func noiseFigure(checks: [CheckFigure], tallies: [String: CheckTally], incidents: [IncidentRecord]) -> NoiseFigure {
         var sinks: [String: SinkFigure] = [:]
         var dead: [DeadLetterFigure] = []
+        // A grouped post carries many deliveries but is one message, and a delivery repeated after a crash carries
+        // the same key: count each message once, critical if any delivery it carried was.
+        var counted: [String: Bool] = [:]
+        var deadKeys = Set<String>()
         for d in accumulator.deliveries {
             var s = sinks[d.sink] ?? SinkFigure(sink: d.sink, sent: 0, critical: 0, retries: 0, dead: 0)
             switch d.outcome {
             case .sent:
-                s.sent += 1
                 let incident = accumulator.incidents[d.incident]
-                if (incident?.severityByEvent[d.event] ?? incident?.maxSeverity) == .critical { s.critical += 1 }
+                let critical = (incident?.severityByEvent[d.event] ?? incident?.maxSeverity) == .critical
+                if let id = d.message ?? d.key {
+                    let slot = d.sink + "\u{0}" + id
+                    if let wasCritical = counted[slot] {
+                        if critical && !wasCritical { s.critical += 1; counted[slot] = true }
+                    } else {
+                        s.sent += 1
+                        if critical { s.critical += 1 }
+                        counted[slot] = critical
+                    }
+                } else {
+                    s.sent += 1
+                    if critical { s.critical += 1 }
+                }
             case .retrying: s.retries += 1
             case .dead:
+                if let key = d.key, !deadKeys.insert(d.sink + "\u{0}" + key).inserted { break }
                 s.dead += 1
                 dead.append(DeadLetterFigure(at: d.at.rfc3339, sink: d.sink, incident: d.incident, event: d.event,
                                              attempt: d.attempt, error: d.error))

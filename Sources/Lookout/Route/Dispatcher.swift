@@ -113,9 +113,9 @@ public final class Dispatcher: Sendable {
         for d in batch {
             var e = DeliveryEvent(incident: d.incident.id, event: d.event, sink: d.sink, outcome: outcome, attempt: d.attempt, at: at)
             e.error = error.map { Redactor.shared.redact($0) }
-            e.extra = [JSONMember(key: "key", value: .string(d.key))]
+            e.key = d.key
             // Several deliveries carried by one grouped message share its id, so a report can count messages.
-            if batch.count > 1 { e.extra.append(JSONMember(key: "message", value: .string("group:\(batch[0].key)+\(batch.count - 1)"))) }
+            if batch.count > 1 { e.message = "group:\(batch[0].key)+\(batch.count - 1)" }
             try? writer.write(e.encoded())
         }
         try? writer.flush()

@@ -5,21 +5,9 @@ import Testing
 /// keep their id, alternate opened -> (updated)* -> resolved, never go back in time, and survive a restart at any
 /// point.
 @Suite struct CheckTrackerInvariantTests {
-    /// A small deterministic generator (SplitMix64), so a failure names a seed that reproduces it.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: 0..<1000)
     func incidentStreamIsWellFormed(seed: Int) {
-        var rng = SplitMix(state: UInt64(seed))
+        var rng = SplitMix64(seed: UInt64(seed))
         var policy = CheckTrackerTests.policy
         policy.settings.reminder = Bool.random(using: &rng) ? .minutes(3) : nil
         policy.settings.quorum = Bool.random(using: &rng) ? .majority : .atLeast(1)

@@ -1,7 +1,8 @@
 import Foundation
 @testable import Lookout
 
-/// SplitMix64 is a tiny seeded generator, so fuzzed corpora are the same on every run.
+/// SplitMix64 is a tiny seeded generator, so fuzzed corpora and random histories are the same on every run and a
+/// failure names the seed that reproduces it.
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }

@@ -157,6 +157,8 @@ import Testing
 
     @Test func aPushOverTheCriticalDiskThresholdIsDown() async throws {
         try await Harness.with { (h: Harness) async throws in
+        #expect(h.config.check("acme-web1")?.probe.resultKind == "host")
+        #expect(h.config.check("acme-backup")?.probe.resultKind == "heartbeat")
         let push = #"{"host":"web1","load":{"1m":0.5,"5m":0.4,"15m":0.3},"disk":{"/":{"used_pct":93.5},"/var":{"used_pct":40}}}"#
         #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.hostToken)", body: push).0 == 200)
         let down = await h.judge("acme-web1")

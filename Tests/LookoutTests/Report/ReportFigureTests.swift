@@ -73,6 +73,42 @@ import Testing
         #expect(n.deadLetters.map(\.error) == ["HTTP 404: ticket not found"])
     }
 
+    /// A grouped Slack post is one message however many deliveries it carried, and a delivery repeated after a
+    /// crash (same key) is counted once: the noise budget counts what people saw.
+    @Test func groupedPostsAndCrashRepeatsCountOnce() throws {
+        let config = try ReportFixture.config()
+        let range = try ReportRange.day("2026-11-25", clock: LocalClock(config.timeZone))
+        func incident(_ id: String, _ severity: String) -> String {
+            #"{"v":1,"type":"incident","id":"\#(id)","event":"opened","check":"acme-home","site":"acme","tier":"enhanced","severity":"\#(severity)","at":"2026-11-25T10:00:00Z","since":"2026-11-25T09:58:00Z","reason":"down","maintenance":null}"#
+        }
+        func delivery(_ id: String, sink: String, key: String, message: String? = nil, outcome: String = "sent") -> String {
+            let m = message.map { #","message":"\#($0)""# } ?? ""
+            return #"{"v":1,"type":"delivery","incident":"\#(id)","event":"opened","sink":"\#(sink)","outcome":"\#(outcome)","attempt":1,"at":"2026-11-25T10:00:03Z","key":"\#(key)"\#(m)}"#
+        }
+        let lines = [
+            incident("a/1", "warning"), incident("b/1", "critical"), incident("c/1", "warning"),
+            // One grouped post of three incidents, one of them critical.
+            delivery("a/1", sink: "slack", key: "a/1|opened|slack", message: "group:a+2"),
+            delivery("b/1", sink: "slack", key: "b/1|opened|slack", message: "group:a+2"),
+            delivery("c/1", sink: "slack", key: "c/1|opened|slack", message: "group:a+2"),
+            // Three tickets, one of them repeated after a crash with the same key.
+            delivery("a/1", sink: "zendesk", key: "a/1|opened|zendesk"),
+            delivery("b/1", sink: "zendesk", key: "b/1|opened|zendesk"),
+            delivery("b/1", sink: "zendesk", key: "b/1|opened|zendesk"),
+            delivery("c/1", sink: "zendesk", key: "c/1|opened|zendesk", outcome: "dead"),
+            delivery("c/1", sink: "zendesk", key: "c/1|opened|zendesk", outcome: "dead"),
+        ]
+        let n = try #require(ReportFixture.report(ndjson: lines.joined(separator: "\n"), config: config, range: range).noise)
+        let bySink = Dictionary(uniqueKeysWithValues: n.sinks.map { ($0.sink, $0) })
+        #expect(bySink["slack"]?.sent == 1)
+        #expect(bySink["slack"]?.critical == 1)
+        #expect(bySink["zendesk"]?.sent == 2)
+        #expect(bySink["zendesk"]?.critical == 1)
+        #expect(bySink["zendesk"]?.dead == 1)
+        #expect(n.messagesSent == 3)
+        #expect(n.deadLetters.count == 1)
+    }
+
     @Test func tiersListBreachesFirst() throws {
         let tiers = try #require(try ReportFixture.report().tiers)
         #expect(tiers.map(\.tier) == ["enhanced", "standard", "prospect"])

@@ -1,0 +1,312 @@
+import Foundation
+import Lookout
+import Testing
+
+/// The built `probe` against loopback sites: one-shot runs, the size baseline across processes, reload on SIGHUP and
+/// a clean stop on SIGTERM that still writes the result of the run in flight.
+@Suite struct ProbeEndToEndTests {
+    static let fullPage = "<html><body><header>ACME</header><main>" + String(repeating: "<p>Fine products.</p>", count: 300)
+        + "</main><footer>&copy; ACME</footer></body></html>"
+
+    /// How many `/slow` requests the site has received (each is answered 1.5 s later).
+    static let slowRequests = Counter()
+
+    static func site() async throws -> LoopbackHTTPServer {
+        try await LoopbackHTTPServer { path, n in
+            if path == "/slow" { slowRequests.add() }
+            switch path {
+            case "/": return .init(body: fullPage)
+            case "/shop": return .init(body: n <= 5 ? fullPage : "<html><body><header>ACME</header>")
+            case "/down": return .init(status: 503, body: "down")
+            case "/slow": return .init(body: fullPage, delay: .milliseconds(1500))
+            case "/health":
+                return .init(body: #"{"status":"fail","checks":{"db":"ok","cache":{"status":"degraded"},"search":"fail"}}"#)
+            default: return .init(status: 404)
+            }
+        }
+    }
+
+    static func write(_ yaml: String, in dir: URL, name: String = "probe.yaml") throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func config(_ checks: String) -> String {
+        """
+        tiers: {standard: {outage: warning, degraded: info}}
+        defaults: {every: 1s, timeout: 3s}
+        sites:
+          - id: acme
+            tier: standard
+            checks:
+        \(checks)
+        """
+    }
+
+    static func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-probe-e2e-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func byCheck(_ lines: [String]) -> [String: JSONValue] {
+        Dictionary(lines.compactMap { l in JSONValue.parse(l).flatMap { v in v["check"]?.stringValue.map { ($0, v) } } },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test func onceAgainstALoopbackSite() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let refused = try ProbeEndToEndTests.freePort()
+        let config = try Self.write(Self.config("""
+                  - id: acme-home
+                    http: \(server.baseURL)/
+                    expect: {status: [200], contains: ["<footer", "/Fine (products|things)/"], min_bytes: 1000}
+                  - id: acme-down
+                    http: \(server.baseURL)/down
+                  - id: acme-health
+                    health: \(server.baseURL)/health
+                  - id: acme-closed
+                    http: http://127.0.0.1:\(refused)/
+                  - id: acme-port
+                    tcp: 127.0.0.1:\(server.port)
+            """), in: dir)
+        let run = try ChildProcess.run("probe", ["--config", config, "--once", "--location", "lon1"], timeout: 30)
+        await server.stop()
+        #expect(run.status == 0, "\(run.stderrText)")
+        let r = Self.byCheck(run.stdoutLines)
+        #expect(r.count == 5)
+        #expect(r["acme-home"]?["ok"] == .bool(true))
+        #expect(r["acme-home"]?["status"] == .int(200))
+        #expect(r["acme-home"]?["bytes"] == .int(Int64(Self.fullPage.utf8.count)))
+        #expect(r["acme-home"]?["location"] == .string("lon1"))
+        #expect(r["acme-home"]?["details"]?["ttfb_ms"]?.doubleValue != nil)
+        #expect(r["acme-down"]?["ok"] == .bool(false))
+        #expect(r["acme-down"]?["error"] == .string("status 503, expected 2xx"))
+        #expect(r["acme-health"]?["failed"] == .array([.string("search"), .string("cache")]))
+        #expect(r["acme-closed"]?["error"] == .string("connection refused"))
+        #expect(r["acme-port"]?["ok"] == .bool(true))
+        #expect(run.stdoutLines.allSatisfy { $0.hasPrefix(#"{"v":1,"type":"result","check":""#) })
+    }
+
+    @Test func checkFilterAndUnknownCheck() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try Self.write(Self.config("""
+                  - id: acme-home
+                    http: \(server.baseURL)/
+                  - id: acme-down
+                    http: \(server.baseURL)/down
+            """), in: dir)
+        let one = try ChildProcess.run("probe", ["--config", config, "--once", "--check", "acme-down"], timeout: 30)
+        let bad = try ChildProcess.run("probe", ["--config", config, "--once", "--check", "nope"], timeout: 30)
+        await server.stop()
+        #expect(one.stdoutLines.count == 1 && one.stdoutLines[0].contains(#""check":"acme-down""#))
+        #expect(bad.status == 64)
+        #expect(bad.stderrText.contains("unknown check id \"nope\""))
+    }
+
+    @Test func sizeBaselineSurvivesNewProcesses() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try Self.write(Self.config("""
+                  - id: acme-shop
+                    http: \(server.baseURL)/shop
+            """), in: dir)
+        let state = dir.appendingPathComponent("state.sqlite").path
+        var results: [JSONValue] = []
+        for _ in 0..<6 {
+            let run = try ChildProcess.run("probe", ["--config", config, "--once", "--state", state], timeout: 30)
+            #expect(run.status == 0, "\(run.stderrText)")
+            results += run.stdoutLines.compactMap(JSONValue.parse)
+        }
+        await server.stop()
+        #expect(results.count == 6)
+        #expect(results.prefix(5).allSatisfy { $0["ok"] == .bool(true) })
+        #expect(results[5]["ok"] == .bool(false))
+        #expect(results[5]["status"] == .int(200))
+        #expect(results[5]["failed"] == .array([.string("body_size_anomaly")]))
+    }
+
+    @Test func reloadOnSIGHUPAndCleanStopOnSIGTERM() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try Self.write(Self.config("""
+                  - id: acme-home
+                    http: \(server.baseURL)/
+            """), in: dir)
+        let process = Process()
+        process.executableURL = ChildProcess.executable("probe")
+        process.arguments = ["--config", config]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let collected = LineCollector(out.fileHandleForReading)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(await collected.waitFor { $0.contains(#""check":"acme-home""#) }, "first run of acme-home")
+        // Replace the check with a slow one and reload.
+        _ = try Self.write(Self.config("""
+                  - id: acme-slow
+                    http: \(server.baseURL)/slow
+            """), in: dir)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(await collected.waitFor { $0.contains(#""check":"acme-slow""#) }, "the reloaded check runs")
+        // Wait until a /slow request has reached the site but its result is not out yet: a run in flight.
+        let isSlow: (String) -> Bool = { $0.contains(#""check":"acme-slow""#) }
+        var inFlight = false
+        for _ in 0..<400 {
+            if Self.slowRequests.value > collected.count(isSlow) { inFlight = true; break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(inFlight)
+        let started = Self.slowRequests.value
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let lines = collected.finish()
+        await server.stop()
+        #expect(process.terminationStatus == 0)
+        #expect(lines.filter(isSlow).count >= started, "every run that reached the site, including the one in flight, was written")
+        let afterReload = lines.drop { !$0.contains(#""check":"acme-slow""#) }
+        #expect(!afterReload.contains { $0.contains(#""check":"acme-home""#) }, "acme-home was retired by the reload")
+    }
+
+    @Test func badConfigOnSIGHUPKeepsTheRunningOne() async throws {
+        let server = try await Self.site()
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try Self.write(Self.config("""
+                  - id: acme-home
+                    http: \(server.baseURL)/
+            """), in: dir)
+        let process = Process()
+        process.executableURL = ChildProcess.executable("probe")
+        process.arguments = ["--config", config]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let collected = LineCollector(out.fileHandleForReading)
+        let errors = LineCollector(err.fileHandleForReading)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(await collected.waitFor { $0.contains(#""check":"acme-home""#) })
+        _ = try Self.write("sites: [oops", in: dir)
+        kill(process.processIdentifier, SIGHUP)
+        #expect(await errors.waitFor { $0.contains("reload failed, keeping the running config") }, "the bad config is reported")
+        let before = collected.count { $0.contains(#""check":"acme-home""#) }
+        #expect(await collected.waitFor(seconds: 5) { _ in collected.count { $0.contains(#""check":"acme-home""#) } > before },
+                "acme-home keeps running")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        _ = collected.finish()
+        await server.stop()
+        #expect(process.terminationStatus == 0)
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// Reads a child's stdout on a thread, so a test can wait for lines while the child runs.
+final class LineCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { buffer.append(chunk) }
+            }
+            done.signal()
+        }
+    }
+
+    var lines: [String] {
+        lock.withLock { String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init) }
+    }
+
+    func count(_ match: (String) -> Bool) -> Int { lines.filter(match).count }
+
+    func waitFor(seconds: Double = 10, _ match: @escaping (String) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if lines.contains(where: match) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    func finish() -> [String] {
+        done.wait()
+        return lines
+    }
+}
+
+@Suite struct ProbeDemoAndSecretsTests {
+    @Test func demoShowsHTTPHealthAndTCP() throws {
+        let run = try ChildProcess.run("probe", ["--demo", "--once"], timeout: 30)
+        #expect(run.status == 0, "\(run.stderrText)")
+        let r = ProbeEndToEndTests.byCheck(run.stdoutLines)
+        #expect(r["acme-home"]?["kind"] == .string("http"))
+        #expect(r["acme-home"]?["ok"] == .bool(true))
+        #expect(r["acme-health"]?["kind"] == .string("health"))
+        #expect(r["acme-health"]?["degraded"] == .bool(true))
+        #expect(r["acme-health"]?["failed"] == .array([.string("cache")]))
+        #expect(r["acme-smtp"]?["ok"] == .bool(true))
+        #expect(r["initech-closed"]?["ok"] == .bool(false))
+    }
+
+    /// A plugin that prints the secret it was given, and a header secret: neither reaches stdout or stderr.
+    @Test func secretsNeverReachProbeOutput() async throws {
+        let dir = try ProbeEndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plugin = dir.appendingPathComponent("check_leaky").path
+        try "#!/bin/sh\necho \"CRITICAL - token is $TOKEN | leak=1;;;;\"\nexit 2\n".write(toFile: plugin, atomically: true, encoding: .utf8)
+        chmod(plugin, 0o755)
+        let server = try await LoopbackHTTPServer { _, _ in .init(status: 500, body: "nope") }
+        let config = try ProbeEndToEndTests.write(ProbeEndToEndTests.config("""
+                  - id: acme-plugin
+                    exec: \(plugin)
+                    env: {TOKEN: "${LOOKOUT_PROBE_SECRET}"}
+                  - id: acme-api
+                    http: \(server.baseURL)/
+                    headers: {Authorization: "Bearer ${LOOKOUT_PROBE_SECRET}"}
+            """), in: dir)
+        var env = ProcessInfo.processInfo.environment
+        env["LOOKOUT_PROBE_SECRET"] = "tok-SUPERSECRET-42"
+        let run = try ChildProcess.run("probe", ["--config", config, "--once"], environment: env, timeout: 30)
+        await server.stop()
+        #expect(run.stdoutLines.count == 2)
+        #expect(!run.stdoutText.contains("SUPERSECRET"), "\(run.stdoutText)")
+        #expect(!run.stderrText.contains("SUPERSECRET"))
+        #expect(run.stdoutText.contains("CRITICAL - token is [redacted]"))
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.withLock { n += 1 } }
+    var value: Int { lock.withLock { n } }
+}

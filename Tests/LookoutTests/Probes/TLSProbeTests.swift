@@ -1,0 +1,139 @@
+import Crypto
+import Foundation
+import NIOSSL
+import Testing
+import X509
+@testable import Lookout
+
+/// A throwaway CA and a server certificate it signs, made in the test.
+struct TestCertificates {
+    let caPEM: String
+    let serverContext: NIOSSLContext
+
+    init(serverValidFor validity: TimeInterval, names: [String] = ["localhost"], notBefore: TimeInterval = -3600) throws {
+        let now = Date()
+        let caKey = P256.Signing.PrivateKey()
+        let caName = try DistinguishedName { CommonName("Lookout Test CA") }
+        let ca = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey),
+            notValidBefore: now - 365 * 86_400, notValidAfter: now + 365 * 86_400,
+            issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(keyCertSign: true))
+            },
+            issuerPrivateKey: .init(caKey))
+        let key = P256.Signing.PrivateKey()
+        let leaf = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: now + notBefore, notValidAfter: now + validity,
+            issuer: caName, subject: try DistinguishedName { CommonName(names.first ?? "localhost") },
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                try ExtendedKeyUsage([.serverAuth])
+                SubjectAlternativeNames(names.map { GeneralName.dnsName($0) })
+            },
+            issuerPrivateKey: .init(caKey))
+        caPEM = try ca.serializeAsPEM().pemString
+        let leafPEM = try leaf.serializeAsPEM().pemString
+        let config = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(leafPEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)))
+        serverContext = try NIOSSLContext(configuration: config)
+    }
+
+    func writeCA(in dir: URL) throws -> String {
+        let path = dir.appendingPathComponent("ca.pem").path
+        try caPEM.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+@Suite struct TLSProbeTests {
+    static func probe(_ certs: TestCertificates, extra: String = "", withCA: Bool = true) async throws -> ProbeOutcome {
+        let dir = try ProbeTestSupport.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let caPath = try certs.writeCA(in: dir)
+        let server = try await ProbeSite(tls: certs.serverContext) { _, _ in .init(body: "ok") }
+        let check = try ProbeTestSupport.check("""
+            - id: acme-cert
+              tls: 127.0.0.1:\(server.port)
+              server_name: localhost
+            \(withCA ? "  ca_file: \(caPath)\n" : "")\(extra)
+            """)
+        let o = await ProbeTestSupport.run(check, at: SystemClock().now())
+        await server.stop()
+        return o
+    }
+
+    @Test func expiresInFiveDaysIsDegraded() async throws {
+        let o = try await Self.probe(TestCertificates(serverValidFor: 5 * 86_400 + 3600))
+        #expect(o.ok && o.degraded)
+        #expect(o.failed == ["warn_days: 14"])
+        #expect(o.error?.hasPrefix("the certificate expires in 5 days, on ") == true)
+        #expect(o.details.first { $0.key == "days_left" }?.value == .int(5))
+    }
+
+    @Test func longValidityIsOK() async throws {
+        let o = try await Self.probe(TestCertificates(serverValidFor: 90 * 86_400))
+        #expect(o.ok && !o.degraded && o.failed.isEmpty && o.error == nil)
+    }
+
+    @Test func warnThresholdIsConfigurable() async throws {
+        let o = try await Self.probe(TestCertificates(serverValidFor: 5 * 86_400 + 3600), extra: "  warn_days: 3")
+        #expect(o.ok && !o.degraded)
+    }
+
+    @Test func expiredIsDown() async throws {
+        let o = try await Self.probe(TestCertificates(serverValidFor: -86_400, notBefore: -30 * 86_400))
+        #expect(!o.ok)
+        #expect(o.failed == ["expiry"])
+        #expect(o.error?.hasPrefix("the certificate expired on ") == true)
+    }
+
+    @Test func wrongHostnameIsDown() async throws {
+        let o = try await Self.probe(TestCertificates(serverValidFor: 90 * 86_400, names: ["other.example"]))
+        #expect(!o.ok)
+        #expect(o.failed == ["hostname"])
+        #expect(o.error == "the certificate does not name localhost")
+    }
+
+    @Test func untrustedChainIsDown() async throws {
+        let o = try await Self.probe(TestCertificates(serverValidFor: 90 * 86_400), withCA: false)
+        #expect(!o.ok)
+        #expect(o.failed == ["chain"])
+    }
+
+    @Test func refusedPort() async throws {
+        let port = try ProbeTestSupport.refusedPort()
+        let check = try ProbeTestSupport.check("- id: acme-cert\n  tls: 127.0.0.1:\(port)")
+        let o = await ProbeTestSupport.run(check)
+        #expect(!o.ok)
+        #expect(o.error == "connection refused")
+    }
+
+    @Test func silentPortTimesOut() async throws {
+        let silent = try ProbeTestSupport.SilentPort()
+        let check = try ProbeTestSupport.check("- id: acme-cert\n  tls: 127.0.0.1:\(silent.port)\n  timeout: 1s")
+        let o = await ProbeTestSupport.run(check)
+        #expect(!o.ok)
+        #expect(o.error == "no TLS handshake within 1s")
+    }
+
+    @Test func httpsWithCustomCA() async throws {
+        let certs = try TestCertificates(serverValidFor: 90 * 86_400)
+        let dir = try ProbeTestSupport.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let caPath = try certs.writeCA(in: dir)
+        let server = try await ProbeSite(tls: certs.serverContext) { _, _ in .init(body: "<footer>") }
+        let trusted = try ProbeTestSupport.check("- id: acme-https\n  http: https://localhost:\(server.port)/\n  ca_file: \(caPath)\n  expect: {contains: \"<footer\"}")
+        let untrusted = try ProbeTestSupport.check("- id: acme-https2\n  http: https://localhost:\(server.port)/")
+        let a = await ProbeTestSupport.run(trusted)
+        let b = await ProbeTestSupport.run(untrusted)
+        await server.stop()
+        #expect(a.ok && a.status == 200)
+        #expect(!b.ok)
+        #expect(b.error?.hasPrefix("TLS handshake failed") == true)
+    }
+}

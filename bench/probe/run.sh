@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Benchmark: `probe --once` over N local HTTP checks with content assertions, measuring the probe process's CPU
+# (user+sys) per check and its peak RSS with /usr/bin/time -v. Appends a row to bench/RESULTS.md.
+#
+#   bench/probe/run.sh [CHECKS] [HOSTS]      defaults: 1000 checks over 50 loopback hosts (127.0.0.1-127.0.0.50)
+#
+# The target is nginx (Debian's nginx-light, run unprivileged from a temp dir) serving a 20 KB page; without nginx
+# it falls back to Python's threading HTTP server. Only the probe's own CPU is counted, so the server's speed only
+# changes the wall time. Builds probe in release mode into .build-release.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+checks=${1:-1000}
+hosts=${2:-50}
+work=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+build=${PROBE_BUILD:-release}
+if [ "$build" = release ]; then
+  swift build -c release --product probe --scratch-path .build-release >&2
+  probe=$(swift build -c release --scratch-path .build-release --show-bin-path)/probe
+else
+  swift build --product probe >&2
+  probe=$(swift build --show-bin-path)/probe
+fi
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/www"
+python3 - "$work/www/page.html" <<'PY'
+import sys
+rows = "".join(f'<li class="product">Product {i}: a fine thing at a fair price</li>' for i in range(1, 260))
+page = f"<!doctype html><html><head><title>Bench</title></head><body><header>Bench</header><main><ul>{rows}</ul></main><footer>&copy; 2026</footer></body></html>"
+open(sys.argv[1], "w").write(page)
+PY
+
+if command -v nginx >/dev/null; then
+  server="nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+  mkdir -p "$work/logs" "$work/tmp"
+  cat > "$work/nginx.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+  keepalive_requests 100000;
+  server {
+    listen $port;
+    root $work/www;
+    location / { default_type text/html; try_files /page.html =404; }
+  }
+}
+NGINX
+  nginx -c "$work/nginx.conf" -p "$work" &
+  server_pid=$!
+else
+  server="python3 http.server (ThreadingHTTPServer)"
+  (cd "$work/www" && python3 -c '
+import http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path): return "page.html"
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), H).serve_forever()' "$port") &
+  server_pid=$!
+fi
+chmod -R a+rX "$work"  # nginx workers run as an unprivileged user when started by root
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; python3 -c 'import time; time.sleep(0.1)'; done
+
+{
+  echo "tiers: {standard: {outage: warning, degraded: info}}"
+  echo "defaults: {every: 30s, timeout: 10s}"
+  echo "sites:"
+  for s in $(seq 1 "$hosts"); do
+    echo "  - id: site$s"
+    echo "    tier: standard"
+    echo "    checks:"
+    for c in $(seq "$s" "$hosts" "$checks"); do
+      echo "      - id: check$c"
+      echo "        http: http://127.0.0.$s:$port/page/$c"
+      echo "        expect: {status: [200], contains: [\"<footer\", \"/Product 25[0-9]/\"], not_contains: [\"Fatal error\"], min_bytes: 10000, max_ms: 3000}"
+    done
+  done
+} > "$work/bench.yaml"
+
+cmd="probe --once --config bench.yaml --concurrency 64 --per-host 4"
+/usr/bin/time -v "$probe" --once --config "$work/bench.yaml" --concurrency 64 --per-host 4 \
+  > "$work/out.ndjson" 2> "$work/time.txt"
+lines=$(wc -l < "$work/out.ndjson")
+okcount=$(grep -c '"ok":true' "$work/out.ndjson" || true)
+user=$(awk -F': ' '/User time/ {print $2}' "$work/time.txt")
+sys=$(awk -F': ' '/System time/ {print $2}' "$work/time.txt")
+wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
+rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+per=$(python3 -c "print(f'{($user + $sys) * 1000 / $checks:.3f}')")
+rssmb=$(python3 -c "print(f'{$rss / 1024:.1f}')")
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
+echo "checks=$checks results=$lines ok=$okcount user=${user}s sys=${sys}s wall=$wall cpu_per_check=${per}ms peak_rss=${rssmb}MiB" >&2
+[ "$lines" -eq "$checks" ] || { echo "expected $checks results, got $lines" >&2; exit 1; }
+[ "$okcount" -eq "$checks" ] || { echo "only $okcount of $checks checks passed; first failure:" >&2; grep -m1 '"ok":false' "$work/out.ndjson" >&2; exit 1; }
+
+results=bench/RESULTS.md
+[ -f "$results" ] || printf '# Benchmark results\n\n' > "$results"
+grep -q '^## probe' "$results" || printf '\n## probe: `probe --once` over local HTTP checks with content assertions\n\n| date (UTC) | checks | hosts | ok | CPU user+sys | CPU per check | wall | peak RSS | server | machine | command |\n|---|---|---|---|---|---|---|---|---|---|---|\n' >> "$results"
+echo "| $(date -u +%Y-%m-%dT%H:%MZ) | $checks | $hosts | $okcount | ${user}s + ${sys}s | ${per} ms | $wall | ${rssmb} MiB | $server | $machine | \`PROBE_BUILD=$build bench/probe/run.sh $checks $hosts\` ($cmd, $build build) |" >> "$results"

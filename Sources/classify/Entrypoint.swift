@@ -27,6 +27,21 @@ struct Classify: ParsableCommand {
     @Option(name: .long, help: "Read NDJSON from this file instead of stdin.")
     var input: String?
 
+    @Flag(name: .long, help: "Tail the --input file as it grows (surviving rotation and truncation); with --state, resume exactly where the last run stopped. Stops on SIGTERM/SIGINT after committing.")
+    var follow = false
+
+    @Option(name: .long, help: "Append output to this file (fsynced per batch) instead of stdout.")
+    var output: String?
+
+    @Flag(name: .long, help: "Rotate the --output file daily (UTC date of writing) to FILE.YYYY-MM-DD.")
+    var rotateDaily = false
+
+    @Option(name: .long, help: "Rotate the --output file before it passes this many bytes, to FILE.YYYY-MM-DD.N.")
+    var rotateBytes: Int64?
+
+    @Option(name: .long, help: "Log a heartbeat on stderr every this many seconds: lines in and out, bytes behind the input, event-time lag.")
+    var heartbeat: Double?
+
     @Option(name: .long, help: "Append malformed input lines, with their line numbers and reasons, to this NDJSON file.")
     var rejects: String?
 
@@ -41,18 +56,40 @@ struct Classify: ParsableCommand {
         Stage.ignoreSIGPIPE()
         let logger = Logger(label: "classify")
         let settings = Stage.loadConfig(path: config, demo: demo)
+        let lock: StateLock?
+        do { lock = try state.map { try StateLock(path: $0, stage: "classify") } } catch {
+            Stage.fail("\(error)", status: .ioError)
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let store: ClassifyStateStore?
         let classifier: Classifier
+        let committed: StreamPosition?
         do {
-            classifier = try Classifier(config: settings, store: try state.map { try ClassifyStateStore(path: $0) }, logger: logger)
+            store = try state.map { try ClassifyStateStore(path: $0) }
+            classifier = try Classifier(config: settings, store: store, logger: logger)
+            committed = follow ? try store?.loadPosition() : nil
         } catch {
             Stage.fail("\(state ?? "state"): cannot open the classify state: \(error)", status: .ioError)
         }
+        if follow && state == nil { logger.warning("--follow without --state: a restart reads the input from its start again") }
+        var options = StageIO.Options(input: input, follow: follow, output: output)
+        options.rotate = .init(daily: rotateDaily, maxBytes: rotateBytes)
+        options.heartbeatSeconds = heartbeat
+        let io: StageIO
+        do { io = try StageIO(options, stage: "classify", committed: committed, logger: logger) } catch let e as StageIOError {
+            Stage.fail(e.description, status: .usage)
+        } catch {
+            Stage.fail("\(output ?? "output"): cannot open: \(error)", status: .ioError)
+        }
         let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
-        // With a state file, output leaves only at batch ends, after the batch's state is committed.
-        let writer = state == nil ? LineWriter.standardOutput : LineWriter(fd: STDOUT_FILENO, flushThreshold: .max)
-        var loop = StageLoop(reader: LineReader(fd: Stage.openInput(input)), writer: writer, rejects: rejected)
+        let writer = io.writer
+        var loop = StageLoop(reader: io.source, writer: writer, rejects: rejected)
         let failure = Stage.runLoop({
-            try loop.run(onBatchEnd: classifier.commit) { object, _ in try classifier.handle(object, writer: writer) }
+            try io.start(committed: committed, commit: classifier.commit(position:))
+            try loop.run(onBatchEnd: { try io.endBatch(commit: classifier.commit(position:)) }) { object, _ in
+                io.note(object)
+                try classifier.handle(object, writer: writer)
+            }
         }, logger: logger)
         if summary { FileHandle.standardError.write(Data(classifier.summary.render().utf8)) }
         if let failure { throw ExitCode(failure.rawValue) }

@@ -98,9 +98,12 @@ public final class Classifier {
 
     /// Commits the state of every check touched since the last commit; called at each input batch's end, before
     /// the batch's lines are flushed, so no line ever announces a state a crash could lose.
-    public func commit() throws {
-        guard let store, !dirty.isEmpty else { return }
-        try store.save(dirty.map { ($0.id, $0.tracker) })
+    public func commit() throws { try commit(position: nil) }
+
+    /// Commits as `commit()` does, with the stage's input and output position in the same transaction.
+    public func commit(position: StreamPosition?) throws {
+        guard let store, !dirty.isEmpty || position != nil else { return }
+        try store.save(dirty.map { ($0.id, $0.tracker) }, position: position)
         for slot in dirty { slot.dirty = false }
         dirty.removeAll(keepingCapacity: true)
     }

@@ -20,7 +20,12 @@ public final class ClassifyStateStore {
 
     /// Opens (and migrates) the state at `path`, or an in-memory state when nil.
     public init(path: String?) throws {
-        db = try StateDatabase.open(path: path, migrations: ClassifyStateStore.migrations)
+        db = try StateDatabase.open(path: path, migrations: ClassifyStateStore.migrations + StreamPosition.migrations)
+    }
+
+    /// How far `classify --follow` had durably got, saved by `save(_:position:)`.
+    public func loadPosition() throws -> StreamPosition? {
+        try db.read { db in try StreamPosition.load(db, stage: "classify") }
     }
 
     /// Every saved tracker. One that cannot be read (written by another version) is reported and left out: that
@@ -39,8 +44,10 @@ public final class ClassifyStateStore {
     }
 
     /// Writes the given trackers in one transaction: when it returns, they survive a crash.
-    public func save(_ trackers: [(id: String, tracker: CheckTracker)]) throws {
-        guard !trackers.isEmpty else { return }
+    /// With `position`, the input and output position is saved in the same transaction, so the state never runs
+    /// ahead of or behind the lines that changed it.
+    public func save(_ trackers: [(id: String, tracker: CheckTracker)], position: StreamPosition? = nil) throws {
+        guard !trackers.isEmpty || position != nil else { return }
         let rows = trackers.map { ($0.id, String(decoding: $0.tracker.stateJSON(), as: UTF8.self), $0.tracker.latest) }
         try db.write { db in
             let statement = try db.cachedStatement(sql: """
@@ -48,6 +55,7 @@ public final class ClassifyStateStore {
                 ON CONFLICT(check_id) DO UPDATE SET state = excluded.state, latest_at = excluded.latest_at
                 """)
             for (id, state, latest) in rows { try statement.execute(arguments: [id, state, latest]) }
+            try position?.save(db, stage: "classify")
         }
     }
 }

@@ -15,6 +15,7 @@ public final class LineWriter: @unchecked Sendable {
     }
 
     private let fd: Int32
+    private let sink: LineSink?
     private var buffer: [UInt8] = []
     private let flushThreshold: Int
     private let lock = NSLock()
@@ -23,9 +24,18 @@ public final class LineWriter: @unchecked Sendable {
     /// `flushThreshold`: flush on its own once this many bytes are buffered; `Int.max` flushes only when asked.
     public init(fd: Int32, flushThreshold: Int = 1 << 16) {
         self.fd = fd
+        self.sink = nil
         self.flushThreshold = flushThreshold
         // A writer that only flushes per batch passes a huge threshold: reserve what a batch needs, not that.
         buffer.reserveCapacity(min(flushThreshold, 1 << 20) + 4096)
+    }
+
+    /// A writer handing each flushed batch to `sink` (an output file) instead of a file descriptor.
+    public init(sink: LineSink) {
+        self.fd = -1
+        self.sink = sink
+        self.flushThreshold = .max
+        buffer.reserveCapacity(1 << 16)
     }
 
     public static let standardOutput = LineWriter(fd: STDOUT_FILENO)
@@ -49,6 +59,17 @@ public final class LineWriter: @unchecked Sendable {
     }
 
     private func flushLocked() throws(WriteError) {
+        if let sink {
+            var failure: WriteError?
+            if !buffer.isEmpty {
+                buffer.withUnsafeBytes { bytes in
+                    do throws(WriteError) { try sink.write(batch: bytes) } catch { failure = error }
+                }
+            }
+            if let failure { throw failure }
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
         var written = 0
         while written < buffer.count {
             let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + written, $0.count - written) }
@@ -61,4 +82,9 @@ public final class LineWriter: @unchecked Sendable {
         }
         buffer.removeAll(keepingCapacity: true)
     }
+}
+
+/// LineSink takes whole batches of lines from a `LineWriter`: `RotatingFileWriter` writes them to a file.
+public protocol LineSink: AnyObject {
+    func write(batch: UnsafeRawBufferPointer) throws(LineWriter.WriteError)
 }

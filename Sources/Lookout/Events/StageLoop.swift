@@ -6,13 +6,13 @@ import Foundation
 /// line number and the loop goes on with the next one. Output is flushed at the end of each input batch, so a
 /// downstream stage sees lines as soon as they are handled.
 public struct StageLoop {
-    public let reader: LineReader
+    public let source: any LineSource
     public let writer: LineWriter
     public let rejects: RejectedLines
     public private(set) var linesRead = 0
 
-    public init(reader: LineReader, writer: LineWriter, rejects: RejectedLines) {
-        self.reader = reader
+    public init(reader: some LineSource, writer: LineWriter, rejects: RejectedLines) {
+        self.source = reader
         self.writer = writer
         self.rejects = rejects
     }
@@ -25,8 +25,8 @@ public struct StageLoop {
         fields.reserveCapacity(32)
         var read = 0
         defer { linesRead = read }
-        let rejects = self.rejects, writer = self.writer
-        try reader.read { event in
+        let rejects = self.rejects, writer = self.writer, maxLineBytes = source.maxLineBytes
+        try source.lines { event in
             switch event {
             case .line(let line):
                 read += 1
@@ -41,7 +41,7 @@ public struct StageLoop {
                 }
             case .oversized(let number, let bytes):
                 read += 1
-                rejects.reject(line: number, reason: "line of \(bytes) bytes exceeds the \(reader.maxLineBytes)-byte limit", bytes: nil)
+                rejects.reject(line: number, reason: "line of \(bytes) bytes exceeds the \(maxLineBytes)-byte limit", bytes: nil)
             case .batchEnd:
                 try onBatchEnd()
                 try writer.flush()

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// Runs `pipelines/replay` on a stored log with a config that routes critical incidents to Slack, and checks it
+/// prints the incident and the message that would have been sent, with the webhook redacted and nothing sent.
+@Suite struct ReplayScriptTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let config = """
+        timezone: Europe/London
+        tiers:
+          enhanced: {outage: critical, degraded: warning}
+        defaults: {every: 60s, confirm: {failures: 3, for: 90s}, recover: {successes: 2}}
+        sites:
+          - id: acme
+            name: ACME Ltd
+            tier: enhanced
+            checks:
+              - {id: acme-home, tcp: "acme.example:443"}
+        routing:
+          sinks:
+            outages: {kind: slack, webhook_url: "${REPLAY_SLACK_URL}"}
+          routes:
+            - {severity: critical, sinks: [outages]}
+        """
+
+    @Test func replayPrintsWhatWouldHaveBeenSent() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-replay-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.yaml").path
+        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: config))
+        let log = dir.appendingPathComponent("results.ndjson").path
+        let pattern = "....xxxxxxxx....."
+        let lines = pattern.enumerated().map { k, c in
+            "{\"v\":1,\"type\":\"result\",\"check\":\"acme-home\",\"at\":\"2026-11-24T10:\(String(format: "%02d", k)):00Z\",\"ok\":\(c == ".")}"
+        }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: log))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [Self.repo.appendingPathComponent("pipelines/replay").path, log, config]
+        var env = ProcessInfo.processInfo.environment
+        env["LOOKOUT_BIN"] = ChildProcess.productsDirectory.path
+        env["REPLAY_SLACK_URL"] = "https://hooks.slack.com/services/T000/B000/replaysecret"
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        let printed = stdout.split(separator: "\n")
+        let sends = printed.filter { $0.contains("\"type\":\"would_send\"") }
+        #expect(sends.count == 2, "\(stdout)")
+        #expect(sends.first?.contains("|opened|outages") == true && sends.last?.contains("|resolved|outages") == true)
+        #expect(!printed.contains { $0.contains("\"type\":\"result\"") })
+        #expect(!printed.contains { $0.contains("\"type\":\"delivery\"") }, "a dry run delivers nothing")
+        #expect(!stdout.contains("replaysecret") && !stderr.contains("replaysecret"))
+    }
+}

@@ -42,6 +42,16 @@ public final class Dispatcher: Sendable {
         }
     }
 
+    /// Sleeps on the injected clock until `deadline`, or less if something is queued meanwhile.
+    private func nap(until deadline: Timestamp, unlessQueuedBeyond seen: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.clock.sleep(until: deadline) }
+            group.addTask { await self.queued.wait(beyond: seen) }
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+
     func work(_ sink: ConfiguredSink) async throws {
         var notBefore = Timestamp(milliseconds: 0)
         let sites = self.sites
@@ -58,7 +68,7 @@ public final class Dispatcher: Sendable {
             let generation = queued.value
             let done = finished.isSet
             if generation == seen && !done && !(knownDue.map { now >= $0 } ?? false) {
-                try await clock.sleep(until: min(knownDue ?? (now + pollInterval), now + pollInterval))
+                try await nap(until: min(knownDue ?? (now + pollInterval), now + pollInterval), unlessQueuedBeyond: seen)
                 continue
             }
             seen = generation
@@ -130,10 +140,39 @@ final class LockedFlag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { value } }
 }
 
-/// LockedCounter counts enqueues, so workers can tell cheaply whether anything new arrived.
+/// LockedCounter counts enqueues, so workers can tell cheaply whether anything new arrived, and wakes the workers
+/// waiting for the count to move, so a new incident is sent at once rather than at the next poll.
 final class LockedCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
-    func increment() { lock.withLock { count += 1 } }
+    private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter: UInt64 = 0
+
+    func increment() {
+        let woken: [CheckedContinuation<Void, Never>] = lock.withLock {
+            count += 1
+            defer { waiters.removeAll() }
+            return Array(waiters.values)
+        }
+        woken.forEach { $0.resume() }
+    }
+
     var value: Int { lock.withLock { count } }
+
+    /// Returns once the count is past `seen`, or when the task is cancelled.
+    func wait(beyond seen: Int) async {
+        let id: UInt64 = lock.withLock { nextWaiter += 1; return nextWaiter }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now: Bool = lock.withLock {
+                    if count != seen || Task.isCancelled { return true }
+                    waiters[id] = c
+                    return false
+                }
+                if now { c.resume() }
+            }
+        } onCancel: {
+            lock.withLock { waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
 }

@@ -7,23 +7,6 @@ import Testing
     static let contrib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("contrib")
 
-    /// A free loopback port: bind to port 0, read it, release it for php.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
-                _ = bind(fd, p, len)
-                return getsockname(fd, p, &len)
-            }
-        }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
     @Test func probeReadsTheReferenceEndpointWithOneComponentFailing() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/php") else {
             Issue.record("php-cli is not installed: pipelines/install-deps installs it (.ci/run runs it)")
@@ -33,7 +16,7 @@ import Testing
         let cache = dir.appendingPathComponent("cache")
         try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let port = HealthCheckPHPTests.freePort()
+        let port = LoopbackPort.free()
         let php = Process()
         php.executableURL = URL(fileURLWithPath: "/usr/bin/php")
         php.arguments = ["-S", "127.0.0.1:\(port)", "-t", HealthCheckPHPTests.contrib.path]

@@ -59,7 +59,7 @@ import Testing
         let server = try await Self.site()
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let refused = try ProbeEndToEndTests.freePort()
+        let refused = LoopbackPort.free()
         let config = try Self.write(Self.config("""
                   - id: acme-home
                     http: \(server.baseURL)/
@@ -206,22 +206,6 @@ import Testing
         _ = collected.finish()
         await server.stop()
         #expect(process.terminationStatus == 0)
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
 

@@ -59,14 +59,4 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
         }
         return out
     }
-
-    /// Words a person reads: `1h 5m`, `25m`, `45s`.
-    public var humanized: String {
-        let s = milliseconds / 1000
-        if s < 60 { return "\(s)s" }
-        let m = s / 60, h = m / 60, d = h / 24
-        if d > 0 { return h % 24 == 0 ? "\(d)d" : "\(d)d \(h % 24)h" }
-        if h > 0 { return m % 60 == 0 ? "\(h)h" : "\(h)h \(m % 60)m" }
-        return "\(m)m"
-    }
 }

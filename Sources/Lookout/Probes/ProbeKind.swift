@@ -86,6 +86,4 @@ public enum ProbeRegistry {
         ExecProbe.self,
         HeartbeatProbe.self,
     ]
-
-    static func kind(named name: String) -> (any ProbeKind.Type)? { kinds.first { $0.name == name } }
 }

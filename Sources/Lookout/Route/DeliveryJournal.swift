@@ -65,7 +65,7 @@ public final class DeliveryJournal: @unchecked Sendable {
 
     /// Writes lines as outcomes are recorded (woken by the outbox, with a poll as a backstop) until `finish()`,
     /// then once more, so every outcome recorded before `finish()` is written.
-    public func run(poll: Double = 1) throws {
+    public func run(poll: Double = 5) throws {
         while !finished.isSet {
             outbox.journalBell.wait(seconds: poll)
             try drain()

@@ -5,6 +5,7 @@ import Foundation
 final class BackgroundStage {
     let process = Process()
     let stderrPath: String
+    let started = Date()
 
     /// `environment`: added to the test's own environment (secrets a config names as `${VAR}`).
     init(_ name: String, _ arguments: [String], in dir: URL, tag: String, environment: [String: String] = [:]) throws {

@@ -27,4 +27,17 @@ import Testing
         clock.advance(by: TimeSpan(milliseconds: 60_000))
         #expect(beat.tick(linesOut: 4, bytesBehind: nil) == "heartbeat classify: in=3 (+0) out=4 (+0) event_lag=150s")
     }
+
+    /// route adds how many deliveries are queued; the count (a database read) is taken only when a beat is due.
+    @Test func aStageSpecificFieldIsAddedAndEvaluatedOnlyWhenDue() {
+        let clock = ManualClock(Timestamp(rfc3339: "2026-11-25T10:00:00Z")!)
+        let beat = StageHeartbeat(stage: "route", intervalSeconds: 60, clock: clock, logger: Logger(label: "test"))
+        var asked = 0
+        func queued() -> String? { asked += 1; return "queued=7" }
+        #expect(beat.tick(linesOut: 0, bytesBehind: 0, extra: queued()) == nil)
+        #expect(asked == 0)
+        clock.advance(by: TimeSpan(milliseconds: 60_000))
+        #expect(beat.tick(linesOut: 2, bytesBehind: 0, extra: queued()) == "heartbeat route: in=0 (+0) out=2 (+2) behind=0B event_lag=none queued=7")
+        #expect(asked == 1)
+    }
 }

@@ -100,6 +100,17 @@ import Testing
 
     @Test(arguments: [UInt64(21), 22, 23, 24])
     func routeKilledAtRandomMomentsDeliversEverythingAndWritesEachOutcomeOnce(seed: UInt64) throws {
+        try killedRun(seed: seed, rotateInput: false)
+    }
+
+    /// The same while classify's output, route's input, is rotated (renamed to classified.ndjson.N, a new file
+    /// started) at random line boundaries, sometimes while route is down.
+    @Test(arguments: [UInt64(25), 26])
+    func routeKilledWhileItsInputRotatesDeliversEverythingOnce(seed: UInt64) throws {
+        try killedRun(seed: seed, rotateInput: true)
+    }
+
+    func killedRun(seed: UInt64, rotateInput: Bool) throws {
         let rig = try Rig()
         let classified = try Self.classifiedDay(seed: seed, in: rig.dir)
         let expected = try rig.expectedKeys(classified)
@@ -111,19 +122,40 @@ import Testing
         var rng = SeededGenerator(seed: seed)
         let bytes = Array(classified)
         var stage = try rig.start()
-        var kills = 0
+        var kills = 0, rotations = 0
         var written = 0
         let began = Date()
+        func rotate() {
+            rotations += 1
+            #expect(rename(rig.input, "\(rig.input).\(rotations)") == 0)
+            FileManager.default.createFile(atPath: rig.input, contents: nil)
+        }
+        if rotateInput {
+            // A route that has never committed does not know which file it was to read (a first start reads the
+            // current one, docs/operations.md): it gets to commit before rotations begin.
+            let firstIncident = try #require(classified.range(of: Data(#""type":"incident""#.utf8)))
+            written = classified[firstIncident.upperBound...].firstIndex(of: 0x0A)! + 1
+            FileChain.append(bytes[..<written], to: rig.input)
+            #expect(eventually { rig.sentCount >= 1 }, "\(stage.stderr.suffix(2000))")
+        }
         while written < bytes.count {
             // Chunks end anywhere, mid-line included: the follower must wait for the rest of a line.
-            let n = min(bytes.count - written, Int.random(in: 1...40_000, using: &rng))
+            var n = min(bytes.count - written, Int.random(in: 1...40_000, using: &rng))
+            // A rotating writer rotates between lines: with rotation, half the chunks end with one.
+            if rotateInput, Bool.random(using: &rng), let nl = bytes[(written + n - 1)...].firstIndex(of: 0x0A) {
+                n = nl + 1 - written
+            }
             FileChain.append(bytes[written..<(written + n)], to: rig.input)
             written += n
             usleep(UInt32.random(in: 2_000...30_000, using: &rng))
+            let atLineEnd = bytes[written - 1] == 0x0A
             if Int.random(in: 0..<5, using: &rng) == 0 {
                 stage.kill9()
                 kills += 1
+                if rotateInput, atLineEnd, Bool.random(using: &rng) { rotate() }
                 stage = try rig.start()
+            } else if rotateInput, atLineEnd, Int.random(in: 0..<4, using: &rng) == 0 {
+                rotate()
             }
         }
         // A few more kills while it catches up on the deliveries, then it is left to finish.
@@ -144,6 +176,7 @@ import Testing
         #expect(caughtUp, "\(rig.sentCount) of \(total) sent lines (seed \(seed)); \(stage.stderr.suffix(2000))")
         #expect(status == 0, "\(stage.stderr.suffix(2000))")
         #expect(kills >= 5)
+        if rotateInput { #expect(rotations >= 3, "the input should have been rotated a few times, rotated \(rotations)") }
 
         // The receivers got every delivery.
         let hookRequests = rig.hook.requests
@@ -173,9 +206,10 @@ import Testing
         // Everything journaled was written and forgotten; the input was read to its end.
         let outbox = try Outbox(path: rig.state, router: IncidentRouter(config: RoutingConfig(), tiers: []))
         #expect(try outbox.journalBacklog() == 0)
-        #expect(try outbox.loadPosition()?.inputOffset == Int64(bytes.count))
+        let current = try FileManager.default.attributesOfItem(atPath: rig.input)[.size] as? Int
+        #expect(try outbox.loadPosition()?.inputOffset == Int64(rotateInput ? current ?? -1 : bytes.count))
         let replayedTails = stage.stderr.components(separatedBy: "written after the last commit").count - 1
-        print("route follow fault test: seed \(seed), \(kills) kills, \(hookKeys.filter { $0.contains("|opened|") }.count) incidents, \(total) deliveries, \(repeats) repeated webhook posts, \(replayedTails) uncommitted output tails checked on restart, \(String(format: "%.1f", elapsed)) s")
+        print("route follow fault test: seed \(seed), \(kills) kills, \(rotations) input rotations, \(hookKeys.filter { $0.contains("|opened|") }.count) incidents, \(total) deliveries, \(repeats) repeated webhook posts, \(replayedTails) uncommitted output tails checked on restart, \(String(format: "%.1f", elapsed)) s")
     }
 
     @Test func restartResumesAfterTheCommittedPositionEvenOnceDeliveriesArePruned() throws {

@@ -36,6 +36,15 @@ struct Probe: AsyncParsableCommand {
     @Option(name: .long, help: "SQLite file keeping state across restarts (body-size baselines, heartbeat pings); memory if omitted.")
     var state: String?
 
+    @Option(name: .long, help: "Append results to this file (a batch per write, fsynced) instead of stdout; an unfinished last line left by a crash is cut at start.")
+    var output: String?
+
+    @Flag(name: .long, help: "Rotate the --output file daily (UTC date of writing) to FILE.YYYY-MM-DD.")
+    var rotateDaily = false
+
+    @Option(name: .long, help: "Rotate the --output file before it passes this many bytes, to FILE.YYYY-MM-DD.N.")
+    var rotateBytes: Int64?
+
     @Option(name: .long, help: "Also serve the heartbeat receiver and /metrics on ADDR:PORT (docs/heartbeats.md).")
     var listen: String?
 
@@ -45,6 +54,7 @@ struct Probe: AsyncParsableCommand {
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }
+        if output == nil, rotateDaily || rotateBytes != nil { throw ValidationError("--rotate-daily and --rotate-bytes rotate the --output FILE: name one") }
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen must be ADDR:PORT, e.g. 127.0.0.1:8080") }
     }
 
@@ -65,7 +75,18 @@ struct Probe: AsyncParsableCommand {
         } catch {
             Stage.fail("probe: cannot open the state file \(state ?? ""): \(error)", status: .ioError)
         }
-        let runner = ProbeRunner(checks: select(config), location: location, writer: .standardOutput,
+        let writer: LineWriter
+        if let output {
+            do {
+                writer = LineWriter(sink: try RotatingFileWriter(path: output, policy: .init(daily: rotateDaily, maxBytes: rotateBytes), logger: logger))
+            } catch {
+                Stage.fail("\(output): cannot open: \(error)", status: .ioError)
+            }
+            writer.flushInBackground()
+        } else {
+            writer = .standardOutput
+        }
+        let runner = ProbeRunner(checks: select(config), location: location, writer: writer,
                                  concurrency: concurrency, perHost: perHost, services: services, logger: logger)
         let receiver = listen.flatMap(ListenAddress.init).map { address in
             HeartbeatReceiver(checks: config.allChecks, store: services.pings!, clock: SystemClock(),
@@ -88,6 +109,7 @@ struct Probe: AsyncParsableCommand {
                 }, logger: logger)
                 try await runner.runForever(control: controls)
             }
+            try writer.finish()
         } catch LineWriter.WriteError.closed {
         }
         await receiver?.stop()

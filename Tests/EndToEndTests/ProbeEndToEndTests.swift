@@ -261,6 +261,32 @@ final class LineCollector: @unchecked Sendable {
         #expect(r["initech-closed"]?["ok"] == .bool(false))
     }
 
+    /// `--output FILE` after a crash mid-line: the unfinished tail is cut (with a warning), the results are appended
+    /// as whole lines, and stdout stays empty.
+    @Test func outputFileCutsAnUnfinishedTailAndAppendsWholeLines() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-probe-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("results.ndjson").path
+        let earlier = #"{"type":"result","check":"acme-home","at":"2026-11-25T00:00:00Z","ok":true}"#
+        #expect(FileManager.default.createFile(atPath: output, contents: Data((earlier + "\n{\"type\":\"res").utf8)))
+        let run = try ChildProcess.run("probe", ["--demo", "--once", "--output", output], timeout: 30)
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderrText.contains("unfinished line"))
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.first == earlier)
+        #expect(ProbeEndToEndTests.byCheck(Array(lines.dropFirst())).count == 6)
+    }
+
+    @Test func rotationOptionsNeedAnOutputFile() throws {
+        let run = try ChildProcess.run("probe", ["--demo", "--once", "--rotate-daily"], timeout: 30)
+        #expect(run.status == 64)
+        #expect(run.stderrText.contains("--output"))
+    }
+
     /// A plugin that prints the secret it was given, and a header secret: neither reaches stdout or stderr.
     @Test func secretsNeverReachProbeOutput() async throws {
         let dir = try ProbeEndToEndTests.tempDir()

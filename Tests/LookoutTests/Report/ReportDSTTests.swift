@@ -72,6 +72,8 @@ import Testing
         let markdown = MarkdownRenderer().render(team)
         #expect(markdown.contains("## Monitoring gaps"))
         #expect(markdown.contains("| 09:56 | 10:45 | 49m 00s |"))
+        #expect(SlackRenderer().sections(team).sections.joined().contains { $0.contains("09:56–10:45") })
+        #expect(HTMLRenderer().render(team).contains("<h2>Monitoring gaps</h2>"))
         let client = ReportFixture.report(ndjson: log, config: config, range: range, client: "s")
         #expect(client.monitorGaps == nil)
         // An unbroken day has none.

@@ -45,6 +45,9 @@ struct Probe: AsyncParsableCommand {
     @Option(name: .long, help: "Rotate the --output file before it passes this many bytes, to FILE.YYYY-MM-DD.N.")
     var rotateBytes: Int64?
 
+    @Option(name: .long, help: "Log a heartbeat on stderr every this many seconds: results written and failed, and how late runs started behind their schedule.")
+    var heartbeat: Double?
+
     @Option(name: .long, help: "Also serve the heartbeat receiver and /metrics on ADDR:PORT (docs/heartbeats.md).")
     var listen: String?
 
@@ -54,6 +57,7 @@ struct Probe: AsyncParsableCommand {
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }
+        if let heartbeat, !(heartbeat > 0) { throw ValidationError("--heartbeat must be a number of seconds above 0") }
         if output == nil, rotateDaily || rotateBytes != nil { throw ValidationError("--rotate-daily and --rotate-bytes rotate the --output FILE: name one") }
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen must be ADDR:PORT, e.g. 127.0.0.1:8080") }
     }
@@ -87,7 +91,8 @@ struct Probe: AsyncParsableCommand {
             writer = .standardOutput
         }
         let runner = ProbeRunner(checks: select(config), location: location, writer: writer,
-                                 concurrency: concurrency, perHost: perHost, services: services, logger: logger)
+                                 concurrency: concurrency, perHost: perHost, services: services,
+                                 heartbeat: heartbeat.map(ProbeHeartbeat.init(intervalSeconds:)), logger: logger)
         let receiver = listen.flatMap(ListenAddress.init).map { address in
             HeartbeatReceiver(checks: config.allChecks, store: services.pings!, clock: SystemClock(),
                               metrics: services.metrics, maxBodyBytes: maxPingBody)

@@ -73,7 +73,10 @@ import Testing
         #expect(passed.count >= 10)
         #expect(Set(passed).count == passed.count, "a result was classified twice")
         #expect(Array(written.prefix(passed.count)) == passed, "classified results are not exactly probe's, in order")
-        let restarts = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "restarting in").count - 1
-        #expect(restarts == 3, "\(diagnostics)")
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(text.components(separatedBy: "restarting in").count - 1 == 3, "\(diagnostics)")
+        // Each stage beats (LOOKOUT_HEARTBEAT=1), prefixed with its name.
+        #expect(text.contains("[probe] ") && text.contains("heartbeat probe: checks=6"), "\(diagnostics)")
+        #expect(text.contains("heartbeat classify: in="), "\(diagnostics)")
     }
 }

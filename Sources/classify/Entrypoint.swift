@@ -63,7 +63,7 @@ struct Classify: ParsableCommand {
         do { io = try StageIO(files.stageIO(input: input), stage: "classify", committed: committed, logger: logger) } catch let e as StageIOError {
             Stage.fail(e.description, status: .usage)
         } catch {
-            Stage.fail("\(files.output ?? "output"): cannot open: \(error)", status: .ioError)
+            Stage.fail("\(files.file.output ?? "output"): cannot open: \(error)", status: .ioError)
         }
         let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
         let writer = io.writer

@@ -47,7 +47,17 @@ import Testing
             FileManager.default.createFile(atPath: input, contents: nil)
         }
 
-        var arguments: [String] { ["--config", config, "--input", input, "--follow", "--state", state, "--output", output] }
+        /// Extra options for every start (`--rotate-bytes N`).
+        var extraArguments: [String] = []
+
+        var arguments: [String] { ["--config", config, "--input", input, "--follow", "--state", state, "--output", output] + extraArguments }
+
+        /// The output file and the ones rotated away from it (`deliveries.ndjson.YYYY-MM-DD.N`), oldest first.
+        var outputFiles: [String] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            let rotated = names.filter { $0.hasPrefix("deliveries.ndjson.") }.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+            return rotated.map { dir.appendingPathComponent($0).path } + [output]
+        }
 
         private(set) var runs = 0
 
@@ -74,8 +84,10 @@ import Testing
 
         /// The `delivery` lines in the output, each decoded (nil for a line that is not one).
         var deliveryLines: [[String: Any]?] {
-            let data = FileManager.default.contents(atPath: output) ?? Data()
-            return data.split(separator: 0x0A).map { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] }
+            outputFiles.flatMap { file in
+                let data = FileManager.default.contents(atPath: file) ?? Data()
+                return data.split(separator: 0x0A).map { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] }
+            }
         }
 
         var sentCount: Int { deliveryLines.filter { $0?["outcome"] as? String == "sent" }.count }
@@ -104,14 +116,15 @@ import Testing
     }
 
     /// The same while classify's output, route's input, is rotated (renamed to classified.ndjson.N, a new file
-    /// started) at random line boundaries, sometimes while route is down.
+    /// started) at random line boundaries, sometimes while route is down, and route rotates its own output by size.
     @Test(arguments: [UInt64(25), 26])
-    func routeKilledWhileItsInputRotatesDeliversEverythingOnce(seed: UInt64) throws {
+    func routeKilledWhileItsFilesRotateDeliversEverythingOnce(seed: UInt64) throws {
         try killedRun(seed: seed, rotateInput: true)
     }
 
     func killedRun(seed: UInt64, rotateInput: Bool) throws {
         let rig = try Rig()
+        if rotateInput { rig.extraArguments = ["--rotate-bytes", "12000"] }
         let classified = try Self.classifiedDay(seed: seed, in: rig.dir)
         let expected = try rig.expectedKeys(classified)
         let hookKeys = expected["automation"] ?? [], deskKeys = expected["helpdesk"] ?? []
@@ -196,7 +209,8 @@ import Testing
 
         // The delivery file: every line whole, one `sent` line per delivery, nothing else.
         let lines = rig.deliveryLines
-        #expect(FileManager.default.contents(atPath: rig.output)?.last == 0x0A)
+        for file in rig.outputFiles { #expect(FileManager.default.contents(atPath: file).map { $0.isEmpty || $0.last == 0x0A } == true, "\(file) ends mid-line") }
+        if rotateInput { #expect(rig.outputFiles.count >= 4, "the output should have been rotated a few times: \(rig.outputFiles.count) files") }
         #expect(lines.allSatisfy { $0?["type"] as? String == "delivery" }, "a line in the delivery file is not a whole delivery line")
         let sent = lines.compactMap { $0 }.filter { $0["outcome"] as? String == "sent" }.compactMap { $0["key"] as? String }
         #expect(sent.count == lines.count, "only sent outcomes are expected from receivers that always answer 200")

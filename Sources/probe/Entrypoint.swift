@@ -36,14 +36,7 @@ struct Probe: AsyncParsableCommand {
     @Option(name: .long, help: "SQLite file keeping state across restarts (body-size baselines, heartbeat pings); memory if omitted.")
     var state: String?
 
-    @Option(name: .long, help: "Append results to this file (a batch per write, fsynced) instead of stdout; an unfinished last line left by a crash is cut at start.")
-    var output: String?
-
-    @Flag(name: .long, help: "Rotate the --output file daily (UTC date of writing) to FILE.YYYY-MM-DD.")
-    var rotateDaily = false
-
-    @Option(name: .long, help: "Rotate the --output file before it passes this many bytes, to FILE.YYYY-MM-DD.N.")
-    var rotateBytes: Int64?
+    @OptionGroup var file: OutputFileOptions
 
     @Option(name: .long, help: "Log a heartbeat on stderr every this many seconds: results written and failed, and how late runs started behind their schedule.")
     var heartbeat: Double?
@@ -63,7 +56,6 @@ struct Probe: AsyncParsableCommand {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }
         if let heartbeat, !(heartbeat > 0) { throw ValidationError("--heartbeat must be a number of seconds above 0") }
-        if output == nil, rotateDaily || rotateBytes != nil { throw ValidationError("--rotate-daily and --rotate-bytes rotate the --output FILE: name one") }
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen must be ADDR:PORT, e.g. 127.0.0.1:8080") }
     }
 
@@ -85,9 +77,9 @@ struct Probe: AsyncParsableCommand {
             Stage.fail("probe: cannot open the state file \(state ?? ""): \(error)", status: .ioError)
         }
         let writer: LineWriter
-        if let output {
+        if let output = file.output {
             do {
-                writer = LineWriter(sink: try RotatingFileWriter(path: output, policy: .init(daily: rotateDaily, maxBytes: rotateBytes), logger: logger))
+                writer = LineWriter(sink: try RotatingFileWriter(path: output, policy: file.rotation, logger: logger))
             } catch {
                 Stage.fail("\(output): cannot open: \(error)", status: .ioError)
             }

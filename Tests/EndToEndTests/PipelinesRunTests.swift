@@ -78,5 +78,6 @@ import Testing
         // Each stage beats (LOOKOUT_HEARTBEAT=1), prefixed with its name.
         #expect(text.contains("[probe] ") && text.contains("heartbeat probe: checks=6"), "\(diagnostics)")
         #expect(text.contains("heartbeat classify: in="), "\(diagnostics)")
+        #expect(text.contains("heartbeat route: in=") && text.contains("queued="), "\(diagnostics)")
     }
 }

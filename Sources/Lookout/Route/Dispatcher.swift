@@ -18,6 +18,7 @@ public final class Dispatcher: Sendable {
     /// How often an idle worker looks for newly queued work.
     let pollInterval: TimeSpan
     private let finished = LockedFlag()
+    private let stopping = LockedFlag()
     private let queued = LockedCounter()
 
     public init(outbox: Outbox, routing: RoutingConfig, sites: [Site], transport: any HTTPTransport, clock: any WallClock,
@@ -30,6 +31,12 @@ public final class Dispatcher: Sendable {
 
     /// No more events will be queued: workers stop once their sink has nothing pending.
     public func inputFinished() { finished.set() }
+
+    /// Stop after the sends in flight, leaving what is pending queued for the next start (`route --follow` on SIGTERM).
+    public func stop() {
+        stopping.set()
+        queued.increment()
+    }
 
     /// Something was queued: idle workers look at the outbox again.
     public func noteQueued() { queued.increment() }
@@ -59,10 +66,11 @@ public final class Dispatcher: Sendable {
         // waiting delivery falls due, or at the end of input: an idle `route` costs next to no CPU.
         var seen = -1
         var knownDue: Timestamp?
-        while true {
+        while !stopping.isSet {
             let now = clock.now()
             if now < notBefore {
-                try await clock.sleep(until: notBefore)
+                // A nap rather than a sleep, so that a stop is not held up by a long Retry-After.
+                try await nap(until: notBefore, unlessQueuedBeyond: queued.value)
                 continue
             }
             let generation = queued.value
@@ -85,8 +93,8 @@ public final class Dispatcher: Sendable {
             let orphans = claimed.filter { $0.openingDead && $0.event != .opened }
             if !orphans.isEmpty {
                 let reason = "not sent: the incident's opening never reached this sink"
-                emit(orphans, .dead, at: now, error: reason)
-                try outbox.markDead(orphans, error: reason, now: now)
+                let lines = emit(orphans, .dead, at: now, error: reason)
+                try outbox.markDead(orphans, error: reason, now: now, journal: lines)
             }
             let batch = claimed.filter { !($0.openingDead && $0.event != .opened) }
             if batch.isEmpty { continue }
@@ -94,23 +102,24 @@ public final class Dispatcher: Sendable {
             let after = clock.now()
             switch result {
             case .sent(let ref):
-                // The line is written before the outbox is updated: after a crash in between, the delivery is
-                // repeated and reported twice (same key), but a delivery is never reported zero times.
-                emit(batch, .sent, at: after, error: nil)
-                try outbox.markSent(batch, ref: ref)
+                // Written to a pipe, the line goes before the outbox is updated: after a crash in between, the
+                // delivery is repeated and reported twice (same key), but never zero times. Journaled, it is
+                // committed with the outcome and reaches the file exactly once.
+                let lines = emit(batch, .sent, at: after, error: nil)
+                try outbox.markSent(batch, ref: ref, journal: lines)
             case .failed(let failure):
                 let attempt = batch.map(\.attempt).max() ?? 1
                 let oldest = batch.map(\.queuedAt).min() ?? after
                 switch routing.retry.decide(failure, attempt: attempt, age: after - oldest, jitter: jitter()) {
                 case .retry(let wait):
-                    emit(batch, .retrying, at: after, error: failure.message)
-                    try outbox.markRetry(batch, due: after + wait, error: failure.message)
+                    let lines = emit(batch, .retrying, at: after, error: failure.message)
+                    try outbox.markRetry(batch, due: after + wait, error: failure.message, journal: lines)
                     // A Retry-After holds the whole sink (it is the webhook that is limited, not the message).
                     if failure.retryAfter != nil { notBefore = max(notBefore, after + wait) }
                     logger.warning("\(sink.name): attempt \(attempt) failed, retrying in \(wait): \(failure.message)")
                 case .dead(let reason):
-                    emit(batch, .dead, at: after, error: reason)
-                    try outbox.markDead(batch, error: reason, now: after)
+                    let lines = emit(batch, .dead, at: after, error: reason)
+                    try outbox.markDead(batch, error: reason, now: after, journal: lines)
                     logger.error("\(sink.name): gave up on \(batch.count) deliver\(batch.count == 1 ? "y" : "ies"): \(reason)")
                 }
             }
@@ -118,17 +127,23 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    func emit(_ batch: [OutboxDelivery], _ outcome: DeliveryEvent.Outcome, at: Timestamp, error: String?) {
-        guard let writer else { return }
+    /// Writes the outcome's `delivery` lines, or, when the outbox journals, returns them to be committed with the
+    /// outcome (`DeliveryJournal` writes them).
+    func emit(_ batch: [OutboxDelivery], _ outcome: DeliveryEvent.Outcome, at: Timestamp, error: String?) -> [[UInt8]] {
+        guard writer != nil || outbox.journaling else { return [] }
+        var lines: [[UInt8]] = []
         for d in batch {
             var e = DeliveryEvent(incident: d.incident.id, event: d.event, sink: d.sink, outcome: outcome, attempt: d.attempt, at: at)
             e.error = error.map { Redactor.shared.redact($0) }
             e.key = d.key
             // Several deliveries carried by one grouped message share its id, so a report can count messages.
             if batch.count > 1 { e.message = "group:\(batch[0].key)+\(batch.count - 1)" }
-            try? writer.write(e.encoded())
+            lines.append(e.encoded())
         }
-        try? writer.flush()
+        if outbox.journaling { return lines }
+        for line in lines { try? writer?.write(line) }
+        try? writer?.flush()
+        return []
     }
 }
 

@@ -25,6 +25,11 @@ public struct OutboxDelivery: Sendable {
 public final class Outbox: Sendable {
     public let db: DatabaseQueue
     let router: IncidentRouter
+    /// Whether outcomes carry their `delivery` lines into the journal (`route --follow`), for `DeliveryJournal` to
+    /// write exactly once; otherwise the dispatcher writes them itself.
+    public let journaling: Bool
+    /// Rung when journal lines were committed, so the journal writer does not have to poll.
+    public let journalBell = Bell()
 
     public static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("route.v1", { db in
@@ -68,39 +73,56 @@ public final class Outbox: Sendable {
         }),
     ]
 
-    public init(path: String?, router: IncidentRouter) throws {
-        db = try StateDatabase.open(path: path, migrations: Outbox.migrations)
+    public init(path: String?, router: IncidentRouter, journaling: Bool = false) throws {
+        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + StreamPosition.migrations)
         self.router = router
+        self.journaling = journaling
     }
 
     /// Plans the event's deliveries and commits them with the incident's routing state; returns how many are new
     /// (a replayed event adds none).
     @discardableResult
     public func enqueue(_ e: IncidentEvent, line: [UInt8], now: Timestamp) throws -> Int {
-        try db.write { db in
-            var state: [String: IncidentRouter.SinkState] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT sink, opened_ms, last_update_ms FROM route_incident WHERE incident = ?", arguments: [e.id]) {
-                state[row["sink"]] = IncidentRouter.SinkState(openedAt: Timestamp(milliseconds: row["opened_ms"]),
-                                                      lastUpdate: (row["last_update_ms"] as Int64?).map { Timestamp(milliseconds: $0) })
-            }
-            let (planned, newState) = router.plan(e, state: state)
+        try enqueue([(e, line)], now: now)
+    }
+
+    /// Plans a batch of events' deliveries in one transaction (one fsync for a whole read of input), with `position`,
+    /// the input position just past them, saved in the same transaction: a restart resumes right after the last
+    /// line whose deliveries are queued, so nothing is queued twice or skipped, even once old deliveries are pruned.
+    @discardableResult
+    public func enqueue(_ events: [(event: IncidentEvent, line: [UInt8])], now: Timestamp, position: StreamPosition? = nil) throws -> Int {
+        guard !events.isEmpty || position != nil else { return 0 }
+        return try db.write { db in
             var added = 0
-            for p in planned {
-                let wait = router.config.sink(named: p.sink).map { $0.groups ? router.config.groupWait : .zero } ?? .zero
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO route_delivery (key, incident, event, sink, line, queued_ms, due_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [p.key, e.id, p.event.rawValue, p.sink, Data(line), now.milliseconds, (now + wait).milliseconds])
-                added += db.changesCount
-            }
-            for (sink, s) in newState where state[sink] != s {
-                try db.execute(sql: """
-                    INSERT INTO route_incident (incident, sink, opened_ms, last_update_ms) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (incident, sink) DO UPDATE SET last_update_ms = excluded.last_update_ms
-                    """, arguments: [e.id, sink, s.openedAt.milliseconds, s.lastUpdate?.milliseconds])
-            }
+            for (e, line) in events { added += try enqueue(e, line: line, now: now, in: db) }
+            try position?.save(db, stage: Outbox.stage)
             return added
         }
+    }
+
+    private func enqueue(_ e: IncidentEvent, line: [UInt8], now: Timestamp, in db: Database) throws -> Int {
+        var state: [String: IncidentRouter.SinkState] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT sink, opened_ms, last_update_ms FROM route_incident WHERE incident = ?", arguments: [e.id]) {
+            state[row["sink"]] = IncidentRouter.SinkState(openedAt: Timestamp(milliseconds: row["opened_ms"]),
+                                                          lastUpdate: (row["last_update_ms"] as Int64?).map { Timestamp(milliseconds: $0) })
+        }
+        let (planned, newState) = router.plan(e, state: state)
+        var added = 0
+        for p in planned {
+            let wait = router.config.sink(named: p.sink).map { $0.groups ? router.config.groupWait : .zero } ?? .zero
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO route_delivery (key, incident, event, sink, line, queued_ms, due_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [p.key, e.id, p.event.rawValue, p.sink, Data(line), now.milliseconds, (now + wait).milliseconds])
+            added += db.changesCount
+        }
+        for (sink, s) in newState where state[sink] != s {
+            try db.execute(sql: """
+                INSERT INTO route_incident (incident, sink, opened_ms, last_update_ms) VALUES (?, ?, ?, ?)
+                ON CONFLICT (incident, sink) DO UPDATE SET last_update_ms = excluded.last_update_ms
+                """, arguments: [e.id, sink, s.openedAt.milliseconds, s.lastUpdate?.milliseconds])
+        }
+        return added
     }
 
     /// When the sink's next delivery falls due, if it has one waiting.
@@ -116,6 +138,13 @@ public final class Outbox: Sendable {
                 return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?", arguments: [sink]) ?? 0
             }
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending'") ?? 0
+        }
+    }
+
+    /// Every delivery the outbox remembers (pending or finished and not pruned yet), oldest first.
+    func deliveryKeys() throws -> [(key: String, sink: String)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, sink FROM route_delivery ORDER BY id").map { (key: $0["key"], sink: $0["sink"]) }
         }
     }
 
@@ -169,8 +198,10 @@ public final class Outbox: Sendable {
         }
     }
 
-    public func markSent(_ batch: [OutboxDelivery], ref: String?) throws {
+    /// Records outcomes; `journal` holds their `delivery` lines, committed with them (see `DeliveryJournal`).
+    public func markSent(_ batch: [OutboxDelivery], ref: String?, journal: [[UInt8]] = []) throws {
         try db.write { db in
+            try appendJournal(journal, in: db)
             for d in batch {
                 try db.execute(sql: "UPDATE route_delivery SET status = 'sent', error = NULL WHERE id = ?", arguments: [d.id])
                 if let ref {
@@ -181,16 +212,18 @@ public final class Outbox: Sendable {
         }
     }
 
-    public func markRetry(_ batch: [OutboxDelivery], due: Timestamp, error: String) throws {
+    public func markRetry(_ batch: [OutboxDelivery], due: Timestamp, error: String, journal: [[UInt8]] = []) throws {
         try db.write { db in
+            try appendJournal(journal, in: db)
             for d in batch {
                 try db.execute(sql: "UPDATE route_delivery SET due_ms = ?, error = ? WHERE id = ?", arguments: [due.milliseconds, error, d.id])
             }
         }
     }
 
-    public func markDead(_ batch: [OutboxDelivery], error: String, now: Timestamp) throws {
+    public func markDead(_ batch: [OutboxDelivery], error: String, now: Timestamp, journal: [[UInt8]] = []) throws {
         try db.write { db in
+            try appendJournal(journal, in: db)
             for d in batch {
                 try db.execute(sql: "UPDATE route_delivery SET status = 'dead', error = ? WHERE id = ?", arguments: [error, d.id])
                 try db.execute(sql: """

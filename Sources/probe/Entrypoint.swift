@@ -47,6 +47,11 @@ struct Probe: AsyncParsableCommand {
     @Option(name: .long, help: "The largest ping body the receiver keeps, in bytes; larger pings are refused with 413.")
     var maxPingBody = HeartbeatReceiver.defaultMaxBodyBytes
 
+    static func main() async {
+        ProbeServices.runConcurrencyOnEventLoops()
+        await main(nil)
+    }
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }

@@ -31,7 +31,7 @@ import Testing
     static func alive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 }
 
     @Test(.timeLimit(.minutes(3)))
-    func everyStageKilledIsRestartedAndTheClassifiedFileHoldsEachResultOnce() throws {
+    func everyStageKilledIsRestartedAndTheClassifiedFileHoldsEachResultOnce() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -44,7 +44,7 @@ import Testing
         let classified = dir.appendingPathComponent("classified.ndjson").path
         var diagnostics: String { "log:\n" + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "") }
 
-        #expect(eventually(timeout: 60) { Self.resultKeys(classified).count >= 5 }, "the chain never came up; \(diagnostics)")
+        #expect(await waitUntil(timeout: 60) { Self.resultKeys(classified).count >= 5 }, "the chain never came up; \(diagnostics)")
         var killed: [pid_t] = []
         for stage in ["classify", "probe", "route"] {
             guard let old = Self.pid(dir, stage) else {
@@ -54,12 +54,12 @@ import Testing
             let before = Self.resultKeys(classified).count
             kill(old, SIGKILL)
             killed.append(old)
-            let restarted = eventually(timeout: 15) {
+            let restarted = await waitUntil(timeout: 15) {
                 guard let new = Self.pid(dir, stage) else { return false }
                 return new != old && Self.alive(new)
             }
             #expect(restarted, "\(stage) was not restarted; \(diagnostics)")
-            #expect(eventually(timeout: 30) { Self.resultKeys(classified).count >= before + 3 },
+            #expect(await waitUntil(timeout: 30) { Self.resultKeys(classified).count >= before + 3 },
                     "no results flowed after \(stage) was restarted; \(diagnostics)")
         }
         let stages = ["probe", "classify", "route"].compactMap { Self.pid(dir, $0) }

@@ -26,7 +26,11 @@ import Testing
         var port = 0
         for await p in ports { port = p; break }
         let url = "http://127.0.0.1:\(port)/ping/\(ProbePushTests.token)"
-        let run = try ChildProcess.run("probe", ["push", "--url", url, "--mount", "/"], timeout: 30)
+        // Waited for on a Dispatch thread: the receiver above answers on this process's cooperative pool (one thread
+        // per core), which a blocking wait here, beside another test's, would starve until the push timed out.
+        let run = try await withCheckedThrowingContinuation { (c: CheckedContinuation<ChildProcess.Output, any Error>) in
+            DispatchQueue.global().async { c.resume(with: Result { try ChildProcess.run("probe", ["push", "--url", url, "--mount", "/"], timeout: 30) }) }
+        }
         await server.stop()
         #expect(run.status == 0, "\(run.stderrText)")
         #expect(run.stdout.isEmpty)

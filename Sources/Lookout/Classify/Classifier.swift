@@ -28,7 +28,9 @@ public final class Classifier {
         }
     }
 
-    private var slots: [String: Slot] = [:]
+    /// The configured checks, found by id through `index` (from the line's bytes, without building a String).
+    private let slots: [Slot]
+    private let index: ByteKeyIndex
     private var dirty: [Slot] = []
     private var unknownChecks: Set<String> = []
     private let store: ClassifyStateStore?
@@ -44,6 +46,7 @@ public final class Classifier {
         self.logger = logger
         let saved = try store?.load(logger: logger) ?? [:]
         stateMembers = ResultState.allCases.map(\.member)
+        var slots: [Slot] = []
         for site in config.sites {
             guard let tier = config.tier(named: site.tier) else { continue }
             let calendar = MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone))
@@ -53,24 +56,28 @@ public final class Classifier {
                 var tracker = CheckTracker(flapWindow: settings.flapping.window)
                 // A tracker saved under another flap window starts its history afresh rather than misreading it.
                 if let s = saved[check.id], s.history.window == settings.flapping.window { tracker = s }
-                slots[check.id] = Slot(id: check.id, tracker: tracker, policy: policy, calendar: calendar, site: site)
+                slots.append(Slot(id: check.id, tracker: tracker, policy: policy, calendar: calendar, site: site))
             }
         }
+        self.slots = slots
+        index = ByteKeyIndex(slots.map { $0.id })
         scratch.reserveCapacity(4096)
     }
 
     /// Handles one line: results are classified, every other valid line passes through unchanged.
     public func handle(_ o: ScannedObject, writer: LineWriter) throws {
-        guard try o.eventType() == "result" else {
+        guard try o.isEventType(EventKeys.result) else {
             try EventPassThrough.handle(o, writer: writer)
             return
         }
         let head = try ResultHead(o)
         summary.results += 1
-        guard let slot = slots[head.check] else {
-            try writeUnknown(o, check: head.check, writer: writer)
+        let found = o.unescapedStringBody(head.checkField).map { index.index(of: $0) } ?? index.index(of: head.check)
+        guard let found else {
+            try writeUnknown(o, head: head, writer: writer)
             return
         }
+        let slot = slots[found]
         var obs = Observation(at: head.at, ok: head.ok, degraded: head.degraded, location: head.location)
         if !head.ok || head.degraded {
             obs.error = try o.optionalString(EventKeys.error)
@@ -81,13 +88,17 @@ public final class Classifier {
         if store != nil, !slot.dirty { slot.dirty = true; dirty.append(slot) }
         if verdict.late { summary.lateResults += 1 }
 
-        startLine(o)
-        scratch.append(contentsOf: slot.prefix)
-        if let window { JSONText.appendQuoted(window.name, to: &scratch) } else { scratch.append(contentsOf: "null".utf8) }
-        scratch.append(contentsOf: stateMembers[stateIndex(verdict.state)])
-        appendSeverity(verdict.severity)
-        scratch.append(UInt8(ascii: "}"))
-        try writer.write(scratch)
+        // The line is built in a local buffer: appending to the stored one would check exclusive access each time.
+        var line: [UInt8] = []
+        swap(&line, &scratch)
+        defer { swap(&line, &scratch) }
+        Classifier.startLine(o, classified: head.classified, into: &line)
+        line.append(contentsOf: slot.prefix)
+        if let window { JSONText.appendQuoted(window.name, to: &line) } else { line.append(contentsOf: "null".utf8) }
+        line.append(contentsOf: stateMembers[stateIndex(verdict.state)])
+        Classifier.appendSeverity(verdict.severity, to: &line)
+        line.append(UInt8(ascii: "}"))
+        try writer.write(line)
 
         for action in verdict.actions {
             summary.count(action, tier: slot.site.tier)
@@ -109,33 +120,22 @@ public final class Classifier {
     }
 
     /// The tracker of a check, for tests and tools.
-    public func tracker(for check: String) -> CheckTracker? { slots[check]?.tracker }
+    public func tracker(for check: String) -> CheckTracker? { index.index(of: check).map { slots[$0].tracker } }
 
     // MARK: - Writing
 
-    /// Puts the line into `scratch` without its closing brace, dropping classification members a previous run
-    /// wrote so a re-classified log never holds them twice.
-    private func startLine(_ o: ScannedObject) {
-        scratch.removeAll(keepingCapacity: true)
-        if hasClassificationMembers(o) {
+    /// Puts the line into `line` without its closing brace, dropping classification members a previous run
+    /// wrote (`classified`, as `ResultHead` found) so a re-classified log never holds them twice.
+    private static func startLine(_ o: ScannedObject, classified: Bool, into line: inout [UInt8]) {
+        line.removeAll(keepingCapacity: true)
+        if classified {
             var w = JSONObjectWriter(copying: o, except: ResultEvent.classificationKeys)
-            scratch.append(contentsOf: w.finish().dropLast())
+            line.append(contentsOf: w.finish().dropLast())
             return
         }
         var end = o.bytes.count - 1
         while end > 0, o.bytes[end] != UInt8(ascii: "}") { end -= 1 }
-        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: o.bytes[..<end]))
-    }
-
-    private func hasClassificationMembers(_ o: ScannedObject) -> Bool {
-        for f in o.fields {
-            let len = f.keyEnd - f.keyStart
-            guard f.keyEscaped || (len >= 4 && len <= 11) else { continue }
-            let c = o.bytes[f.keyStart]
-            guard f.keyEscaped || c == UInt8(ascii: "s") || c == UInt8(ascii: "t") || c == UInt8(ascii: "m") else { continue }
-            if ResultEvent.classificationKeys.contains(where: { o.keyEquals(f, $0) }) { return true }
-        }
-        return false
+        line.append(contentsOf: UnsafeBufferPointer(rebasing: o.bytes[..<end]))
     }
 
     private func stateIndex(_ s: ResultState) -> Int {
@@ -150,21 +150,21 @@ public final class Classifier {
         }
     }
 
-    private func appendSeverity(_ s: Severity) {
+    private static func appendSeverity(_ s: Severity, to line: inout [UInt8]) {
         switch s {
-        case .none: scratch.append(contentsOf: "\"none\"".utf8)
-        case .info: scratch.append(contentsOf: "\"info\"".utf8)
-        case .warning: scratch.append(contentsOf: "\"warning\"".utf8)
-        case .critical: scratch.append(contentsOf: "\"critical\"".utf8)
+        case .none: line.append(contentsOf: "\"none\"".utf8)
+        case .info: line.append(contentsOf: "\"info\"".utf8)
+        case .warning: line.append(contentsOf: "\"warning\"".utf8)
+        case .critical: line.append(contentsOf: "\"critical\"".utf8)
         }
     }
 
-    private func writeUnknown(_ o: ScannedObject, check: String, writer: LineWriter) throws {
+    private func writeUnknown(_ o: ScannedObject, head: ResultHead, writer: LineWriter) throws {
         summary.unknownResults += 1
-        if unknownChecks.insert(check).inserted {
-            logger.warning("unknown check \"\(check)\": not in the config; its results pass through with state unknown")
+        if unknownChecks.insert(head.check).inserted {
+            logger.warning("unknown check \"\(head.check)\": not in the config; its results pass through with state unknown")
         }
-        startLine(o)
+        Classifier.startLine(o, classified: head.classified, into: &scratch)
         scratch.append(contentsOf: Classifier.unknownSuffix)
         try writer.write(scratch)
     }

@@ -46,11 +46,13 @@ public struct FlapHistory: Sendable {
     }
 
     /// Unweighted changes between consecutive results in the window.
-    public var changes: Int {
+    public var changes: Int { changeBits.nonzeroBitCount }
+
+    /// Bit k set: the k-th and (k+1)-th newest results differ. Only the changes are visited below, not the window.
+    private var changeBits: UInt64 {
         guard count > 1 else { return 0 }
-        var n = 0
-        for k in 0..<(count - 1) where (failures >> UInt64(k)) & 1 != (failures >> UInt64(k + 1)) & 1 { n += 1 }
-        return n
+        let mask: UInt64 = count - 1 >= 64 ? .max : (1 << UInt64(count - 1)) - 1
+        return (failures ^ (failures >> 1)) & mask
     }
 
     /// The weighted percent state change. With fewer results than the window the missing ones count as unchanged,
@@ -58,8 +60,12 @@ public struct FlapHistory: Sendable {
     public var percentChange: Double {
         guard count > 1, window > 2 else { return 0 }
         var sum = 0.0
-        for k in 0..<(count - 1) where (failures >> UInt64(k)) & 1 != (failures >> UInt64(k + 1)) & 1 {
-            // Change k (0 = between the two newest) sits at position window - 2 - k among window - 1 changes.
+        var bits = changeBits
+        while bits != 0 {
+            // Change k (0 = between the two newest) sits at position window - 2 - k among window - 1 changes;
+            // summed from the newest, in the same order as ever, so the percentage is bit-for-bit the same.
+            let k = bits.trailingZeroBitCount
+            bits &= bits - 1
             let position = Double(window - 2 - k)
             sum += 0.75 + position * 0.5 / Double(window - 2)
         }

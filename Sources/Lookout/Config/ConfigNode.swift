@@ -26,7 +26,9 @@ public struct ConfigNode {
     /// Parses YAML text into its root node; syntax errors carry their line.
     public static func parse(yaml: String, file: String) throws -> ConfigNode {
         do {
-            guard let root = try Yams.compose(yaml: yaml) else {
+            // No resolver while composing: tags are resolved on demand by `tagName` (YAMLPlainTag), not by regular
+            // expressions on every key and value.
+            guard let root = try Yams.compose(yaml: yaml, .basic) else {
                 throw ConfigError(file: file, line: 1, message: "the config is empty")
             }
             return ConfigNode(node: root, file: file)
@@ -129,8 +131,16 @@ public struct ConfigNode {
         return d
     }
 
-    /// The resolved YAML tag (Yams keeps `Tag.name` internal; its raw value is public).
-    var tagName: Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }
+    /// The resolved YAML tag, as Yams' default resolver gives it (Yams keeps `Tag.name` internal; its raw value is
+    /// public). The tree is composed without a resolver, so a plain scalar's tag is still implicit here.
+    var tagName: Tag.Name {
+        guard let s = scalar else { return Tag.Name(rawValue: node.tag.rawValue) }
+        switch s.tag.rawValue {
+        case Tag.Name.implicit.rawValue: return YAMLPlainTag.resolve(s.string)
+        case Tag.Name.nonSpecific.rawValue: return .str
+        case let raw: return Tag.Name(rawValue: raw)
+        }
+    }
 
     public var isNull: Bool { tagName == .null }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// EventError says why a line is not a valid event of the contract; the stage reports it with the line number.
 public struct EventError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
@@ -16,6 +18,8 @@ enum EventKeys {
     static let error: JSONKey = "error", failed: JSONKey = "failed", details: JSONKey = "details"
     static let site: JSONKey = "site", tier: JSONKey = "tier", maintenance: JSONKey = "maintenance"
     static let state: JSONKey = "state", severity: JSONKey = "severity"
+    /// A value, not a key: the `type` of result lines.
+    static let result: JSONKey = "result"
 }
 
 extension ScannedObject {
@@ -63,9 +67,22 @@ extension ScannedObject {
 
     /// The contract version and event type every line carries.
     public func eventType() throws(EventError) -> String {
+        try string(typeField())
+    }
+
+    /// Whether `eventType()` is `type`, checked as strictly but without building the type's String.
+    func isEventType(_ type: JSONKey) throws(EventError) -> Bool {
+        let f = try typeField()
+        guard let body = unescapedStringBody(f) else { return string(f) == type.name }
+        return body.count == type.bytes.count && type.bytes.withUnsafeBufferPointer { memcmp(body.baseAddress!, $0.baseAddress!, body.count) == 0 }
+    }
+
+    private func typeField() throws(EventError) -> JSONField {
         guard let v = field(EventKeys.v) else { throw .missing("v") }
         guard v.kind == .number, let version = integer(v) else { throw .type("v", "an integer") }
         guard version == 1 else { throw EventError("unsupported contract version \(version); this build reads v1") }
-        return try requiredString(EventKeys.type)
+        guard let f = field(EventKeys.type) else { throw .missing("type") }
+        guard f.kind == .string else { throw .type("type", "a string") }
+        return f
     }
 }

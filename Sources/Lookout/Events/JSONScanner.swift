@@ -1,12 +1,12 @@
 import Foundation
 
 /// JSONKind is the type of a JSON value found by `JSONScanner`.
-public enum JSONKind: UInt8, Sendable {
+public enum JSONKind: UInt8, Sendable, Equatable {
     case object, array, string, number, bool, null
 }
 
 /// JSONField locates one top-level member of a scanned object: byte offsets into the scanned line.
-public struct JSONField: Sendable {
+public struct JSONField: Sendable, Equatable {
     /// First byte of the key inside its quotes, and the offset of its closing quote.
     public var keyStart: Int, keyEnd: Int
     /// Offset of the opening quote of the key: where the member's text begins.
@@ -50,6 +50,10 @@ public struct JSONScanner {
         }
         s.i += 1
         s.skipWhitespace()
+        // Keys seen so far, by length and first byte: a new key is compared with the others only when one of them
+        // might equal it (or escapes are involved), instead of with every earlier key of every line.
+        var seen: UInt64 = 0
+        var anyEscaped = false
         if s.i < s.n, s.p[s.i] == UInt8(ascii: "}") {
             s.i += 1
         } else {
@@ -66,9 +70,15 @@ public struct JSONScanner {
                 let (kind, valueEscaped) = try s.scanValue(depth: 1)
                 let field = JSONField(keyStart: keyStart, keyEnd: keyEnd, valueStart: valueStart, valueEnd: s.i,
                                       kind: kind, keyEscaped: keyEscaped, valueEscaped: valueEscaped)
-                for other in fields where s.sameKey(other, field) {
-                    throw JSONSyntaxError(offset: keyStart - 1, message: "duplicate key")
+                let length = keyEnd - keyStart
+                let bit: UInt64 = 1 << UInt64((length &* 7 &+ (length > 0 ? Int(s.p[keyStart]) : 0)) & 63)
+                if keyEscaped || anyEscaped || seen & bit != 0 {
+                    for other in fields where s.sameKey(other, field) {
+                        throw JSONSyntaxError(offset: keyStart - 1, message: "duplicate key")
+                    }
                 }
+                seen |= bit
+                anyEscaped = anyEscaped || keyEscaped
                 fields.append(field)
                 s.skipWhitespace()
                 guard s.i < s.n else { throw s.error("unterminated object") }

@@ -116,16 +116,27 @@ public struct ResultHead: Sendable, Equatable {
     public var ok: Bool
     public var degraded: Bool
     public var location: String?
+    /// The member holding `check`, so a caller can look the id up by its bytes.
+    public var checkField: JSONField
+    /// Whether the line already holds members `classify` writes (`site`, `tier`, `maintenance`, `state`,
+    /// `severity`): a re-classified log has them replaced, which needs the slower rewrite.
+    public var classified: Bool
 
     public init(_ o: ScannedObject) throws(EventError) {
         var check: String?, at: Timestamp?, ok: Bool?, degraded = false, location: String?
+        var checkField: JSONField?, classified = false
         for f in o.fields {
             let len = f.keyEnd - f.keyStart
-            guard !f.keyEscaped, len >= 2, len <= 11 else { continue }
+            if f.keyEscaped {
+                if !classified, ResultEvent.classificationKeys.contains(where: { o.keyEquals(f, $0) }) { classified = true }
+                continue
+            }
+            guard len >= 2, len <= 11 else { continue }
             switch o.bytes[f.keyStart] {
             case UInt8(ascii: "c") where o.keyEquals(f, EventKeys.check):
                 guard f.kind == .string else { throw .type("check", "a string") }
                 check = o.string(f)
+                checkField = f
             case UInt8(ascii: "a") where o.keyEquals(f, EventKeys.at):
                 at = try o.timestamp(f, "at")
             case UInt8(ascii: "o") where o.keyEquals(f, EventKeys.ok):
@@ -159,14 +170,17 @@ public struct ResultHead: Sendable, Equatable {
             case UInt8(ascii: "s") where o.keyEquals(f, EventKeys.site) || o.keyEquals(f, EventKeys.state)
                 || o.keyEquals(f, EventKeys.severity):
                 guard f.kind == .string || f.kind == .null else { throw .type(o.key(f), "a string") }
+                classified = true
             case UInt8(ascii: "t") where o.keyEquals(f, EventKeys.tier):
                 guard f.kind == .string || f.kind == .null else { throw .type("tier", "a string") }
+                classified = true
             case UInt8(ascii: "m") where o.keyEquals(f, EventKeys.maintenance):
                 guard f.kind == .string || f.kind == .null else { throw .type("maintenance", "a string") }
+                classified = true
             default: continue
             }
         }
-        guard let check else { throw .missing("check") }
+        guard let check, let checkField else { throw .missing("check") }
         guard let at else { throw .missing("at") }
         guard let ok else { throw .missing("ok") }
         self.check = check
@@ -174,5 +188,7 @@ public struct ResultHead: Sendable, Equatable {
         self.ok = ok
         self.degraded = degraded
         self.location = location
+        self.checkField = checkField
+        self.classified = classified
     }
 }

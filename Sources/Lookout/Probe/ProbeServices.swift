@@ -40,6 +40,15 @@ public final class ProbeServices: Sendable {
         try? await http.shutdown()
     }
 
+    /// Runs Swift concurrency's jobs on the NIO event loops the HTTP client already uses, rather than on a second pool
+    /// of threads: every request otherwise hops from a task to an event loop and back, two thread wake-ups each way.
+    /// Call first thing in `main`, once, on the main thread. `LOOKOUT_CONCURRENCY_POOL=1` keeps Swift's own pool.
+    @discardableResult
+    public static func runConcurrencyOnEventLoops() -> Bool {
+        if ProcessInfo.processInfo.environment["LOOKOUT_CONCURRENCY_POOL"] == "1" { return false }
+        return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
     /// For runs made outside a runner (tests, one-off use): lives as long as the process.
     public static let standalone: ProbeServices = {
         do { return try ProbeServices() } catch { fatalError("cannot open an in-memory database: \(error)") }

@@ -1,7 +1,6 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
 
 /// SlackPoster posts a payload to a Slack incoming webhook, retrying 429 (honouring `Retry-After`) and 5xx a few
 /// times; any other refusal is final. Errors never carry the webhook URL, which is a secret.
@@ -23,11 +22,7 @@ public struct SlackPoster: Sendable {
         payload.append(to: &body)
         var lastError = ""
         for attempt in 1...attempts {
-            var request = URLRequest(url: url, timeoutInterval: timeout)
-            request.httpMethod = "POST"
-            request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(body)
-            let (status, text, retryAfter, failure) = SlackPoster.send(request)
+            let (status, text, retryAfter, failure) = SlackPoster.send(url.absoluteString, body: body, timeout: timeout)
             if status == 200 { return }
             if let failure { lastError = "cannot reach Slack: \(failure)" } else { lastError = "Slack answered \(status): \(text.prefix(200))" }
             guard failure != nil || status == 429 || status >= 500, attempt < attempts else { break }
@@ -36,24 +31,21 @@ public struct SlackPoster: Sendable {
         throw PostError(message: lastError)
     }
 
-    private final class Box: @unchecked Sendable {
-        var status = 0, text = "", retryAfter: Double?, failure: String?
-    }
-
-    private static func send(_ request: URLRequest) -> (Int, String, Double?, String?) {
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        let task = URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error { box.failure = error.localizedDescription }
-            if let http = response as? HTTPURLResponse {
-                box.status = http.statusCode
-                box.retryAfter = (http.value(forHTTPHeaderField: "Retry-After")).flatMap(Double.init)
-            }
-            box.text = data.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            done.signal()
+    /// One POST through AsyncHTTPClient's shared client (not URLSession: importing FoundationNetworking loads libcurl
+    /// and about thirty libraries behind it, some 6 MB resident, into every stage that links Lookout).
+    private static func send(_ url: String, body: [UInt8], timeout: TimeInterval) -> (Int, String, Double?, String?) {
+        do {
+            var request = try HTTPClient.Request(url: url, method: .POST)
+            request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+            // One post, then done: no idle connection left behind in the shared pool.
+            request.headers.add(name: "Connection", value: "close")
+            request.body = .bytes(body)
+            let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
+            let response = try HTTPClient.shared.execute(request: request, deadline: deadline).wait()
+            let text = response.body.map { String(buffer: $0) } ?? ""
+            return (Int(response.status.code), text, response.headers.first(name: "Retry-After").flatMap(Double.init), nil)
+        } catch {
+            return (0, "", nil, "\(error)")
         }
-        task.resume()
-        done.wait()
-        return (box.status, box.text, box.retryAfter, box.failure)
     }
 }

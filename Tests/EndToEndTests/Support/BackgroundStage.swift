@@ -54,6 +54,18 @@ func eventually(timeout: Double = 30, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
+/// Waits as `eventually` does, but suspended instead of sleeping on a thread: a test that waits for a minute must not
+/// hold one of the cooperative pool's few threads (one per core), which other tests' awaits and in-process servers
+/// need meanwhile.
+func waitUntil(timeout: Double = 30, _ condition: () -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        try? await Task.sleep(nanoseconds: 20_000_000)
+    }
+    return condition()
+}
+
 /// A deterministic generator, so a failing fault run can be repeated from its seed.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64

@@ -58,4 +58,19 @@ import Testing
         let second = try ClassifyHarness.run(config: config, input: resultsOnly)
         #expect(second.lines == first.lines)
     }
+
+    /// Ids and member names written with JSON escapes are the same ids and names: the check is found, and members a
+    /// previous run wrote under an escaped name are replaced, as with plain ones.
+    @Test func escapedCheckIdsAndClassificationKeysAreRecognised() throws {
+        let yaml = ClassifyHarness.config()
+        let plain = try ClassifyHarness.run(yaml: yaml, input: ClassifyHarness.results("."))
+        let escaped = #"{"v":1,"type":"result","check":"acme\u002dhome","at":"2026-11-24T10:00:00Z","ok":true}"#
+        let run = try ClassifyHarness.run(yaml: yaml, input: escaped + "\n")
+        #expect(run.lines.count == 1)
+        #expect(run.lines[0].hasSuffix(#","site":"acme","tier":"enhanced","maintenance":null,"state":"up","severity":"none"}"#))
+        #expect(plain.lines[0].hasSuffix(#","site":"acme","tier":"enhanced","maintenance":null,"state":"up","severity":"none"}"#))
+        let reclassified = #"{"v":1,"type":"result","check":"acme-home","at":"2026-11-24T10:00:00Z","ok":true,"\u0073ite":"old","tier":null}"#
+        let again = try ClassifyHarness.run(yaml: yaml, input: reclassified + "\n")
+        #expect(again.lines == plain.lines)
+    }
 }

@@ -30,6 +30,8 @@ import Testing
         (#"{"a":"\ud83d"}"#, "unpaired surrogate escape"), (#"{"a":1}x"#, "unexpected data after the object"),
         (#"{"a":1,"a":2}"#, "duplicate key"), (#"{"a" 1}"#, "expected ':' after key"), (#"{"a":[1 2]}"#, "expected ',' or ']'"),
         (#"{"a":+1}"#, "unexpected character"), (#"{'a':1}"#, "expected a quoted key"),
+        (#"{"check":1,"ok":true,"at":2,"check":3}"#, "duplicate key"), (#"{"":1,"b":2,"":3}"#, "duplicate key"),
+        (#"{"ab":1,"\u0061b":2}"#, "duplicate key"), (#"{"\u0061b":1,"x":0,"ab":2}"#, "duplicate key"),
     ])
     func refusesInvalidObjects(text: String, message: String) {
         #expect(throws: JSONSyntaxError.self) { try JSONScannerTests.scan(text) }

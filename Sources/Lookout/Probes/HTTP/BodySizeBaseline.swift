@@ -39,10 +39,11 @@ public final class BodySizeBaseline: Sendable {
     /// Judges `bytes` against the check's median of recent normal bodies and records it.
     public func judge(check: String, bytes: Int, at: Timestamp, rule: SizeAnomalyRule) throws -> Verdict {
         try database.write { db in
-            let recent = try Int.fetchAll(db, sql: """
+            // Cached statements: every check runs these on every run, and preparing them cost more than running them.
+            let recent = try Int.fetchAll(db.cachedStatement(sql: """
                 SELECT bytes FROM probe_body_size WHERE check_id = ? AND anomalous = 0
                 ORDER BY at_ms DESC, rowid DESC LIMIT ?
-                """, arguments: [check, rule.samples])
+                """), arguments: [check, rule.samples])
             var verdict: Verdict
             if recent.count < rule.minSamples {
                 verdict = .learning(samples: recent.count)
@@ -58,14 +59,14 @@ public final class BodySizeBaseline: Sendable {
                 }
             }
             let anomalous: Bool = if case .anomalous = verdict { true } else { false }
-            try db.execute(sql: "INSERT INTO probe_body_size (check_id, at_ms, bytes, anomalous) VALUES (?, ?, ?, ?)",
-                           arguments: [check, at.milliseconds, bytes, anomalous])
+            try db.cachedStatement(sql: "INSERT INTO probe_body_size (check_id, at_ms, bytes, anomalous) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [check, at.milliseconds, bytes, anomalous])
             // Keep the table small: a check needs only its recent window plus the current anomalous streak.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 DELETE FROM probe_body_size WHERE check_id = ? AND anomalous = 0 AND rowid NOT IN (
                     SELECT rowid FROM probe_body_size WHERE check_id = ? AND anomalous = 0
                     ORDER BY at_ms DESC, rowid DESC LIMIT ?)
-                """, arguments: [check, check, rule.samples])
+                """).execute(arguments: [check, check, rule.samples])
             return verdict
         }
     }

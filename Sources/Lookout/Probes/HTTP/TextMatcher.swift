@@ -18,7 +18,7 @@ public struct TextMatcher: @unchecked Sendable {
             let pattern = String(s.dropFirst().dropLast(insensitive ? 2 : 1))
             guard !pattern.isEmpty else { throw node.error("\(node.path) has an empty regular expression") }
             do {
-                regex = try NSRegularExpression(pattern: pattern, options: insensitive ? [.caseInsensitive] : [])
+                regex = try TextMatcher.compiled(pattern, insensitive: insensitive)
             } catch {
                 throw node.error("\(node.path) is not a valid regular expression: \(pattern)")
             }
@@ -30,6 +30,14 @@ public struct TextMatcher: @unchecked Sendable {
     }
 
     public var isRegex: Bool { regex != nil }
+
+    /// Compiled expressions by pattern: a thousand checks sharing `/Product \d+/` compile it once. Config reloads add
+    /// only the patterns they bring; the cache lives as long as the process, like the config's own text.
+    private static let cache = RegexCache()
+
+    static func compiled(_ pattern: String, insensitive: Bool) throws -> NSRegularExpression {
+        try cache.regex(pattern, insensitive: insensitive)
+    }
 
     /// Whether the body matches; `decoded` is the body as text, built once by the caller only if a regex needs it.
     func matches(_ body: [UInt8], decoded: () -> String) -> Bool {
@@ -62,5 +70,21 @@ public struct TextMatcher: @unchecked Sendable {
     /// One entry or a list of them.
     static func list(_ node: ConfigNode?) throws -> [TextMatcher] {
         try (node?.list() ?? []).map(TextMatcher.init)
+    }
+}
+
+/// RegexCache shares one compiled NSRegularExpression per (pattern, options) between checks.
+final class RegexCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var compiled: [String: NSRegularExpression] = [:]
+
+    func regex(_ pattern: String, insensitive: Bool) throws -> NSRegularExpression {
+        let key = (insensitive ? "i/" : "/") + pattern
+        lock.lock()
+        defer { lock.unlock() }
+        if let r = compiled[key] { return r }
+        let r = try NSRegularExpression(pattern: pattern, options: insensitive ? [.caseInsensitive] : [])
+        compiled[key] = r
+        return r
     }
 }

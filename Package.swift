@@ -35,6 +35,7 @@ let package = Package(
             dependencies: [
                 "CZlib",
                 .product(name: "Logging", package: "swift-log"),
+                argumentParser,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -27,20 +27,7 @@ struct Classify: ParsableCommand {
     @Option(name: .long, help: "Read NDJSON from this file instead of stdin.")
     var input: String?
 
-    @Flag(name: .long, help: "Tail the --input file as it grows (surviving rotation and truncation); with --state, resume exactly where the last run stopped. Stops on SIGTERM/SIGINT after committing.")
-    var follow = false
-
-    @Option(name: .long, help: "Append output to this file (fsynced per batch) instead of stdout.")
-    var output: String?
-
-    @Flag(name: .long, help: "Rotate the --output file daily (UTC date of writing) to FILE.YYYY-MM-DD.")
-    var rotateDaily = false
-
-    @Option(name: .long, help: "Rotate the --output file before it passes this many bytes, to FILE.YYYY-MM-DD.N.")
-    var rotateBytes: Int64?
-
-    @Option(name: .long, help: "Log a heartbeat on stderr every this many seconds: lines in and out, bytes behind the input, event-time lag.")
-    var heartbeat: Double?
+    @OptionGroup var files: MessageFileOptions
 
     @Option(name: .long, help: "Append malformed input lines, with their line numbers and reasons, to this NDJSON file.")
     var rejects: String?
@@ -67,19 +54,16 @@ struct Classify: ParsableCommand {
         do {
             store = try state.map { try ClassifyStateStore(path: $0) }
             classifier = try Classifier(config: settings, store: store, logger: logger)
-            committed = follow ? try store?.loadPosition() : nil
+            committed = files.follow ? try store?.loadPosition() : nil
         } catch {
             Stage.fail("\(state ?? "state"): cannot open the classify state: \(error)", status: .ioError)
         }
-        if follow && state == nil { logger.warning("--follow without --state: a restart reads the input from its start again") }
-        var options = StageIO.Options(input: input, follow: follow, output: output)
-        options.rotate = .init(daily: rotateDaily, maxBytes: rotateBytes)
-        options.heartbeatSeconds = heartbeat
+        if files.follow && state == nil { logger.warning("--follow without --state: a restart reads the input from its start again") }
         let io: StageIO
-        do { io = try StageIO(options, stage: "classify", committed: committed, logger: logger) } catch let e as StageIOError {
+        do { io = try StageIO(files.stageIO(input: input), stage: "classify", committed: committed, logger: logger) } catch let e as StageIOError {
             Stage.fail(e.description, status: .usage)
         } catch {
-            Stage.fail("\(output ?? "output"): cannot open: \(error)", status: .ioError)
+            Stage.fail("\(files.file.output ?? "output"): cannot open: \(error)", status: .ioError)
         }
         let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
         let writer = io.writer

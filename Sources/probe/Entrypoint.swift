@@ -36,6 +36,11 @@ struct Probe: AsyncParsableCommand {
     @Option(name: .long, help: "SQLite file keeping state across restarts (body-size baselines, heartbeat pings); memory if omitted.")
     var state: String?
 
+    @OptionGroup var file: OutputFileOptions
+
+    @Option(name: .long, help: "Log a heartbeat on stderr every this many seconds: results written and failed, and how late runs started behind their schedule.")
+    var heartbeat: Double?
+
     @Option(name: .long, help: "Also serve the heartbeat receiver and /metrics on ADDR:PORT (docs/heartbeats.md).")
     var listen: String?
 
@@ -45,6 +50,7 @@ struct Probe: AsyncParsableCommand {
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }
+        if let heartbeat, !(heartbeat > 0) { throw ValidationError("--heartbeat must be a number of seconds above 0") }
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen must be ADDR:PORT, e.g. 127.0.0.1:8080") }
     }
 
@@ -65,8 +71,20 @@ struct Probe: AsyncParsableCommand {
         } catch {
             Stage.fail("probe: cannot open the state file \(state ?? ""): \(error)", status: .ioError)
         }
-        let runner = ProbeRunner(checks: select(config), location: location, writer: .standardOutput,
-                                 concurrency: concurrency, perHost: perHost, services: services, logger: logger)
+        let writer: LineWriter
+        if let output = file.output {
+            do {
+                writer = LineWriter(sink: try RotatingFileWriter(path: output, policy: file.rotation, logger: logger))
+            } catch {
+                Stage.fail("\(output): cannot open: \(error)", status: .ioError)
+            }
+            writer.flushInBackground()
+        } else {
+            writer = .standardOutput
+        }
+        let runner = ProbeRunner(checks: select(config), location: location, writer: writer,
+                                 concurrency: concurrency, perHost: perHost, services: services,
+                                 heartbeat: heartbeat.map(ProbeHeartbeat.init(intervalSeconds:)), logger: logger)
         let receiver = listen.flatMap(ListenAddress.init).map { address in
             HeartbeatReceiver(checks: config.allChecks, store: services.pings!, clock: SystemClock(),
                               metrics: services.metrics, maxBodyBytes: maxPingBody)
@@ -88,6 +106,7 @@ struct Probe: AsyncParsableCommand {
                 }, logger: logger)
                 try await runner.runForever(control: controls)
             }
+            try writer.finish()
         } catch LineWriter.WriteError.closed {
         }
         await receiver?.stop()

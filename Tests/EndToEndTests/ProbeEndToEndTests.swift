@@ -140,22 +140,16 @@ import Testing
                   - id: acme-home
                     http: \(server.baseURL)/
             """), in: dir)
-        let process = Process()
-        process.executableURL = ChildProcess.executable("probe")
-        process.arguments = ["--config", config]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let collected = LineCollector(out.fileHandleForReading)
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let probe = try CollectedChild("probe", ["--config", config])
+        defer { probe.killIfRunning() }
+        let collected = probe.stdout
         #expect(await collected.waitFor { $0.contains(#""check":"acme-home""#) }, "first run of acme-home")
         // Replace the check with a slow one and reload.
         _ = try Self.write(Self.config("""
                   - id: acme-slow
                     http: \(server.baseURL)/slow
             """), in: dir)
-        kill(process.processIdentifier, SIGHUP)
+        probe.signal(SIGHUP)
         #expect(await collected.waitFor { $0.contains(#""check":"acme-slow""#) }, "the reloaded check runs")
         // Wait until a /slow request has reached the site but its result is not out yet: a run in flight.
         let isSlow: (String) -> Bool = { $0.contains(#""check":"acme-slow""#) }
@@ -166,11 +160,10 @@ import Testing
         }
         #expect(inFlight)
         let started = Self.slowRequests.value
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        let status = probe.stop(SIGTERM)
         let lines = collected.finish()
         await server.stop()
-        #expect(process.terminationStatus == 0)
+        #expect(status == 0)
         #expect(lines.filter(isSlow).count >= started, "every run that reached the site, including the one in flight, was written")
         let afterReload = lines.drop { !$0.contains(#""check":"acme-slow""#) }
         #expect(!afterReload.contains { $0.contains(#""check":"acme-home""#) }, "acme-home was retired by the reload")
@@ -184,29 +177,51 @@ import Testing
                   - id: acme-home
                     http: \(server.baseURL)/
             """), in: dir)
-        let process = Process()
-        process.executableURL = ChildProcess.executable("probe")
-        process.arguments = ["--config", config]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let collected = LineCollector(out.fileHandleForReading)
-        let errors = LineCollector(err.fileHandleForReading)
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let probe = try CollectedChild("probe", ["--config", config])
+        defer { probe.killIfRunning() }
+        let collected = probe.stdout, errors = probe.stderr
         #expect(await collected.waitFor { $0.contains(#""check":"acme-home""#) })
         _ = try Self.write("sites: [oops", in: dir)
-        kill(process.processIdentifier, SIGHUP)
+        probe.signal(SIGHUP)
         #expect(await errors.waitFor { $0.contains("reload failed, keeping the running config") }, "the bad config is reported")
         let before = collected.count { $0.contains(#""check":"acme-home""#) }
         #expect(await collected.waitFor(seconds: 5) { _ in collected.count { $0.contains(#""check":"acme-home""#) } > before },
                 "acme-home keeps running")
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        _ = collected.finish()
+        let status = probe.stop(SIGINT)
         await server.stop()
-        #expect(process.terminationStatus == 0)
+        #expect(status == 0)
     }
+}
+
+/// CollectedChild runs a built executable as a long-lived child, its stdout and stderr collected line by line.
+struct CollectedChild {
+    let process = Process()
+    let stdout: LineCollector
+    let stderr: LineCollector
+
+    init(_ name: String, _ arguments: [String]) throws {
+        process.executableURL = ChildProcess.executable(name)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        stdout = LineCollector(out.fileHandleForReading)
+        stderr = LineCollector(err.fileHandleForReading)
+    }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Sends `signal`, waits for the exit and for the output to end; returns the exit status.
+    func stop(_ signal: Int32) -> Int32 {
+        self.signal(signal)
+        process.waitUntilExit()
+        _ = stdout.finish()
+        _ = stderr.finish()
+        return process.terminationStatus
+    }
+
+    func killIfRunning() { if process.isRunning { signal(SIGKILL) } }
 }
 
 /// Reads a child's stdout on a thread, so a test can wait for lines while the child runs.
@@ -214,6 +229,7 @@ final class LineCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var buffer = Data()
     private let done = DispatchSemaphore(value: 0)
+    private var ended = false
 
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
@@ -241,8 +257,12 @@ final class LineCollector: @unchecked Sendable {
         return false
     }
 
+    /// Waits for the end of the output (once; later calls return at once).
     func finish() -> [String] {
-        done.wait()
+        if !lock.withLock({ ended }) {
+            done.wait()
+            lock.withLock { ended = true }
+        }
         return lines
     }
 }
@@ -259,6 +279,32 @@ final class LineCollector: @unchecked Sendable {
         #expect(r["acme-health"]?["failed"] == .array([.string("cache")]))
         #expect(r["acme-smtp"]?["ok"] == .bool(true))
         #expect(r["initech-closed"]?["ok"] == .bool(false))
+    }
+
+    /// `--output FILE` after a crash mid-line: the unfinished tail is cut (with a warning), the results are appended
+    /// as whole lines, and stdout stays empty.
+    @Test func outputFileCutsAnUnfinishedTailAndAppendsWholeLines() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-probe-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("results.ndjson").path
+        let earlier = #"{"type":"result","check":"acme-home","at":"2026-11-25T00:00:00Z","ok":true}"#
+        #expect(FileManager.default.createFile(atPath: output, contents: Data((earlier + "\n{\"type\":\"res").utf8)))
+        let run = try ChildProcess.run("probe", ["--demo", "--once", "--output", output], timeout: 30)
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderrText.contains("unfinished line"))
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.first == earlier)
+        #expect(ProbeEndToEndTests.byCheck(Array(lines.dropFirst())).count == 6)
+    }
+
+    @Test func rotationOptionsNeedAnOutputFile() throws {
+        let run = try ChildProcess.run("probe", ["--demo", "--once", "--rotate-daily"], timeout: 30)
+        #expect(run.status == 64)
+        #expect(run.stderrText.contains("--output"))
     }
 
     /// A plugin that prints the secret it was given, and a header secret: neither reaches stdout or stderr.

@@ -20,6 +20,8 @@ public final class LineWriter: @unchecked Sendable {
     private let flushThreshold: Int
     private let lock = NSLock()
     public private(set) var linesWritten = 0
+    /// Set by `flushInBackground()`: `flush()` then only wakes the flushing thread.
+    private var background: BackgroundFlush?
 
     /// `flushThreshold`: flush on its own once this many bytes are buffered; `Int.max` flushes only when asked.
     public init(fd: Int32, flushThreshold: Int = 1 << 16) {
@@ -53,9 +55,41 @@ public final class LineWriter: @unchecked Sendable {
     public func write(_ line: String) throws(WriteError) { try write(Array(line.utf8)) }
 
     public func flush() throws(WriteError) {
+        if let background {
+            try background.wake()
+            return
+        }
         lock.lock()
         defer { lock.unlock() }
         try flushLocked()
+    }
+
+    /// Hands flushing to a thread of its own, for a writer many tasks share whose sink is slow (a file fsynced per
+    /// batch): `flush()` returns at once instead of holding a task, and a thread of the cooperative pool, through
+    /// the disk's sync, and the lines written meanwhile go out together in the next batch. Call `finish()` at the end.
+    public func flushInBackground() {
+        let flusher = BackgroundFlush()
+        background = flusher
+        let thread = Thread { [unowned self] in
+            while flusher.waitForWork() {
+                do throws(WriteError) {
+                    lock.lock()
+                    defer { lock.unlock() }
+                    try flushLocked()
+                } catch {
+                    flusher.fail(error)
+                    return
+                }
+            }
+        }
+        thread.name = "line-writer"
+        thread.start()
+    }
+
+    /// Writes whatever is buffered and, when flushing in the background, waits for that thread to finish.
+    public func finish() throws(WriteError) {
+        guard let background else { return try flush() }
+        try background.drain()
     }
 
     private func flushLocked() throws(WriteError) {
@@ -81,6 +115,57 @@ public final class LineWriter: @unchecked Sendable {
             written += n
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// BackgroundFlush is the hand-off between a `LineWriter`'s users and its flushing thread.
+final class BackgroundFlush: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending = false
+    private var draining = false
+    private var done = false
+    private var failure: LineWriter.WriteError?
+
+    /// Asks for a flush; throws the error that stopped the flushing thread, if one did.
+    func wake() throws(LineWriter.WriteError) {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+        pending = true
+        condition.broadcast()
+    }
+
+    /// The flushing thread's wait: true when there is something to flush, false when it should end.
+    func waitForWork() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !pending && !draining { condition.wait() }
+        if pending {
+            pending = false
+            return true
+        }
+        done = true
+        condition.broadcast()
+        return false
+    }
+
+    func fail(_ error: LineWriter.WriteError) {
+        condition.lock()
+        failure = error
+        done = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Lets the thread flush what is left and end; returns once it has.
+    func drain() throws(LineWriter.WriteError) {
+        condition.lock()
+        defer { condition.unlock() }
+        pending = true
+        draining = true
+        condition.broadcast()
+        while !done { condition.wait() }
+        if let failure { throw failure }
     }
 }
 

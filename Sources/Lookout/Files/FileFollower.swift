@@ -87,6 +87,9 @@ public final class FileFollower: LineSource {
             }
             switch checkFile() {
             case .same:
+                // An unfinished last line is read again from its start at the next poll rather than kept: a writer
+                // restarted after a crash cuts such a tail and writes other bytes in its place (RotatingFileWriter).
+                if reader.pendingBytes > 0 { rewindToLastLine() }
                 onIdle?()
                 stop.sleep(pollInterval)
             case .rotated:
@@ -189,6 +192,12 @@ public final class FileFollower: LineSource {
 
     private func openCurrent(from start: Int64) {
         openFile(path, from: start, line: 0)
+    }
+
+    /// Forgets the buffered unfinished line: the next read starts just past the last complete line.
+    private func rewindToLastLine() {
+        lseek(fd, off_t(offset), SEEK_SET)
+        reader = LineReader(fd: fd, startingAt: offset, firstLineNumber: lineNumber + 1, maxLineBytes: maxLineBytes)
     }
 
     private func openFile(_ file: String, from start: Int64, line: Int) {

@@ -35,7 +35,8 @@ public final class StageHeartbeat {
 
     /// Logs a beat when the interval has passed; returns the line for tests.
     @discardableResult
-    public func tick(linesOut: Int, bytesBehind: Int64?, force: Bool = false) -> String? {
+    /// `extra`: stage-specific fields appended to the line, evaluated only when a beat is due.
+    public func tick(linesOut: Int, bytesBehind: Int64?, force: Bool = false, extra: @autoclosure () -> String? = nil) -> String? {
         let now = clock.now()
         guard force || now.milliseconds - last.milliseconds >= interval else { return nil }
         var text = "heartbeat \(stage): in=\(linesIn) (+\(linesIn - inAtLast)) out=\(linesOut) (+\(linesOut - outAtLast))"
@@ -45,6 +46,7 @@ public final class StageHeartbeat {
         } else {
             text += " event_lag=none"
         }
+        if let extra = extra() { text += " " + extra }
         logger.info("\(text)")
         last = now
         inAtLast = linesIn

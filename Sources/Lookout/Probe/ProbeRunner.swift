@@ -15,6 +15,8 @@ public final class ProbeRunner: Sendable {
     private let limiter: AsyncLimiter
     private let hosts: HostLimiter
     private let logger: Logger
+    /// Logs a heartbeat line on this interval while running forever (`--heartbeat`).
+    public let heartbeat: ProbeHeartbeat?
 
     /// What the forever loop can be told while it runs (from signals in the executable, directly in tests).
     public enum Control: Sendable {
@@ -26,7 +28,7 @@ public final class ProbeRunner: Sendable {
 
     public init(checks: [Check], location: String?, writer: LineWriter, clock: any WallClock = SystemClock(),
                 concurrency: Int = 64, perHost: Int = 4, services: ProbeServices = .standalone,
-                logger: Logger = Logger(label: "probe")) {
+                heartbeat: ProbeHeartbeat? = nil, logger: Logger = Logger(label: "probe")) {
         self.table = CheckTable(checks)
         self.location = location
         self.writer = writer
@@ -34,6 +36,7 @@ public final class ProbeRunner: Sendable {
         self.services = services
         self.limiter = AsyncLimiter(limit: concurrency)
         self.hosts = HostLimiter(perHost: perHost)
+        self.heartbeat = heartbeat
         self.logger = logger
     }
 
@@ -127,6 +130,15 @@ public final class ProbeRunner: Sendable {
             for id in table.ids() where table.markRunning(id) {
                 group.addTask { await self.schedule(id, from: start, failure: failure, post: post) }
             }
+            if let heartbeat {
+                group.addTask {
+                    var next = start + heartbeat.interval
+                    while (try? await self.clock.sleep(until: next)) != nil {
+                        self.logger.info("\(heartbeat.beat(checks: self.table.ids().count))")
+                        next = next + heartbeat.interval
+                    }
+                }
+            }
             loop: for await message in inbox {
                 switch message {
                 case .reload(let checks):
@@ -159,6 +171,7 @@ public final class ProbeRunner: Sendable {
             guard let check = table.claim(id) else { return }
             // Unstructured, so stopping does not cancel a run in flight: its result is still written.
             let r = await Task { await self.limitedResult(of: check) }.value
+            heartbeat?.note(ok: r.ok, lateMs: r.at.milliseconds - next.milliseconds)
             do { try emit(r) } catch {
                 // Nobody reads our output any more (or it failed): stop everything.
                 failure.set(error)

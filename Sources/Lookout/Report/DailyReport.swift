@@ -19,6 +19,8 @@ public struct DailyReport: Codable, Sendable, Equatable {
     public var heartbeats: [HeartbeatFigure]
     public var hosts: [HostFigure]?
     public var unknownChecks: [UnknownCheckFigure]?
+    /// Team only, and only when there was one: spans with no result from any check (the monitor was not running).
+    public var monitorGaps: [PeriodFigure]?
     public var footer: FooterFigure
 }
 

@@ -116,6 +116,14 @@ public struct HTMLRenderer {
             }
             h.append("</table>")
         }
+        if let gaps = r.monitorGaps {
+            h.append("<h2>Monitoring gaps</h2><p class=\"muted\">No result arrived from any check: probe or classify was not running, so these spans are unobserved.</p>")
+            h.append("<table><tr><th>From</th><th>To</th><th class=\"num\">Duration</th></tr>")
+            for g in gaps {
+                h.append("<tr><td>\(e(text.time(g.from)))</td><td>\(e(text.time(g.to)))</td><td class=\"num\">\(ReportText.duration(g.durationMs))</td></tr>")
+            }
+            h.append("</table>")
+        }
         let flaps = r.sites.flatMap { s in s.checks.flatMap { c in c.flapping.map { (s, c, $0) } } }
         if !flaps.isEmpty && !client {
             h.append("<h2>Flapping periods</h2><table><tr><th>Site</th><th>Check</th><th>From</th><th>To</th><th class=\"num\">Duration</th></tr>")

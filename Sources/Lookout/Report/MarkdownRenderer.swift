@@ -67,6 +67,12 @@ public struct MarkdownRenderer {
             }
             out.append("")
         }
+        if let gaps = r.monitorGaps {
+            out += ["## Monitoring gaps", "", "No result arrived from any check: probe or classify was not running, so these spans are unobserved.", "",
+                    "| From | To | Duration |", "|---|---|---:|"]
+            for g in gaps { out.append("| \(text.time(g.from)) | \(text.time(g.to)) | \(ReportText.duration(g.durationMs)) |") }
+            out.append("")
+        }
         let flaps = r.sites.flatMap { s in s.checks.flatMap { c in c.flapping.map { (s, c, $0) } } }
         if !flaps.isEmpty {
             out += ["## Flapping periods", "", "| Site | Check | From | To | Duration |", "|---|---|---|---|---:|"]

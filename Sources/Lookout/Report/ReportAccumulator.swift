@@ -16,11 +16,14 @@ public final class ReportAccumulator {
     public private(set) var otherLines = 0
     /// Results of checks the config does not know, by check id.
     public private(set) var unknownChecks: [String: Int] = [:]
+    /// When any result arrived: the report's "was the monitor itself running?" figure.
+    public private(set) var activity: ResultActivity
     private var finished = false
 
     public init(config: Config, range: ReportRange) {
         self.config = config
         self.range = range
+        activity = ResultActivity(range: range)
         for site in config.sites {
             for check in site.checks {
                 index[check.id] = tallies.count
@@ -105,6 +108,7 @@ public final class ReportAccumulator {
         guard let checkField else { throw EventError("missing required field \"check\"") }
         guard let at else { throw EventError("missing required field \"at\"") }
         guard let ok else { throw EventError("missing required field \"ok\"") }
+        activity.note(at)
         let check = o.string(checkField)
         let k: Int
         if let found = index[check] {

@@ -146,6 +146,7 @@ public struct ReportBuilder {
                                                                 incidents: incidentsInRange)
         let unknown: [UnknownCheckFigure]? = forClient ? nil : accumulator.unknownChecks
             .sorted { $0.key < $1.key }.map { UnknownCheckFigure(check: $0.key, results: $0.value) }
+        let gaps = forClient ? [] : monitorGaps(config: config, rangeEnd: to)
         let footer = FooterFigure(
             linesRead: linesRead, linesRejected: linesRejected, results: accumulator.resultLines,
             incidentLines: accumulator.incidentLines, deliveryLines: accumulator.deliveryLines,
@@ -158,7 +159,17 @@ public struct ReportBuilder {
                                timezone: config.timeZone.identifier, hours: Double(range.length) / 3_600_000),
             overall: overall, tiers: tiers, sites: sites, incidents: incidents, noise: noise, adherence: adherence,
             certificates: certificates, heartbeats: heartbeats, hosts: forClient ? nil : hosts,
-            unknownChecks: unknown, footer: footer)
+            unknownChecks: unknown, monitorGaps: gaps.isEmpty ? nil : gaps, footer: footer)
+    }
+
+    /// Silences longer than twice the most frequent check's interval (at least two minutes): no check can have
+    /// been running then, so the monitor itself was down.
+    private func monitorGaps(config: Config, rangeEnd: Int64) -> [PeriodFigure] {
+        guard let every = config.allChecks.map(\.every.milliseconds).min() else { return [] }
+        let minimum = max(2, Int((2 * every + 59_999) / 60_000))
+        return accumulator.activity.gaps(minimumMinutes: minimum, rangeEndMs: rangeEnd).map {
+            PeriodFigure(from: ReportBuilder.rfc($0.fromMs), to: ReportBuilder.rfc($0.toMs), durationMs: $0.toMs - $0.fromMs)
+        }
     }
 
     private func checkFigure(_ t: CheckTally, name: String?, incidents: [IncidentRecord], mttr: Int64?, rangeLength: Int64) -> CheckFigure {

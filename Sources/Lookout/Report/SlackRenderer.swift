@@ -30,6 +30,10 @@ public struct SlackRenderer {
                 + (s.target.map { " (target \(ReportText.percent($0)))" } ?? "")
                 + ", down \(ReportText.duration(s.time.downMs)), maintenance \(ReportText.duration(s.time.maintenanceMs)), \(s.incidents) incident\(s.incidents == 1 ? "" : "s")"
         })
+        if let gaps = r.monitorGaps {
+            sections.append([":warning: *Monitoring gaps* (no result from any check: the monitor was not running)"]
+                            + gaps.map { "• \(text.time($0.from))–\(text.time($0.to)) (\(ReportText.duration($0.durationMs)))" })
+        }
         let shown = client ? r.incidents.filter { !$0.maintenanceOnly } : r.incidents
         if !shown.isEmpty {
             sections.append([client ? "*Service interruptions*" : "*Incidents*"] + shown.map { i in

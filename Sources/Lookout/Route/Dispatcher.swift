@@ -19,6 +19,7 @@ public final class Dispatcher: Sendable {
     /// How often an idle worker looks for newly queued work.
     let pollInterval: TimeSpan
     private let finished = LockedFlag()
+    private let stopping = LockedFlag()
     /// One per sink: moved by every enqueue and by every attempt of that sink's that comes back.
     private let wakes: [String: LockedCounter]
 
@@ -34,6 +35,12 @@ public final class Dispatcher: Sendable {
     /// No more events will be queued: workers stop once their sink has nothing pending.
     public func inputFinished() {
         finished.set()
+        wakes.values.forEach { $0.increment() }
+    }
+
+    /// Stop after the sends in flight, leaving what is pending queued for the next start (`route --follow` on SIGTERM).
+    public func stop() {
+        stopping.set()
         wakes.values.forEach { $0.increment() }
     }
 
@@ -96,7 +103,9 @@ public final class Dispatcher: Sendable {
                 }
                 if !attempts.isEmpty { try? writer?.flush() }
                 let now = clock.now()
-                let room = now >= notBefore ? limit - running : 0
+                // Stopping (`route --follow` on SIGTERM): nothing new starts; what is in flight is recorded.
+                let halting = stopping.isSet
+                let room = now >= notBefore && !halting ? limit - running : 0
                 let look = generation != seen || !outcomes.isEmpty || knownDue.map { now >= $0 } ?? false
                 var claimed: [[OutboxDelivery]] = []
                 if room > 0 && look {
@@ -115,8 +124,8 @@ public final class Dispatcher: Sendable {
                     let orphans = message.filter { $0.openingDead && $0.event != .opened }
                     if !orphans.isEmpty {
                         let reason = "not sent: the incident's opening never reached this sink"
-                        emit(orphans, .dead, at: now, error: reason)
-                        outcomes.append(DeliveryOutcome(orphans, .dead(error: reason, at: now)))
+                        let lines = emit(orphans, .dead, at: now, error: reason)
+                        outcomes.append(DeliveryOutcome(orphans, .dead(error: reason, at: now), journal: lines))
                     }
                     let batch = message.filter { !($0.openingDead && $0.event != .opened) }
                     if batch.isEmpty { continue }
@@ -131,6 +140,11 @@ public final class Dispatcher: Sendable {
                 if !outcomes.isEmpty { try? writer?.flush() }
                 // After a claim that found something, look again at once: more may be due.
                 if !claimed.isEmpty || !outcomes.isEmpty { seen = -1; continue }
+                if halting {
+                    if running == 0 { return }
+                    await wake.wait(beyond: generation)
+                    continue
+                }
                 if running == 0 && finished.isSet && generation == seen, try outbox.pendingCount(sink: sink.name) == 0 { return }
                 let now2 = clock.now()
                 if running > 0 {
@@ -144,8 +158,9 @@ public final class Dispatcher: Sendable {
                         await wake.wait(beyond: generation)
                     }
                 } else if now2 < notBefore {
-                    // Held (pace, Retry-After) with nothing in flight.
-                    try await clock.sleep(until: notBefore)
+                    // Held (pace, Retry-After) with nothing in flight; a nap, so a stop is not held up by a long
+                    // Retry-After.
+                    try await nap(until: notBefore, unless: wake, movesBeyond: generation)
                 } else if generation == seen {
                     let due = knownDue.map { max($0, now2 + .milliseconds(1)) } ?? (now2 + pollInterval)
                     try await nap(until: min(due, now2 + pollInterval), unless: wake, movesBeyond: generation)
@@ -155,44 +170,50 @@ public final class Dispatcher: Sendable {
     }
 
     /// Decides what an attempt's result means (sent, retry after a backoff, dead), writes its `delivery` lines and
-    /// returns the outcome for the outbox. The lines are written before the outbox records it: after a crash in
-    /// between, the delivery is repeated and reported twice (same key), but never reported zero times.
+    /// returns the outcome for the outbox. Written to a pipe, the lines go before the outbox records the outcome: after a
+    /// crash in between, the delivery is repeated and reported twice (same key), but never zero times. Journaled, they
+    /// are committed with the outcome and reach the file exactly once.
     private func settle(_ a: Attempt, sink: ConfiguredSink, notBefore: inout Timestamp) -> DeliveryOutcome {
         let batch = a.batch, after = a.after
         defer { if pacing { notBefore = max(notBefore, after + sink.pace) } }
         switch a.result {
         case .sent(let ref):
-            emit(batch, .sent, at: after, error: nil)
-            return DeliveryOutcome(batch, .sent(ref: ref))
+            let lines = emit(batch, .sent, at: after, error: nil)
+            return DeliveryOutcome(batch, .sent(ref: ref), journal: lines)
         case .failed(let failure):
             let attempt = batch.map(\.attempt).max() ?? 1
             let oldest = batch.map(\.queuedAt).min() ?? after
             switch routing.retry.decide(failure, attempt: attempt, age: after - oldest, jitter: jitter()) {
             case .retry(let wait):
-                emit(batch, .retrying, at: after, error: failure.message)
+                let lines = emit(batch, .retrying, at: after, error: failure.message)
                 // A Retry-After holds the whole sink (it is the webhook that is limited, not the message).
                 if failure.retryAfter != nil { notBefore = max(notBefore, after + wait) }
                 logger.warning("\(sink.name): attempt \(attempt) failed, retrying in \(wait): \(failure.message)")
-                return DeliveryOutcome(batch, .retry(due: after + wait, error: failure.message))
+                return DeliveryOutcome(batch, .retry(due: after + wait, error: failure.message), journal: lines)
             case .dead(let reason):
-                emit(batch, .dead, at: after, error: reason)
+                let lines = emit(batch, .dead, at: after, error: reason)
                 logger.error("\(sink.name): gave up on \(batch.count) deliver\(batch.count == 1 ? "y" : "ies"): \(reason)")
-                return DeliveryOutcome(batch, .dead(error: reason, at: after))
+                return DeliveryOutcome(batch, .dead(error: reason, at: after), journal: lines)
             }
         }
     }
 
-    /// Writes the batch's `delivery` lines; the caller flushes once for everything it settled.
-    func emit(_ batch: [OutboxDelivery], _ outcome: DeliveryEvent.Outcome, at: Timestamp, error: String?) {
-        guard let writer else { return }
+    /// Writes the outcome's `delivery` lines (the caller flushes once for everything it settled), or, when the
+    /// outbox journals, returns them to be committed with the outcome (`DeliveryJournal` writes them).
+    func emit(_ batch: [OutboxDelivery], _ outcome: DeliveryEvent.Outcome, at: Timestamp, error: String?) -> [[UInt8]] {
+        guard writer != nil || outbox.journaling else { return [] }
+        var lines: [[UInt8]] = []
         for d in batch {
             var e = DeliveryEvent(incident: d.incident.id, event: d.event, sink: d.sink, outcome: outcome, attempt: d.attempt, at: at)
             e.error = error.map { Redactor.shared.redact($0) }
             e.key = d.key
             // Several deliveries carried by one grouped message share its id, so a report can count messages.
             if batch.count > 1 { e.message = "group:\(batch[0].key)+\(batch.count - 1)" }
-            try? writer.write(e.encoded())
+            lines.append(e.encoded())
         }
+        if outbox.journaling { return lines }
+        for line in lines { try? writer?.write(line) }
+        return []
     }
 }
 

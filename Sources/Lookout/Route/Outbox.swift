@@ -25,6 +25,11 @@ public struct OutboxDelivery: Sendable {
 public final class Outbox: Sendable {
     public let db: DatabaseQueue
     let router: IncidentRouter
+    /// Whether outcomes carry their `delivery` lines into the journal (`route --follow`), for `DeliveryJournal` to
+    /// write exactly once; otherwise the dispatcher writes them itself.
+    public let journaling: Bool
+    /// Rung when journal lines were committed, so the journal writer does not have to poll.
+    public let journalBell = Bell()
 
     public static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("route.v1", { db in
@@ -68,39 +73,56 @@ public final class Outbox: Sendable {
         }),
     ]
 
-    public init(path: String?, router: IncidentRouter) throws {
-        db = try StateDatabase.open(path: path, migrations: Outbox.migrations)
+    public init(path: String?, router: IncidentRouter, journaling: Bool = false) throws {
+        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + StreamPosition.migrations)
         self.router = router
+        self.journaling = journaling
     }
 
     /// Plans the event's deliveries and commits them with the incident's routing state; returns how many are new
     /// (a replayed event adds none).
     @discardableResult
     public func enqueue(_ e: IncidentEvent, line: [UInt8], now: Timestamp) throws -> Int {
-        try db.write { db in
-            var state: [String: IncidentRouter.SinkState] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT sink, opened_ms, last_update_ms FROM route_incident WHERE incident = ?", arguments: [e.id]) {
-                state[row["sink"]] = IncidentRouter.SinkState(openedAt: Timestamp(milliseconds: row["opened_ms"]),
-                                                      lastUpdate: (row["last_update_ms"] as Int64?).map { Timestamp(milliseconds: $0) })
-            }
-            let (planned, newState) = router.plan(e, state: state)
+        try enqueue([(e, line)], now: now)
+    }
+
+    /// Plans a batch of events' deliveries in one transaction (one fsync for a whole read of input), with `position`,
+    /// the input position just past them, saved in the same transaction: a restart resumes right after the last
+    /// line whose deliveries are queued, so nothing is queued twice or skipped, even once old deliveries are pruned.
+    @discardableResult
+    public func enqueue(_ events: [(event: IncidentEvent, line: [UInt8])], now: Timestamp, position: StreamPosition? = nil) throws -> Int {
+        guard !events.isEmpty || position != nil else { return 0 }
+        return try db.write { db in
             var added = 0
-            for p in planned {
-                let wait = router.config.sink(named: p.sink).map { $0.groups ? router.config.groupWait : .zero } ?? .zero
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO route_delivery (key, incident, event, sink, line, queued_ms, due_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [p.key, e.id, p.event.rawValue, p.sink, Data(line), now.milliseconds, (now + wait).milliseconds])
-                added += db.changesCount
-            }
-            for (sink, s) in newState where state[sink] != s {
-                try db.execute(sql: """
-                    INSERT INTO route_incident (incident, sink, opened_ms, last_update_ms) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (incident, sink) DO UPDATE SET last_update_ms = excluded.last_update_ms
-                    """, arguments: [e.id, sink, s.openedAt.milliseconds, s.lastUpdate?.milliseconds])
-            }
+            for (e, line) in events { added += try enqueue(e, line: line, now: now, in: db) }
+            try position?.save(db, stage: Outbox.stage)
             return added
         }
+    }
+
+    private func enqueue(_ e: IncidentEvent, line: [UInt8], now: Timestamp, in db: Database) throws -> Int {
+        var state: [String: IncidentRouter.SinkState] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT sink, opened_ms, last_update_ms FROM route_incident WHERE incident = ?", arguments: [e.id]) {
+            state[row["sink"]] = IncidentRouter.SinkState(openedAt: Timestamp(milliseconds: row["opened_ms"]),
+                                                          lastUpdate: (row["last_update_ms"] as Int64?).map { Timestamp(milliseconds: $0) })
+        }
+        let (planned, newState) = router.plan(e, state: state)
+        var added = 0
+        for p in planned {
+            let wait = router.config.sink(named: p.sink).map { $0.groups ? router.config.groupWait : .zero } ?? .zero
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO route_delivery (key, incident, event, sink, line, queued_ms, due_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [p.key, e.id, p.event.rawValue, p.sink, Data(line), now.milliseconds, (now + wait).milliseconds])
+            added += db.changesCount
+        }
+        for (sink, s) in newState where state[sink] != s {
+            try db.execute(sql: """
+                INSERT INTO route_incident (incident, sink, opened_ms, last_update_ms) VALUES (?, ?, ?, ?)
+                ON CONFLICT (incident, sink) DO UPDATE SET last_update_ms = excluded.last_update_ms
+                """, arguments: [e.id, sink, s.openedAt.milliseconds, s.lastUpdate?.milliseconds])
+        }
+        return added
     }
 
     /// When the sink's next delivery that order allows falls due (one waiting behind an earlier delivery of its
@@ -118,6 +140,13 @@ public final class Outbox: Sendable {
                 return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?", arguments: [sink]) ?? 0
             }
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending'") ?? 0
+        }
+    }
+
+    /// Every delivery the outbox remembers (pending or finished and not pruned yet), oldest first.
+    func deliveryKeys() throws -> [(key: String, sink: String)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, sink FROM route_delivery ORDER BY id").map { (key: $0["key"], sink: $0["sink"]) }
         }
     }
 
@@ -212,6 +241,7 @@ public final class Outbox: Sendable {
 
     func record(_ outcomes: [DeliveryOutcome], in db: Database) throws {
         for o in outcomes {
+            try appendJournal(o.journal, in: db)
             switch o.result {
             case .sent(let ref): try markSent(o.batch, ref: ref, in: db)
             case .retry(let due, let error): try markRetry(o.batch, due: due, error: error, in: db)
@@ -294,8 +324,12 @@ public struct DeliveryOutcome: Sendable {
 
     public var batch: [OutboxDelivery]
     public var result: Result
+    /// The outcome's `delivery` lines when the outbox journals them (`route --follow`): committed with the outcome.
+    public var journal: [[UInt8]]
 
-    public init(_ batch: [OutboxDelivery], _ result: Result) { self.batch = batch; self.result = result }
+    public init(_ batch: [OutboxDelivery], _ result: Result, journal: [[UInt8]] = []) {
+        self.batch = batch; self.result = result; self.journal = journal
+    }
 }
 
 extension IncidentEvent {

@@ -5,10 +5,15 @@ import Foundation
 final class BackgroundStage {
     let process = Process()
     let stderrPath: String
+    let started = Date()
 
-    init(_ name: String, _ arguments: [String], in dir: URL, tag: String) throws {
+    /// `environment`: added to the test's own environment (secrets a config names as `${VAR}`).
+    init(_ name: String, _ arguments: [String], in dir: URL, tag: String, environment: [String: String] = [:]) throws {
         process.executableURL = ChildProcess.executable(name)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         stderrPath = dir.appendingPathComponent("\(tag).stderr").path
         if !FileManager.default.fileExists(atPath: stderrPath) { FileManager.default.createFile(atPath: stderrPath, contents: nil) }
         let err = FileHandle(forWritingAtPath: stderrPath)!

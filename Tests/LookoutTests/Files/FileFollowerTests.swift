@@ -91,6 +91,27 @@ import Testing
         #expect(rotated.count >= 10)
     }
 
+    /// A writer killed mid-line is restarted: its RotatingFileWriter cuts the unfinished tail and writes other bytes
+    /// in its place. The follower, which had already seen the start of the cut line, must deliver the new line
+    /// whole, not the old start glued to the end of the new one.
+    @Test func anUnfinishedTailCutAndRewrittenInPlaceIsReadAsTheNewLine() throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let path = d.appendingPathComponent("results.ndjson").path
+        FileManager.default.createFile(atPath: path, contents: Data("{\"n\":1}\n{\"n\":2,\"pad".utf8))
+        let c = Collector(path: path)
+        #expect(Self.waitFor(1, c))
+        usleep(50_000)
+        let restarted = LineWriter(sink: try RotatingFileWriter(path: path, logger: Logger(label: "test")))
+        try restarted.write("{\"n\":3}")
+        try restarted.flush()
+        #expect(Self.waitFor(2, c))
+        usleep(50_000)
+        let end = c.finish()
+        #expect(c.snapshot == ["{\"n\":1}", "{\"n\":3}"])
+        #expect(end.inputLine == 2 && end.inputOffset == 16)
+    }
+
     @Test func restartsFromTheStartAfterATruncation() throws {
         let d = try Self.dir()
         defer { try? FileManager.default.removeItem(at: d) }

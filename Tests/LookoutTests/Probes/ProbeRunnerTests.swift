@@ -155,3 +155,14 @@ struct CountingProbe: ProbeKind {
     var host: String? { nil }
     func run(_ run: ProbeRun) async -> ProbeOutcome { ProbeOutcome(ok: true) }
 }
+
+@Suite struct ProbeHeartbeatTests {
+    @Test func beatsCountSinceTheLastAndTheLatestStart() {
+        let h = ProbeHeartbeat(intervalSeconds: 60)
+        h.note(ok: true, lateMs: 20)
+        h.note(ok: false, lateMs: 1_460)
+        #expect(h.beat(checks: 3) == "heartbeat probe: checks=3 out=2 (+2) failed=1 (+1) late_max=1.5s")
+        h.note(ok: true, lateMs: 0)
+        #expect(h.beat(checks: 3) == "heartbeat probe: checks=3 out=3 (+1) failed=1 (+0) late_max=0.0s")
+    }
+}

@@ -56,3 +56,28 @@ import Testing
         #expect(!ReportText(try ReportFixture.report()).showsOffset)
     }
 }
+
+/// A stretch with no result from any check (the monitor was down) is listed for the team, not for clients.
+@Suite struct MonitorGapReportTests {
+    @Test func aSilenceOfTheWholeLogIsAMonitoringGap() throws {
+        let config = try Config.parse(yaml: ReportDSTTests.config, file: "gap.yaml")
+        let range = try ReportRange.day("2026-11-25", clock: LocalClock(config.timeZone))
+        // Results every 5 minutes, none from 10:00 to 10:45 (the chain was down), the day through.
+        let log = ReportDSTTests.log(from: range.from, hours: 24, downMinutes: 0..<0).split(separator: "\n").enumerated()
+            .filter { k, _ in !(120..<129).contains(k) }.map { String($0.element) }.joined(separator: "\n")
+        let team = ReportFixture.report(ndjson: log, config: config, range: range)
+        let gaps = try #require(team.monitorGaps)
+        #expect(gaps.map(\.from) == ["2026-11-25T09:56:00Z"])  // the minute after the last result
+        #expect(gaps.map(\.to) == ["2026-11-25T10:45:00Z"])
+        let markdown = MarkdownRenderer().render(team)
+        #expect(markdown.contains("## Monitoring gaps"))
+        #expect(markdown.contains("| 09:56 | 10:45 | 49m 00s |"))
+        #expect(SlackRenderer().sections(team).sections.joined().contains { $0.contains("09:56–10:45") })
+        #expect(HTMLRenderer().render(team).contains("<h2>Monitoring gaps</h2>"))
+        let client = ReportFixture.report(ndjson: log, config: config, range: range, client: "s")
+        #expect(client.monitorGaps == nil)
+        // An unbroken day has none.
+        let whole = ReportFixture.report(ndjson: ReportDSTTests.log(from: range.from, hours: 24, downMinutes: 0..<0), config: config, range: range)
+        #expect(whole.monitorGaps == nil)
+    }
+}

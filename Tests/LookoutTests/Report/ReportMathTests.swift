@@ -116,3 +116,44 @@ import Testing
         #expect(ReportText.percent(nil) == "no data")
     }
 }
+
+/// ResultActivity: which silences count as the monitor being down.
+@Suite struct ResultActivityTests {
+    static let range = ReportRange(from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 60 * 60_000), label: "test", isSingleDay: false)
+
+    static func minutes(_ list: [Int], seconds: Int = 10) -> ResultActivity {
+        var a = ResultActivity(range: range)
+        for m in list { a.note(Int64(m * 60 + seconds) * 1000) }
+        return a
+    }
+
+    @Test(arguments: [
+        // Every minute active: no gap.
+        (Array(0..<60), 2, [(Int, Int)]()),
+        // Silent 10..<20: one gap of 10 minutes.
+        (Array(0..<10) + Array(20..<60), 2, [(10, 20)]),
+        // A two-minute silence is within the checks' rhythm when the minimum is 3.
+        (Array(0..<10) + Array(12..<60), 3, []),
+        // Nothing at the start: the gap runs from the range's start.
+        (Array(5..<60), 2, [(0, 5)]),
+        // The log ends at minute 30: silence after the last result is not a gap.
+        (Array(0..<30), 2, []),
+    ])
+    func gaps(active: [Int], minimum: Int, expected: [(Int, Int)]) {
+        let found = Self.minutes(active).gaps(minimumMinutes: minimum, rangeEndMs: Self.range.to.milliseconds)
+        #expect(found.map { Int($0.fromMs / 60_000) } == expected.map(\.0))
+        #expect(found.map { Int($0.toMs / 60_000) } == expected.map(\.1))
+    }
+
+    @Test func resultsPastTheRangeExtendTheSilenceToItsEnd() {
+        var a = Self.minutes(Array(0..<30))
+        a.note(2 * 60 * 60_000)
+        let found = a.gaps(minimumMinutes: 2, rangeEndMs: Self.range.to.milliseconds)
+        #expect(found.count == 1)
+        #expect(found.first?.fromMs == 30 * 60_000 && found.first?.toMs == 60 * 60_000)
+    }
+
+    @Test func noResultsNoGaps() {
+        #expect(ResultActivity(range: Self.range).gaps(minimumMinutes: 2, rangeEndMs: Self.range.to.milliseconds).isEmpty)
+    }
+}

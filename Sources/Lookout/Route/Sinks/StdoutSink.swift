@@ -26,6 +26,8 @@ public struct StdoutSink: Sink {
             w.add("text", IncidentText.headline(d))
             do { try writer.write(w.finish()) } catch { return .failed(SinkFailure("\(error)", retryable: false)) }
         }
+        // Flushed here: route's other output may go to a file (`--output`), so nothing else flushes stdout.
+        do { try writer.flush() } catch { return .failed(SinkFailure("\(error)", retryable: false)) }
         return .sent(ref: nil)
     }
 }

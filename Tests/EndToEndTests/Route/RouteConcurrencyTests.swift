@@ -79,6 +79,36 @@ import Testing
         RouteSinkTests.noLeaks(outcome)
     }
 
+    @Test func aRetryAfterHoldsAConcurrentSinkWhileWhatIsInFlightFinishes() async throws {
+        // The first request is answered 429 with Retry-After: 1; every answer takes 100 ms, so others are in flight.
+        let server = try RecordingServer { _, n in
+            n == 0 ? .init(status: 429, headers: [("Retry-After", "1")], body: "slow down", delay: .milliseconds(100))
+                   : .init(status: 200, body: "ok", delay: .milliseconds(100))
+        }
+        defer { server.shutdown() }
+        let routing = """
+          retry: {base: 50ms, max_attempts: 5}
+          sinks:
+            hook: {kind: webhook, url: "${HOOK_URL}", concurrency: 4}
+          routes:
+            - {sinks: [hook]}
+        """
+        // Twenty incidents: unheld, rounds of four would start every 100 ms through the second after the 429.
+        let events = (1...20).map { RouteHarness.incident($0, .opened, at: 90) }
+        let outcome = try await RouteHarness.run(RouteHarness.config(sites: 20, routing: routing), events: events,
+                                                 environment: ["HOOK_URL": server.baseURL + "/hook/heldSECRET"])
+        let requests = server.requests
+        #expect(requests.count == 21, "twenty openings and the retry of the limited one")
+        let limited = try #require(server.answeredAt(0))
+        // Requests claimed before the worker took in the 429 may still start just after it was answered; once it
+        // was taken in (well within 300 ms), nothing starts until the Retry-After has passed.
+        let started = requests.dropFirst().map { $0.at.timeIntervalSince(limited) }
+        #expect(!started.contains { $0 > 0.3 && $0 < 0.95 }, "a request started while the sink was held: \(started)")
+        let retry = try #require(requests.lastIndex { $0.idempotencyKey == requests[0].idempotencyKey })
+        #expect(retry > 0 && requests[retry].at.timeIntervalSince(limited) >= 0.95)
+        #expect(outcome.deliveries.filter { $0.outcome == "sent" }.count == 20)
+    }
+
     @Test func aRetriedOpeningHoldsBackItsOwnIncidentOnly() async throws {
         // Incident 1's opening fails twice (503) while the other incidents' deliveries go through.
         let failing = FailingFirst(times: 2)

@@ -146,26 +146,30 @@ public final class Dispatcher: Sendable {
                     continue
                 }
                 if running == 0 && finished.isSet && generation == seen, try outbox.pendingCount(sink: sink.name) == 0 { return }
-                let now2 = clock.now()
-                if running > 0 {
-                    // An attempt coming back wakes the worker (so does anything queued); the clock only matters
-                    // for the end of a hold or a delivery known to fall due meanwhile.
-                    if now2 < notBefore {
-                        try await nap(until: notBefore, unless: wake, movesBeyond: generation)
-                    } else if running < limit, let due = knownDue {
-                        try await nap(until: max(due, now2 + .milliseconds(1)), unless: wake, movesBeyond: generation)
-                    } else {
-                        await wake.wait(beyond: generation)
-                    }
-                } else if now2 < notBefore {
-                    // Held (pace, Retry-After) with nothing in flight; a nap, so a stop is not held up by a long
-                    // Retry-After.
-                    try await nap(until: notBefore, unless: wake, movesBeyond: generation)
-                } else if generation == seen {
-                    let due = knownDue.map { max($0, now2 + .milliseconds(1)) } ?? (now2 + pollInterval)
-                    try await nap(until: min(due, now2 + pollInterval), unless: wake, movesBeyond: generation)
-                }
+                try await rest(wake: wake, after: generation, looked: generation == seen, running: running, limit: limit,
+                               notBefore: notBefore, knownDue: knownDue)
             }
+        }
+    }
+
+    /// Waits until the worker has reason to look again: an attempt came back or something was queued (`wake` moved
+    /// past `generation`), a hold (pace, Retry-After) ended, a delivery known to be waiting fell due, or, idle, the
+    /// poll. A worker with requests in flight does not need the clock otherwise: their return wakes it. A hold is a
+    /// nap, not a sleep, so a stop is not held up by a long Retry-After.
+    private func rest(wake: LockedCounter, after generation: Int, looked: Bool, running: Int, limit: Int,
+                      notBefore: Timestamp, knownDue: Timestamp?) async throws {
+        let now = clock.now()
+        if now < notBefore {
+            try await nap(until: notBefore, unless: wake, movesBeyond: generation)
+        } else if running > 0 {
+            if running < limit, let due = knownDue {
+                try await nap(until: max(due, now + .milliseconds(1)), unless: wake, movesBeyond: generation)
+            } else {
+                await wake.wait(beyond: generation)
+            }
+        } else if looked {
+            let due = knownDue.map { max($0, now + .milliseconds(1)) } ?? (now + pollInterval)
+            try await nap(until: min(due, now + pollInterval), unless: wake, movesBeyond: generation)
         }
     }
 

@@ -12,7 +12,7 @@ public struct RoutingConfig: Sendable {
     public var retry: RetryPolicy
 
     static let keys: Set<String> = ["sinks", "routes", "group_wait", "update_interval", "retry"]
-    static let sinkCommonKeys: Set<String> = ["kind", "pace", "timeout", "group", "updates"]
+    static let sinkCommonKeys: Set<String> = ["kind", "pace", "timeout", "group", "updates", "concurrency"]
 
     public init(sinks: [ConfiguredSink] = [], routes: [RouteRule] = [], groupWait: TimeSpan = .seconds(3),
                 updateInterval: TimeSpan = .minutes(30), retry: RetryPolicy = RetryPolicy()) {
@@ -57,6 +57,7 @@ public struct RoutingConfig: Sendable {
             if let n = settings["timeout"] { configured.timeout = try n.duration() }
             if let n = settings["group"] { configured.groups = try n.bool() && sink.groupsMessages }
             if let n = settings["updates"] { configured.sendsUpdates = try n.bool() }
+            try configured.setConcurrency(settings["concurrency"])
             sinks.append(configured)
         }
         for ruleNode in try m["routes"]?.sequence() ?? [] {
@@ -92,7 +93,13 @@ public struct ConfiguredSink: Sendable {
     public var timeout: TimeSpan
     public var groups: Bool
     public var sendsUpdates: Bool
+    /// How many messages may be in flight at once (to different incidents: one incident's deliveries still go one
+    /// after the other). A paced or grouping sink sends one at a time.
+    public var concurrency: Int
     public var name: String { sink.name }
+
+    /// The most a sink may have in flight: more would only queue inside the connection pool.
+    public static let maxConcurrency = 64
 
     public init(sink: any Sink) {
         self.sink = sink
@@ -100,6 +107,28 @@ public struct ConfiguredSink: Sendable {
         timeout = .seconds(10)
         groups = sink.groupsMessages
         sendsUpdates = sink.wantsUpdatesByDefault
+        concurrency = groups ? 1 : sink.defaultConcurrency
+    }
+
+    /// Applies `concurrency:` (or the kind's default, once `pace` and `group` are known): pacing and grouping both
+    /// need one message at a time, so more is refused rather than quietly ignored.
+    mutating func setConcurrency(_ node: ConfigNode?) throws {
+        let serial = pace > .zero || groups
+        guard let node else {
+            concurrency = serial ? 1 : sink.defaultConcurrency
+            return
+        }
+        let n = try node.int()
+        guard (1...ConfiguredSink.maxConcurrency).contains(n) else {
+            throw node.error("\(node.path) must be between 1 and \(ConfiguredSink.maxConcurrency)")
+        }
+        if n > 1 && pace > .zero {
+            throw node.error("sink \(name): concurrency \(n) needs pace: 0s (a paced sink sends one message at a time)")
+        }
+        if n > 1 && groups {
+            throw node.error("sink \(name): concurrency \(n) needs group: false (a grouping sink sends one message at a time)")
+        }
+        concurrency = n
     }
 }
 

@@ -57,9 +57,15 @@ public struct AsyncHTTPTransport: HTTPTransport {
     public init() {}
 
     // A separate connect timeout: otherwise a refused connection is retried inside the client until the request's
-    // deadline passes. The client lives as long as the process, so it is never shut down.
-    static let client = HTTPClient(eventLoopGroupProvider: .singleton,
-                                   configuration: .init(timeout: .init(connect: .seconds(3))))
+    // deadline passes. Connections are kept alive per host, as many as a sink may have requests in flight (the
+    // pool's default of 8 would queue a higher `concurrency` inside the client). The client lives as long as the
+    // process, so it is never shut down.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(3)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60),
+                                             concurrentHTTP1ConnectionsPerHostSoftLimit: ConfiguredSink.maxConcurrency)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     public func execute(_ spec: SinkRequest) async -> Result<SinkResponse, SinkFailure> {
         var request = HTTPClientRequest(url: spec.url)

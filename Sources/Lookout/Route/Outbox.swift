@@ -125,10 +125,12 @@ public final class Outbox: Sendable {
         return added
     }
 
-    /// When the sink's next delivery falls due, if it has one waiting.
-    public func nextDue(sink: String) throws -> Timestamp? {
+    /// When the sink's next delivery that order allows falls due (one waiting behind an earlier delivery of its
+    /// incident falls due when that one is done), leaving out the deliveries in flight.
+    public func nextDue(sink: String, excluding busy: Set<Int64> = []) throws -> Timestamp? {
         try db.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(due_ms) FROM route_delivery WHERE sink = ? AND status = 'pending'", arguments: [sink])
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(due_ms) FROM route_delivery WHERE \(Outbox.eligible)\(Outbox.notBusy)"),
+                               arguments: [sink, Outbox.jsonArray(busy)])
         }.map { Timestamp(milliseconds: $0) }
     }
 
@@ -151,86 +153,128 @@ public final class Outbox: Sendable {
     // A delivery may go only when no earlier one of the same incident to the same sink is still pending, so a
     // ticket is created before it is commented on and a resolve never overtakes its opening.
     private static let eligible = """
-        status = 'pending' AND sink = ? AND NOT EXISTS (SELECT 1 FROM route_delivery e
+        route_delivery.status = 'pending' AND route_delivery.sink = ? AND NOT EXISTS (SELECT 1 FROM route_delivery e
             WHERE e.sink = route_delivery.sink AND e.incident = route_delivery.incident AND e.status = 'pending' AND e.id < route_delivery.id)
         """
 
-    /// Takes the next batch due for `sink` and records the attempt before it is made. A grouping sink's batch is
-    /// every eligible delivery queued within the group wait of the first, fixed once chosen so a retry after a crash
-    /// sends the same message with the same key.
-    public func claim(sink: ConfiguredSink, now: Timestamp, maxBatch: Int, sites: (String) -> Site?) throws -> [OutboxDelivery] {
-        try db.write { db -> [OutboxDelivery] in
-            guard let first = try Row.fetchOne(db, sql: "SELECT id, key, batch, due_ms, event FROM route_delivery WHERE \(Outbox.eligible) AND due_ms <= ? ORDER BY id LIMIT 1",
-                                               arguments: [sink.name, now.milliseconds]) else { return [] }
-            var ids: [Int64]
-            let onlyOpenings = sink.sink.groupsOnlyOpenings
-            if let batch: String = first["batch"] {
-                ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE batch = ? AND status = 'pending' ORDER BY id", arguments: [batch])
-            } else if sink.groups && maxBatch > 1 && (!onlyOpenings || first["event"] == "opened") {
-                let horizon: Int64 = first["due_ms"] + router.config.groupWait.milliseconds
-                let filter = onlyOpenings ? " AND event = 'opened'" : ""
-                ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE \(Outbox.eligible) AND batch IS NULL AND due_ms <= ?\(filter) ORDER BY id LIMIT ?",
-                                         arguments: [sink.name, max(horizon, now.milliseconds), maxBatch])
-                if ids.count > 1 {
-                    let batchKey: String = first["key"]
-                    for id in ids { try db.execute(sql: "UPDATE route_delivery SET batch = ? WHERE id = ?", arguments: ["group:\(batchKey)", id]) }
-                }
-            } else {
-                ids = [first["id"]]
+    /// Leaves out the deliveries in flight (still pending), given as a JSON array so the statement's text stays the
+    /// same and SQLite prepares it once (`cachedStatement`), not on every claim.
+    private static let notBusy = " AND route_delivery.id NOT IN (SELECT value FROM json_each(?))"
+
+    /// `[1,2,3]`: ids for `json_each`.
+    private static func jsonArray(_ ids: some Sequence<Int64>) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+
+    /// Records `outcomes` and then takes what is due for `sink`, in one transaction (one fsync), recording each
+    /// attempt before it is made. A grouping sink gets one message: every eligible delivery queued within the group
+    /// wait of the first, fixed once chosen so a retry after a crash sends the same message with the same key.
+    /// Other sinks get up to `messages` single deliveries, each of a different incident (only an incident's earliest
+    /// pending delivery is eligible), leaving out `busy`, the deliveries still in flight.
+    public func claim(sink: ConfiguredSink, now: Timestamp, maxBatch: Int = 1, messages: Int = 1, excluding busy: Set<Int64> = [],
+                      recording outcomes: [DeliveryOutcome] = [], sites: (String) -> Site?) throws -> [[OutboxDelivery]] {
+        try db.write { db -> [[OutboxDelivery]] in
+            try record(outcomes, in: db)
+            guard messages > 0 else { return [] }
+            if sink.groups && maxBatch > 1 {
+                return try claimGroup(db, sink: sink, now: now, maxBatch: maxBatch, sites: sites).map { [$0] } ?? []
             }
-            var out: [OutboxDelivery] = []
-            for id in ids {
-                try db.execute(sql: "UPDATE route_delivery SET attempts = attempts + 1 WHERE id = ?", arguments: [id])
-                guard let row = try Row.fetchOne(db, sql: """
-                    SELECT d.*, i.ref AS ref, EXISTS (SELECT 1 FROM route_delivery o WHERE o.incident = d.incident
-                        AND o.sink = d.sink AND o.event = 'opened' AND o.status = 'dead') AS opening_dead
-                    FROM route_delivery d
-                    LEFT JOIN route_incident i ON i.incident = d.incident AND i.sink = d.sink WHERE d.id = ?
-                    """, arguments: [id]) else { continue }
-                let line: Data = row["line"]
-                guard let incident = IncidentEvent.decode(Array(line)),
-                      let event = IncidentEvent.Event(rawValue: row["event"]) else { continue }
-                out.append(OutboxDelivery(id: id, key: row["key"], event: event, sink: row["sink"], incident: incident,
-                                          attempt: row["attempts"], queuedAt: Timestamp(milliseconds: row["queued_ms"]),
-                                          ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"]))
-            }
-            return out
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "\(Outbox.selectDelivery) WHERE \(Outbox.eligible)\(Outbox.notBusy) AND route_delivery.due_ms <= ? ORDER BY route_delivery.id LIMIT ?"),
+                                        arguments: [sink.name, Outbox.jsonArray(busy), now.milliseconds, messages])
+            return try Outbox.attempt(rows, db, sites: sites).map { [$0] }
         }
     }
 
-    /// Records outcomes; `journal` holds their `delivery` lines, committed with them (see `DeliveryJournal`).
-    public func markSent(_ batch: [OutboxDelivery], ref: String?, journal: [[UInt8]] = []) throws {
-        try db.write { db in
-            try appendJournal(journal, in: db)
-            for d in batch {
-                try db.execute(sql: "UPDATE route_delivery SET status = 'sent', error = NULL WHERE id = ?", arguments: [d.id])
-                if let ref {
-                    try db.execute(sql: "UPDATE route_incident SET ref = ? WHERE incident = ? AND sink = ?",
-                                   arguments: [ref, d.incident.id, d.sink])
-                }
+    /// Every column a sink needs, with the incident's ticket ref and whether its opening died for this sink.
+    private static let selectDelivery = """
+        SELECT route_delivery.*, i.ref AS ref, EXISTS (SELECT 1 FROM route_delivery o WHERE o.sink = route_delivery.sink
+            AND o.incident = route_delivery.incident AND o.status = 'dead' AND o.event = 'opened') AS opening_dead
+        FROM route_delivery LEFT JOIN route_incident i ON i.incident = route_delivery.incident AND i.sink = route_delivery.sink
+        """
+
+    private func claimGroup(_ db: Database, sink: ConfiguredSink, now: Timestamp, maxBatch: Int, sites: (String) -> Site?) throws -> [OutboxDelivery]? {
+        guard let first = try Row.fetchOne(db, sql: "SELECT id, key, batch, due_ms, event FROM route_delivery WHERE \(Outbox.eligible) AND due_ms <= ? ORDER BY id LIMIT 1",
+                                           arguments: [sink.name, now.milliseconds]) else { return nil }
+        var ids: [Int64]
+        let onlyOpenings = sink.sink.groupsOnlyOpenings
+        if let batch: String = first["batch"] {
+            ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE batch = ? AND status = 'pending' ORDER BY id", arguments: [batch])
+        } else if !onlyOpenings || first["event"] == "opened" {
+            let horizon: Int64 = first["due_ms"] + router.config.groupWait.milliseconds
+            let filter = onlyOpenings ? " AND event = 'opened'" : ""
+            ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE \(Outbox.eligible) AND batch IS NULL AND due_ms <= ?\(filter) ORDER BY id LIMIT ?",
+                                     arguments: [sink.name, max(horizon, now.milliseconds), maxBatch])
+            if ids.count > 1 {
+                let batchKey: String = first["key"]
+                for id in ids { try db.execute(sql: "UPDATE route_delivery SET batch = ? WHERE id = ?", arguments: ["group:\(batchKey)", id]) }
+            }
+        } else {
+            ids = [first["id"]]
+        }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "\(Outbox.selectDelivery) WHERE route_delivery.id IN (SELECT value FROM json_each(?)) ORDER BY route_delivery.id"),
+                                    arguments: [Outbox.jsonArray(ids)])
+        return try Outbox.attempt(rows, db, sites: sites)
+    }
+
+    /// Counts the attempt on each row (before it is made: after a crash the count says "maybe sent") and decodes it.
+    private static func attempt(_ rows: [Row], _ db: Database, sites: (String) -> Site?) throws -> [OutboxDelivery] {
+        guard !rows.isEmpty else { return [] }
+        let ids: [Int64] = rows.map { $0["id"] }
+        try db.cachedStatement(sql: "UPDATE route_delivery SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))")
+            .execute(arguments: [jsonArray(ids)])
+        return rows.compactMap { row in
+            let line: Data = row["line"]
+            guard let incident = IncidentEvent.decode(Array(line)),
+                  let event = IncidentEvent.Event(rawValue: row["event"]) else { return nil }
+            return OutboxDelivery(id: row["id"], key: row["key"], event: event, sink: row["sink"], incident: incident,
+                                  attempt: (row["attempts"] as Int) + 1, queuedAt: Timestamp(milliseconds: row["queued_ms"]),
+                                  ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"])
+        }
+    }
+
+    /// Records how attempts ended, all in one transaction: after a crash either every outcome is kept or none is,
+    /// and those deliveries are simply attempted again with the same keys.
+    public func record(_ outcomes: [DeliveryOutcome]) throws {
+        guard !outcomes.isEmpty else { return }
+        try db.write { db in try record(outcomes, in: db) }
+    }
+
+    func record(_ outcomes: [DeliveryOutcome], in db: Database) throws {
+        for o in outcomes {
+            try appendJournal(o.journal, in: db)
+            switch o.result {
+            case .sent(let ref): try markSent(o.batch, ref: ref, in: db)
+            case .retry(let due, let error): try markRetry(o.batch, due: due, error: error, in: db)
+            case .dead(let error, let at): try markDead(o.batch, error: error, now: at, in: db)
             }
         }
     }
 
-    public func markRetry(_ batch: [OutboxDelivery], due: Timestamp, error: String, journal: [[UInt8]] = []) throws {
-        try db.write { db in
-            try appendJournal(journal, in: db)
-            for d in batch {
-                try db.execute(sql: "UPDATE route_delivery SET due_ms = ?, error = ? WHERE id = ?", arguments: [due.milliseconds, error, d.id])
+    func markSent(_ batch: [OutboxDelivery], ref: String?, in db: Database) throws {
+        let sent = try db.cachedStatement(sql: "UPDATE route_delivery SET status = 'sent', error = NULL WHERE id = ?")
+        for d in batch {
+            try sent.execute(arguments: [d.id])
+            if let ref {
+                try db.cachedStatement(sql: "UPDATE route_incident SET ref = ? WHERE incident = ? AND sink = ?")
+                    .execute(arguments: [ref, d.incident.id, d.sink])
             }
         }
     }
 
-    public func markDead(_ batch: [OutboxDelivery], error: String, now: Timestamp, journal: [[UInt8]] = []) throws {
-        try db.write { db in
-            try appendJournal(journal, in: db)
-            for d in batch {
-                try db.execute(sql: "UPDATE route_delivery SET status = 'dead', error = ? WHERE id = ?", arguments: [error, d.id])
-                try db.execute(sql: """
-                    INSERT OR REPLACE INTO route_dead_letter (key, incident, event, sink, line, attempts, error, at_ms)
-                    SELECT key, incident, event, sink, line, attempts, ?, ? FROM route_delivery WHERE id = ?
-                    """, arguments: [error, now.milliseconds, d.id])
-            }
+    func markRetry(_ batch: [OutboxDelivery], due: Timestamp, error: String, in db: Database) throws {
+        let retry = try db.cachedStatement(sql: "UPDATE route_delivery SET due_ms = ?, error = ? WHERE id = ?")
+        for d in batch {
+            try retry.execute(arguments: [due.milliseconds, error, d.id])
+        }
+    }
+
+    func markDead(_ batch: [OutboxDelivery], error: String, now: Timestamp, in db: Database) throws {
+        for d in batch {
+            try db.execute(sql: "UPDATE route_delivery SET status = 'dead', error = ? WHERE id = ?", arguments: [error, d.id])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO route_dead_letter (key, incident, event, sink, line, attempts, error, at_ms)
+                SELECT key, incident, event, sink, line, attempts, ?, ? FROM route_delivery WHERE id = ?
+                """, arguments: [error, now.milliseconds, d.id])
         }
     }
 
@@ -265,6 +309,26 @@ public final class Outbox: Sendable {
                 DeadLetter(key: $0["key"], sink: $0["sink"], event: $0["event"], attempts: $0["attempts"], error: $0["error"])
             }
         }
+    }
+}
+
+/// DeliveryOutcome is how one message's attempt ended (every delivery it carried), as the outbox records it.
+public struct DeliveryOutcome: Sendable {
+    public enum Result: Sendable, Equatable {
+        case sent(ref: String?)
+        /// Pending again, due at `due`.
+        case retry(due: Timestamp, error: String)
+        /// Moved to the dead letters at `at`.
+        case dead(error: String, at: Timestamp)
+    }
+
+    public var batch: [OutboxDelivery]
+    public var result: Result
+    /// The outcome's `delivery` lines when the outbox journals them (`route --follow`): committed with the outcome.
+    public var journal: [[UInt8]]
+
+    public init(_ batch: [OutboxDelivery], _ result: Result, journal: [[UInt8]] = []) {
+        self.batch = batch; self.result = result; self.journal = journal
     }
 }
 

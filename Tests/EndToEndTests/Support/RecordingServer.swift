@@ -24,6 +24,8 @@ final class RecordingServer: @unchecked Sendable {
         var status: Int
         var headers: [(String, String)] = []
         var body: String = ""
+        /// How long to hold the answer (a slow receiver); the event loop stays free meanwhile.
+        var delay: Duration = .zero
         static let ok = Response(status: 200, body: "ok")
     }
 
@@ -56,6 +58,11 @@ final class RecordingServer: @unchecked Sendable {
 
     var requests: [Request] { lock.withLock { recorded } }
 
+    private var answering = 0
+    private var mostAnswering = 0
+    /// The most requests this server has held at once (received, not yet answered).
+    var maxInFlight: Int { lock.withLock { mostAnswering } }
+
     /// Waits (bounded) until at least `count` requests arrived.
     func waitFor(_ count: Int, timeout: TimeInterval = 20) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -81,12 +88,25 @@ final class RecordingServer: @unchecked Sendable {
         try? group.syncShutdownGracefully()
     }
 
-    fileprivate func handle(_ request: Request) -> Response {
+    fileprivate func handle(_ request: Request) -> (Response, Int) {
         let index: Int = lock.withLock {
             recorded.append(request)
+            answering += 1
+            mostAnswering = max(mostAnswering, answering)
             return recorded.count - 1
         }
-        return handler(request, index)
+        return (handler(request, index), index)
+    }
+
+    private var answers: [Int: Date] = [:]
+    /// When request `index` was answered (just before its bytes were written).
+    func answeredAt(_ index: Int) -> Date? { lock.withLock { answers[index] } }
+
+    fileprivate func answered(_ index: Int) {
+        lock.withLock {
+            answering -= 1
+            answers[index] = Date()
+        }
     }
 
     private final class Connection: ChannelInboundHandler, @unchecked Sendable {
@@ -109,18 +129,32 @@ final class RecordingServer: @unchecked Sendable {
                 guard let head else { return }
                 let request = Request(method: head.method.rawValue, uri: head.uri,
                                       headers: head.headers.map { ($0.name, $0.value) }, body: body, at: Date())
-                let response = server.handle(request)
-                var headers = HTTPHeaders(response.headers)
-                headers.replaceOrAdd(name: "Content-Length", value: String(response.body.utf8.count))
-                if !headers.contains(name: "Content-Type") { headers.add(name: "Content-Type", value: "application/json") }
-                let keepAlive = head.isKeepAlive
-                if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .init(statusCode: response.status), headers: headers))), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
-                let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-                if !keepAlive { done.whenComplete { [context] _ in context.close(promise: nil) } }
+                let (response, index) = server.handle(request)
                 self.head = nil
+                if response.delay > .zero {
+                    let (seconds, attoseconds) = response.delay.components
+                    let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+                    context.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [context] in
+                        self.answer(response, index, to: head, context: context)
+                    }
+                } else {
+                    answer(response, index, to: head, context: context)
+                }
             }
+        }
+
+        private func answer(_ response: Response, _ index: Int, to head: HTTPRequestHead, context: ChannelHandlerContext) {
+            var headers = HTTPHeaders(response.headers)
+            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.utf8.count))
+            if !headers.contains(name: "Content-Type") { headers.add(name: "Content-Type", value: "application/json") }
+            let keepAlive = head.isKeepAlive
+            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+            // Counted as answered before the bytes leave, so the client cannot send its next request first.
+            server.answered(index)
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .init(statusCode: response.status), headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
+            let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if !keepAlive { done.whenComplete { [context] _ in context.close(promise: nil) } }
         }
     }
 }

@@ -32,7 +32,7 @@ import Testing
 
     /// Records outcomes as the dispatcher does: the lines are committed with the outcome.
     static func record(_ range: ClosedRange<Int>, in outbox: Outbox) throws {
-        try outbox.markSent([], ref: nil, journal: range.map(line))
+        try outbox.record([DeliveryOutcome([], .sent(ref: nil), journal: range.map(line))])
     }
 
     /// A run that wrote lines `written` and recorded `pending` when it was killed; `tail` is what it had written of

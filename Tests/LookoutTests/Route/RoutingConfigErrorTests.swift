@@ -23,7 +23,7 @@ import Testing
         ("  sinks:\n    outages: {kind: pager, url: x}\n",
          "r.yaml:5: unknown sink kind \"pager\" for sink outages (known: slack, webhook, stdout, zendesk, freshdesk, http_ticket, email)"),
         ("  sinks:\n    outages: {kind: slack, webhook_url: \"${SLACK}\", colour: red}\n",
-         "r.yaml:5: unknown key \"colour\" in routing.sinks.outages (known: api_url, bot_token, bot_token_file, channel, group, kind, pace, timeout, updates, webhook_url, webhook_url_file)"),
+         "r.yaml:5: unknown key \"colour\" in routing.sinks.outages (known: api_url, bot_token, bot_token_file, channel, concurrency, group, kind, pace, timeout, updates, webhook_url, webhook_url_file)"),
         ("  sinks:\n    outages: {kind: slack, webhook_url: \"${SLACK}\"}\n  routes:\n    - {severity: critical, sinks: [pager]}\n",
          "r.yaml:7: route names sink \"pager\", which is not defined under routing.sinks"),
         ("  routes:\n    - {severity: loud, sinks: []}\n",
@@ -38,6 +38,12 @@ import Testing
          "r.yaml:5: routing.sinks.desk.open.body is not JSON once {{...}} are filled in (write {{body}}, not \"{{body}}\": values are quoted for you)"),
         ("  sinks:\n    desk: {kind: freshdesk, url: \"https://x.freshdesk.com\", api_key: \"${TOKEN}\", incident_field: incident}\n",
          "r.yaml:5: incident_field must be a custom field's API name, starting with cf_"),
+        ("  sinks:\n    hook: {kind: webhook, url: \"${SLACK}\", pace: 1s, concurrency: 4}\n",
+         "r.yaml:5: sink hook: concurrency 4 needs pace: 0s (a paced sink sends one message at a time)"),
+        ("  sinks:\n    outages: {kind: slack, webhook_url: \"${SLACK}\", pace: 0s, concurrency: 2}\n",
+         "r.yaml:5: sink outages: concurrency 2 needs group: false (a grouping sink sends one message at a time)"),
+        ("  sinks:\n    hook: {kind: webhook, url: \"${SLACK}\", concurrency: 0}\n",
+         "r.yaml:5: routing.sinks.hook.concurrency must be between 1 and 64"),
     ])
     func brokenRoutingFailsWithFileAndLine(routing: String, message: String) {
         #expect {
@@ -46,6 +52,23 @@ import Testing
             (error as? ConfigError)?.description == message
         }
         if let e = (try? RoutingConfigErrorTests.parse(routing)).map({ _ in "parsed" }) { Issue.record("\(e): \(routing)") }
+    }
+
+    @Test(arguments: [
+        ("{kind: webhook, url: \"${SLACK}\"}", 8),
+        ("{kind: webhook, url: \"${SLACK}\", pace: 500ms}", 1),  // a paced sink: one at a time
+        ("{kind: webhook, url: \"${SLACK}\", concurrency: 32}", 32),
+        ("{kind: zendesk, url: \"https://a.zendesk.com\", email: o@a.example, token: \"${TOKEN}\"}", 8),
+        ("{kind: freshdesk, url: \"https://a.freshdesk.com\", api_key: \"${TOKEN}\"}", 8),
+        ("{kind: email, from: m@a.example}", 4),
+        ("{kind: slack, webhook_url: \"${SLACK}\"}", 1),
+        ("{kind: slack, webhook_url: \"${SLACK}\", group: false, pace: 0s}", 1),  // Slack's own default
+        ("{kind: slack, webhook_url: \"${SLACK}\", group: false, pace: 0s, concurrency: 3}", 3),
+        ("{kind: stdout}", 1),
+    ])
+    func concurrencyDefaultsByKindAndIsOneWherePacingOrGroupingNeedsIt(sink: String, concurrency: Int) throws {
+        let config = try RoutingConfigErrorTests.parse("  sinks:\n    s: \(sink)\n")
+        #expect(config.routing?.sink(named: "s")?.concurrency == concurrency)
     }
 
     @Test func aCompleteSectionParses() throws {

@@ -17,6 +17,8 @@ public struct EmailSink: Sink {
     let command: String
     let arguments: [String]
     public var isTicketSink: Bool { true }
+    // Different incidents go in parallel, fewer than over HTTP: each message is a sendmail process and an SMTP connection.
+    public var defaultConcurrency: Int { 4 }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name

@@ -15,6 +15,8 @@ public struct FreshdeskSink: Sink {
     let fallbackRequester: String?
     let tags: [String]
     public var isTicketSink: Bool { true }
+    // Different incidents go in parallel: Freshdesk answers a burst with 429 and Retry-After, which holds the sink.
+    public var defaultConcurrency: Int { 8 }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name

@@ -26,6 +26,8 @@ public struct HTTPTicketSink: Sink {
     let update: Step?
     let resolve: Step?
     public var isTicketSink: Bool { true }
+    // Different incidents go in parallel: a helpdesk that cannot keep up answers 429 or 503, which holds the sink.
+    public var defaultConcurrency: Int { 8 }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name

@@ -5,7 +5,7 @@ import Foundation
 public protocol Sink: Sendable {
     /// The kind's config key, e.g. `slack`.
     static var kind: String { get }
-    /// Keys the kind accepts besides the common ones (`kind`, `pace`, `timeout`, `group`, `updates`).
+    /// Keys the kind accepts besides the common ones (`kind`, `pace`, `timeout`, `group`, `updates`, `concurrency`).
     static var settingKeys: Set<String> { get }
     init(name: String, settings: ConfigMapping, context: ConfigContext) throws
 
@@ -18,6 +18,8 @@ public protocol Sink: Sendable {
     var groupsOnlyOpenings: Bool { get }
     /// Whether `updated` events are delivered by default (ticket comments and machine sinks: yes; a chat channel: no).
     var wantsUpdatesByDefault: Bool { get }
+    /// How many messages to different incidents may be in flight at once unless `concurrency` says otherwise.
+    var defaultConcurrency: Int { get }
 
     /// Sends one message for `batch` (one delivery unless the sink groups). `ref` is what an earlier delivery of the
     /// same incident to this sink returned (a ticket id), for updates and resolves.
@@ -29,6 +31,8 @@ public extension Sink {
     var groupsMessages: Bool { false }
     var groupsOnlyOpenings: Bool { false }
     var wantsUpdatesByDefault: Bool { true }
+    /// One at a time unless a kind knows its receivers take more.
+    var defaultConcurrency: Int { 1 }
 }
 
 /// SinkResult is how an attempt ended.

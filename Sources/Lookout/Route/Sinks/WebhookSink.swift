@@ -5,6 +5,8 @@ public struct WebhookSink: Sink {
     public static let settingKeys: Set<String> = ["url", "url_file", "headers"]
 
     public let name: String
+    // Different incidents go in parallel, over as many kept-alive connections to the receiver.
+    public var defaultConcurrency: Int { 8 }
     let url: Secret
     let headers: [(String, String)]
 

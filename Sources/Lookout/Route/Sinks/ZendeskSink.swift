@@ -12,6 +12,8 @@ public struct ZendeskSink: Sink {
     let tags: [String]
     let groupID: Int?
     public var isTicketSink: Bool { true }
+    // Different incidents go in parallel: Zendesk answers a burst with 429 and Retry-After, which holds the sink.
+    public var defaultConcurrency: Int { 8 }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name

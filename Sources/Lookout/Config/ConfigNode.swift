@@ -142,8 +142,6 @@ public struct ConfigNode {
         }
     }
 
-    public var isNull: Bool { tagName == .null }
-
     private func describeTag() -> String {
         switch tagName {
         case .int, .float: "the number"

@@ -50,6 +50,25 @@ wait_http() {
   echo "bench: $1 did not answer" >&2; return 1
 }
 
+# probe_config EVERY CHECKS HOSTS PORT: the probe benchmarks' config: CHECKS http checks with content assertions over
+# HOSTS sites, check N on host 127.0.0.(N mod HOSTS + 1) at /page/N, every EVERY.
+probe_config() {
+  local every=$1 checks=$2 hosts=$3 port=$4 s c
+  echo "tiers: {standard: {outage: warning, degraded: info}}"
+  echo "defaults: {every: $every, timeout: 10s}"
+  echo "sites:"
+  for s in $(seq 1 "$hosts"); do
+    echo "  - id: site$s"
+    echo "    tier: standard"
+    echo "    checks:"
+    for c in $(seq "$s" "$hosts" "$checks"); do
+      echo "      - id: check$c"
+      echo "        http: http://127.0.0.$s:$port/page/$c"
+      echo "        expect: {status: [200], contains: [\"<footer\", \"/Product 25[0-9]/\"], not_contains: [\"Fatal error\"], min_bytes: 10000, max_ms: 3000}"
+    done
+  done
+}
+
 # nginx_conf DIR PORT HOSTS SERVER: writes DIR/nginx.conf (one worker, no access log, logs and temp files under DIR,
 # root DIR/www) with one server listening on PORT of 127.0.0.1 to 127.0.0.HOSTS (loopback only) whose body is SERVER
 # (its locations, and an access_log if wanted). bench/route/compare.py calls it too.

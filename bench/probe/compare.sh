@@ -25,23 +25,8 @@ port=$(free_port)
 start_nginx "$work" "$port" "$hosts" / 'location / { default_type text/html; try_files /page.html =404; }'
 
 # The same checks for probe (YAML) and for the peers (URL list): check N on host 127.0.0.(N mod HOSTS + 1).
-write_config() {  # EVERY
-  echo "tiers: {standard: {outage: warning, degraded: info}}"
-  echo "defaults: {every: $1, timeout: 10s}"
-  echo "sites:"
-  for s in $(seq 1 "$hosts"); do
-    echo "  - id: site$s"
-    echo "    tier: standard"
-    echo "    checks:"
-    for c in $(seq "$s" "$hosts" "$checks"); do
-      echo "      - id: check$c"
-      echo "        http: http://127.0.0.$s:$port/page/$c"
-      echo "        expect: {status: [200], contains: [\"<footer\", \"/Product 25[0-9]/\"], not_contains: [\"Fatal error\"], min_bytes: 10000, max_ms: 3000}"
-    done
-  done
-}
-write_config 30s > "$work/once.yaml"
-write_config 6s > "$work/rate.yaml"
+probe_config 30s "$checks" "$hosts" "$port" > "$work/once.yaml"
+probe_config 6s "$checks" "$hosts" "$port" > "$work/rate.yaml"
 for c in $(seq 1 "$checks"); do echo "http://127.0.0.$(( (c - 1) % hosts + 1 )):$port/page/$c"; done > "$work/urls"
 
 # probe --once

@@ -49,21 +49,7 @@ http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), H).serve_forever(
   wait_http "http://127.0.0.1:$port/"
 fi
 
-{
-  echo "tiers: {standard: {outage: warning, degraded: info}}"
-  echo "defaults: {every: 30s, timeout: 10s}"
-  echo "sites:"
-  for s in $(seq 1 "$hosts"); do
-    echo "  - id: site$s"
-    echo "    tier: standard"
-    echo "    checks:"
-    for c in $(seq "$s" "$hosts" "$checks"); do
-      echo "      - id: check$c"
-      echo "        http: http://127.0.0.$s:$port/page/$c"
-      echo "        expect: {status: [200], contains: [\"<footer\", \"/Product 25[0-9]/\"], not_contains: [\"Fatal error\"], min_bytes: 10000, max_ms: 3000}"
-    done
-  done
-} > "$work/bench.yaml"
+probe_config 30s "$checks" "$hosts" "$port" > "$work/bench.yaml"
 
 cmd="probe --once --config bench.yaml --concurrency 64 --per-host 4"
 /usr/bin/time -v "$probe" --once --config "$work/bench.yaml" --concurrency 64 --per-host 4 \

@@ -49,3 +49,59 @@ wait_http() {
   for _ in $(seq 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
   echo "bench: $1 did not answer" >&2; return 1
 }
+
+# probe_config EVERY CHECKS HOSTS PORT: the probe benchmarks' config: CHECKS http checks with content assertions over
+# HOSTS sites, check N on host 127.0.0.(N mod HOSTS + 1) at /page/N, every EVERY.
+probe_config() {
+  local every=$1 checks=$2 hosts=$3 port=$4 s c
+  echo "tiers: {standard: {outage: warning, degraded: info}}"
+  echo "defaults: {every: $every, timeout: 10s}"
+  echo "sites:"
+  for s in $(seq 1 "$hosts"); do
+    echo "  - id: site$s"
+    echo "    tier: standard"
+    echo "    checks:"
+    for c in $(seq "$s" "$hosts" "$checks"); do
+      echo "      - id: check$c"
+      echo "        http: http://127.0.0.$s:$port/page/$c"
+      echo "        expect: {status: [200], contains: [\"<footer\", \"/Product 25[0-9]/\"], not_contains: [\"Fatal error\"], min_bytes: 10000, max_ms: 3000}"
+    done
+  done
+}
+
+# nginx_conf DIR PORT HOSTS SERVER: writes DIR/nginx.conf (one worker, no access log, logs and temp files under DIR,
+# root DIR/www) with one server listening on PORT of 127.0.0.1 to 127.0.0.HOSTS (loopback only) whose body is SERVER
+# (its locations, and an access_log if wanted). bench/route/compare.py calls it too.
+nginx_conf() {
+  local dir=$1 port=$2 hosts=$3 server=$4 listen="" h
+  for h in $(seq "$hosts"); do listen+="listen 127.0.0.$h:$port; "; done
+  mkdir -p "$dir/www" "$dir/logs" "$dir/tmp"
+  chmod 755 "$dir" "$dir/www"   # nginx workers run as an unprivileged user when started by root
+  cat > "$dir/nginx.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
+  keepalive_requests 1000000;
+  server {
+    $listen
+    root $dir/www;
+    $server
+  }
+}
+NGINX
+}
+
+# start_nginx DIR PORT HOSTS READY_PATH SERVER: nginx_conf, then starts nginx in the background, adds its pid to the
+# caller's `pids` array (which the caller's EXIT trap kills) and waits until READY_PATH answers.
+start_nginx() {
+  nginx_conf "$1" "$2" "$3" "$5"
+  nginx -e "$1/logs/error.log" -c "$1/nginx.conf" -p "$1" &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$2$4"
+}

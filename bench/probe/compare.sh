@@ -10,8 +10,7 @@ checks=${PROBE_CHECKS:-1000}
 hosts=${PROBE_HOSTS:-50}
 rate_seconds=${PROBE_RATE_SECONDS:-60}
 work="$BENCH_WORK/probe"
-mkdir -p "$work/www" "$work/logs" "$work/tmp"
-chmod 755 "$BENCH_WORK" "$work" "$work/www"
+mkdir -p "$work/www"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
@@ -23,46 +22,11 @@ open(sys.argv[1], "w").write(f"<!doctype html><html><head><title>Bench</title></
                              f"<main><ul>{rows}</ul></main><footer>&copy; 2026</footer></body></html>")
 PY
 port=$(free_port)
-cat > "$work/nginx.conf" <<NGINX
-daemon off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  keepalive_requests 100000;
-  server {
-    listen $port;
-    root $work/www;
-    location / { default_type text/html; try_files /page.html =404; }
-  }
-}
-NGINX
-nginx -e "$work/logs/error.log" -c "$work/nginx.conf" -p "$work" &
-pids+=($!)
-wait_http "http://127.0.0.1:$port/"
+start_nginx "$work" "$port" "$hosts" / 'location / { default_type text/html; try_files /page.html =404; }'
 
 # The same checks for probe (YAML) and for the peers (URL list): check N on host 127.0.0.(N mod HOSTS + 1).
-write_config() {  # EVERY
-  echo "tiers: {standard: {outage: warning, degraded: info}}"
-  echo "defaults: {every: $1, timeout: 10s}"
-  echo "sites:"
-  for s in $(seq 1 "$hosts"); do
-    echo "  - id: site$s"
-    echo "    tier: standard"
-    echo "    checks:"
-    for c in $(seq "$s" "$hosts" "$checks"); do
-      echo "      - id: check$c"
-      echo "        http: http://127.0.0.$s:$port/page/$c"
-      echo "        expect: {status: [200], contains: [\"<footer\", \"/Product 25[0-9]/\"], not_contains: [\"Fatal error\"], min_bytes: 10000, max_ms: 3000}"
-    done
-  done
-}
-write_config 30s > "$work/once.yaml"
-write_config 6s > "$work/rate.yaml"
+probe_config 30s "$checks" "$hosts" "$port" > "$work/once.yaml"
+probe_config 6s "$checks" "$hosts" "$port" > "$work/rate.yaml"
 for c in $(seq 1 "$checks"); do echo "http://127.0.0.$(( (c - 1) % hosts + 1 )):$port/page/$c"; done > "$work/urls"
 
 # probe --once

@@ -9,10 +9,12 @@
 # changes the wall time. Builds probe in release mode into .build-release.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/lib.sh
 checks=${1:-1000}
 hosts=${2:-50}
 work=$(mktemp -d)
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
 build=${PROBE_BUILD:-release}
 if [ "$build" = release ]; then
@@ -23,7 +25,7 @@ else
   probe=$(swift build --show-bin-path)/probe
 fi
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p "$work/www"
 python3 - "$work/www/page.html" <<'PY'
 import sys
@@ -34,27 +36,7 @@ PY
 
 if command -v nginx >/dev/null; then
   server="nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
-  mkdir -p "$work/logs" "$work/tmp"
-  cat > "$work/nginx.conf" <<NGINX
-daemon off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  keepalive_requests 100000;
-  server {
-    listen $port;
-    root $work/www;
-    location / { default_type text/html; try_files /page.html =404; }
-  }
-}
-NGINX
-  nginx -c "$work/nginx.conf" -p "$work" &
-  server_pid=$!
+  start_nginx "$work" "$port" "$hosts" / 'location / { default_type text/html; try_files /page.html =404; }'
 else
   server="python3 http.server (ThreadingHTTPServer)"
   (cd "$work/www" && python3 -c '
@@ -63,26 +45,11 @@ class H(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path): return "page.html"
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), H).serve_forever()' "$port") &
-  server_pid=$!
+  pids+=($!)
+  wait_http "http://127.0.0.1:$port/"
 fi
-chmod -R a+rX "$work"  # nginx workers run as an unprivileged user when started by root
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; python3 -c 'import time; time.sleep(0.1)'; done
 
-{
-  echo "tiers: {standard: {outage: warning, degraded: info}}"
-  echo "defaults: {every: 30s, timeout: 10s}"
-  echo "sites:"
-  for s in $(seq 1 "$hosts"); do
-    echo "  - id: site$s"
-    echo "    tier: standard"
-    echo "    checks:"
-    for c in $(seq "$s" "$hosts" "$checks"); do
-      echo "      - id: check$c"
-      echo "        http: http://127.0.0.$s:$port/page/$c"
-      echo "        expect: {status: [200], contains: [\"<footer\", \"/Product 25[0-9]/\"], not_contains: [\"Fatal error\"], min_bytes: 10000, max_ms: 3000}"
-    done
-  done
-} > "$work/bench.yaml"
+probe_config 30s "$checks" "$hosts" "$port" > "$work/bench.yaml"
 
 cmd="probe --once --config bench.yaml --concurrency 64 --per-host 4"
 /usr/bin/time -v "$probe" --once --config "$work/bench.yaml" --concurrency 64 --per-host 4 \

@@ -158,24 +158,15 @@ try:
     am_lat = [(arrived[i] - t) * 1000 for i, t in am_sent.items() if i in arrived]
 
     # 2. Rate: nginx answers 200 to every POST and logs it.
-    ngx = os.path.join(work, "nginx"); os.makedirs(os.path.join(ngx, "tmp"), exist_ok=True)
+    ngx = os.path.join(work, "nginx")
     nport = free_port()
-    open(os.path.join(ngx, "nginx.conf"), "w").write(f"""daemon off;
-worker_processes 1;
-pid {ngx}/nginx.pid;
-error_log {ngx}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log {ngx}/access.log;
-  client_body_temp_path {ngx}/tmp; proxy_temp_path {ngx}/tmp; fastcgi_temp_path {ngx}/tmp; uwsgi_temp_path {ngx}/tmp; scgi_temp_path {ngx}/tmp;
-  keepalive_requests 1000000;
-  server {{ listen 127.0.0.1:{nport}; location / {{ client_body_buffer_size 64k; return 200 "ok"; }} }}
-}}
-""")
-    nginx = subprocess.Popen(["nginx", "-e", f"{ngx}/error.log", "-c", f"{ngx}/nginx.conf", "-p", ngx])
+    access = os.path.join(ngx, "logs", "access.log")
+    subprocess.run(["bash", "-c", 'source "$0" && nginx_conf "$@"', os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib.sh"),
+                    ngx, str(nport), "1", f'access_log {access}; location / {{ client_body_buffer_size 64k; return 200 "ok"; }}'],
+                   check=True)
+    nginx = subprocess.Popen(["nginx", "-e", f"{ngx}/logs/error.log", "-c", f"{ngx}/nginx.conf", "-p", ngx])
     children.append(nginx)
     wait_http(f"http://127.0.0.1:{nport}/")
-    access = os.path.join(ngx, "access.log")
     def posts(): return sum(1 for l in open(access) if '"POST ' in l)
 
     # The shared disk's fsync latency right now: every route transaction pays one, so the rate follows it.

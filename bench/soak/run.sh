@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Workload "soak" for bench/run: the long-running stages as a pipeline, probe | classify | route (route when this build
-# has it), 1,000 checks every 30 s against a local nginx where 10% of the pages flap, 10% go down for 4 minutes in
-# every 10 (classify opens and resolves incidents, route delivers them to a webhook on the same nginx) and 1% are
-# always down. Samples every stage's RSS every 30 s for SOAK_SECONDS (default 600; the 1-hour figure is
-# SOAK_SECONDS=3600 bench/run soak). Writes $BENCH_OUT/soak.md.
+# Workload "soak" for bench/run: the long-running stages as a pipeline, probe | classify | route --state, 1,000 checks
+# every 30 s against a local nginx where 10% of the pages flap, 10% go down for 4 minutes in every 10 (classify opens
+# and resolves incidents, route delivers them to a webhook on the same nginx) and 1% are always down. Samples every
+# stage's RSS every 30 s for SOAK_SECONDS (default 600; the 1-hour figure is SOAK_SECONDS=3600 bench/run soak).
+# Writes $BENCH_OUT/soak.md.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 seconds=${SOAK_SECONDS:-600}
@@ -11,42 +11,20 @@ interval=${SOAK_SAMPLE_SECONDS:-30}
 checks=${SOAK_CHECKS:-1000}
 hosts=50
 work="$BENCH_WORK/soak"
-mkdir -p "$work/www" "$work/logs" "$work/tmp"
-chmod 755 "$BENCH_WORK" "$work" "$work/www"
+mkdir -p "$work/www"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 python3 -c "open('$work/www/page.html','w').write('<html><body>' + 'x' * 12000 + '<footer>ok</footer></body></html>')"
 port=$(free_port)
 # /flap/ fails with 503 when the epoch second's tens digit is even: a check every 30 s alternates (flapping).
 # /outage/ fails during minutes ending in 0-3: 8 failures in a row every 10 minutes (an incident opens and resolves).
-cat > "$work/nginx.conf" <<NGINX
-daemon off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  keepalive_requests 1000000;
-  server {
-    listen $port;
-    root $work/www;
+start_nginx "$work" "$port" "$hosts" /page/1 '
     location /page/ { default_type text/html; try_files /page.html =404; }
-    location /flap/ { default_type text/html; if (\$msec ~ "[02468][0-9]\.[0-9]+$") { return 503; } try_files /page.html =404; }
-    location /outage/ { default_type text/html; if (\$time_iso8601 ~ "T[0-9][0-9]:[0-9][0-3]:") { return 503; } try_files /page.html =404; }
+    location /flap/ { default_type text/html; if ($msec ~ "[02468][0-9]\.[0-9]+$") { return 503; } try_files /page.html =404; }
+    location /outage/ { default_type text/html; if ($time_iso8601 ~ "T[0-9][0-9]:[0-9][0-3]:") { return 503; } try_files /page.html =404; }
     location /down/ { return 404; }
-    location /hook { return 200 "ok"; }
-  }
-}
-NGINX
-nginx -e "$work/logs/error.log" -c "$work/nginx.conf" -p "$work" &
-pids+=($!)
-wait_http "http://127.0.0.1:$port/page/1"
+    location /hook { return 200 "ok"; }'
 
-with_route=0
-if [ -x "$BENCH_BIN/route" ] && "$BENCH_BIN/route" --help 2>&1 | grep -q -- --dry-run; then with_route=1; fi
 {
   echo "tiers: {standard: {outage: warning, degraded: info}}"
   echo "defaults: {every: 30s, timeout: 10s}"
@@ -59,29 +37,20 @@ if [ -x "$BENCH_BIN/route" ] && "$BENCH_BIN/route" --help 2>&1 | grep -q -- --dr
     done
     echo "    ]}"
   done
-  if [ $with_route = 1 ]; then
-    echo "routing:"
-    echo "  sinks: {hook: {kind: webhook, url: \"\${BENCH_HOOK}\"}}"   # a webhook URL is a secret: from the environment
-    echo "  routes: [{sinks: [hook]}]"
-  fi
+  echo "routing:"
+  echo "  sinks: {hook: {kind: webhook, url: \"\${BENCH_HOOK}\"}}"   # a webhook URL is a secret: from the environment
+  echo "  routes: [{sinks: [hook]}]"
 } > "$work/soak.yaml"
 
 export BENCH_HOOK="http://127.0.0.1:$port/hook"
 mkfifo "$work/probe.out" "$work/classify.out"
 "$BENCH_BIN/probe" --config "$work/soak.yaml" --concurrency 64 --per-host 4 > "$work/probe.out" 2> "$work/probe.err" &
 probe_pid=$!; pids+=($probe_pid)
-stages="probe classify"
-if [ $with_route = 1 ]; then
-  "$BENCH_BIN/classify" --config "$work/soak.yaml" < "$work/probe.out" > "$work/classify.out" 2> "$work/classify.err" &
-  classify_pid=$!; pids+=($classify_pid)
-  "$BENCH_BIN/route" --config "$work/soak.yaml" --state "$work/outbox.sqlite" < "$work/classify.out" > "$work/out.ndjson" 2> "$work/route.err" &
-  route_pid=$!; pids+=($route_pid)
-  stages="probe classify route"
-else
-  "$BENCH_BIN/classify" --config "$work/soak.yaml" < "$work/probe.out" > "$work/out.ndjson" 2> "$work/classify.err" &
-  classify_pid=$!; pids+=($classify_pid)
-  route_pid=""
-fi
+"$BENCH_BIN/classify" --config "$work/soak.yaml" < "$work/probe.out" > "$work/classify.out" 2> "$work/classify.err" &
+classify_pid=$!; pids+=($classify_pid)
+"$BENCH_BIN/route" --config "$work/soak.yaml" --state "$work/outbox.sqlite" < "$work/classify.out" > "$work/out.ndjson" 2> "$work/route.err" &
+route_pid=$!; pids+=($route_pid)
+stages="probe classify route"
 
 sleep 2
 for p in $probe_pid $classify_pid $route_pid; do
@@ -91,12 +60,12 @@ echo "soak: $stages, $checks checks every 30 s for $seconds s, RSS every $interv
 echo "t probe classify route" > "$work/series"
 for t in $(seq "$interval" "$interval" "$seconds"); do
   sleep "$interval"
-  echo "$t $(rss_kib "$probe_pid") $(rss_kib "$classify_pid") ${route_pid:+$(rss_kib "$route_pid")}" >> "$work/series"
+  echo "$t $(rss_kib "$probe_pid") $(rss_kib "$classify_pid") $(rss_kib "$route_pid")" >> "$work/series"
   tail -1 "$work/series" >&2
 done
-cpu_probe=$(cpu_ticks "$probe_pid"); cpu_classify=$(cpu_ticks "$classify_pid"); cpu_route=${route_pid:+$(cpu_ticks "$route_pid")}
+cpu_probe=$(cpu_ticks "$probe_pid"); cpu_classify=$(cpu_ticks "$classify_pid"); cpu_route=$(cpu_ticks "$route_pid")
 kill -TERM "$probe_pid"
-wait "$probe_pid" "$classify_pid" ${route_pid:+"$route_pid"} || true
+wait "$probe_pid" "$classify_pid" "$route_pid" || true
 results=$(grep -c '"type":"result"' "$work/out.ndjson" || true)
 incidents=$(grep -c '"type":"incident"' "$work/out.ndjson" || true)
 deliveries=$(grep -c '"type":"delivery"' "$work/out.ndjson" || true)
@@ -124,10 +93,10 @@ hz=$(getconf CLK_TCK)
 cat > "$BENCH_OUT/soak.md" <<MD
 ### memory soak: $stages, $checks checks every 30 s, $seconds s
 
-\`probe | classify$([ $with_route = 1 ] && echo ' | route --state') \` as one pipeline against nginx: 10% of the pages flap
-(fail every other run), 10% are down 4 minutes in every 10, 1% are always down$([ $with_route = 1 ] && echo ', and route delivers every incident to a webhook on the same nginx'). RSS
+\`probe | classify | route --state\` as one pipeline against nginx: 10% of the pages flap
+(fail every other run), 10% are down 4 minutes in every 10, 1% are always down, and route delivers every incident to a webhook on the same nginx. RSS
 (VmRSS) of every stage every $interval s. The pipeline wrote $results results, $incidents incidents, $deliveries
-delivery lines. CPU over the soak: probe $(calc "round($cpu_probe / $hz, 1)") s, classify $(calc "round($cpu_classify / $hz, 1)") s$([ -n "$route_pid" ] && echo ", route $(calc "round($cpu_route / $hz, 1)") s").
+delivery lines. CPU over the soak: probe $(calc "round($cpu_probe / $hz, 1)") s, classify $(calc "round($cpu_classify / $hz, 1)") s, route $(calc "round($cpu_route / $hz, 1)") s.
 
 ${table%%VERDICT*}
 - Flat over $seconds s (last sample within 10% or 2 MiB of the first third's highest): ${table##*VERDICT }.

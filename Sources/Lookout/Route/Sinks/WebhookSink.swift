@@ -40,10 +40,9 @@ public struct WebhookSink: Sink {
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
         guard let d = batch.first else { return .sent(ref: nil) }
         let request = SinkRequest.json("POST", url.value, WebhookSink.payload(d), headers: headers, key: d.key, timeout: .seconds(10))
-        switch await transport.execute(request) {
+        switch await transport.executeExpectingSuccess(request, now: now) {
         case .failure(let f): return .failed(f)
-        case .success(let r) where r.isSuccess: return .sent(ref: nil)
-        case .success(let r): return .failed(.http(r, now: now))
+        case .success: return .sent(ref: nil)
         }
     }
 }

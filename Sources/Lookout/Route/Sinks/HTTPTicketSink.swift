@@ -31,9 +31,7 @@ public struct HTTPTicketSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        headers = try (settings["headers"]?.namedEntries() ?? []).map { entry in
-            (entry.name, try Secret.interpolate(try entry.value.string(), environment: context.environment, at: entry.value))
-        }
+        headers = try settings.headers(context: context)
         open = try HTTPTicketSink.step(try settings.required("open"), context: context, needsRef: true)
         update = try settings["update"].map { try HTTPTicketSink.step($0, context: context, needsRef: false) }
         resolve = try settings["resolve"].map { try HTTPTicketSink.step($0, context: context, needsRef: false) }

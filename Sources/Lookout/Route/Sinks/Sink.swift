@@ -93,6 +93,15 @@ extension Secret {
     }
 }
 
+extension ConfigMapping {
+    /// A sink's `headers:` mapping, in order, with `${ENV}` in the values substituted (and registered as secrets).
+    func headers(context: ConfigContext) throws -> [(String, String)] {
+        try (self["headers"]?.namedEntries() ?? []).map { entry in
+            (entry.name, try Secret.interpolate(try entry.value.string(), environment: context.environment, at: entry.value))
+        }
+    }
+}
+
 extension String {
     /// Percent-encoded for a URL query value: only RFC 3986 unreserved ASCII characters stay as they are.
     var queryValueEncoded: String {

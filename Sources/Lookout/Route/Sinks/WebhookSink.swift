@@ -17,9 +17,7 @@ public struct WebhookSink: Sink {
             throw settings.owner.error("sink \(name) (webhook) needs url: ${ENV_VAR} or url_file: PATH")
         }
         self.url = url.registeringURLParts()
-        headers = try (settings["headers"]?.namedEntries() ?? []).map { entry in
-            (entry.name, try Secret.interpolate(try entry.value.string(), environment: context.environment, at: entry.value))
-        }
+        headers = try settings.headers(context: context)
     }
 
     public static func payload(_ d: OutboxDelivery) -> JSONValue {

@@ -25,7 +25,7 @@ public struct WebhookSink: Sink {
                                   JSONMember(key: "name", value: .string(IncidentText.siteName(d)))]
         if let url = IncidentText.siteURL(d) { site.append(JSONMember(key: "url", value: .string(url))) }
         if let client = IncidentText.client(d) { site.append(JSONMember(key: "client", value: .string(client))) }
-        let incident = JSONValue.parse(String(decoding: d.incident.encoded(), as: UTF8.self)) ?? .null
+        let incident = d.incident.encoded().withUnsafeBufferPointer { JSONValue.parse($0) } ?? .null
         return .object([
             JSONMember(key: "key", value: .string(d.key)),
             JSONMember(key: "event", value: .string(d.event.rawValue)),

@@ -76,10 +76,7 @@ public struct TLSProbe: ProbeKind {
 
     public func run(_ run: ProbeRun) async -> ProbeOutcome {
         let started = ContinuousClock.now
-        func elapsedMs() -> Double {
-            let d = ContinuousClock.now - started
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        }
+        func elapsedMs() -> Double { (ContinuousClock.now - started).fractionalMilliseconds }
         let chain: [NIOSSLCertificate]
         do {
             chain = try await handshake(timeout: run.timeout)

@@ -89,7 +89,3 @@ public struct ZendeskSink: Sink {
         }
     }
 }
-
-extension String {
-    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
-}

@@ -98,8 +98,7 @@ public struct DNSProbe: ProbeKind {
         } else {
             answer = await BlockingCall.run(timeout: run.timeout) { DNSProbe.resolve(name, family: family) }
         }
-        let d = ContinuousClock.now - started
-        let ms = ProbeOutcome.round(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+        let ms = ProbeOutcome.round((ContinuousClock.now - started).fractionalMilliseconds)
         guard let answer else {
             var o = ProbeOutcome(ok: false, error: "no answer for \(name) within \(run.timeout)")
             o.latencyMs = ms

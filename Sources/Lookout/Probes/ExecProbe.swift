@@ -82,10 +82,7 @@ public struct ExecProbe: ProbeKind {
 
     static func execute(_ args: [String], environment: [(String, String)], timeoutMs: Int64) -> ProbeOutcome {
         let started = ContinuousClock.now
-        func elapsedMs() -> Double {
-            let d = ContinuousClock.now - started
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        }
+        func elapsedMs() -> Double { (ContinuousClock.now - started).fractionalMilliseconds }
         let deadline = started + .milliseconds(timeoutMs)
         var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
         guard pipe(&out) == 0, pipe(&err) == 0 else {
@@ -137,8 +134,7 @@ public struct ExecProbe: ProbeKind {
         var timedOut = false
         var buf = [UInt8](repeating: 0, count: 8192)
         while !open.isEmpty {
-            let left = deadline - ContinuousClock.now
-            let ms = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+            let ms = (deadline - ContinuousClock.now).pollMilliseconds
             if ms <= 0 { timedOut = true; break }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let n = poll(&fds, nfds_t(fds.count), ms)

@@ -31,16 +31,9 @@ public struct HTTPProbe: ProbeKind {
     public func run(_ run: ProbeRun) async -> ProbeOutcome {
         switch await request.fetch(client: run.services.http, timeout: run.timeout) {
         case .failure(let f):
-            var outcome = ProbeOutcome(ok: false)
-            outcome.latencyMs = ProbeOutcome.round(f.elapsedMs)
-            if let a = f.assertion { outcome.fail(a, because: f.reason) } else { outcome.error = f.reason }
-            return outcome
+            return ProbeOutcome(fetchFailure: f)
         case .success(let response):
-            var outcome = ProbeOutcome(ok: true)
-            outcome.status = response.status
-            outcome.bytes = response.bytes
-            outcome.latencyMs = ProbeOutcome.round(response.totalMs)
-            outcome.details = HTTPProbe.details(response)
+            var outcome = ProbeOutcome(response: response)
             let statusOK = expectation.check(response, into: &outcome)
             if statusOK, let rule = sizeAnomaly {
                 judgeSize(response.bytes, rule: rule, run: run, into: &outcome)
@@ -65,17 +58,5 @@ public struct HTTPProbe: ProbeKind {
             // The baseline is an extra; losing it for one run must not turn a good page into an alert.
             outcome.details.append(JSONMember(key: "baseline_error", value: .string(HTTPRequestSpec.oneLine("\(error)"))))
         }
-    }
-
-    static func details(_ r: HTTPRequestSpec.Response) -> [JSONMember] {
-        var d = [
-            JSONMember(key: "ttfb_ms", value: .double(ProbeOutcome.round(r.ttfbMs))),
-            JSONMember(key: "total_ms", value: .double(ProbeOutcome.round(r.totalMs))),
-        ]
-        if !r.redirects.isEmpty {
-            d.append(JSONMember(key: "redirects", value: .array(r.redirects.map { .string($0) })))
-            d.append(JSONMember(key: "final_url", value: .string(r.finalURL)))
-        }
-        return d
     }
 }

@@ -23,11 +23,7 @@ public struct HealthProbe: ProbeKind {
         request = try HTTPRequestSpec(target: target, check: check, context: context)
         assertions = try (check["assert"]?.list() ?? []).map(JSONPathAssertion.parse)
         understandsComponents = try check["components"]?.bool() ?? true
-        statuses = try (check["status"]?.list() ?? []).map { n in
-            let code = try n.int()
-            guard (100...599).contains(code) else { throw n.error("\(n.path) must be an HTTP status between 100 and 599") }
-            return code
-        }
+        statuses = try (check["status"]?.list() ?? []).map(HTTPExpectation.status)
     }
 
     /// How a status word reads: `ok`, `pass`, `up`, `healthy` are fine; `warn`, `degraded` degraded; anything else down.
@@ -44,20 +40,12 @@ public struct HealthProbe: ProbeKind {
     public func run(_ run: ProbeRun) async -> ProbeOutcome {
         let response: HTTPRequestSpec.Response
         switch await request.fetch(client: run.services.http, timeout: run.timeout) {
-        case .failure(let f):
-            var outcome = ProbeOutcome(ok: false)
-            outcome.latencyMs = ProbeOutcome.round(f.elapsedMs)
-            if let a = f.assertion { outcome.fail(a, because: f.reason) } else { outcome.error = f.reason }
-            return outcome
+        case .failure(let f): return ProbeOutcome(fetchFailure: f)
         case .success(let r): response = r
         }
-        var outcome = ProbeOutcome(ok: true)
-        outcome.status = response.status
-        outcome.bytes = response.bytes
-        outcome.latencyMs = ProbeOutcome.round(response.totalMs)
-        outcome.details = HTTPProbe.details(response)
+        var outcome = ProbeOutcome(response: response)
         if !statuses.isEmpty, !statuses.contains(response.status) {
-            let written = statuses.count == 1 ? "\(statuses[0])" : "[\(statuses.map(String.init).joined(separator: ", "))]"
+            let written = HTTPExpectation.written(statuses)
             outcome.fail("status: \(written)", because: "status \(response.status), expected \(written)")
         }
         guard let document = response.body.withUnsafeBufferPointer({ JSONValue.parse($0) }) else {

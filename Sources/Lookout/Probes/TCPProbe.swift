@@ -41,14 +41,8 @@ public struct TCPProbe: ProbeKind {
     }
 
     private func probe(deadline: ContinuousClock.Instant, started: ContinuousClock.Instant) -> ProbeOutcome {
-        func elapsedMs() -> Double {
-            let d = ContinuousClock.now - started
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        }
-        func remainingMs() -> Int32 {
-            let d = deadline - ContinuousClock.now
-            return max(0, Int32(clamping: d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000))
-        }
+        func elapsedMs() -> Double { (ContinuousClock.now - started).fractionalMilliseconds }
+        func remainingMs() -> Int32 { max(0, (deadline - ContinuousClock.now).pollMilliseconds) }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?

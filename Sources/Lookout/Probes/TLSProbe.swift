@@ -55,18 +55,9 @@ public struct TLSProbe: ProbeKind {
         serverName = try check["server_name"]?.string() ?? hostName
         warnDays = try check["warn_days"]?.int() ?? 14
         if let n = check["warn_days"], warnDays < 0 { throw n.error("\(n.path) must not be negative") }
-        if let n = check["ca_file"] {
-            var path = try n.string()
-            if !path.hasPrefix("/") { path = context.directory + "/" + path }
-            do {
-                extraRoots = try NIOSSLCertificate.fromPEMFile(path).map { try Certificate(derEncoded: $0.toDERBytes()) }
-            } catch {
-                throw n.error("cannot read ca_file \(path) as PEM certificates")
-            }
-            guard !extraRoots.isEmpty else { throw n.error("ca_file \(path) holds no certificate") }
-        } else {
-            extraRoots = []
-        }
+        extraRoots = try check["ca_file"].map { n in
+            try HTTPRequestSpec.caCertificates(n, context: context) { try Certificate(derEncoded: $0.toDERBytes()) }
+        } ?? []
     }
 
     static func isIPAddress(_ s: String) -> Bool {
@@ -76,10 +67,7 @@ public struct TLSProbe: ProbeKind {
 
     public func run(_ run: ProbeRun) async -> ProbeOutcome {
         let started = ContinuousClock.now
-        func elapsedMs() -> Double {
-            let d = ContinuousClock.now - started
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        }
+        func elapsedMs() -> Double { (ContinuousClock.now - started).fractionalMilliseconds }
         let chain: [NIOSSLCertificate]
         do {
             chain = try await handshake(timeout: run.timeout)

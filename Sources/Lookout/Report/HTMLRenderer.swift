@@ -213,11 +213,11 @@ public struct HTMLRenderer {
         let step = hours <= 6 ? 1.0 : hours <= 26 ? 3.0 : hours <= 24 * 8 ? 24.0 : 24.0 * 7
         var h = 0.0
         guard let from = Timestamp(rfc3339: r.range.from) else { return s.joined(separator: "\n") + "\n</svg>" }
+        // Axis labels stay short (no UTC offset): the tooltips and tables carry the exact times.
+        let axisText = ReportText(zone: text.zone, singleDay: text.singleDay)
         while h <= hours + 0.001 {
             let x = labelW + h / hours * barW
             let t = Timestamp(milliseconds: from.milliseconds + Int64(h * 3_600_000))
-            // Axis labels stay short (no UTC offset): the tooltips and tables carry the exact times.
-            let axisText = ReportText(zone: text.zone, singleDay: text.singleDay)
             let label = hours <= 26 ? axisText.time(t) : String(axisText.time(t).prefix(10))
             s.append("<line x1=\"\(HTMLRenderer.n(x))\" y1=\"\(HTMLRenderer.n(top))\" x2=\"\(HTMLRenderer.n(x))\" y2=\"\(HTMLRenderer.n(axisY))\" stroke=\"#ffffff\" stroke-opacity=\"0.6\" stroke-width=\"1\"/>")
             let anchor = h == 0 ? "start" : h >= hours - 0.001 ? "end" : "middle"
@@ -286,11 +286,12 @@ public struct HTMLRenderer {
             s.append("<rect x=\"\(HTMLRenderer.n(x))\" y=\"\(HTMLRenderer.n(y))\" width=\"\(HTMLRenderer.n(w))\" height=\"\(Int(rowH))\" rx=\"2\" fill=\"\(color)\"><title>\(HTMLRenderer.escape(tip))</title></rect>")
         }
         let axisY = height - axis
+        let axisText = ReportText(zone: text.zone, singleDay: text.singleDay)
         for k in 0...4 {
             let x = labelW + Double(k) / 4 * barW
             let t = Timestamp(milliseconds: from.milliseconds + Int64(Double(k) / 4 * length))
             let anchor = k == 0 ? "start" : k == 4 ? "end" : "middle"
-            let label = ReportText(zone: text.zone, singleDay: text.singleDay).time(t)
+            let label = axisText.time(t)
             s.append("<text x=\"\(HTMLRenderer.n(x))\" y=\"\(HTMLRenderer.n(axisY + 12))\" font-size=\"10\" fill=\"#666\" text-anchor=\"\(anchor)\">\(HTMLRenderer.escape(label))</text>")
         }
         s.append("</svg>")

@@ -26,7 +26,7 @@ public struct SlackRenderer {
             })
         }
         sections.append([client ? "*Your sites*" : "*Sites*"] + r.sites.map { s in
-            "• *\(SlackRenderer.escape(s.name))* \(ReportText.percent(s.time.availability))"
+            "• *\(SlackSink.escape(s.name))* \(ReportText.percent(s.time.availability))"
                 + (s.target.map { " (target \(ReportText.percent($0)))" } ?? "")
                 + ", down \(ReportText.duration(s.time.downMs)), maintenance \(ReportText.duration(s.time.maintenanceMs)), \(s.incidents) incident\(s.incidents == 1 ? "" : "s")"
         })
@@ -38,7 +38,7 @@ public struct SlackRenderer {
         if !shown.isEmpty {
             sections.append([client ? "*Service interruptions*" : "*Incidents*"] + shown.map { i in
                 "• \(text.time(i.start))–\(i.ongoing ? "ongoing" : text.time(i.end)) (\(ReportText.duration(i.durationMs))) "
-                    + "\(SlackRenderer.escape(client ? i.siteName : i.check)): \(SlackRenderer.escape(i.cause))"
+                    + "\(SlackSink.escape(client ? i.siteName : i.check)): \(SlackSink.escape(i.cause))"
                     + (client ? "" : " [\(i.kind), \(i.severity ?? "-")\(i.maintenanceOnly ? ", maintenance" : "")]")
             })
         }
@@ -46,7 +46,7 @@ public struct SlackRenderer {
             var lines = ["*Noise budget*",
                          "Messages sent \(n.messagesSent) (critical \(n.criticalSent)); blips absorbed \(n.blipsAbsorbed); "
                             + "failures kept quiet in maintenance \(n.failuresInMaintenance); incidents without alert \(n.incidentsWithoutAlert)."]
-            lines += n.sinks.map { "• \(SlackRenderer.escape($0.sink)): \($0.sent) sent, \($0.critical) critical, \($0.dead) dead" }
+            lines += n.sinks.map { "• \(SlackSink.escape($0.sink)): \($0.sent) sent, \($0.critical) critical, \($0.dead) dead" }
             if !n.deadLetters.isEmpty {
                 lines.append(":warning: \(n.deadLetters.count) dead-letter deliver\(n.deadLetters.count == 1 ? "y needs" : "ies need") a look")
             }
@@ -69,13 +69,13 @@ public struct SlackRenderer {
         var blocks: [JSONValue] = [.object([
             JSONMember(key: "type", value: .string("header")),
             JSONMember(key: "text", value: .object([JSONMember(key: "type", value: .string("plain_text")),
-                                                    JSONMember(key: "text", value: .string(SlackRenderer.truncate(header, SlackRenderer.maxHeaderCharacters)))])),
+                                                    JSONMember(key: "text", value: .string(IncidentText.clip(header, SlackRenderer.maxHeaderCharacters)))])),
         ])]
         var texts: [String] = []
         for lines in sections {
             var current = ""
             for line in lines {
-                let line = SlackRenderer.truncate(line, SlackRenderer.maxSectionCharacters)
+                let line = IncidentText.clip(line, SlackRenderer.maxSectionCharacters)
                 if !current.isEmpty && current.count + 1 + line.count > SlackRenderer.maxSectionCharacters {
                     texts.append(current)
                     current = ""
@@ -97,14 +97,5 @@ public struct SlackRenderer {
             ]))
         }
         return .object([JSONMember(key: "text", value: .string(fallback)), JSONMember(key: "blocks", value: .array(blocks))])
-    }
-
-    /// Slack's mrkdwn needs only `&`, `<` and `>` escaped.
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
-
-    static func truncate(_ s: String, _ limit: Int) -> String {
-        s.count <= limit ? s : String(s.prefix(limit - 1)) + "…"
     }
 }

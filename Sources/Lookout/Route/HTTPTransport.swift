@@ -52,6 +52,17 @@ public protocol HTTPTransport: Sendable {
     func execute(_ request: SinkRequest) async -> Result<SinkResponse, SinkFailure>
 }
 
+extension HTTPTransport {
+    /// Makes the request and turns any answer but 2xx into its failure (retryable by status, with `Retry-After`).
+    func executeExpectingSuccess(_ request: SinkRequest, now: Timestamp) async -> Result<SinkResponse, SinkFailure> {
+        switch await execute(request) {
+        case .failure(let f): return .failure(f)
+        case .success(let r) where r.isSuccess: return .success(r)
+        case .success(let r): return .failure(.http(r, now: now))
+        }
+    }
+}
+
 /// AsyncHTTPTransport sends with one process-wide async-http-client.
 public struct AsyncHTTPTransport: HTTPTransport {
     public init() {}

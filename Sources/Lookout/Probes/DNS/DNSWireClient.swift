@@ -160,8 +160,7 @@ enum DNSWireClient {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         var buf = [UInt8](repeating: 0, count: 4096)
         while true {
-            let left = deadline - ContinuousClock.now
-            let ms = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+            let ms = (deadline - ContinuousClock.now).pollMilliseconds
             guard ms > 0 else { return .failure(.timeout) }
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let n = poll(&p, 1, ms)

@@ -5,7 +5,7 @@ import Foundation
 public struct HTTPExpectation: Sendable {
     /// Accepted statuses; empty means any 2xx.
     public var statuses: [Int] = []
-    var statusWritten = ""
+    var statusWritten: String { HTTPExpectation.written(statuses) }
     public var contains: [TextMatcher] = []
     public var notContains: [TextMatcher] = []
     public var minBytes: Int?
@@ -17,13 +17,8 @@ public struct HTTPExpectation: Sendable {
         guard let node else { return }
         let m = try node.mapping(allowing: HTTPExpectation.keys)
         if let n = m["status"] {
-            statuses = try n.list().map { item in
-                let code = try item.int()
-                guard (100...599).contains(code) else { throw item.error("\(item.path) must be an HTTP status between 100 and 599") }
-                return code
-            }
+            statuses = try n.list().map(HTTPExpectation.status)
             guard !statuses.isEmpty else { throw n.error("\(n.path) must list at least one status") }
-            statusWritten = statuses.count == 1 ? "\(statuses[0])" : "[\(statuses.map(String.init).joined(separator: ", "))]"
         }
         contains = try TextMatcher.list(m["contains"])
         notContains = try TextMatcher.list(m["not_contains"])
@@ -35,6 +30,18 @@ public struct HTTPExpectation: Sendable {
             maxMs = try n.int()
             guard maxMs! > 0 else { throw n.error("\(n.path) must be more than 0") }
         }
+    }
+
+    /// One accepted status from config.
+    static func status(_ item: ConfigNode) throws -> Int {
+        let code = try item.int()
+        guard (100...599).contains(code) else { throw item.error("\(item.path) must be an HTTP status between 100 and 599") }
+        return code
+    }
+
+    /// Accepted statuses as `failed` names them: `200`, or `[200, 204]`.
+    static func written(_ statuses: [Int]) -> String {
+        statuses.count == 1 ? "\(statuses[0])" : "[\(statuses.map(String.init).joined(separator: ", "))]"
     }
 
     /// Checks status and content; returns whether the status was accepted (only then is the body worth judging).

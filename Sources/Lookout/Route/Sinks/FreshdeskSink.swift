@@ -8,8 +8,7 @@ public struct FreshdeskSink: Sink {
     public static let settingKeys: Set<String> = ["url", "api_key", "api_key_file", "incident_field", "requester_email", "tags"]
 
     public let name: String
-    let base: String
-    let authorization: Secret
+    let api: HelpdeskAPI
     /// The custom text field holding the incident id, as the API names it (`cf_...`).
     let incidentField: String
     let fallbackRequester: String?
@@ -20,11 +19,11 @@ public struct FreshdeskSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        base = try settings.required("url").string().trimmingSuffix("/")
+        let base = try settings.required("url").string().trimmingSuffix("/")
         guard let key = try settings.secret("api_key", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (freshdesk) needs api_key: ${ENV_VAR} or api_key_file: PATH")
         }
-        authorization = Secret("Basic " + Data("\(key.value):X".utf8).base64EncodedString(), source: key.source)
+        api = HelpdeskAPI(base: base, authorization: Secret("Basic " + Data("\(key.value):X".utf8).base64EncodedString(), source: key.source))
         let field = try settings["incident_field"]?.string() ?? "cf_lookout_incident"
         guard field.hasPrefix("cf_") else {
             throw try settings.required("incident_field").error("incident_field must be a custom field's API name, starting with cf_")
@@ -43,24 +42,11 @@ public struct FreshdeskSink: Sink {
         }
     }
 
-    func call(_ method: String, _ path: String, _ body: JSONValue?, key: String?, transport: any HTTPTransport, now: Timestamp) async -> Result<SinkResponse, SinkFailure> {
-        let headers = [("Authorization", authorization.value)]
-        let request = body.map { SinkRequest.json(method, base + path, $0, headers: headers, key: key, timeout: .seconds(15)) }
-            ?? SinkRequest(method: method, url: base + path, headers: headers, idempotencyKey: key, timeout: .seconds(15))
-        switch await transport.execute(request) {
-        case .failure(let f): return .failure(f)
-        case .success(let r) where r.isSuccess: return .success(r)
-        case .success(let r): return .failure(.http(r, now: now))
-        }
-    }
-
     /// Searches by the incident field (the search API names custom fields without their `cf_` prefix).
     func existingTicket(_ incident: String, transport: any HTTPTransport, now: Timestamp) async -> Result<String?, SinkFailure> {
         let query = "\"\(incidentField.dropFirst(3)):'\(incident)'\""
-        switch await call("GET", "/api/v2/search/tickets?query=\(query.queryValueEncoded)", nil, key: nil, transport: transport, now: now) {
-        case .failure(let f): return .failure(f)
-        case .success(let r): return .success(r.json?["results"]?.arrayValue?.first?["id"].flatMap(ZendeskSink.idText))
-        }
+        return await api.call("GET", "/api/v2/search/tickets?query=\(query.queryValueEncoded)", nil, key: nil, transport: transport, now: now)
+            .map { $0.json?["results"]?.arrayValue?.first?["id"]?.idText }
     }
 
     static func html(_ text: String) -> String {
@@ -70,12 +56,10 @@ public struct FreshdeskSink: Sink {
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
         guard let d = batch.first else { return .sent(ref: nil) }
-        var ref = d.ref
-        if ref == nil, d.event != .opened || d.attempt > 1 {
-            switch await existingTicket(d.incident.id, transport: transport, now: now) {
-            case .failure(let f): return .failed(f)
-            case .success(let found): ref = found
-            }
+        let ref: String?
+        switch await HelpdeskAPI.ticket(for: d, search: { await existingTicket(d.incident.id, transport: transport, now: now) }) {
+        case .failure(let f): return .failed(f)
+        case .success(let found): ref = found
         }
         let body = FreshdeskSink.html(IncidentText.ticketBody(d))
         switch d.event {
@@ -93,10 +77,10 @@ public struct FreshdeskSink: Sink {
                 JSONMember(key: "tags", value: .array(tags.map { .string($0) } + [.string(d.incident.severity.rawValue)])),
                 JSONMember(key: "custom_fields", value: .object([JSONMember(key: incidentField, value: .string(d.incident.id))])),
             ])
-            switch await call("POST", "/api/v2/tickets", ticket, key: d.key, transport: transport, now: now) {
+            switch await api.call("POST", "/api/v2/tickets", ticket, key: d.key, transport: transport, now: now) {
             case .failure(let f): return .failed(f)
             case .success(let r):
-                guard let id = r.json?["id"].flatMap(ZendeskSink.idText) else {
+                guard let id = r.json?["id"]?.idText else {
                     return .failed(SinkFailure("Freshdesk answered \(r.status) without a ticket id", retryable: true))
                 }
                 return .sent(ref: id)
@@ -104,12 +88,12 @@ public struct FreshdeskSink: Sink {
         case .updated, .resolved:
             guard let ref else { return .failed(SinkFailure("no Freshdesk ticket for incident \(d.incident.id)", retryable: false)) }
             let reply: JSONValue = .object([JSONMember(key: "body", value: .string(body))])
-            if case .failure(let f) = await call("POST", "/api/v2/tickets/\(ref)/reply", reply, key: d.key, transport: transport, now: now) {
+            if case .failure(let f) = await api.call("POST", "/api/v2/tickets/\(ref)/reply", reply, key: d.key, transport: transport, now: now) {
                 return .failed(f)
             }
             if d.event == .resolved {
                 let status: JSONValue = .object([JSONMember(key: "status", value: .int(4))])
-                if case .failure(let f) = await call("PUT", "/api/v2/tickets/\(ref)", status, key: d.key + "|status", transport: transport, now: now) {
+                if case .failure(let f) = await api.call("PUT", "/api/v2/tickets/\(ref)", status, key: d.key + "|status", transport: transport, now: now) {
                     return .failed(f)
                 }
             }

@@ -31,9 +31,7 @@ public struct HTTPTicketSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        headers = try (settings["headers"]?.namedEntries() ?? []).map { entry in
-            (entry.name, try Secret.interpolate(try entry.value.string(), environment: context.environment, at: entry.value))
-        }
+        headers = try settings.headers(context: context)
         open = try HTTPTicketSink.step(try settings.required("open"), context: context, needsRef: true)
         update = try settings["update"].map { try HTTPTicketSink.step($0, context: context, needsRef: false) }
         resolve = try settings["resolve"].map { try HTTPTicketSink.step($0, context: context, needsRef: false) }
@@ -129,14 +127,13 @@ public struct HTTPTicketSink: Sink {
         let body = step.body.map { Array(HTTPTicketSink.render($0, values: values, json: true).utf8) } ?? []
         let request = SinkRequest(method: step.method, url: HTTPTicketSink.render(step.url, values: values, json: false),
                                       headers: [("Content-Type", "application/json")] + headers, body: body, idempotencyKey: d.key)
-        switch await transport.execute(request) {
+        switch await transport.executeExpectingSuccess(request, now: now) {
         case .failure(let f): return .failed(f)
-        case .success(let r) where !r.isSuccess: return .failed(.http(r, now: now))
         case .success(let r):
             guard let path = step.refPath else { return .sent(ref: d.ref) }
             var value = r.json
             for part in path { value = value?[part] }
-            guard let ref = value.flatMap(ZendeskSink.idText) else {
+            guard let ref = value?.idText else {
                 return .failed(SinkFailure("the helpdesk answered \(r.status) without \(path.joined(separator: ".")) in its body", retryable: true))
             }
             return .sent(ref: ref)

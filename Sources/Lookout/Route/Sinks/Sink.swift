@@ -93,7 +93,19 @@ extension Secret {
     }
 }
 
+extension ConfigMapping {
+    /// A sink's `headers:` mapping, in order, with `${ENV}` in the values substituted (and registered as secrets).
+    func headers(context: ConfigContext) throws -> [(String, String)] {
+        try (self["headers"]?.namedEntries() ?? []).map { entry in
+            (entry.name, try Secret.interpolate(try entry.value.string(), environment: context.environment, at: entry.value))
+        }
+    }
+}
+
 extension String {
+    /// Without `suffix` at the end, if it was there (a base URL's trailing slash).
+    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+
     /// Percent-encoded for a URL query value: only RFC 3986 unreserved ASCII characters stay as they are.
     var queryValueEncoded: String {
         addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? self

@@ -48,10 +48,9 @@ public struct SlackSink: Sink {
         switch mode {
         case .webhook(let url):
             let request = SinkRequest.json("POST", url.value, message, key: key, timeout: .seconds(10))
-            switch await transport.execute(request) {
+            switch await transport.executeExpectingSuccess(request, now: now) {
             case .failure(let f): return .failed(f)
-            case .success(let r) where r.isSuccess: return .sent(ref: nil)
-            case .success(let r): return .failed(.http(r, now: now))
+            case .success: return .sent(ref: nil)
             }
         case .bot(let token, let channel, let api):
             guard case .object(var members) = message else { return .failed(SinkFailure("unbuildable message", retryable: false)) }
@@ -63,9 +62,8 @@ public struct SlackSink: Sink {
             }
             let request = SinkRequest.json("POST", api + "/chat.postMessage", .object(members),
                                                headers: [("Authorization", "Bearer \(token.value)")], key: key, timeout: .seconds(10))
-            switch await transport.execute(request) {
+            switch await transport.executeExpectingSuccess(request, now: now) {
             case .failure(let f): return .failed(f)
-            case .success(let r) where !r.isSuccess: return .failed(.http(r, now: now))
             case .success(let r):
                 let json = r.json
                 guard json?["ok"]?.boolValue == true else {

@@ -17,9 +17,7 @@ public struct WebhookSink: Sink {
             throw settings.owner.error("sink \(name) (webhook) needs url: ${ENV_VAR} or url_file: PATH")
         }
         self.url = url.registeringURLParts()
-        headers = try (settings["headers"]?.namedEntries() ?? []).map { entry in
-            (entry.name, try Secret.interpolate(try entry.value.string(), environment: context.environment, at: entry.value))
-        }
+        headers = try settings.headers(context: context)
     }
 
     public static func payload(_ d: OutboxDelivery) -> JSONValue {
@@ -27,7 +25,7 @@ public struct WebhookSink: Sink {
                                   JSONMember(key: "name", value: .string(IncidentText.siteName(d)))]
         if let url = IncidentText.siteURL(d) { site.append(JSONMember(key: "url", value: .string(url))) }
         if let client = IncidentText.client(d) { site.append(JSONMember(key: "client", value: .string(client))) }
-        let incident = JSONValue.parse(String(decoding: d.incident.encoded(), as: UTF8.self)) ?? .null
+        let incident = d.incident.encoded().withUnsafeBufferPointer { JSONValue.parse($0) } ?? .null
         return .object([
             JSONMember(key: "key", value: .string(d.key)),
             JSONMember(key: "event", value: .string(d.event.rawValue)),
@@ -40,10 +38,9 @@ public struct WebhookSink: Sink {
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
         guard let d = batch.first else { return .sent(ref: nil) }
         let request = SinkRequest.json("POST", url.value, WebhookSink.payload(d), headers: headers, key: d.key, timeout: .seconds(10))
-        switch await transport.execute(request) {
+        switch await transport.executeExpectingSuccess(request, now: now) {
         case .failure(let f): return .failed(f)
-        case .success(let r) where r.isSuccess: return .sent(ref: nil)
-        case .success(let r): return .failed(.http(r, now: now))
+        case .success: return .sent(ref: nil)
         }
     }
 }

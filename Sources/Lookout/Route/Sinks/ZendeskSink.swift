@@ -7,8 +7,7 @@ public struct ZendeskSink: Sink {
     public static let settingKeys: Set<String> = ["url", "email", "token", "token_file", "tags", "group_id"]
 
     public let name: String
-    let base: String
-    let authorization: Secret
+    let api: HelpdeskAPI
     let tags: [String]
     let groupID: Int?
     public var isTicketSink: Bool { true }
@@ -17,18 +16,17 @@ public struct ZendeskSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        base = try settings.required("url").string().trimmingSuffix("/")
+        let base = try settings.required("url").string().trimmingSuffix("/")
         let email = try settings.required("email").string()
         guard let token = try settings.secret("token", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (zendesk) needs token: ${ENV_VAR} or token_file: PATH")
         }
         // API token auth: `email/token:TOKEN`, Base64; the encoded form is as secret as the token.
-        authorization = Secret("Basic " + Data("\(email)/token:\(token.value)".utf8).base64EncodedString(), source: token.source)
+        api = HelpdeskAPI(base: base, authorization: Secret("Basic " + Data("\(email)/token:\(token.value)".utf8).base64EncodedString(),
+                                                           source: token.source))
         tags = try settings["tags"]?.list().map { try $0.string() } ?? ["lookout"]
         groupID = try settings["group_id"]?.int()
     }
-
-    var headers: [(String, String)] { [("Authorization", authorization.value)] }
 
     static func priority(_ s: Severity) -> String {
         switch s {
@@ -38,42 +36,20 @@ public struct ZendeskSink: Sink {
         }
     }
 
-    func call(_ method: String, _ path: String, _ body: JSONValue?, key: String?, transport: any HTTPTransport, now: Timestamp) async -> Result<SinkResponse, SinkFailure> {
-        let request = body.map { SinkRequest.json(method, base + path, $0, headers: headers, key: key, timeout: .seconds(15)) }
-            ?? SinkRequest(method: method, url: base + path, headers: headers, idempotencyKey: key, timeout: .seconds(15))
-        switch await transport.execute(request) {
-        case .failure(let f): return .failure(f)
-        case .success(let r) where r.isSuccess: return .success(r)
-        case .success(let r): return .failure(.http(r, now: now))
-        }
-    }
-
     /// The ticket already made for the incident, found by `external_id` (after a crash the reference may be unknown).
     func existingTicket(_ incident: String, transport: any HTTPTransport, now: Timestamp) async -> Result<String?, SinkFailure> {
-        switch await call("GET", "/api/v2/tickets.json?external_id=\(incident.queryValueEncoded)", nil, key: nil, transport: transport, now: now) {
-        case .failure(let f): return .failure(f)
-        case .success(let r): return .success(r.json?["tickets"]?.arrayValue?.first?["id"].flatMap(ZendeskSink.idText))
-        }
-    }
-
-    static func idText(_ v: JSONValue) -> String? {
-        switch v {
-        case .int(let i): String(i)
-        case .string(let s): s
-        default: nil
-        }
+        await api.call("GET", "/api/v2/tickets.json?external_id=\(incident.queryValueEncoded)", nil, key: nil, transport: transport, now: now)
+            .map { $0.json?["tickets"]?.arrayValue?.first?["id"]?.idText }
     }
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
         guard let d = batch.first else { return .sent(ref: nil) }
         let comment: JSONValue = .object([JSONMember(key: "body", value: .string(IncidentText.ticketBody(d))),
                                           JSONMember(key: "public", value: .bool(true))])
-        var ref = d.ref
-        if ref == nil, d.event != .opened || d.attempt > 1 {
-            switch await existingTicket(d.incident.id, transport: transport, now: now) {
-            case .failure(let f): return .failed(f)
-            case .success(let found): ref = found
-            }
+        let ref: String?
+        switch await HelpdeskAPI.ticket(for: d, search: { await existingTicket(d.incident.id, transport: transport, now: now) }) {
+        case .failure(let f): return .failed(f)
+        case .success(let found): ref = found
         }
         switch d.event {
         case .opened:
@@ -92,11 +68,11 @@ public struct ZendeskSink: Sink {
                 ])))
             }
             if let groupID { ticket.append(JSONMember(key: "group_id", value: .int(Int64(groupID)))) }
-            switch await call("POST", "/api/v2/tickets.json", .object([JSONMember(key: "ticket", value: .object(ticket))]),
-                              key: d.key, transport: transport, now: now) {
+            switch await api.call("POST", "/api/v2/tickets.json", .object([JSONMember(key: "ticket", value: .object(ticket))]),
+                                  key: d.key, transport: transport, now: now) {
             case .failure(let f): return .failed(f)
             case .success(let r):
-                guard let id = r.json?["ticket"]?["id"].flatMap(ZendeskSink.idText) else {
+                guard let id = r.json?["ticket"]?["id"]?.idText else {
                     return .failed(SinkFailure("Zendesk answered \(r.status) without a ticket id", retryable: true))
                 }
                 return .sent(ref: id)
@@ -105,15 +81,11 @@ public struct ZendeskSink: Sink {
             guard let ref else { return .failed(SinkFailure("no Zendesk ticket for incident \(d.incident.id)", retryable: false)) }
             var ticket: [JSONMember] = [JSONMember(key: "comment", value: comment)]
             if d.event == .resolved { ticket.append(JSONMember(key: "status", value: .string("solved"))) }
-            switch await call("PUT", "/api/v2/tickets/\(ref).json", .object([JSONMember(key: "ticket", value: .object(ticket))]),
-                              key: d.key, transport: transport, now: now) {
+            switch await api.call("PUT", "/api/v2/tickets/\(ref).json", .object([JSONMember(key: "ticket", value: .object(ticket))]),
+                                  key: d.key, transport: transport, now: now) {
             case .failure(let f): return .failed(f)
             case .success: return .sent(ref: ref)
             }
         }
     }
-}
-
-extension String {
-    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }

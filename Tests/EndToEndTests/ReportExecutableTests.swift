@@ -79,7 +79,11 @@ import Testing
 
     /// On a terminal (a pty from util-linux `script`), the read count is shown on stderr; elsewhere it is not.
     @Test func progressOnlyOnATerminal() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        // A missing `script` is a broken machine (util-linux's bsdutils is essential on Debian), not a pass.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            Issue.record("/usr/bin/script is missing: install bsdutils (util-linux) to run the terminal test")
+            return
+        }
         let report = ChildProcess.executable("report").path
         let command = "'\(report)' --config '\(Self.config)' --day 2026-11-25 --format json --output /dev/null '\(Self.log)'"
         let process = Process()

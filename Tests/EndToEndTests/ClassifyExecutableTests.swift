@@ -22,6 +22,14 @@ import Testing
               - {id: acme-home, tcp: "acme.example:443"}
         """
 
+    /// A temp folder with `config` written in it as config.yaml; the caller removes the folder.
+    static func folderWithConfig() throws -> (dir: URL, config: String) {
+        let dir = try FileChain.tempDir()
+        let path = dir.appendingPathComponent("config.yaml").path
+        try Data(config.utf8).write(to: URL(fileURLWithPath: path))
+        return (dir, path)
+    }
+
     static func results(_ pattern: String, startMinute: Int) -> String {
         pattern.enumerated().map { k, c in
             let s = startMinute * 60 + k * 30
@@ -37,11 +45,8 @@ import Testing
     }
 
     @Test func restartMidOutageWithStateFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (dir, configPath) = try Self.folderWithConfig()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let configPath = dir.appendingPathComponent("config.yaml").path
-        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: configPath))
         let state = dir.appendingPathComponent("classify.sqlite").path
 
         let first = try Self.classify(["--config", configPath, "--state", state], stdin: Self.results("..xxxxxxxx", startMinute: 0))
@@ -56,11 +61,8 @@ import Testing
     }
 
     @Test func unknownCheckIsReportedOnceAndPassedThrough() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (dir, configPath) = try Self.folderWithConfig()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let configPath = dir.appendingPathComponent("config.yaml").path
-        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: configPath))
         let line = "{\"v\":1,\"type\":\"result\",\"check\":\"ghost\",\"at\":\"2026-11-24T10:00:00Z\",\"ok\":false}\n"
         let out = try Self.classify(["--config", configPath], stdin: line + line + "not json\n")
         #expect(out.status == 65)

@@ -17,29 +17,24 @@ import Testing
     }
 
     func killedRun(seed: UInt64, rotateInput: Bool) throws {
-        let dir = try FileChain.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = dir.appendingPathComponent("config.yaml").path
-        try Data(FileChain.config.utf8).write(to: URL(fileURLWithPath: config))
-        let input = dir.appendingPathComponent("results.ndjson").path
-        let whole = dir.appendingPathComponent("whole.ndjson").path
-        let output = dir.appendingPathComponent("classified.ndjson").path
-        let state = dir.appendingPathComponent("classify.sqlite").path
-        FileManager.default.createFile(atPath: input, contents: nil)
-        let args = ["--config", config, "--input", input, "--follow", "--state", state, "--output", output]
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        let whole = folder.path("whole.ndjson"), state = folder.path("classify.sqlite")
+        FileManager.default.createFile(atPath: folder.input, contents: nil)
+        let args = ["--config", folder.config, "--input", folder.input, "--follow", "--state", state, "--output", folder.output]
 
         var rng = SeededGenerator(seed: seed)
         let text = FileChain.day(seed: seed).joined(separator: "\n") + "\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: whole))
         let bytes = Array(text.utf8)
-        var stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
+        var stage = try BackgroundStage("classify", args, in: folder.dir, tag: "classify")
         var written = 0, kills = 0, rotations = 0
         // A stage that has never committed does not know which file it was to read: a first start reads the
         // current one (docs/operations.md). So the first instance gets to commit before the faults begin.
         let first = bytes.firstIndex(of: 0x0A)! + 1
-        FileChain.append(String(decoding: bytes[..<first], as: UTF8.self), to: input)
+        FileChain.append(String(decoding: bytes[..<first], as: UTF8.self), to: folder.input)
         written = first
-        #expect(eventually { FileChain.lineCount(output) == 1 })
+        #expect(eventually { FileChain.lineCount(folder.output) == 1 })
         while written < bytes.count {
             // Chunks end anywhere, mid-line included: the follower must wait for the rest of a line.
             var n = min(bytes.count - written, Int.random(in: 1...12_000, using: &rng))
@@ -47,7 +42,7 @@ import Testing
             if rotateInput, Bool.random(using: &rng), let nl = bytes[(written + n - 1)...].firstIndex(of: 0x0A) {
                 n = nl + 1 - written
             }
-            FileChain.append(String(decoding: bytes[written..<(written + n)], as: UTF8.self), to: input)
+            FileChain.append(String(decoding: bytes[written..<(written + n)], as: UTF8.self), to: folder.input)
             written += n
             usleep(UInt32.random(in: 1_000...15_000, using: &rng))
             if Int.random(in: 0..<8, using: &rng) == 0 {
@@ -55,86 +50,78 @@ import Testing
                 kills += 1
                 if rotateInput, bytes[written - 1] == 0x0A, Bool.random(using: &rng) {
                     rotations += 1
-                    #expect(rename(input, "\(input).\(rotations)") == 0)
-                    FileManager.default.createFile(atPath: input, contents: nil)
+                    #expect(rename(folder.input, "\(folder.input).\(rotations)") == 0)
+                    FileManager.default.createFile(atPath: folder.input, contents: nil)
                 }
-                stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
+                stage = try BackgroundStage("classify", args, in: folder.dir, tag: "classify")
             } else if rotateInput, bytes[written - 1] == 0x0A, Int.random(in: 0..<10, using: &rng) == 0 {
                 rotations += 1
-                #expect(rename(input, "\(input).\(rotations)") == 0)
-                FileManager.default.createFile(atPath: input, contents: nil)
+                #expect(rename(folder.input, "\(folder.input).\(rotations)") == 0)
+                FileManager.default.createFile(atPath: folder.input, contents: nil)
             }
         }
-        let expected = try FileChain.uninterrupted(config: config, input: whole)
+        let expected = try FileChain.uninterrupted(config: folder.config, input: whole)
         let expectedLines = expected.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        let caughtUp = eventually(timeout: 60) { FileChain.lineCount(output) >= expectedLines }
+        let caughtUp = eventually(timeout: 60) { FileChain.lineCount(folder.output) >= expectedLines }
         let status = stage.terminate()
-        #expect(caughtUp, "output has \(FileChain.lineCount(output)) of \(expectedLines) lines")
+        #expect(caughtUp, "output has \(FileChain.lineCount(folder.output)) of \(expectedLines) lines")
         #expect(status == 0, "\(stage.stderr)")
         #expect(kills >= 3, "the run should have killed the stage a few times, killed \(kills)")
         if rotateInput { #expect(rotations >= 2, "the run should have rotated the input a few times, rotated \(rotations)") }
-        let got = FileManager.default.contents(atPath: output) ?? Data()
+        let got = FileManager.default.contents(atPath: folder.output) ?? Data()
         #expect(FileChain.firstDifference(got, expected) == nil, "killed \(kills) times, rotated \(rotations); \(stage.stderr.suffix(3000))")
         #expect(!stage.stderr.contains("not valid JSON"), "an unfinished line was processed as a bad event")
     }
 
     @Test func unfinishedLastLineWaitsAndIsNotRejected() throws {
-        let dir = try FileChain.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = dir.appendingPathComponent("config.yaml").path
-        try Data(FileChain.config.utf8).write(to: URL(fileURLWithPath: config))
-        let input = dir.appendingPathComponent("results.ndjson").path
-        let output = dir.appendingPathComponent("classified.ndjson").path
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
         let lines = FileChain.day(seed: 7).prefix(3)
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: input))
-        let args = ["--config", config, "--input", input, "--follow", "--state", dir.appendingPathComponent("s.sqlite").path,
-                    "--output", output, "--rejects", dir.appendingPathComponent("rejects.ndjson").path]
-        var stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
-        #expect(eventually { FileChain.lineCount(output) == 3 })
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: folder.input))
+        let args = ["--config", folder.config, "--input", folder.input, "--follow", "--state", folder.path("s.sqlite"),
+                    "--output", folder.output, "--rejects", folder.path("rejects.ndjson")]
+        var stage = try BackgroundStage("classify", args, in: folder.dir, tag: "classify")
+        #expect(eventually { FileChain.lineCount(folder.output) == 3 })
         // A writer killed mid-line: half a line, and a restart of the follower while it is unfinished.
         let last = FileChain.day(seed: 7)[3]
         let cut = last.index(last.startIndex, offsetBy: last.count / 2)
-        FileChain.append(String(last[..<cut]), to: input)
+        FileChain.append(String(last[..<cut]), to: folder.input)
         usleep(400_000)
-        #expect(FileChain.lineCount(output) == 3)
+        #expect(FileChain.lineCount(folder.output) == 3)
         stage.kill9()
-        stage = try BackgroundStage("classify", args, in: dir, tag: "classify")
+        stage = try BackgroundStage("classify", args, in: folder.dir, tag: "classify")
         usleep(400_000)
-        FileChain.append(String(last[cut...]) + "\n", to: input)
-        #expect(eventually { FileChain.lineCount(output) == 4 })
+        FileChain.append(String(last[cut...]) + "\n", to: folder.input)
+        #expect(eventually { FileChain.lineCount(folder.output) == 4 })
         let status = stage.terminate()
         #expect(status == 0, "\(stage.stderr)")
-        let rejects = (try? String(contentsOfFile: dir.appendingPathComponent("rejects.ndjson").path, encoding: .utf8)) ?? ""
+        let rejects = (try? String(contentsOfFile: folder.path("rejects.ndjson"), encoding: .utf8)) ?? ""
         #expect(rejects.isEmpty, "the unfinished line was rejected: \(rejects)")
-        let out = try String(contentsOfFile: output, encoding: .utf8)
+        let out = try String(contentsOfFile: folder.output, encoding: .utf8)
         #expect(out.split(separator: "\n").last?.contains("\"check\":\"\(FileChain.checks[3])\"") == true)
     }
 
     @Test func writerKilledMidLineLeavesAnUnfinishedOutputTailThatIsCutAndRewritten() throws {
-        let dir = try FileChain.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = dir.appendingPathComponent("config.yaml").path
-        try Data(FileChain.config.utf8).write(to: URL(fileURLWithPath: config))
-        let input = dir.appendingPathComponent("results.ndjson").path
-        let output = dir.appendingPathComponent("classified.ndjson").path
-        try Data((FileChain.day(seed: 3).prefix(50).joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: input))
-        let expected = try FileChain.uninterrupted(config: config, input: input)
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        try Data((FileChain.day(seed: 3).prefix(50).joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: folder.input))
+        let expected = try FileChain.uninterrupted(config: folder.config, input: folder.input)
         // The output as a killed writer leaves it: 20 lines and half of the 21st.
         let expectedLines = expected.split(separator: 0x0A, omittingEmptySubsequences: false)
         var partial = Data(expectedLines.prefix(20).joined(separator: [0x0A]))
         partial.append(0x0A)
         partial.append(expectedLines[20].prefix(30))
-        try partial.write(to: URL(fileURLWithPath: output))
+        try partial.write(to: URL(fileURLWithPath: folder.output))
         // No committed position: the tail is cut; the stage re-reads the input from its start, so the expected
         // output is the 20 finished lines followed by the whole run.
-        let args = ["--config", config, "--input", input, "--output", output]
+        let args = ["--config", folder.config, "--input", folder.input, "--output", folder.output]
         let run = try ChildProcess.run("classify", args, timeout: 30)
         #expect(run.status == 0, "\(run.stderrText)")
         #expect(run.stderrText.contains("unfinished line"))
         var want = Data(expectedLines.prefix(20).joined(separator: [0x0A]))
         want.append(0x0A)
         want.append(expected)
-        #expect(FileManager.default.contents(atPath: output) == want)
+        #expect(FileManager.default.contents(atPath: folder.output) == want)
     }
 
     /// Mounts a small tmpfs when the test runs with the right to (root in a container or CI); nil otherwise.
@@ -159,19 +146,16 @@ import Testing
     }
 
     @Test func fullDiskHoldsOutputAndResumesWithoutLosingALine() throws {
-        let dir = try FileChain.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let disk = dir.appendingPathComponent("disk")
+        let folder = try FileChain.Folder(output: "disk/classified.ndjson")
+        defer { folder.remove() }
+        let disk = folder.dir.appendingPathComponent("disk")
         guard Self.mountTmpfs(at: disk, bytes: 2 << 20) else {
-            // Without the right to mount, the full-disk path cannot be made real here; the other tests still run.
-            print("skipped: cannot mount a tmpfs to fill (needs root)")
-            return
+            // Without the right to mount, the full-disk path cannot be made real here: the run says so (cancelled,
+            // not passed), and the other tests still run.
+            try Test.cancel("cannot mount a tmpfs to fill (needs root)")
         }
         defer { Self.unmount(disk) }
-        let config = dir.appendingPathComponent("config.yaml").path
-        try Data(FileChain.config.utf8).write(to: URL(fileURLWithPath: config))
-        let input = dir.appendingPathComponent("results.ndjson").path
-        let output = disk.appendingPathComponent("classified.ndjson").path
+        let (config, input, output) = (folder.config, folder.input, folder.output)
         let lines = FileChain.day(seed: 11).prefix(1500)
         // Fill the disk completely.
         let filler = disk.appendingPathComponent("filler").path
@@ -181,7 +165,7 @@ import Testing
         close(fillFD)
         FileManager.default.createFile(atPath: input, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
         let stage = try BackgroundStage("classify", ["--config", config, "--input", input, "--follow", "--output", output,
-                                                     "--state", dir.appendingPathComponent("s.sqlite").path], in: dir, tag: "classify")
+                                                     "--state", folder.path("s.sqlite")], in: folder.dir, tag: "classify")
         let said = eventually(timeout: 20) { stage.stderr.contains("No space left on device") }
         #expect(said, "the stage did not say the disk is full: \(stage.stderr)")
         #expect(stage.process.isRunning, "the stage must wait for space, not exit")
@@ -196,12 +180,8 @@ import Testing
     }
 
     @Test func garbageLinesAreReportedAndTheFollowerKeepsGoing() throws {
-        let dir = try FileChain.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = dir.appendingPathComponent("config.yaml").path
-        try Data(FileChain.config.utf8).write(to: URL(fileURLWithPath: config))
-        let input = dir.appendingPathComponent("results.ndjson").path
-        let output = dir.appendingPathComponent("classified.ndjson").path
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
         var rng = SeededGenerator(seed: 99)
         var garbage: [Data] = []
         garbage.append(Data((0..<4000).map { _ in UInt8.random(in: 0...255, using: &rng) }.filter { $0 != 0x0A }))
@@ -213,12 +193,12 @@ import Testing
         let good = FileChain.day(seed: 5)
         var text = Data((good[0] + "\n").utf8)
         for g in garbage { text.append(g); text.append(0x0A) }
-        FileManager.default.createFile(atPath: input, contents: text)
-        let stage = try BackgroundStage("classify", ["--config", config, "--input", input, "--follow", "--output", output,
-                                                     "--state", dir.appendingPathComponent("s.sqlite").path], in: dir, tag: "classify")
-        #expect(eventually { FileChain.lineCount(output) == 1 })
-        FileChain.append(good[1] + "\n", to: input)
-        #expect(eventually { FileChain.lineCount(output) == 2 }, "the stage stopped after the garbage: \(stage.stderr.suffix(2000))")
+        FileManager.default.createFile(atPath: folder.input, contents: text)
+        let stage = try BackgroundStage("classify", ["--config", folder.config, "--input", folder.input, "--follow", "--output", folder.output,
+                                                     "--state", folder.path("s.sqlite")], in: folder.dir, tag: "classify")
+        #expect(eventually { FileChain.lineCount(folder.output) == 1 })
+        FileChain.append(good[1] + "\n", to: folder.input)
+        #expect(eventually { FileChain.lineCount(folder.output) == 2 }, "the stage stopped after the garbage: \(stage.stderr.suffix(2000))")
         #expect(stage.process.isRunning)
         let status = stage.terminate()
         #expect(status == 65, "bad lines make the exit status 65")
@@ -226,19 +206,15 @@ import Testing
     }
 
     @Test func aSecondProcessOnTheSameStateIsRefusedClearly() throws {
-        let dir = try FileChain.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = dir.appendingPathComponent("config.yaml").path
-        try Data(FileChain.config.utf8).write(to: URL(fileURLWithPath: config))
-        let input = dir.appendingPathComponent("results.ndjson").path
-        let state = dir.appendingPathComponent("s.sqlite").path
+        let folder = try FileChain.Folder(output: "out.ndjson")
+        defer { folder.remove() }
+        let (config, input, output, state) = (folder.config, folder.input, folder.output, folder.path("s.sqlite"))
         FileManager.default.createFile(atPath: input, contents: Data((FileChain.day(seed: 1).prefix(100).joined(separator: "\n") + "\n").utf8))
-        let output = dir.appendingPathComponent("out.ndjson").path
         let first = try BackgroundStage("classify", ["--config", config, "--input", input, "--follow", "--state", state, "--output", output],
-                                        in: dir, tag: "first")
+                                        in: folder.dir, tag: "first")
         #expect(eventually { FileChain.lineCount(output) == 100 })
         let second = try ChildProcess.run("classify", ["--config", config, "--input", input, "--follow", "--state", state,
-                                                       "--output", dir.appendingPathComponent("out2.ndjson").path], timeout: 20)
+                                                       "--output", folder.path("out2.ndjson")], timeout: 20)
         #expect(second.status == 74)
         #expect(second.stderrText.contains("in use by another classify process"))
         #expect(first.process.isRunning)

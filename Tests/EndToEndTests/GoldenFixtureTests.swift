@@ -24,6 +24,16 @@ import Testing
         }
     }
 
+    /// `cases` lists the folders forgivingly, so a moved or empty fixtures folder would leave the table empty and
+    /// the suite green without running a case; this lists each folder strictly and wants cases in it.
+    @Test(arguments: stages)
+    func everyStageHasFixtures(_ stage: String) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Fixtures.url(stage).path)
+        let inputs = names.filter { $0.hasSuffix(".in.ndjson") }
+        #expect(!inputs.isEmpty, "no <case>.in.ndjson in Fixtures/\(stage)")
+        #expect(Self.cases.filter { $0.stage == stage }.count == inputs.count)
+    }
+
     @Test(arguments: cases)
     func matchesGoldenOutput(_ c: Case) throws {
         var args = ["--config", c.file("config.yaml").path, "--input", c.file("in.ndjson").path]

@@ -50,29 +50,47 @@ import Testing
         return dir
     }
 
+    /// SiteFolder is a loopback site and a temp folder with a probe config whose checks point at that site.
+    struct SiteFolder {
+        let server: LoopbackHTTPServer
+        let dir: URL
+        let config: String
+
+        /// `checks` gets the running server and returns the YAML of the checks (indented for `config(_:)`).
+        init(_ checks: (LoopbackHTTPServer) -> String) async throws {
+            server = try await ProbeEndToEndTests.site()
+            dir = try ProbeEndToEndTests.tempDir()
+            config = try ProbeEndToEndTests.write(ProbeEndToEndTests.config(checks(server)), in: dir)
+        }
+
+        /// Replaces the config file, as an operator editing it before a SIGHUP would.
+        func rewrite(_ yaml: String) throws { _ = try ProbeEndToEndTests.write(yaml, in: dir) }
+
+        func remove() { try? FileManager.default.removeItem(at: dir) }
+    }
+
     static func byCheck(_ lines: [String]) -> [String: JSONValue] {
         Dictionary(lines.compactMap { l in JSONValue.parse(l).flatMap { v in v["check"]?.stringValue.map { ($0, v) } } },
                    uniquingKeysWith: { a, _ in a })
     }
 
     @Test func onceAgainstALoopbackSite() async throws {
-        let server = try await Self.site()
-        let dir = try Self.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
         let refused = LoopbackPort.free()
-        let config = try Self.write(Self.config("""
+        let site = try await SiteFolder { """
                   - id: acme-home
-                    http: \(server.baseURL)/
+                    http: \($0.baseURL)/
                     expect: {status: [200], contains: ["<footer", "/Fine (products|things)/"], min_bytes: 1000}
                   - id: acme-down
-                    http: \(server.baseURL)/down
+                    http: \($0.baseURL)/down
                   - id: acme-health
-                    health: \(server.baseURL)/health
+                    health: \($0.baseURL)/health
                   - id: acme-closed
                     http: http://127.0.0.1:\(refused)/
                   - id: acme-port
-                    tcp: 127.0.0.1:\(server.port)
-            """), in: dir)
+                    tcp: 127.0.0.1:\($0.port)
+            """ }
+        defer { site.remove() }
+        let (server, config) = (site.server, site.config)
         let run = try ChildProcess.run("probe", ["--config", config, "--once", "--location", "lon1"], timeout: 30)
         await server.stop()
         #expect(run.status == 0, "\(run.stderrText)")
@@ -92,15 +110,14 @@ import Testing
     }
 
     @Test func checkFilterAndUnknownCheck() async throws {
-        let server = try await Self.site()
-        let dir = try Self.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = try Self.write(Self.config("""
+        let site = try await SiteFolder { """
                   - id: acme-home
-                    http: \(server.baseURL)/
+                    http: \($0.baseURL)/
                   - id: acme-down
-                    http: \(server.baseURL)/down
-            """), in: dir)
+                    http: \($0.baseURL)/down
+            """ }
+        defer { site.remove() }
+        let (server, config) = (site.server, site.config)
         let one = try ChildProcess.run("probe", ["--config", config, "--once", "--check", "acme-down"], timeout: 30)
         let bad = try ChildProcess.run("probe", ["--config", config, "--once", "--check", "nope"], timeout: 30)
         await server.stop()
@@ -110,14 +127,13 @@ import Testing
     }
 
     @Test func sizeBaselineSurvivesNewProcesses() async throws {
-        let server = try await Self.site()
-        let dir = try Self.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = try Self.write(Self.config("""
+        let site = try await SiteFolder { """
                   - id: acme-shop
-                    http: \(server.baseURL)/shop
-            """), in: dir)
-        let state = dir.appendingPathComponent("state.sqlite").path
+                    http: \($0.baseURL)/shop
+            """ }
+        defer { site.remove() }
+        let (server, config) = (site.server, site.config)
+        let state = site.dir.appendingPathComponent("state.sqlite").path
         var results: [JSONValue] = []
         for _ in 0..<6 {
             let run = try ChildProcess.run("probe", ["--config", config, "--once", "--state", state], timeout: 30)
@@ -132,23 +148,29 @@ import Testing
         #expect(results[5]["failed"] == .array([.string("body_size_anomaly")]))
     }
 
-    @Test func reloadOnSIGHUPAndCleanStopOnSIGTERM() async throws {
-        let server = try await Self.site()
-        let dir = try Self.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = try Self.write(Self.config("""
+    /// A site with the one check acme-home and `probe` running on it (not `--once`), returned once its first
+    /// acme-home result is out; the caller kills the probe and removes the folder.
+    static func probeRunningAcmeHome() async throws -> (SiteFolder, CollectedChild) {
+        let site = try await SiteFolder { """
                   - id: acme-home
-                    http: \(server.baseURL)/
-            """), in: dir)
-        let probe = try CollectedChild("probe", ["--config", config])
-        defer { probe.killIfRunning() }
+                    http: \($0.baseURL)/
+            """ }
+        let probe: CollectedChild
+        do { probe = try CollectedChild("probe", ["--config", site.config]) } catch { site.remove(); throw error }
+        #expect(await probe.stdout.waitFor { $0.contains(#""check":"acme-home""#) }, "first run of acme-home")
+        return (site, probe)
+    }
+
+    @Test func reloadOnSIGHUPAndCleanStopOnSIGTERM() async throws {
+        let (site, probe) = try await Self.probeRunningAcmeHome()
+        defer { probe.killIfRunning(); site.remove() }
+        let server = site.server
         let collected = probe.stdout
-        #expect(await collected.waitFor { $0.contains(#""check":"acme-home""#) }, "first run of acme-home")
         // Replace the check with a slow one and reload.
-        _ = try Self.write(Self.config("""
+        try site.rewrite(Self.config("""
                   - id: acme-slow
                     http: \(server.baseURL)/slow
-            """), in: dir)
+            """))
         probe.signal(SIGHUP)
         #expect(await collected.waitFor { $0.contains(#""check":"acme-slow""#) }, "the reloaded check runs")
         // Wait until a /slow request has reached the site but its result is not out yet: a run in flight.
@@ -170,18 +192,11 @@ import Testing
     }
 
     @Test func badConfigOnSIGHUPKeepsTheRunningOne() async throws {
-        let server = try await Self.site()
-        let dir = try Self.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = try Self.write(Self.config("""
-                  - id: acme-home
-                    http: \(server.baseURL)/
-            """), in: dir)
-        let probe = try CollectedChild("probe", ["--config", config])
-        defer { probe.killIfRunning() }
+        let (site, probe) = try await Self.probeRunningAcmeHome()
+        defer { probe.killIfRunning(); site.remove() }
+        let server = site.server
         let collected = probe.stdout, errors = probe.stderr
-        #expect(await collected.waitFor { $0.contains(#""check":"acme-home""#) })
-        _ = try Self.write("sites: [oops", in: dir)
+        try site.rewrite("sites: [oops")
         probe.signal(SIGHUP)
         #expect(await errors.waitFor { $0.contains("reload failed, keeping the running config") }, "the bad config is reported")
         let before = collected.count { $0.contains(#""check":"acme-home""#) }
@@ -284,8 +299,7 @@ final class LineCollector: @unchecked Sendable {
     /// `--output FILE` after a crash mid-line: the unfinished tail is cut (with a warning), the results are appended
     /// as whole lines, and stdout stays empty.
     @Test func outputFileCutsAnUnfinishedTailAndAppendsWholeLines() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-probe-out-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try ProbeEndToEndTests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let output = dir.appendingPathComponent("results.ndjson").path
         let earlier = #"{"type":"result","check":"acme-home","at":"2026-11-25T00:00:00Z","ok":true}"#

@@ -79,7 +79,11 @@ import Testing
 
     /// On a terminal (a pty from util-linux `script`), the read count is shown on stderr; elsewhere it is not.
     @Test func progressOnlyOnATerminal() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        // A missing `script` is a broken machine (util-linux's bsdutils is essential on Debian), not a pass.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            Issue.record("/usr/bin/script is missing: install bsdutils (util-linux) to run the terminal test")
+            return
+        }
         let report = ChildProcess.executable("report").path
         let command = "'\(report)' --config '\(Self.config)' --day 2026-11-25 --format json --output /dev/null '\(Self.log)'"
         let process = Process()
@@ -112,8 +116,8 @@ import Testing
     }
 
     @Test func slackPostsToTheConfiguredWebhookWithoutPrintingIt() throws {
-        let server = try TinyHTTPServer()
-        defer { server.stop() }
+        let server = try RecordingServer()
+        defer { server.shutdown() }
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("report-slack-\(UUID())")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
@@ -127,64 +131,7 @@ import Testing
                                        environment: env)
         #expect(run.status == 65, "\(run.stderrText)")
         #expect(server.requests.count == 1)
-        #expect(server.requests.first?.contains(#""type":"header""#) == true)
+        #expect(server.requests.first?.text.contains(#""type":"header""#) == true)
         #expect(!run.stderrText.contains("HOOKSECRET") && !run.stdoutText.contains("HOOKSECRET"))
-    }
-}
-
-/// TinyHTTPServer accepts one connection on 127.0.0.1, records the request and answers Slack's `200 ok`.
-final class TinyHTTPServer: @unchecked Sendable {
-    let port: Int
-    private let fd: Int32
-    private let lock = NSLock()
-    private var recorded: [String] = []
-
-    var requests: [String] { lock.lock(); defer { lock.unlock() }; return recorded }
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        guard bound == 0, listen(fd, 4) == 0 else { throw POSIXError(.EADDRINUSE) }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        startServing()
-    }
-
-    private func startServing() {
-        let listener = fd
-        Thread { [self] in
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
-            var data = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            while true {
-                let n = recv(client, &buffer, buffer.count, 0)
-                if n <= 0 { break }
-                data.append(contentsOf: buffer[0..<n])
-                let text = String(decoding: data, as: UTF8.self)
-                if let end = text.range(of: "\r\n\r\n") {
-                    let length = text[..<end.lowerBound].lowercased().components(separatedBy: "\r\n")
-                        .first { $0.hasPrefix("content-length:") }
-                        .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
-                    if text.utf8.count - text[..<end.upperBound].utf8.count >= length { break }
-                }
-            }
-            lock.lock(); recorded.append(String(decoding: data, as: UTF8.self)); lock.unlock()
-            let response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-            _ = response.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
-            close(client)
-        }.start()
-    }
-
-    func stop() {
-        shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
     }
 }

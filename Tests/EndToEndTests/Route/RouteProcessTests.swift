@@ -74,9 +74,11 @@ import Testing
         env["HOOK_URL"] = hook.baseURL + "/hooks/secretHOOKpath"
         let arguments = ["--config", dir.path("config.yaml"), "--input", dir.path("in.ndjson"), "--state", dir.path("outbox.sqlite")]
 
+        // A new seed each run, named in the failure messages and printed, so a failing run can be repeated with LOOKOUT_SEED=N
+        // (the kill moments are the same; how far route got by each is up to the machine).
         var rng = SystemRandomNumberGenerator()
-        let seed = UInt64.random(in: 0..<1_000_000, using: &rng)
-        var random = SplitMix(seed: seed)
+        let seed = ProcessInfo.processInfo.environment["LOOKOUT_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0..<1_000_000, using: &rng)
+        var random = SeededGenerator(seed: seed)
         let deadline = Date().addingTimeInterval(240)
         var kills = 0, runs = 0
         var finishedStatus: Int32?
@@ -85,7 +87,7 @@ import Testing
             let process = try RouteProcessTests.start(arguments, environment: env, stdout: dir.path("stdout"), stderr: dir.path("stderr"))
             // Early runs are killed after a random 10-300 ms (start-up, queueing and sending all take longer than
             // that in total, so every phase gets hit); from the 15th run on, route is left to finish.
-            let killAfter = runs < 15 ? 0.01 + Double(random.next() % 290) / 1000 : 120
+            let killAfter = runs < 15 ? 0.01 + Double(Int.random(in: 0..<290, using: &random)) / 1000 : 120
             let stop = Date().addingTimeInterval(killAfter)
             while process.isRunning, Date() < stop { Thread.sleep(forTimeInterval: 0.005) }
             if process.isRunning {
@@ -241,18 +243,5 @@ import Testing
             #"{"v":1,"type":"notification","sink":"pipeline","key":"site1-home/1795000000000|resolved|pipeline","incident":"site1-home/1795000000000","event":"resolved","severity":"critical","site":"site1","text":"Client 1 Shop (site1-home) recovered after 1h 23m"}"#,
         ])
         #expect(lines.filter { $0.contains(#""type":"delivery""#) && $0.contains(#""outcome":"sent""#) }.count == 2)
-    }
-}
-
-/// SplitMix is a tiny seeded generator, so a failing crash run can be repeated from its printed seed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -143,6 +143,15 @@ import Testing
         RouteSinkTests.noLeaks(outcome)
     }
 
+    /// A server in front of `desk` where the first request reaches the helpdesk (the write happens) but its answer
+    /// is replaced by `lost`, as a proxy timing out would: a retry must find what the first attempt made.
+    static func helpdesk(_ desk: FakeHelpdesk, losingTheFirstAnswerAs lost: RecordingServer.Response) throws -> RecordingServer {
+        try RecordingServer { r, n in
+            let answer = desk.respond(r)
+            return n == 0 ? lost : answer
+        }
+    }
+
     static func ticketRouting(_ kind: String, _ url: String) -> String {
         let settings = kind == "zendesk"
             ? "{kind: zendesk, url: \"\(url)\", email: ops@agency.example, token: \"${ZENDESK_TOKEN}\"}"
@@ -210,10 +219,7 @@ import Testing
     @Test func aFreshdeskRetryAfterATimeoutFindsTheTicketInsteadOfMakingASecond() async throws {
         let desk = FakeHelpdesk(.freshdesk)
         // The first create reaches the helpdesk but its answer is lost (a 502 from a proxy): the retry must search.
-        let server = try RecordingServer { r, n in
-            let answer = desk.respond(r)
-            return n == 0 ? .init(status: 502, body: "bad gateway") : answer
-        }
+        let server = try RouteSinkTests.helpdesk(desk, losingTheFirstAnswerAs: .init(status: 502, body: "bad gateway"))
         defer { server.shutdown() }
         _ = try await RouteHarness.run(RouteHarness.config(routing: RouteSinkTests.ticketRouting("freshdesk", server.baseURL)),
                                        events: [RouteHarness.incident(1, .opened, at: 90)])
@@ -223,10 +229,7 @@ import Testing
 
     @Test func aZendeskRetryAfterALostAnswerFindsTheTicketByExternalID() async throws {
         let desk = FakeHelpdesk(.zendesk)
-        let server = try RecordingServer { r, n in
-            let answer = desk.respond(r)
-            return n == 0 ? .init(status: 504, body: "gateway timeout") : answer
-        }
+        let server = try RouteSinkTests.helpdesk(desk, losingTheFirstAnswerAs: .init(status: 504, body: "gateway timeout"))
         defer { server.shutdown() }
         let outcome = try await RouteHarness.run(RouteHarness.config(routing: RouteSinkTests.ticketRouting("zendesk", server.baseURL)),
                                                  events: [RouteHarness.incident(1, .opened, at: 90), RouteHarness.incident(1, .resolved, at: 5000)])

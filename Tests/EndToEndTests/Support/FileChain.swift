@@ -60,6 +60,27 @@ enum FileChain {
         return f.string(from: d)
     }
 
+    /// Folder is one test's temp folder with the chain config written in it, and where its input and output go.
+    struct Folder {
+        let dir: URL
+        let config: String
+        let input: String
+        let output: String
+
+        /// `output` is relative to the folder, so a test can put it below a mount point inside it.
+        init(output: String = "classified.ndjson") throws {
+            dir = try FileChain.tempDir()
+            config = dir.appendingPathComponent("config.yaml").path
+            try Data(FileChain.config.utf8).write(to: URL(fileURLWithPath: config))
+            input = dir.appendingPathComponent("results.ndjson").path
+            self.output = dir.appendingPathComponent(output).path
+        }
+
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+        func remove() { try? FileManager.default.removeItem(at: dir) }
+    }
+
     static func tempDir() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-chain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -32,7 +32,10 @@ import Testing
         }
         // The broken bodies never feed the baseline.
         let samples = try services.baselines.samples(check: "acme-shop")
-        #expect(samples.filter { !$0.anomalous }.allSatisfy { $0.bytes == TestSite.fullPage.utf8.count })
+        // Counted first: over no samples at all the check below would pass without looking at one.
+        let normal = samples.filter { !$0.anomalous }
+        #expect(normal.count == 6, "the six healthy runs are the baseline")
+        #expect(normal.allSatisfy { $0.bytes == TestSite.fullPage.utf8.count })
     }
 
     @Test func baselineSurvivesARestart() async throws {

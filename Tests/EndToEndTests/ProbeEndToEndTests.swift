@@ -200,7 +200,7 @@ import Testing
         probe.signal(SIGHUP)
         #expect(await errors.waitFor { $0.contains("reload failed, keeping the running config") }, "the bad config is reported")
         let before = collected.count { $0.contains(#""check":"acme-home""#) }
-        #expect(await collected.waitFor(seconds: 5) { _ in collected.count { $0.contains(#""check":"acme-home""#) } > before },
+        #expect(await collected.waitFor(seconds: 30) { _ in collected.count { $0.contains(#""check":"acme-home""#) } > before },
                 "acme-home keeps running")
         let status = probe.stop(SIGINT)
         await server.stop()

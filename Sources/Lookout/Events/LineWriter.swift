@@ -49,7 +49,8 @@ public final class LineWriter: @unchecked Sendable {
         buffer.append(contentsOf: bytes)
         buffer.append(0x0A)
         linesWritten += 1
-        if buffer.count >= flushThreshold { try flushLocked() }
+        // With a flushing thread, only that thread writes to the sink, so batches stay in order.
+        if buffer.count >= flushThreshold, background == nil { try flushLocked() }
     }
 
     public func write(_ line: String) throws(WriteError) { try write(Array(line.utf8)) }
@@ -66,20 +67,25 @@ public final class LineWriter: @unchecked Sendable {
 
     /// Hands flushing to a thread of its own, for a writer many tasks share whose sink is slow (a file fsynced per
     /// batch): `flush()` returns at once instead of holding a task, and a thread of the cooperative pool, through
-    /// the disk's sync, and the lines written meanwhile go out together in the next batch. Call `finish()` at the end.
+    /// the disk's sync. The thread takes the buffer under the lock and writes it outside, so `write(_:)` never waits
+    /// for the disk either, and the lines written meanwhile go out together in the next batch. Call `finish()` at the end.
     public func flushInBackground() {
         let flusher = BackgroundFlush()
         background = flusher
         let thread = Thread { [unowned self] in
+            var batch: [UInt8] = []
+            batch.reserveCapacity(1 << 16)
             while flusher.waitForWork() {
+                lock.lock()
+                swap(&batch, &buffer)
+                lock.unlock()
                 do throws(WriteError) {
-                    lock.lock()
-                    defer { lock.unlock() }
-                    try flushLocked()
+                    try writeOut(batch)
                 } catch {
                     flusher.fail(error)
                     return
                 }
+                batch.removeAll(keepingCapacity: true)
             }
         }
         thread.name = "line-writer"
@@ -93,20 +99,24 @@ public final class LineWriter: @unchecked Sendable {
     }
 
     private func flushLocked() throws(WriteError) {
+        try writeOut(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes `bytes` whole to the sink or the file descriptor.
+    private func writeOut(_ bytes: [UInt8]) throws(WriteError) {
+        guard !bytes.isEmpty else { return }
         if let sink {
             var failure: WriteError?
-            if !buffer.isEmpty {
-                buffer.withUnsafeBytes { bytes in
-                    do throws(WriteError) { try sink.write(batch: bytes) } catch { failure = error }
-                }
+            bytes.withUnsafeBytes { batch in
+                do throws(WriteError) { try sink.write(batch: batch) } catch { failure = error }
             }
             if let failure { throw failure }
-            buffer.removeAll(keepingCapacity: true)
             return
         }
         var written = 0
-        while written < buffer.count {
-            let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + written, $0.count - written) }
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + written, $0.count - written) }
             if n < 0 {
                 if errno == EINTR { continue }
                 let e = errno
@@ -114,7 +124,6 @@ public final class LineWriter: @unchecked Sendable {
             }
             written += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 

@@ -22,19 +22,27 @@ import Testing
         }
     }
 
-    @Test func flushReturnsWhileTheSinkIsBusyAndLaterLinesShareOneBatch() throws {
+    @Test func writeAndFlushReturnWhileTheSinkIsBusyAndLaterLinesShareOneBatch() throws {
         let sink = SlowSink()
         let writer = LineWriter(sink: sink)
         writer.flushInBackground()
         try writer.write("a")
         try writer.flush()
         #expect(sink.entered.wait(timeout: .now() + 10) == .success, "the flushing thread never wrote")
-        // The sink is stuck in its first write: these calls must not wait for it.
-        for line in ["b", "c", "d"] {
-            try writer.write(line)
-            try writer.flush()
-        }
+        // The sink is stuck in its first write: these calls must not wait for it. They run on a thread of their own
+        // so that, if they do wait, the test fails instead of hanging.
+        let written = DispatchSemaphore(value: 0)
+        Thread {
+            for line in ["b", "c", "d"] {
+                try? writer.write(line)
+                try? writer.flush()
+            }
+            written.signal()
+        }.start()
+        let returned = written.wait(timeout: .now() + 10) == .success
+        #expect(returned, "write or flush waited for the busy sink")
         sink.release.signal()
+        if !returned { _ = written.wait(timeout: .now() + 10) }
         try writer.finish()
         #expect(sink.batches == ["a\n", "b\nc\nd\n"])
     }

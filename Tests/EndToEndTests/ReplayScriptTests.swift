@@ -36,21 +36,13 @@ import Testing
             "{\"v\":1,\"type\":\"result\",\"check\":\"acme-home\",\"at\":\"2026-11-24T10:\(String(format: "%02d", k)):00Z\",\"ok\":\(c == ".")}"
         }
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.repo.appendingPathComponent("pipelines/replay").path, log, config]
-        var env = ProcessInfo.processInfo.environment
-        env["LOOKOUT_BIN"] = ChildProcess.productsDirectory.path
-        env["REPLAY_SLACK_URL"] = "https://hooks.slack.com/services/T000/B000/replaysecret"
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(stderr)")
+        let run = try ChildProcess.run(path: "/bin/bash", [Self.repo.appendingPathComponent("pipelines/replay").path, log, config],
+                                       environment: ProcessInfo.processInfo.environment.merging([
+                                           "LOOKOUT_BIN": ChildProcess.productsDirectory.path,
+                                           "REPLAY_SLACK_URL": "https://hooks.slack.com/services/T000/B000/replaysecret",
+                                       ]) { _, new in new })
+        let stdout = run.stdoutText, stderr = run.stderrText
+        #expect(run.status == 0, "\(stderr)")
         let printed = stdout.split(separator: "\n")
         let sends = printed.filter { $0.contains("\"type\":\"would_send\"") }
         #expect(sends.count == 2, "\(stdout)")

@@ -26,11 +26,18 @@ struct ChildProcess {
 
     static func executable(_ name: String) -> URL { productsDirectory.appendingPathComponent(name) }
 
-    /// Runs `name` with `arguments`, writes `stdin`, waits for it to exit (killing it after `timeout` seconds).
+    /// Runs the built executable `name` with `arguments`, writes `stdin`, waits for it to exit (killing it after
+    /// `timeout` seconds).
     static func run(_ name: String, _ arguments: [String], stdin: Data = Data(), environment: [String: String]? = nil,
                     timeout: TimeInterval = 60) throws -> Output {
+        try run(path: executable(name).path, arguments, stdin: stdin, environment: environment, timeout: timeout)
+    }
+
+    /// Runs the program at `path` (a script, a system tool) as `run(_:_:)` does: no wait in a test is unbounded.
+    static func run(path: String, _ arguments: [String], stdin: Data = Data(), environment: [String: String]? = nil,
+                    timeout: TimeInterval = 60) throws -> Output {
         let process = Process()
-        process.executableURL = executable(name)
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let environment { process.environment = environment }
         let input = Pipe(), output = Pipe(), errors = Pipe()
@@ -52,14 +59,22 @@ struct ChildProcess {
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
             kill(process.processIdentifier, SIGKILL)
-            group.wait()
+            // A grandchild may still hold the pipes open: give it a while, then return what was read.
+            _ = group.wait(timeout: .now() + 10)
         }
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: out.data, stderr: err.data)
     }
 
-    /// Collected is written by one reader thread and read after the group has finished.
-    final class Collected: @unchecked Sendable { var data = Data() }
+    /// Collected is written by one reader thread and read after the group has finished (or been given up on).
+    final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored = Data()
+        var data: Data {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+    }
 }
 
 extension Array where Element == String {

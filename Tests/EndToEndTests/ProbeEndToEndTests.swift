@@ -272,10 +272,10 @@ final class LineCollector: @unchecked Sendable {
         return false
     }
 
-    /// Waits for the end of the output (once; later calls return at once).
+    /// Waits for the end of the output (once; later calls return at once), at most a minute.
     func finish() -> [String] {
         if !lock.withLock({ ended }) {
-            done.wait()
+            if done.wait(timeout: .now() + 60) == .timedOut { Issue.record("the child's output did not end within 60 s") }
             lock.withLock { ended = true }
         }
         return lines

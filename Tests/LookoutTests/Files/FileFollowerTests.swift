@@ -46,7 +46,7 @@ import Testing
 
         func finish() -> StreamPosition {
             stop.set()
-            done.wait()
+            if done.wait(timeout: .now() + 30) == .timedOut { Issue.record("the follower did not stop within 30 s") }
             return StreamPosition(inputInode: follower.inode, inputOffset: follower.offset, inputLine: follower.lineNumber)
         }
     }
@@ -61,7 +61,7 @@ import Testing
         let d = try Self.dir()
         defer { try? FileManager.default.removeItem(at: d) }
         let path = d.appendingPathComponent("in.ndjson").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let c = Collector(path: path)
         Self.append("one\ntw", path)
         #expect(Self.waitFor(1, c))
@@ -98,7 +98,7 @@ import Testing
         let d = try Self.dir()
         defer { try? FileManager.default.removeItem(at: d) }
         let path = d.appendingPathComponent("results.ndjson").path
-        FileManager.default.createFile(atPath: path, contents: Data("{\"n\":1}\n{\"n\":2,\"pad".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("{\"n\":1}\n{\"n\":2,\"pad".utf8))
         let c = Collector(path: path)
         #expect(Self.waitFor(1, c))
         usleep(50_000)
@@ -116,7 +116,7 @@ import Testing
         let d = try Self.dir()
         defer { try? FileManager.default.removeItem(at: d) }
         let path = d.appendingPathComponent("in.ndjson").path
-        FileManager.default.createFile(atPath: path, contents: Data("aaaaaaaaaa\nbbbbbbbbbb\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("aaaaaaaaaa\nbbbbbbbbbb\n".utf8))
         let c = Collector(path: path)
         #expect(Self.waitFor(2, c))
         _ = truncate(path, 0)
@@ -131,14 +131,14 @@ import Testing
         let d = try Self.dir()
         defer { try? FileManager.default.removeItem(at: d) }
         let path = d.appendingPathComponent("in.ndjson").path
-        FileManager.default.createFile(atPath: path, contents: Data("a\nb\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("a\nb\n".utf8))
         let first = Collector(path: path)
         #expect(Self.waitFor(2, first))
         let stored = first.finish()
         // While stopped: more lines, then a rotation, then a new file.
         Self.append("c\n", path)
         #expect(rename(path, path + ".1") == 0)
-        FileManager.default.createFile(atPath: path, contents: Data("d\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("d\n".utf8))
         let second = Collector(path: path, from: stored)
         #expect(Self.waitFor(2, second))
         _ = second.finish()

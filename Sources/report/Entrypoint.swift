@@ -49,6 +49,9 @@ struct Report: ParsableCommand {
     @Option(name: .long, help: "Append malformed input lines, with their line numbers and reasons, to this NDJSON file.")
     var rejects: String?
 
+    @Flag(name: .long, help: "Print the --client values of the config, one customer per line (a site without a client is its own), and exit.")
+    var listClients = false
+
     @Argument(help: "Classified NDJSON logs, plain or .gz; stdin when none (or -).")
     var files: [String] = []
 
@@ -62,6 +65,10 @@ struct Report: ParsableCommand {
         let logger = Logger(label: "report")
         // The config first, so a bad config exits 78 whatever else is wrong.
         let cfg = Stage.loadConfig(path: config, demo: demo)
+        if listClients {
+            print(ReportBuilder.clients(in: cfg).joined(separator: "\n"))
+            return
+        }
         let clock = LocalClock(cfg.timeZone)
         let range: ReportRange
         do {

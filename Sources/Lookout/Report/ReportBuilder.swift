@@ -21,6 +21,13 @@ public struct ReportBuilder {
         config.sites.filter { $0.client == client || $0.id == client }
     }
 
+    /// One `--client` value per customer, in config order: each distinct `client`, and the id of each site that has
+    /// none (it is its own customer). What `pipelines/daily-report` makes one page for each of.
+    public static func clients(in config: Config) -> [String] {
+        var seen = Set<String>()
+        return config.sites.map { $0.client ?? $0.id }.filter { seen.insert($0).inserted }
+    }
+
     /// Percent with three decimals, truncated (never rounded up to a figure that was not reached).
     static func percent(_ part: Int64, of whole: Int64) -> Double? {
         guard whole > 0 else { return nil }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Workload "soak" for bench/run: the long-running stages as a pipeline, probe | classify | route --state, 1,000 checks
-# every 30 s against a local nginx where 10% of the pages flap, 10% go down for 4 minutes in every 10 (classify opens
-# and resolves incidents, route delivers them to a webhook on the same nginx) and 1% are always down. Samples every
-# stage's RSS every 30 s for SOAK_SECONDS (default 600; the 1-hour figure is SOAK_SECONDS=3600 bench/run soak).
-# Writes $BENCH_OUT/soak.md.
+# Workload "soak" for bench/run: the long-running stages, 1,000 checks every 30 s against a local nginx where 10% of
+# the pages flap, 10% go down for 4 minutes in every 10 (classify opens and resolves incidents, route delivers them
+# to a webhook on the same nginx) and 1% are always down. Samples every stage's RSS every 30 s for SOAK_SECONDS
+# (default 600; the 1-hour figure is SOAK_SECONDS=3600 bench/run soak). SOAK_CHAIN=files (default) runs the chain as
+# pipelines/run does, on message files with state (probe --output, classify and route --input --follow --state
+# --output); SOAK_CHAIN=pipe runs probe | classify | route --state. Writes $BENCH_OUT/soak.md.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 seconds=${SOAK_SECONDS:-600}
 interval=${SOAK_SAMPLE_SECONDS:-30}
 checks=${SOAK_CHECKS:-1000}
+chain=${SOAK_CHAIN:-files}
 hosts=50
 work="$BENCH_WORK/soak"
 mkdir -p "$work/www"
@@ -43,13 +45,29 @@ start_nginx "$work" "$port" "$hosts" /page/1 '
 } > "$work/soak.yaml"
 
 export BENCH_HOOK="http://127.0.0.1:$port/hook"
-mkfifo "$work/probe.out" "$work/classify.out"
-"$BENCH_BIN/probe" --config "$work/soak.yaml" --concurrency 64 --per-host 4 > "$work/probe.out" 2> "$work/probe.err" &
-probe_pid=$!; pids+=($probe_pid)
-"$BENCH_BIN/classify" --config "$work/soak.yaml" < "$work/probe.out" > "$work/classify.out" 2> "$work/classify.err" &
-classify_pid=$!; pids+=($classify_pid)
-"$BENCH_BIN/route" --config "$work/soak.yaml" --state "$work/outbox.sqlite" < "$work/classify.out" > "$work/out.ndjson" 2> "$work/route.err" &
-route_pid=$!; pids+=($route_pid)
+if [ "$chain" = pipe ]; then
+  mkfifo "$work/probe.out" "$work/classify.out"
+  "$BENCH_BIN/probe" --config "$work/soak.yaml" --concurrency 64 --per-host 4 > "$work/probe.out" 2> "$work/probe.err" &
+  probe_pid=$!; pids+=($probe_pid)
+  "$BENCH_BIN/classify" --config "$work/soak.yaml" < "$work/probe.out" > "$work/classify.out" 2> "$work/classify.err" &
+  classify_pid=$!; pids+=($classify_pid)
+  "$BENCH_BIN/route" --config "$work/soak.yaml" --state "$work/outbox.sqlite" < "$work/classify.out" > "$work/out.ndjson" 2> "$work/route.err" &
+  route_pid=$!; pids+=($route_pid)
+  classified="$work/out.ndjson"; delivered="$work/out.ndjson"
+  described='`probe | classify | route --state` as one pipeline'
+else
+  "$BENCH_BIN/probe" --config "$work/soak.yaml" --concurrency 64 --per-host 4 --state "$work/probe.sqlite" \
+    --output "$work/results.ndjson" --rotate-daily 2> "$work/probe.err" &
+  probe_pid=$!; pids+=($probe_pid)
+  "$BENCH_BIN/classify" --config "$work/soak.yaml" --input "$work/results.ndjson" --follow --state "$work/classify.sqlite" \
+    --output "$work/classified.ndjson" --rotate-daily --heartbeat 300 2> "$work/classify.err" &
+  classify_pid=$!; pids+=($classify_pid)
+  "$BENCH_BIN/route" --config "$work/soak.yaml" --input "$work/classified.ndjson" --follow --state "$work/route.sqlite" \
+    --output "$work/deliveries.ndjson" --heartbeat 300 2> "$work/route.err" &
+  route_pid=$!; pids+=($route_pid)
+  classified="$work/classified.ndjson"; delivered="$work/deliveries.ndjson"
+  described='The file-based chain as `pipelines/run` starts it (probe `--output`, classify and route `--input --follow --state --output`, every write fsynced)'
+fi
 stages="probe classify route"
 
 sleep 2
@@ -65,10 +83,11 @@ for t in $(seq "$interval" "$interval" "$seconds"); do
 done
 cpu_probe=$(cpu_ticks "$probe_pid"); cpu_classify=$(cpu_ticks "$classify_pid"); cpu_route=$(cpu_ticks "$route_pid")
 kill -TERM "$probe_pid"
+if [ "$chain" != pipe ]; then sleep 3; kill -TERM "$classify_pid" "$route_pid"; fi   # followers never see an end of input
 wait "$probe_pid" "$classify_pid" "$route_pid" || true
-results=$(grep -c '"type":"result"' "$work/out.ndjson" || true)
-incidents=$(grep -c '"type":"incident"' "$work/out.ndjson" || true)
-deliveries=$(grep -c '"type":"delivery"' "$work/out.ndjson" || true)
+results=$(cat "$classified"* | grep -c '"type":"result"' || true)
+incidents=$(cat "$classified"* | grep -c '"type":"incident"' || true)
+deliveries=$(cat "$delivered"* | grep -c '"type":"delivery"' || true)
 
 table=$(python3 - "$work/series" "$stages" <<'PY'
 import sys
@@ -91,9 +110,9 @@ PY
 )
 hz=$(getconf CLK_TCK)
 cat > "$BENCH_OUT/soak.md" <<MD
-### memory soak: $stages, $checks checks every 30 s, $seconds s
+### memory soak: $stages ($chain), $checks checks every 30 s, $seconds s
 
-\`probe | classify | route --state\` as one pipeline against nginx: 10% of the pages flap
+$described against nginx: 10% of the pages flap
 (fail every other run), 10% are down 4 minutes in every 10, 1% are always down, and route delivers every incident to a webhook on the same nginx. RSS
 (VmRSS) of every stage every $interval s. The pipeline wrote $results results, $incidents incidents, $deliveries
 delivery lines. CPU over the soak: probe $(calc "round($cpu_probe / $hz, 1)") s, classify $(calc "round($cpu_classify / $hz, 1)") s, route $(calc "round($cpu_route / $hz, 1)") s.
@@ -103,6 +122,6 @@ ${table%%VERDICT*}
 $([ "$seconds" -lt 3600 ] && echo "- The target is a 1-hour soak; this run is shorter: the 1-hour figure is \`SOAK_SECONDS=3600 bench/run soak\`.")
 
 \`\`\`sh
-SOAK_SECONDS=$seconds bench/run soak
+SOAK_CHAIN=$chain SOAK_SECONDS=$seconds bench/run soak
 \`\`\`
 MD

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: `probe --once` over N local HTTP checks with content assertions, measuring the probe process's CPU
-# (user+sys) per check and its peak RSS with /usr/bin/time -v. Appends a row to bench/RESULTS.md.
+# (user+sys) per check and its peak RSS with /usr/bin/time -v. Prints one markdown row on stdout: bench/RESULTS.md is
+# written by bench/run alone.
 #
 #   bench/probe/run.sh [CHECKS] [HOSTS]      defaults: 1000 checks over 50 loopback hosts (127.0.0.1-127.0.0.50)
 #
@@ -67,7 +68,6 @@ echo "checks=$checks results=$lines ok=$okcount user=${user}s sys=${sys}s wall=$
 [ "$lines" -eq "$checks" ] || { echo "expected $checks results, got $lines" >&2; exit 1; }
 [ "$okcount" -eq "$checks" ] || { echo "only $okcount of $checks checks passed; first failure:" >&2; grep -m1 '"ok":false' "$work/out.ndjson" >&2; exit 1; }
 
-results=bench/RESULTS.md
-[ -f "$results" ] || printf '# Benchmark results\n\n' > "$results"
-grep -q '^## probe' "$results" || printf '\n## probe: `probe --once` over local HTTP checks with content assertions\n\n| date (UTC) | checks | hosts | ok | CPU user+sys | CPU per check | wall | peak RSS | server | machine | command |\n|---|---|---|---|---|---|---|---|---|---|---|\n' >> "$results"
-echo "| $(date -u +%Y-%m-%dT%H:%MZ) | $checks | $hosts | $okcount | ${user}s + ${sys}s | ${per} ms | $wall | ${rssmb} MiB | $server | $machine | \`PROBE_BUILD=$build bench/probe/run.sh $checks $hosts\` ($cmd, $build build) |" >> "$results"
+echo "| date (UTC) | checks | hosts | ok | CPU user+sys | CPU per check | wall | peak RSS | server | machine | command |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| $(date -u +%Y-%m-%dT%H:%MZ) | $checks | $hosts | $okcount | ${user}s + ${sys}s | ${per} ms | $wall | ${rssmb} MiB | $server | $machine | \`PROBE_BUILD=$build bench/probe/run.sh $checks $hosts\` ($cmd, $build build) |"

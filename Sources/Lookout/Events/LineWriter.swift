@@ -49,8 +49,9 @@ public final class LineWriter: @unchecked Sendable {
         buffer.append(contentsOf: bytes)
         buffer.append(0x0A)
         linesWritten += 1
-        // With a flushing thread, only that thread writes to the sink, so batches stay in order.
-        if buffer.count >= flushThreshold, background == nil { try flushLocked() }
+        guard buffer.count >= flushThreshold else { return }
+        // With a flushing thread, only that thread writes, so batches stay in order: wake it instead.
+        if let background { try background.wake() } else { try flushLocked() }
     }
 
     public func write(_ line: String) throws(WriteError) { try write(Array(line.utf8)) }

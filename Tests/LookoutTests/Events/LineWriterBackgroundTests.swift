@@ -47,6 +47,21 @@ import Testing
         #expect(sink.batches == ["a\n", "b\nc\nd\n"])
     }
 
+    @Test func aFullBufferWakesTheFlushingThreadWithoutAFlush() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let writer = LineWriter(fd: fds[1], flushThreshold: 8)
+        writer.flushInBackground()
+        try writer.write("0123456789")
+        var poller = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+        #expect(poll(&poller, 1, 10_000) == 1, "the line over the threshold was not written without a flush()")
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let n = read(fds[0], &bytes, bytes.count)
+        #expect(String(decoding: bytes.prefix(max(n, 0)), as: UTF8.self) == "0123456789\n")
+        try writer.finish()
+    }
+
     @Test func aFailedSinkIsReportedToTheWriters() throws {
         final class Failing: LineSink {
             func write(batch: UnsafeRawBufferPointer) throws(LineWriter.WriteError) { throw .failed(errno: ENOSPC) }

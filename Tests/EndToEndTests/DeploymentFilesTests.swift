@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// The command lines in `pipelines/systemd/*.service` and `pipelines/supervisord.conf` are run against the built
+/// stages, so an option renamed in code cannot leave a unit that exits 64 on every start. On this machine
+/// /etc/lookout/lookout.yaml does not exist, so a command whose arguments parse stops at the config with exit 78.
+@Suite struct DeploymentFilesTests {
+    static let pipelines = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("pipelines")
+
+    /// Every stage command line: (where it was found, the words of the command).
+    static func commands() throws -> [(String, [String])] {
+        var found: [(String, [String])] = []
+        let units = try FileManager.default.contentsOfDirectory(atPath: pipelines.appendingPathComponent("systemd").path)
+            .filter { $0.hasSuffix(".service") }.sorted()
+        for unit in units {
+            let text = try String(contentsOf: pipelines.appendingPathComponent("systemd/\(unit)"), encoding: .utf8)
+            // systemd joins a line ending in a backslash with the next.
+            let joined = text.replacingOccurrences(of: "\\\n", with: " ")
+            for line in joined.split(separator: "\n") where line.hasPrefix("ExecStart=") {
+                found.append((unit, line.dropFirst("ExecStart=".count).split(separator: " ").map(String.init)))
+            }
+        }
+        let conf = try String(contentsOf: pipelines.appendingPathComponent("supervisord.conf"), encoding: .utf8)
+        // supervisord continues a value on the indented lines after it.
+        let joined = conf.replacingOccurrences(of: "\n    ", with: " ")
+        for line in joined.split(separator: "\n") where line.hasPrefix("command=") {
+            found.append(("supervisord.conf", line.dropFirst("command=".count).split(separator: " ").map(String.init)))
+        }
+        return found
+    }
+
+    @Test func everyStageCommandParsesAndStopsOnlyAtTheMissingConfig() throws {
+        #expect(!FileManager.default.fileExists(atPath: "/etc/lookout/lookout.yaml"), "this test needs a machine without lookout installed")
+        let commands = try Self.commands()
+        let stages = commands.filter { $0.1.first?.hasPrefix("/usr/local/bin/") == true }
+        #expect(stages.count == 6, "probe, classify and route in systemd and in supervisord: \(commands.map(\.0))")
+        for (source, words) in stages {
+            let name = String(words[0].dropFirst("/usr/local/bin/".count))
+            let run = try ChildProcess.run(name, Array(words.dropFirst()), timeout: 30)
+            #expect(run.status == 78, "\(source): \(words.joined(separator: " ")): \(run.stderrText)")
+            #expect(run.stderrText.contains("/etc/lookout/lookout.yaml"), "\(source): \(run.stderrText)")
+        }
+    }
+
+    @Test func theReportUnitRunsTheDailyReportScriptWithItsThreeArguments() throws {
+        let report = try #require(try Self.commands().first { $0.0 == "lookout-report.service" })
+        #expect(report.1.first == "/usr/local/lib/lookout/daily-report")
+        #expect(report.1.count == 4, "CONFIG LOG OUT_DIR: \(report.1)")
+        #expect(report.1.dropFirst().allSatisfy { $0.hasPrefix("/etc/lookout/") || $0.hasPrefix("/var/lib/lookout/") })
+    }
+}

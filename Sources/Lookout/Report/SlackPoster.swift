@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// SlackPoster posts a payload to a Slack incoming webhook, retrying 429 (honouring `Retry-After`) and 5xx a few
-/// times; any other refusal is final. Errors never carry the webhook URL, which is a secret.
+/// SlackPoster posts a payload to a Slack incoming webhook, retrying what route's `RetryPolicy` retries (an
+/// unreachable host, 408, 425, 429 and 5xx, honouring `Retry-After`) a few times; any other refusal is final. Errors never carry the webhook URL, which is a secret.
 public struct SlackPoster: Sendable {
     public var webhook: Secret
     public var attempts = 3
@@ -25,15 +25,17 @@ public struct SlackPoster: Sendable {
             let (status, text, retryAfter, failure) = SlackPoster.send(url.absoluteString, body: body, timeout: timeout)
             if status == 200 { return }
             if let failure { lastError = "cannot reach Slack: \(failure)" } else { lastError = "Slack answered \(status): \(text.prefix(200))" }
-            guard failure != nil || status == 429 || status >= 500, attempt < attempts else { break }
-            Thread.sleep(forTimeInterval: min(retryAfter ?? Double(attempt), 30))
+            guard failure != nil || RetryPolicy.isRetryable(status: status), attempt < attempts else { break }
+            // The wait is I/O pacing, not a figure of the report, so the wall clock is the right one here.
+            let asked = RetryPolicy.retryAfter(retryAfter, now: SystemClock().now()).map { Double($0.milliseconds) / 1000 }
+            Thread.sleep(forTimeInterval: min(asked ?? Double(attempt), 30))
         }
         throw PostError(message: lastError)
     }
 
     /// One POST through AsyncHTTPClient's shared client (not URLSession: importing FoundationNetworking loads libcurl
     /// and about thirty libraries behind it, some 6 MB resident, into every stage that links Lookout).
-    private static func send(_ url: String, body: [UInt8], timeout: TimeInterval) -> (Int, String, Double?, String?) {
+    private static func send(_ url: String, body: [UInt8], timeout: TimeInterval) -> (Int, String, String?, String?) {
         do {
             var request = try HTTPClient.Request(url: url, method: .POST)
             request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
@@ -43,7 +45,7 @@ public struct SlackPoster: Sendable {
             let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
             let response = try HTTPClient.shared.execute(request: request, deadline: deadline).wait()
             let text = response.body.map { String(buffer: $0) } ?? ""
-            return (Int(response.status.code), text, response.headers.first(name: "Retry-After").flatMap(Double.init), nil)
+            return (Int(response.status.code), text, response.headers.first(name: "Retry-After"), nil)
         } catch {
             return (0, "", nil, "\(error)")
         }

@@ -58,6 +58,15 @@ import Testing
         }
         #expect(server.requests.count == 2)
     }
+
+    @Test(arguments: [408, 425, 500, 503])
+    func retriesWhatRouteRetries(status: Int) throws {
+        let server = try LoopbackHTTPServer(responses: [(status, "busy"), (200, "ok")])
+        defer { server.stop() }
+        try SlackPoster(webhook: Secret("http://127.0.0.1:\(server.port)/services/T/B/X", source: "test"))
+            .post(.object([JSONMember(key: "text", value: .string("x"))]))
+        #expect(server.requests.count == 2)
+    }
 }
 
 /// LoopbackHTTPServer answers HTTP/1.1 requests on 127.0.0.1 with canned responses, one per connection, and
@@ -97,7 +106,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
                 lock.lock(); recorded.append(request); lock.unlock()
                 let (status, body) = queue.removeFirst()
                 let reason = status == 200 ? "OK" : "Error"
-                let extra = status == 429 ? "Retry-After: 0\r\n" : ""
+                let extra = status == 200 ? "" : "Retry-After: 0\r\n"
                 let response = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/plain\r\n\(extra)Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
                 _ = response.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
                 close(client)

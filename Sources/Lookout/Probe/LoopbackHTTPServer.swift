@@ -89,14 +89,13 @@ private final class ReplyHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             let reply = respond(path, counter.next(path))
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            let write = {
-                let (handler, context) = loopBound.value
-                handler.write(reply, context: context)
-            }
             if reply.delay.milliseconds > 0 {
-                context.eventLoop.scheduleTask(in: .milliseconds(reply.delay.milliseconds)) { write() }
+                context.eventLoop.scheduleTask(in: .milliseconds(reply.delay.milliseconds)) {
+                    let (handler, context) = loopBound.value
+                    handler.write(reply, context: context)
+                }
             } else {
-                write()
+                write(reply, context: context)
             }
         }
     }

@@ -128,7 +128,7 @@ public struct DNSProbe: ProbeKind {
         guard inet_pton(family, text, &buf) == 1 else { return nil }
         var out = [CChar](repeating: 0, count: 64)
         guard inet_ntop(family, buf, &out, 64) != nil else { return nil }
-        return String(cString: out)
+        return String(nulTerminated: out)
     }
 
     static func resolve(_ name: String, family: Int32) -> Result<[String], ResolveError> {
@@ -154,7 +154,7 @@ public struct DNSProbe: ProbeKind {
                     _ = inet_ntop(AF_INET6, &addr, &text, 64)
                 }
             }
-            let s = String(cString: text)
+            let s = String(nulTerminated: text)
             if !s.isEmpty, !out.contains(s) { out.append(s) }
             p = a.pointee.ai_next
         }

@@ -3,7 +3,9 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
-import X509
+// The chain is judged at a chosen moment (see `run`: an expired certificate is not also an untrusted chain), which
+// is what this SPI is for.
+@_spi(FixedExpiryValidationTime) import X509
 
 /// TLSProbe checks a server's certificate: days until it expires (under `warn_days`: degraded; expired: down), that
 /// it names the host, and that its chain leads to a trusted root (the system's, plus `ca_file`).
@@ -123,7 +125,7 @@ public struct TLSProbe: ProbeKind {
     static func chainFailure(leaf: Certificate, intermediates: [Certificate], extraRoots: [Certificate], at time: Date) async -> String? {
         var roots = CertificateStore.systemTrustRoots
         roots.append(contentsOf: extraRoots)
-        var verifier = Verifier(rootCertificates: roots) { RFC5280Policy(validationTime: time) }
+        var verifier = Verifier(rootCertificates: roots) { RFC5280Policy(fixedExpiryValidationTime: time) }
         switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
         case .validCertificate: return nil
         case .couldNotValidate(let failures):
@@ -150,7 +152,7 @@ public struct TLSProbe: ProbeKind {
                 var text = [CChar](repeating: 0, count: 64)
                 if raw.count == 4 || raw.count == 16,
                    raw.withUnsafeBytes({ inet_ntop(raw.count == 4 ? AF_INET : AF_INET6, $0.baseAddress, &text, 64) }) != nil,
-                   String(cString: text) == host {
+                   String(nulTerminated: text) == host {
                     return true
                 }
             default: continue

@@ -81,7 +81,7 @@ enum DNSWireClient {
             case .aaaa where length == 16:
                 var text = [CChar](repeating: 0, count: 64)
                 _ = Array(m[i..<end]).withUnsafeBytes { inet_ntop(AF_INET6, $0.baseAddress, &text, 64) }
-                out.append(String(cString: text))
+                out.append(String(nulTerminated: text))
             case .cname, .ns:
                 var j = i
                 out.append(try name(m, at: &j))

@@ -20,7 +20,7 @@ import Testing
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let whole = folder.path("whole.ndjson"), state = folder.path("classify.sqlite")
-        FileManager.default.createFile(atPath: folder.input, contents: nil)
+        _ = FileManager.default.createFile(atPath: folder.input, contents: nil)
         let args = ["--config", folder.config, "--input", folder.input, "--follow", "--state", state, "--output", folder.output]
 
         var rng = SeededGenerator(seed: seed)
@@ -51,13 +51,13 @@ import Testing
                 if rotateInput, bytes[written - 1] == 0x0A, Bool.random(using: &rng) {
                     rotations += 1
                     #expect(rename(folder.input, "\(folder.input).\(rotations)") == 0)
-                    FileManager.default.createFile(atPath: folder.input, contents: nil)
+                    _ = FileManager.default.createFile(atPath: folder.input, contents: nil)
                 }
                 stage = try BackgroundStage("classify", args, in: folder.dir, tag: "classify")
             } else if rotateInput, bytes[written - 1] == 0x0A, Int.random(in: 0..<10, using: &rng) == 0 {
                 rotations += 1
                 #expect(rename(folder.input, "\(folder.input).\(rotations)") == 0)
-                FileManager.default.createFile(atPath: folder.input, contents: nil)
+                _ = FileManager.default.createFile(atPath: folder.input, contents: nil)
             }
         }
         let expected = try FileChain.uninterrupted(config: folder.config, input: whole)
@@ -163,7 +163,7 @@ import Testing
         let block = [UInt8](repeating: 0x61, count: 4096)
         while block.withUnsafeBytes({ Foundation.write(fillFD, $0.baseAddress!, $0.count) }) > 0 {}
         close(fillFD)
-        FileManager.default.createFile(atPath: input, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: input, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
         let stage = try BackgroundStage("classify", ["--config", config, "--input", input, "--follow", "--output", output,
                                                      "--state", folder.path("s.sqlite")], in: folder.dir, tag: "classify")
         let said = eventually(timeout: 20) { stage.stderr.contains("No space left on device") }
@@ -193,7 +193,7 @@ import Testing
         let good = FileChain.day(seed: 5)
         var text = Data((good[0] + "\n").utf8)
         for g in garbage { text.append(g); text.append(0x0A) }
-        FileManager.default.createFile(atPath: folder.input, contents: text)
+        _ = FileManager.default.createFile(atPath: folder.input, contents: text)
         let stage = try BackgroundStage("classify", ["--config", folder.config, "--input", folder.input, "--follow", "--output", folder.output,
                                                      "--state", folder.path("s.sqlite")], in: folder.dir, tag: "classify")
         #expect(eventually { FileChain.lineCount(folder.output) == 1 })
@@ -209,7 +209,7 @@ import Testing
         let folder = try FileChain.Folder(output: "out.ndjson")
         defer { folder.remove() }
         let (config, input, output, state) = (folder.config, folder.input, folder.output, folder.path("s.sqlite"))
-        FileManager.default.createFile(atPath: input, contents: Data((FileChain.day(seed: 1).prefix(100).joined(separator: "\n") + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: input, contents: Data((FileChain.day(seed: 1).prefix(100).joined(separator: "\n") + "\n").utf8))
         let first = try BackgroundStage("classify", ["--config", config, "--input", input, "--follow", "--state", state, "--output", output],
                                         in: folder.dir, tag: "first")
         #expect(eventually { FileChain.lineCount(output) == 100 })

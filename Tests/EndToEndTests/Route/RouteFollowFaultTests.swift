@@ -44,7 +44,7 @@ import Testing
             output = dir.appendingPathComponent("deliveries.ndjson").path
             state = dir.appendingPathComponent("route.sqlite").path
             try RouteFollowFaultTests.routeConfig(hook: hook.baseURL, desk: helpdesk.baseURL).write(toFile: config, atomically: true, encoding: .utf8)
-            FileManager.default.createFile(atPath: input, contents: nil)
+            _ = FileManager.default.createFile(atPath: input, contents: nil)
         }
 
         /// Extra options for every start (`--rotate-bytes N`).
@@ -141,7 +141,7 @@ import Testing
         func rotate() {
             rotations += 1
             #expect(rename(rig.input, "\(rig.input).\(rotations)") == 0)
-            FileManager.default.createFile(atPath: rig.input, contents: nil)
+            _ = FileManager.default.createFile(atPath: rig.input, contents: nil)
         }
         if rotateInput {
             // A route that has never committed does not know which file it was to read (a first start reads the

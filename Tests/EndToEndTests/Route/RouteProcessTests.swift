@@ -33,7 +33,7 @@ import Testing
     /// Starts `route`, returning the process; stdout and stderr are appended to files.
     static func start(_ arguments: [String], environment: [String: String], stdout: String, stderr: String) throws -> Process {
         for path in [stdout, stderr] where !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         let out = try #require(FileHandle(forWritingAtPath: stdout)), err = try #require(FileHandle(forWritingAtPath: stderr))
         out.seekToEndOfFile()

@@ -22,7 +22,7 @@ import Testing
         let allKeys = expected.values.reduce(into: Set<String>()) { $0.formUnion($1) }
         #expect(allKeys.count >= 150)
 
-        FileManager.default.createFile(atPath: results, contents: nil)
+        _ = FileManager.default.createFile(atPath: results, contents: nil)
         let classifyArguments = ["--config", classifyConfig, "--input", results, "--follow", "--output", rig.input,
                                  "--state", rig.dir.appendingPathComponent("classify.sqlite").path]
         var classify = try BackgroundStage("classify", classifyArguments, in: rig.dir, tag: "classify")

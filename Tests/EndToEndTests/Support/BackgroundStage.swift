@@ -15,7 +15,7 @@ final class BackgroundStage {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }
         stderrPath = dir.appendingPathComponent("\(tag).stderr").path
-        if !FileManager.default.fileExists(atPath: stderrPath) { FileManager.default.createFile(atPath: stderrPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: stderrPath) { _ = FileManager.default.createFile(atPath: stderrPath, contents: nil) }
         let err = FileHandle(forWritingAtPath: stderrPath)!
         err.seekToEndOfFile()
         process.standardError = err

@@ -134,8 +134,10 @@ final class RecordingServer: @unchecked Sendable {
                 if response.delay > .zero {
                     let (seconds, attoseconds) = response.delay.components
                     let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-                    context.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [context] in
-                        self.answer(response, index, to: head, context: context)
+                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+                        let (handler, context) = bound.value
+                        handler.answer(response, index, to: head, context: context)
                     }
                 } else {
                     answer(response, index, to: head, context: context)
@@ -154,7 +156,10 @@ final class RecordingServer: @unchecked Sendable {
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .init(statusCode: response.status), headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-            if !keepAlive { done.whenComplete { [context] _ in context.close(promise: nil) } }
+            if !keepAlive {
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                done.whenComplete { _ in bound.value.close(promise: nil) }
+            }
         }
     }
 }

@@ -78,7 +78,7 @@ enum RouteHarness {
         let routing = try #require(config.routing)
         let outbox = try Outbox(path: statePath, router: IncidentRouter(config: routing, tiers: config.tiers))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("route-out-\(UUID()).ndjson")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let fd = open(file.path, O_WRONLY)
         defer { close(fd); try? FileManager.default.removeItem(at: file) }
         let writer = LineWriter(fd: fd)

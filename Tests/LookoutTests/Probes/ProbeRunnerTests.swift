@@ -9,7 +9,7 @@ import Testing
         let writer: LineWriter
         init() throws {
             path = FileManager.default.temporaryDirectory.appendingPathComponent("probe-out-\(UUID().uuidString).ndjson").path
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             writer = LineWriter(fd: open(path, O_WRONLY | O_APPEND))
         }
         func lines() -> [String] {

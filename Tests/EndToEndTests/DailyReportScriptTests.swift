@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// `pipelines/daily-report` on a classified log as `classify --output LOG --rotate-daily` leaves it: the day's lines
-/// spread over rotated siblings (one gzip-compressed) and the live file, next to an older file it must not read.
+/// `pipelines/daily-report` on the message files as `classify --output` and `route --output` leave them with
+/// `--rotate-daily`: the day's lines spread over rotated siblings (one gzip-compressed) and the live files, next to an
+/// older file it must not read.
 @Suite struct DailyReportScriptTests {
     static let fixtures = Fixtures.url("report")
     static var config: String { fixtures.appendingPathComponent("day.config.yaml").path }
@@ -13,30 +14,37 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("daily-report-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let log = dir.appendingPathComponent("classified.ndjson").path
-        let lines = try String(contentsOf: Self.fixtures.appendingPathComponent("day.in.ndjson"), encoding: .utf8)
+        let classified = dir.appendingPathComponent("classified.ndjson").path
+        let deliveries = dir.appendingPathComponent("deliveries.ndjson").path
+        let all = try String(contentsOf: Self.fixtures.appendingPathComponent("day.in.ndjson"), encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        // route writes the delivery lines to a file of its own; the noise budget needs them.
+        let delivered = all.filter { $0.contains(#""type":"delivery""#) }
+        let lines = all.filter { !$0.contains(#""type":"delivery""#) }
+        #expect(delivered.count == 13)
         let third = lines.count / 3
         func write(_ part: ArraySlice<Substring>, to path: String) throws {
             try Data((part.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
         }
         // Two days before: out of range, and a bad line in it would show in the report's counts if it were read.
-        try write(["not json"], to: log + ".2026-11-23")
-        try write(lines[..<third], to: log + ".2026-11-24")
-        try write(lines[third..<(2 * third)], to: log + ".2026-11-25.1")
-        try write(lines[(2 * third)..<(2 * third + 10)], to: log + ".2026-11-25.2")
-        #expect(try ChildProcess.run(path: "/bin/gzip", [log + ".2026-11-25.2"]).status == 0)
-        try write(lines[(2 * third + 10)...], to: log)
+        try write(["not json"], to: classified + ".2026-11-23")
+        try write(lines[..<third], to: classified + ".2026-11-24")
+        try write(lines[third..<(2 * third)], to: classified + ".2026-11-25.1")
+        try write(lines[(2 * third)..<(2 * third + 10)], to: classified + ".2026-11-25.2")
+        #expect(try ChildProcess.run(path: "/bin/gzip", [classified + ".2026-11-25.2"]).status == 0)
+        try write(lines[(2 * third + 10)...], to: classified)
+        try write(delivered[..<5], to: deliveries + ".2026-11-25")
+        try write(delivered[5...], to: deliveries)
 
         let out = dir.appendingPathComponent("reports")
-        let run = try ChildProcess.run(path: "/bin/bash", [Self.script, Self.config, log, out.path, "2026-11-25"],
+        let run = try ChildProcess.run(path: "/bin/bash", [Self.script, "--day", "2026-11-25", Self.config, out.path, classified, deliveries],
                                        environment: ProcessInfo.processInfo.environment.merging(
                                            ["LOOKOUT_BIN": ChildProcess.productsDirectory.path]) { _, new in new })
         #expect(run.status == 0, "65 (the fixture's two malformed lines) counts as done: \(run.stderrText)")
         let day = out.appendingPathComponent("2026-11-25")
         let goldenJSON = try String(contentsOf: Self.fixtures.appendingPathComponent("day.out.json"), encoding: .utf8)
         #expect(try String(contentsOf: day.appendingPathComponent("team.json"), encoding: .utf8) == goldenJSON,
-                "the split, partly compressed day reads as the whole file does, and the older file is not read")
+                "the split, partly compressed day and its delivery file read as the whole log does; the older file is not read")
         let goldenHTML = try String(contentsOf: Self.fixtures.appendingPathComponent("day.out.html"), encoding: .utf8)
         #expect(try String(contentsOf: day.appendingPathComponent("team.html"), encoding: .utf8) == goldenHTML)
 
@@ -50,14 +58,18 @@ import Testing
         #expect(try String(contentsOf: day.appendingPathComponent("client-ACME-Ltd.html"), encoding: .utf8) == acme.stdoutText)
     }
 
-    @Test func noLogIsExit66() throws {
+    @Test func noLogIsExit66AndMissingArgumentsExit64() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("daily-report-none-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let run = try ChildProcess.run(path: "/bin/bash", [Self.script, Self.config, dir.appendingPathComponent("classified.ndjson").path,
-                                                           dir.path, "2026-11-25"],
-                                       environment: ["LOOKOUT_BIN": ChildProcess.productsDirectory.path, "PATH": "/usr/bin:/bin"])
-        #expect(run.status == 66)
-        #expect(run.stderrText.contains("classified.ndjson"))
+        let environment = ["LOOKOUT_BIN": ChildProcess.productsDirectory.path, "PATH": "/usr/bin:/bin"]
+        let none = try ChildProcess.run(path: "/bin/bash", [Self.script, "--day", "2026-11-25", Self.config, dir.path,
+                                                            dir.appendingPathComponent("classified.ndjson").path],
+                                        environment: environment)
+        #expect(none.status == 66)
+        #expect(none.stderrText.contains("classified.ndjson"))
+        let short = try ChildProcess.run(path: "/bin/bash", [Self.script, Self.config, dir.path], environment: environment)
+        #expect(short.status == 64)
+        #expect(short.stderrText.contains("usage: daily-report"))
     }
 }

@@ -43,10 +43,14 @@ import Testing
         }
     }
 
-    @Test func theReportUnitRunsTheDailyReportScriptWithItsThreeArguments() throws {
-        let report = try #require(try Self.commands().first { $0.0 == "lookout-report.service" })
+    @Test func theReportUnitRunsTheDailyReportScriptOnWhatTheStagesWrite() throws {
+        let commands = try Self.commands()
+        let report = try #require(commands.first { $0.0 == "lookout-report.service" })
         #expect(report.1.first == "/usr/local/lib/lookout/daily-report")
-        #expect(report.1.count == 4, "CONFIG LOG OUT_DIR: \(report.1)")
-        #expect(report.1.dropFirst().allSatisfy { $0.hasPrefix("/etc/lookout/") || $0.hasPrefix("/var/lib/lookout/") })
+        #expect(report.1.dropFirst().first == "/etc/lookout/lookout.yaml")
+        // CONFIG OUT_DIR LOG...: every log is a file a unit writes with --output.
+        let outputs = Set(commands.flatMap { _, words in zip(words, words.dropFirst()).filter { $0.0 == "--output" }.map(\.1) })
+        let logs = report.1.dropFirst(3)
+        #expect(logs.count == 2 && logs.allSatisfy(outputs.contains), "\(logs) against \(outputs)")
     }
 }

@@ -21,7 +21,27 @@ public struct DailyReport: Codable, Sendable, Equatable {
     public var unknownChecks: [UnknownCheckFigure]?
     /// Team only, and only when there was one: spans with no result from any check (the monitor was not running).
     public var monitorGaps: [PeriodFigure]?
+    /// Team only, and only when there was one: openings route announced late or not at all (route or a sink was down).
+    public var lateNotifications: [LateNotificationFigure]?
     public var footer: FooterFigure
+}
+
+/// LateNotificationFigure is one opening that reached a sink more than `report.late_notification` after its incident
+/// line called for it, or not at all.
+public struct LateNotificationFigure: Codable, Sendable, Equatable {
+    public var incident: String
+    public var site: String
+    public var check: String
+    public var sink: String
+    /// When the incident line called for the announcement.
+    public var due: String
+    /// When it was first sent; nil when it never was.
+    public var sent: String?
+    public var delayMs: Int64?
+    /// `late` (sent), `retrying` (still failing where the log ends), `dead` (given up), or `unsent` (no attempt in
+    /// the log: route was not running, or its delivery file was not among the inputs).
+    public var outcome: String
+    public var error: String?
 }
 
 public struct RangeFigure: Codable, Sendable, Equatable {

@@ -124,6 +124,15 @@ public struct HTMLRenderer {
             }
             h.append("</table>")
         }
+        if let late = r.lateNotifications {
+            h.append("<h2>Late notifications</h2><p class=\"muted\">Openings that reached a sink late or not at all: route or the sink was down, so people heard late.</p>")
+            h.append("<table><tr><th>Due</th><th>Sent</th><th class=\"num\">Delay</th><th>Site</th><th>Check</th><th>Sink</th><th>Outcome</th></tr>")
+            for n in late {
+                h.append("<tr><td>\(e(text.time(n.due)))</td><td>\(e(n.sent.map(text.time) ?? "never"))</td><td class=\"num\">\(n.delayMs.map(ReportText.duration) ?? "-")</td>"
+                         + "<td>\(e(n.site))</td><td>\(e(n.check))</td><td>\(e(n.sink))</td><td>\(e(MarkdownRenderer.outcome(n)))</td></tr>")
+            }
+            h.append("</table>")
+        }
         let flaps = r.sites.flatMap { s in s.checks.flatMap { c in c.flapping.map { (s, c, $0) } } }
         if !flaps.isEmpty && !client {
             h.append("<h2>Flapping periods</h2><table><tr><th>Site</th><th>Check</th><th>From</th><th>To</th><th class=\"num\">Duration</th></tr>")

@@ -73,6 +73,15 @@ public struct MarkdownRenderer {
             for g in gaps { out.append("| \(text.time(g.from)) | \(text.time(g.to)) | \(ReportText.duration(g.durationMs)) |") }
             out.append("")
         }
+        if let late = r.lateNotifications {
+            out += ["## Late notifications", "", "Openings that reached a sink late or not at all: route or the sink was down, so people heard late.", "",
+                    "| Due | Sent | Delay | Site | Check | Sink | Outcome |", "|---|---|---:|---|---|---|---|"]
+            for n in late {
+                out.append("| \(text.time(n.due)) | \(n.sent.map(text.time) ?? "never") | \(n.delayMs.map(ReportText.duration) ?? "-") | "
+                           + "\(n.site) | \(n.check) | \(n.sink) | \(ReportText.cell(MarkdownRenderer.outcome(n))) |")
+            }
+            out.append("")
+        }
         let flaps = r.sites.flatMap { s in s.checks.flatMap { c in c.flapping.map { (s, c, $0) } } }
         if !flaps.isEmpty {
             out += ["## Flapping periods", "", "| Site | Check | From | To | Duration |", "|---|---|---|---|---:|"]
@@ -194,5 +203,10 @@ public struct MarkdownRenderer {
         out += certificates(r, text, customer: true) + heartbeats(r, text, customer: true)
         out += ["---", "", ReportText.clientFootnote]
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// A late notification's outcome in words, with the sink's last error when it never went out.
+    static func outcome(_ n: LateNotificationFigure) -> String {
+        n.error.map { "\(n.outcome): \($0)" } ?? n.outcome
     }
 }

@@ -18,12 +18,17 @@ public final class ReportAccumulator {
     public private(set) var unknownChecks: [String: Int] = [:]
     /// When any result arrived: the report's "was the monitor itself running?" figure.
     public private(set) var activity: ResultActivity
+    /// Which openings route was to announce, and when it did: the report's "was route delivering?" figure.
+    private(set) var notifications: NotificationTracker
+    /// The latest event time of any line read, in or out of the range: how far the log runs.
+    public private(set) var latestEventMs: Int64 = .min
     private var finished = false
 
     public init(config: Config, range: ReportRange) {
         self.config = config
         self.range = range
         activity = ResultActivity(range: range)
+        notifications = NotificationTracker(config: config)
         for site in config.sites {
             for check in site.checks {
                 index[check.id] = tallies.count
@@ -40,6 +45,8 @@ public final class ReportAccumulator {
         case "incident":
             incidentLines += 1
             let e = try IncidentEvent(o)
+            latestEventMs = max(latestEventMs, e.at.milliseconds)
+            notifications.incident(e)
             if incidents[e.id] == nil {
                 incidents[e.id] = IncidentRecord(e)
                 incidentOrder.append(e.id)
@@ -49,6 +56,8 @@ public final class ReportAccumulator {
         case "delivery":
             deliveryLines += 1
             let d = try DeliveryEvent(o)
+            latestEventMs = max(latestEventMs, d.at.milliseconds)
+            notifications.delivery(d)
             guard d.at >= range.from, d.at < range.to else { return }
             deliveries.append(DeliveryRecord(incident: d.incident, event: d.event.rawValue, sink: d.sink,
                                              outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error,
@@ -108,6 +117,7 @@ public final class ReportAccumulator {
         guard let checkField else { throw EventError("missing required field \"check\"") }
         guard let at else { throw EventError("missing required field \"at\"") }
         guard let ok else { throw EventError("missing required field \"ok\"") }
+        if at > latestEventMs { latestEventMs = at }
         activity.note(at)
         let check = o.string(checkField)
         let k: Int

@@ -154,6 +154,7 @@ public struct ReportBuilder {
         let unknown: [UnknownCheckFigure]? = forClient ? nil : accumulator.unknownChecks
             .sorted { $0.key < $1.key }.map { UnknownCheckFigure(check: $0.key, results: $0.value) }
         let gaps = forClient ? [] : monitorGaps(config: config, rangeEnd: to)
+        let late = forClient ? [] : lateNotifications(config: config, from: from, to: to)
         let footer = FooterFigure(
             linesRead: linesRead, linesRejected: linesRejected, results: accumulator.resultLines,
             incidentLines: accumulator.incidentLines, deliveryLines: accumulator.deliveryLines,
@@ -166,7 +167,23 @@ public struct ReportBuilder {
                                timezone: config.timeZone.identifier, hours: Double(range.length) / 3_600_000),
             overall: overall, tiers: tiers, sites: sites, incidents: incidents, noise: noise, adherence: adherence,
             certificates: certificates, heartbeats: heartbeats, hosts: forClient ? nil : hosts,
-            unknownChecks: unknown, monitorGaps: gaps.isEmpty ? nil : gaps, footer: footer)
+            unknownChecks: unknown, monitorGaps: gaps.isEmpty ? nil : gaps,
+            lateNotifications: late.isEmpty ? nil : late, footer: footer)
+    }
+
+    /// Openings announced later than `report.late_notification`, or never: what the classified log cannot show
+    /// when route, or one of its sinks, was down.
+    private func lateNotifications(config: Config, from: Int64, to: Int64) -> [LateNotificationFigure] {
+        let after = config.report.lateNotification.milliseconds
+        return accumulator.notifications.late(fromMs: from, toMs: to, afterMs: after, logEndMs: accumulator.latestEventMs).map { p in
+            let record = accumulator.incidents[p.incident]
+            return LateNotificationFigure(
+                incident: p.incident, site: record?.site ?? "", check: record?.check ?? "", sink: p.sink,
+                due: ReportBuilder.rfc(p.dueMs), sent: p.firstSentMs.map(ReportBuilder.rfc),
+                delayMs: p.firstSentMs.map { $0 - p.dueMs },
+                outcome: p.firstSentMs != nil ? "late" : p.failure?.outcome.rawValue ?? "unsent",
+                error: p.failure?.error)
+        }
     }
 
     /// Silences longer than twice the most frequent check's interval (at least two minutes): no check can have

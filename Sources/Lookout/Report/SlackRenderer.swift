@@ -34,6 +34,12 @@ public struct SlackRenderer {
             sections.append([":warning: *Monitoring gaps* (no result from any check: the monitor was not running)"]
                             + gaps.map { "• \(text.time($0.from))–\(text.time($0.to)) (\(ReportText.duration($0.durationMs)))" })
         }
+        if let late = r.lateNotifications {
+            sections.append([":warning: *Late notifications* (route or a sink was down: people heard late)"] + late.map { n in
+                "• \(SlackSink.escape(n.check)) → \(SlackSink.escape(n.sink)): due \(text.time(n.due)), "
+                    + (n.sent.map { "sent \(text.time($0)) (\(ReportText.duration(n.delayMs)) late)" } ?? SlackSink.escape(MarkdownRenderer.outcome(n)))
+            })
+        }
         let shown = client ? r.incidents.filter { !$0.maintenanceOnly } : r.incidents
         if !shown.isEmpty {
             sections.append([client ? "*Service interruptions*" : "*Incidents*"] + shown.map { i in

@@ -42,6 +42,9 @@ public struct LateNotificationFigure: Codable, Sendable, Equatable {
     /// the log: route was not running, or its delivery file was not among the inputs).
     public var outcome: String
     public var error: String?
+
+    /// The outcome in words, with the sink's last error when it never went out.
+    var outcomeText: String { error.map { "\(outcome): \($0)" } ?? outcome }
 }
 
 public struct RangeFigure: Codable, Sendable, Equatable {

@@ -129,7 +129,7 @@ public struct HTMLRenderer {
             h.append("<table><tr><th>Due</th><th>Sent</th><th class=\"num\">Delay</th><th>Site</th><th>Check</th><th>Sink</th><th>Outcome</th></tr>")
             for n in late {
                 h.append("<tr><td>\(e(text.time(n.due)))</td><td>\(e(n.sent.map(text.time) ?? "never"))</td><td class=\"num\">\(n.delayMs.map(ReportText.duration) ?? "-")</td>"
-                         + "<td>\(e(n.site))</td><td>\(e(n.check))</td><td>\(e(n.sink))</td><td>\(e(MarkdownRenderer.outcome(n)))</td></tr>")
+                         + "<td>\(e(n.site))</td><td>\(e(n.check))</td><td>\(e(n.sink))</td><td>\(e(n.outcomeText))</td></tr>")
             }
             h.append("</table>")
         }

@@ -78,7 +78,7 @@ public struct MarkdownRenderer {
                     "| Due | Sent | Delay | Site | Check | Sink | Outcome |", "|---|---|---:|---|---|---|---|"]
             for n in late {
                 out.append("| \(text.time(n.due)) | \(n.sent.map(text.time) ?? "never") | \(n.delayMs.map(ReportText.duration) ?? "-") | "
-                           + "\(n.site) | \(n.check) | \(n.sink) | \(ReportText.cell(MarkdownRenderer.outcome(n))) |")
+                           + "\(n.site) | \(n.check) | \(n.sink) | \(ReportText.cell(n.outcomeText)) |")
             }
             out.append("")
         }
@@ -203,10 +203,5 @@ public struct MarkdownRenderer {
         out += certificates(r, text, customer: true) + heartbeats(r, text, customer: true)
         out += ["---", "", ReportText.clientFootnote]
         return out.joined(separator: "\n") + "\n"
-    }
-
-    /// A late notification's outcome in words, with the sink's last error when it never went out.
-    static func outcome(_ n: LateNotificationFigure) -> String {
-        n.error.map { "\(n.outcome): \($0)" } ?? n.outcome
     }
 }

@@ -37,7 +37,7 @@ public struct SlackRenderer {
         if let late = r.lateNotifications {
             sections.append([":warning: *Late notifications* (route or a sink was down: people heard late)"] + late.map { n in
                 "• \(SlackSink.escape(n.check)) → \(SlackSink.escape(n.sink)): due \(text.time(n.due)), "
-                    + (n.sent.map { "sent \(text.time($0)) (\(ReportText.duration(n.delayMs)) late)" } ?? SlackSink.escape(MarkdownRenderer.outcome(n)))
+                    + (n.sent.map { "sent \(text.time($0)) (\(ReportText.duration(n.delayMs)) late)" } ?? SlackSink.escape(n.outcomeText))
             })
         }
         let shown = client ? r.incidents.filter { !$0.maintenanceOnly } : r.incidents

@@ -137,6 +137,11 @@ import Testing
         return mount.terminationStatus == 0
     }
 
+    /// Remounts the tmpfs at `dir` read-only or writable again; whether it worked.
+    static func remount(_ dir: URL, readOnly: Bool) -> Bool {
+        (try? ChildProcess.run(path: "/bin/mount", ["-o", readOnly ? "remount,ro" : "remount,rw", dir.path]).status) == 0
+    }
+
     static func unmount(_ dir: URL) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/umount")
@@ -176,6 +181,29 @@ import Testing
         let status = stage.terminate()
         #expect(status == 0, "\(stage.stderr)")
         #expect(stage.stderr.contains("writing again"))
+        #expect(FileChain.firstDifference(FileManager.default.contents(atPath: output) ?? Data(), expected) == nil)
+    }
+
+    /// A stage (re)started while its output folder is read-only waits, says why, and writes everything once the
+    /// folder is writable again, as it does when the disk fills up mid-run.
+    @Test func readOnlyOutputFolderAtStartIsWaitedOutWithoutLosingALine() throws {
+        let folder = try FileChain.Folder(output: "disk/classified.ndjson")
+        defer { folder.remove() }
+        let disk = folder.dir.appendingPathComponent("disk")
+        guard Self.mountTmpfs(at: disk, bytes: 4 << 20) else { try Test.cancel("cannot mount a tmpfs (needs root)") }
+        defer { Self.unmount(disk) }
+        try #require(Self.remount(disk, readOnly: true))
+        let (config, input, output) = (folder.config, folder.input, folder.output)
+        _ = FileManager.default.createFile(atPath: input, contents: Data((FileChain.day(seed: 12).prefix(300).joined(separator: "\n") + "\n").utf8))
+        let stage = try BackgroundStage("classify", ["--config", config, "--input", input, "--follow", "--output", output,
+                                                     "--state", folder.path("s.sqlite")], in: folder.dir, tag: "classify")
+        #expect(eventually(timeout: 20) { stage.stderr.contains("Read-only file system") }, "the stage did not say why: \(stage.stderr)")
+        #expect(stage.process.isRunning, "the stage must wait for the folder, not exit")
+        #expect(Self.remount(disk, readOnly: false))
+        let expected = try FileChain.uninterrupted(config: config, input: input)
+        let expectedLines = expected.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        #expect(eventually(timeout: 30) { FileChain.lineCount(output) >= expectedLines })
+        #expect(stage.terminate() == 0, "\(stage.stderr)")
         #expect(FileChain.firstDifference(FileManager.default.contents(atPath: output) ?? Data(), expected) == nil)
     }
 

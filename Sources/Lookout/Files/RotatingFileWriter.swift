@@ -12,7 +12,8 @@ import Logging
 /// written twice, and the file only ever grows, which keeps a follower downstream from seeing a truncation.
 ///
 /// A write that fails (disk full, read-only file system) is logged once and retried with backoff until it
-/// succeeds: the stage holds its output and stops reading, so nothing is lost while the disk is full.
+/// succeeds: the stage holds its output and stops reading, so nothing is lost while the disk is full. Opening the
+/// file waits the same way, so a stage started while its folder is read-only or full starts writing once it is not.
 public final class RotatingFileWriter: LineSink {
     public struct Policy: Sendable {
         public var daily: Bool
@@ -44,7 +45,7 @@ public final class RotatingFileWriter: LineSink {
         self.logger = logger
         self.now = now
         self.maxBackoff = maxBackoff
-        try openSegment()
+        try openFirstSegment()
         if let committed {
             resume(committed)
         } else {
@@ -166,6 +167,16 @@ public final class RotatingFileWriter: LineSink {
             fd = -1
         }
         try openSegment()
+    }
+
+    /// A full or read-only file system at start is waited out like one met later (a stage restarted by its
+    /// supervisor meets it here); a wrong path or a missing folder fails at once.
+    private func openFirstSegment() throws(LineWriter.WriteError) {
+        do {
+            try openSegment()
+        } catch .failed(let e) where e == ENOSPC || e == EROFS || e == EDQUOT {
+            try retrying("open") { () throws(LineWriter.WriteError) in try openSegment() }
+        }
     }
 
     private func openSegment() throws(LineWriter.WriteError) {

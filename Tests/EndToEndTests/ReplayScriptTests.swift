@@ -51,4 +51,14 @@ import Testing
         #expect(!printed.contains { $0.contains("\"type\":\"delivery\"") }, "a dry run delivers nothing")
         #expect(!stdout.contains("replaysecret") && !stderr.contains("replaysecret"))
     }
+
+    /// Without its two arguments the script prints its comment header, and only that, as usage.
+    @Test func missingArgumentsPrintTheUsageHeaderAndExit64() throws {
+        let run = try ChildProcess.run(path: "/bin/bash", [Self.repo.appendingPathComponent("pipelines/replay").path],
+                                       environment: ["LOOKOUT_BIN": ChildProcess.productsDirectory.path, "PATH": "/usr/bin:/bin"])
+        #expect(run.status == 64)
+        let lines = run.stderrText.split(separator: "\n")
+        #expect(lines.contains { $0.contains("pipelines/replay LOG CONFIG") }, "\(run.stderrText)")
+        #expect(lines.allSatisfy { $0.hasPrefix("#") }, "\(run.stderrText)")
+    }
 }

@@ -222,4 +222,25 @@ import Testing
         #expect(lines.contains { $0.contains("pipelines/run --dir") }, "\(run.stdoutText)")
         #expect(lines.allSatisfy { $0.hasPrefix("#") }, "\(run.stdoutText)")
     }
+
+    /// docs/config.md's "What is refused" table: each message is what a fixture in Fixtures/config/invalid/ makes
+    /// `classify` print, on that line (a message ending in "..." is a prefix).
+    @Test func everyRefusalInTheConfigDocIsWhatAFixtureGives() throws {
+        let text = try String(contentsOf: Self.repository.appendingPathComponent("docs/config.md"), encoding: .utf8)
+        let section = try #require(text.range(of: "## What is refused"))
+        let documented = text[section.upperBound...].split(separator: "\n").filter { $0.hasPrefix("| ") }
+            .compactMap { row in row.firstMatch(of: #/`c\.yaml:(\d+): (.+)`/#).map { (Int($0.output.1)!, String($0.output.2)) } }
+        #expect(documented.count >= 8, "the table still has its rows")
+        let directory = Fixtures.url("config/invalid")
+        var printed: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where name.hasSuffix(".yaml") {
+            let run = try ChildProcess.run("classify", ["--config", directory.appendingPathComponent(name).path], timeout: 30)
+            #expect(run.status == 78, "\(name): \(run.stderrText)")
+            printed += run.stderrText.split(separator: "\n").map { String($0.drop { $0 != ":" }) }   // without the path
+        }
+        for (line, message) in documented {
+            let expected = ":\(line): " + (message.hasSuffix("...)") ? String(message.dropLast(4)) : message)
+            #expect(printed.contains { $0.hasPrefix(expected) }, "docs/config.md says `c.yaml\(expected)`; the fixtures print \(printed)")
+        }
+    }
 }

@@ -243,4 +243,18 @@ import Testing
             #expect(printed.contains { $0.hasPrefix(expected) }, "docs/config.md says `c.yaml\(expected)`; the fixtures print \(printed)")
         }
     }
+
+    /// Every example event line in the docs is a valid v1 line: `route --dry-run` decodes each line in full (result,
+    /// incident, delivery) and exits 65 on any it must set aside.
+    @Test func everyExampleEventLineDecodes() throws {
+        var lines: [String] = []
+        for file in Self.documents {
+            for block in try Self.blocks(in: file) where block.language == "json" {
+                lines += block.text.split(separator: "\n").filter { $0.hasPrefix("{\"v\":1,") }.map(String.init)
+            }
+        }
+        #expect(lines.count >= 7, "the docs still show example lines")
+        let run = try ChildProcess.run("route", ["--demo", "--dry-run"], stdin: Data((lines.joined(separator: "\n") + "\n").utf8), timeout: 30)
+        #expect(run.status == 0, "\(run.stderrText)")
+    }
 }

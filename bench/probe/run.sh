@@ -7,7 +7,7 @@
 #
 # The target is nginx (Debian's nginx-light, run unprivileged from a temp dir) serving a 20 KB page; without nginx
 # it falls back to Python's threading HTTP server. Only the probe's own CPU is counted, so the server's speed only
-# changes the wall time. Builds probe in release mode into .build-release.
+# changes the wall time. Builds probe in release mode into .build-release (PROBE_BUILD=debug: a debug build instead).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/lib.sh

@@ -261,4 +261,61 @@ import Testing
         let run = try ChildProcess.run("route", ["--demo", "--dry-run"], stdin: Data((lines.joined(separator: "\n") + "\n").utf8), timeout: 30)
         #expect(run.status == 0, "\(run.stderrText)")
     }
+
+    /// docs/report.md's samples are the fixture day's golden outputs: each quoted Markdown sample is found, line for
+    /// line and in order, in its golden file; the JSON and Slack excerpts agree with theirs wherever they do not say
+    /// "..."; the HTML strip's lines are in the golden page.
+    @Test func theReportSamplesAreTheGoldenOutputs() throws {
+        let text = try String(contentsOf: Self.repository.appendingPathComponent("docs/report.md"), encoding: .utf8)
+        let golden = Fixtures.url("report")
+        func quoted(after heading: String) throws -> [String] {
+            let start = try #require(text.range(of: heading), "docs/report.md has \(heading)")
+            let lines = text[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+            return lines.drop { !$0.hasPrefix(">") }.prefix { $0.hasPrefix(">") }
+                .map { $0.hasPrefix("> ") ? String($0.dropFirst(2)) : String($0.dropFirst(1)) }
+        }
+        for (heading, file) in [("### markdown (team)", "day.out.md"), ("### markdown, `--client", "day.client-acme.md")] {
+            let sample = try quoted(after: heading)
+            #expect(sample.count > 20, "\(heading) still quotes a sample")
+            let lines = try String(contentsOf: golden.appendingPathComponent(file), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            var next = lines.startIndex
+            for line in sample {
+                guard let found = lines[next...].firstIndex(where: { $0 == line }) else {
+                    Issue.record("docs/report.md \(heading): \"\(line)\" is not in \(file) (in this order)")
+                    break
+                }
+                next = found + 1
+            }
+        }
+        func fenced(after heading: String, _ language: String) throws -> String {
+            let start = try #require(text.range(of: heading))
+            let open = try #require(text.range(of: "```\(language)\n", range: start.upperBound..<text.endIndex))
+            let close = try #require(text.range(of: "```", range: open.upperBound..<text.endIndex))
+            return String(text[open.upperBound..<close.lowerBound])
+        }
+        /// The excerpt's values against the real document's; "..." strings and the "..." key stand for what is left out.
+        func agree(_ excerpt: Any, _ real: Any?, _ path: String) {
+            switch excerpt {
+            case let object as [String: Any]:
+                guard let real = real as? [String: Any] else { Issue.record("\(path): not an object in the golden output"); return }
+                for (key, value) in object where key != "..." { agree(value, real[key], "\(path).\(key)") }
+            case let array as [Any]:
+                guard let real = real as? [Any] else { Issue.record("\(path): not an array in the golden output"); return }
+                for (k, value) in array.enumerated() where !((value as? String)?.hasPrefix("...") ?? false) {
+                    agree(value, k < real.count ? real[k] : nil, "\(path)[\(k)]")
+                }
+            default:
+                #expect((excerpt as? NSObject) == (real as? NSObject), "docs/report.md \(path): \(excerpt) against the golden \(real ?? "nothing")")
+            }
+        }
+        for (heading, file) in [("### json (excerpt)", "day.out.json"), ("### slack (excerpt", "day.out.slack.json")] {
+            let excerpt = try JSONSerialization.jsonObject(with: Data(try fenced(after: heading, "json").utf8))
+            let real = try JSONSerialization.jsonObject(with: Data(contentsOf: golden.appendingPathComponent(file)))
+            agree(excerpt, real, file)
+        }
+        let page = try String(contentsOf: golden.appendingPathComponent("day.out.html"), encoding: .utf8)
+        for line in try fenced(after: "The strip of the fixture day", "html").split(separator: "\n") where line != "..." {
+            #expect(page.contains(line), "docs/report.md's HTML strip: \(line)")
+        }
+    }
 }

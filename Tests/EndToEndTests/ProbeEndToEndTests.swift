@@ -263,7 +263,7 @@ final class LineCollector: @unchecked Sendable {
 
     func count(_ match: (String) -> Bool) -> Int { lines.filter(match).count }
 
-    func waitFor(seconds: Double = 10, _ match: @escaping (String) -> Bool) async -> Bool {
+    func waitFor(seconds: Double = 30, _ match: @escaping (String) -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if lines.contains(where: match) { return true }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a classified day for the report benchmark: N checks (default 1000, 100 sites x 10) every 30 s over
 2026-11-25 London, about 2.9 M result lines, with an outage, a blip and a maintenance window per site, incident and
-delivery lines, and the config that goes with it.
+delivery lines (keyed, so the late-notification check matches them to the routing), and the config that goes with it.
 
 usage: generate.py OUT_DIR [CHECKS]
 """
@@ -18,6 +18,9 @@ maintenance_policy: {daily_min_contract_hours: 50, earliest: "07:00", latest: "1
 tiers:
   enhanced: {contract_hours: 60, outage: critical, degraded: warning, ticket: true, sla: 99.9}
 defaults: {every: 30s, confirm: {failures: 3, for: 90s}, recover: {successes: 2}}
+routing:
+  sinks: {slack-ops: {kind: webhook, url: "${REPORT_BENCH_HOOK}"}}
+  routes: [{severity: critical, sinks: [slack-ops]}]
 sites:
 """)
     for s in range(sites):
@@ -56,7 +59,7 @@ with open(os.path.join(out, "bench.ndjson"), "w", buffering=1 << 20) as f:
                 since = stamp(sec - 90)
                 lines.append(f'{{"v":1,"type":"incident","id":"{check}/{sec}","event":"opened","check":"{check}","site":"{site}","tier":"enhanced",'
                              f'"severity":"critical","at":"{at}","since":"{since}","reason":"3 consecutive failures","maintenance":null,"state":"down"}}')
-                lines.append(f'{{"v":1,"type":"delivery","incident":"{check}/{sec}","event":"opened","sink":"slack-ops","outcome":"sent","attempt":1,"at":"{at}"}}')
+                lines.append(f'{{"v":1,"type":"delivery","incident":"{check}/{sec}","event":"opened","sink":"slack-ops","outcome":"sent","attempt":1,"at":"{at}","key":"{check}/{sec}|opened|slack-ops"}}')
             if outage == 11:
                 lines.append(f'{{"v":1,"type":"incident","id":"{check}/{sec - 240}","event":"resolved","check":"{check}","site":"{site}","tier":"enhanced",'
                              f'"severity":"critical","at":"{at}","since":"{stamp(sec - 330)}","reason":"recovered","maintenance":null,"state":"down","duration_ms":330000}}')

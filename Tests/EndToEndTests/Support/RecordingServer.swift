@@ -74,7 +74,7 @@ final class RecordingServer: @unchecked Sendable {
     }
 
     /// The same for async tests: suspends instead of blocking, so the tasks under test keep the cooperative pool.
-    func arrived(_ count: Int, timeout: Duration = .seconds(30)) async -> Bool {
+    func arrived(_ count: Int, timeout: Duration = .seconds(60)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if requests.count >= count { return true }

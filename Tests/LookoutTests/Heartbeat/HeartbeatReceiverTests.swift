@@ -77,7 +77,7 @@ import Testing
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
             request.method = method
             if !body.isEmpty { request.body = .bytes(ByteBuffer(string: body)) }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
             return (Int(response.status.code), text)
         }

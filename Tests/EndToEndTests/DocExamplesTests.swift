@@ -318,4 +318,31 @@ import Testing
             #expect(page.contains(line), "docs/report.md's HTML strip: \(line)")
         }
     }
+
+    /// Every suite a doc's `swift test --filter` names (and every `Suite/test` a doc points at) still exists.
+    @Test func everyTestTheDocsNameExists() throws {
+        let testsRoot = Self.repository.appendingPathComponent("Tests")
+        var sources = ""
+        let files = try #require(FileManager.default.enumerator(atPath: testsRoot.path))
+        for case let path as String in files where path.hasSuffix(".swift") {
+            sources += (try? String(contentsOf: testsRoot.appendingPathComponent(path), encoding: .utf8)) ?? ""
+        }
+        var named = 0
+        for file in Self.documents {
+            let text = try String(contentsOf: Self.repository.appendingPathComponent(file), encoding: .utf8)
+            for match in text.matches(of: #/swift test --filter ["']?([A-Za-z|]+)/#) {
+                for name in match.output.1.split(separator: "|") {
+                    named += 1
+                    #expect(sources.contains("struct \(name)") || sources.contains("struct \(name)Tests"),
+                            "\(file): `swift test --filter` names \(name), which no test suite is called")
+                }
+            }
+            for match in text.matches(of: #/`([A-Z][A-Za-z]+Tests)/([a-zA-Z]+)`/#) {
+                named += 1
+                #expect(sources.contains("struct \(match.output.1)") && sources.contains("func \(match.output.2)("),
+                        "\(file): \(match.output.1)/\(match.output.2) does not exist")
+            }
+        }
+        #expect(named >= 20, "the docs still name their tests")
+    }
 }

@@ -58,6 +58,33 @@ import Testing
         #expect(try String(contentsOf: day.appendingPathComponent("client-ACME-Ltd.html"), encoding: .utf8) == acme.stdoutText)
     }
 
+    /// The webhook may come from a file as well as from the environment (`slack_webhook_file:`); the daily job must
+    /// post in both cases, not only when the config spells `slack_webhook:`.
+    @Test(arguments: ["slack_webhook", "slack_webhook_file"])
+    func postsTheTeamSummaryToSlackWhicheverWayTheWebhookIsGiven(_ key: String) throws {
+        let server = try RecordingServer()
+        defer { server.shutdown() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("daily-report-slack-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hook = "http://127.0.0.1:\(server.port)/services/DAILYSECRET"
+        let hookFile = dir.appendingPathComponent("report-webhook")
+        try (hook + "\n").write(to: hookFile, atomically: true, encoding: .utf8)
+        let value = key == "slack_webhook" ? "${DAILY_REPORT_HOOK}" : hookFile.path
+        let yaml = try String(contentsOfFile: Self.config, encoding: .utf8).replacingOccurrences(
+            of: "  title: Agency daily report", with: "  title: Agency daily report\n  \(key): \(value)")
+        let config = dir.appendingPathComponent("c.yaml")
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        let run = try ChildProcess.run(path: "/bin/bash", [Self.script, "--day", "2026-11-25", config.path, dir.appendingPathComponent("out").path,
+                                                           Self.fixtures.appendingPathComponent("day.in.ndjson").path],
+                                       environment: ProcessInfo.processInfo.environment.merging(
+                                           ["LOOKOUT_BIN": ChildProcess.productsDirectory.path, "DAILY_REPORT_HOOK": hook]) { _, new in new })
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(server.requests.count == 1, "one Slack post of the team summary")
+        #expect(server.requests.first?.text.contains(#""type":"header""#) == true)
+        #expect(!run.stderrText.contains("DAILYSECRET") && !run.stdoutText.contains("DAILYSECRET"))
+    }
+
     @Test func noLogIsExit66AndMissingArgumentsExit64() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("daily-report-none-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Runs `pipelines/replay` on a stored log with a config that routes critical incidents to Slack, and checks it
-/// prints the incident and the message that would have been sent, with the webhook redacted and nothing sent.
+/// prints the messages that would have been sent (`would_send` lines, as its header says), with the webhook redacted
+/// and nothing sent.
 @Suite struct ReplayScriptTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -46,9 +47,21 @@ import Testing
         let printed = stdout.split(separator: "\n")
         let sends = printed.filter { $0.contains("\"type\":\"would_send\"") }
         #expect(sends.count == 2, "\(stdout)")
+        #expect(sends.count == printed.count, "only would_send lines: \(stdout)")
         #expect(sends.first?.contains("|opened|outages") == true && sends.last?.contains("|resolved|outages") == true)
         #expect(!printed.contains { $0.contains("\"type\":\"result\"") })
         #expect(!printed.contains { $0.contains("\"type\":\"delivery\"") }, "a dry run delivers nothing")
         #expect(!stdout.contains("replaysecret") && !stderr.contains("replaysecret"))
+    }
+
+    /// Without its two arguments the script prints its comment header, and only that, as usage.
+    @Test func missingArgumentsPrintTheUsageHeaderAndExit64() throws {
+        let run = try ChildProcess.run(path: "/bin/bash", [Self.repo.appendingPathComponent("pipelines/replay").path],
+                                       environment: ["LOOKOUT_BIN": ChildProcess.productsDirectory.path, "PATH": "/usr/bin:/bin"])
+        #expect(run.status == 64)
+        let header = try String(contentsOf: Self.repo.appendingPathComponent("pipelines/replay"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().prefix { $0.hasPrefix("#") }.map(String.init)
+        #expect(header.contains { $0.contains("pipelines/replay LOG CONFIG") })
+        #expect(run.stderrText.split(separator: "\n").map(String.init) == header, "\(run.stderrText)")
     }
 }

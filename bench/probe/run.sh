@@ -7,7 +7,7 @@
 #
 # The target is nginx (Debian's nginx-light, run unprivileged from a temp dir) serving a 20 KB page; without nginx
 # it falls back to Python's threading HTTP server. Only the probe's own CPU is counted, so the server's speed only
-# changes the wall time. Builds probe in release mode into .build-release.
+# changes the wall time. Builds probe in release mode into .build-release (PROBE_BUILD=debug: a debug build instead).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/lib.sh
@@ -40,12 +40,15 @@ if command -v nginx >/dev/null; then
   start_nginx "$work" "$port" "$hosts" / 'location / { default_type text/html; try_files /page.html =404; }'
 else
   server="python3 http.server (ThreadingHTTPServer)"
-  (cd "$work/www" && python3 -c '
-import http.server, sys
+  # One server per loopback address the checks use (127.0.0.1 to 127.0.0.HOSTS), never a wildcard address.
+  (cd "$work/www" && exec python3 -c '
+import http.server, sys, threading
 class H(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path): return "page.html"
     def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), H).serve_forever()' "$port") &
+servers = [http.server.ThreadingHTTPServer((f"127.0.0.{h}", int(sys.argv[1])), H) for h in range(1, int(sys.argv[2]) + 1)]
+for s in servers[1:]: threading.Thread(target=s.serve_forever, daemon=True).start()
+servers[0].serve_forever()' "$port" "$hosts") &
   pids+=($!)
   wait_http "http://127.0.0.1:$port/"
 fi

@@ -24,7 +24,7 @@ import Testing
 
     /// A temp folder with `config` written in it as config.yaml; the caller removes the folder.
     static func folderWithConfig() throws -> (dir: URL, config: String) {
-        let dir = try FileChain.tempDir()
+        let dir = try Fixtures.tempFolder("chain")
         let path = dir.appendingPathComponent("config.yaml").path
         try Data(config.utf8).write(to: URL(fileURLWithPath: path))
         return (dir, path)

@@ -7,12 +7,10 @@ import Testing
 @Suite struct DailyReportScriptTests {
     static let fixtures = Fixtures.url("report")
     static var config: String { fixtures.appendingPathComponent("day.config.yaml").path }
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("pipelines/daily-report").path
+    static let script = Fixtures.repository.appendingPathComponent("pipelines/daily-report").path
 
     @Test func readsTheRotatedFilesOfTheDayAndWritesTheTeamAndClientReports() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("daily-report-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.tempFolder("daily-report")
         defer { try? FileManager.default.removeItem(at: dir) }
         let classified = dir.appendingPathComponent("classified.ndjson").path
         let deliveries = dir.appendingPathComponent("deliveries.ndjson").path
@@ -38,8 +36,7 @@ import Testing
 
         let out = dir.appendingPathComponent("reports")
         let run = try ChildProcess.run(path: "/bin/bash", [Self.script, "--day", "2026-11-25", Self.config, out.path, classified, deliveries],
-                                       environment: ProcessInfo.processInfo.environment.merging(
-                                           ["LOOKOUT_BIN": ChildProcess.productsDirectory.path]) { _, new in new })
+                                       environment: ChildProcess.environment(adding: ["LOOKOUT_BIN": ChildProcess.productsDirectory.path]))
         #expect(run.status == 0, "65 (the fixture's two malformed lines) counts as done: \(run.stderrText)")
         let day = out.appendingPathComponent("2026-11-25")
         let goldenJSON = try String(contentsOf: Self.fixtures.appendingPathComponent("day.out.json"), encoding: .utf8)
@@ -64,8 +61,7 @@ import Testing
     func postsTheTeamSummaryToSlackWhicheverWayTheWebhookIsGiven(_ key: String) throws {
         let server = try RecordingServer()
         defer { server.shutdown() }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("daily-report-slack-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.tempFolder("daily-report-slack")
         defer { try? FileManager.default.removeItem(at: dir) }
         let hook = "http://127.0.0.1:\(server.port)/services/DAILYSECRET"
         let hookFile = dir.appendingPathComponent("report-webhook")
@@ -77,8 +73,7 @@ import Testing
         try yaml.write(to: config, atomically: true, encoding: .utf8)
         let run = try ChildProcess.run(path: "/bin/bash", [Self.script, "--day", "2026-11-25", config.path, dir.appendingPathComponent("out").path,
                                                            Self.fixtures.appendingPathComponent("day.in.ndjson").path],
-                                       environment: ProcessInfo.processInfo.environment.merging(
-                                           ["LOOKOUT_BIN": ChildProcess.productsDirectory.path, "DAILY_REPORT_HOOK": hook]) { _, new in new })
+                                       environment: ChildProcess.environment(adding: ["LOOKOUT_BIN": ChildProcess.productsDirectory.path, "DAILY_REPORT_HOOK": hook]))
         #expect(run.status == 0, "\(run.stderrText)")
         #expect(server.requests.count == 1, "one Slack post of the team summary")
         #expect(server.requests.first?.text.contains(#""type":"header""#) == true)
@@ -86,8 +81,7 @@ import Testing
     }
 
     @Test func noLogIsExit66AndMissingArgumentsExit64() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("daily-report-none-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.tempFolder("daily-report-none")
         defer { try? FileManager.default.removeItem(at: dir) }
         let environment = ["LOOKOUT_BIN": ChildProcess.productsDirectory.path, "PATH": "/usr/bin:/bin"]
         let none = try ChildProcess.run(path: "/bin/bash", [Self.script, "--day", "2026-11-25", Self.config, dir.path,

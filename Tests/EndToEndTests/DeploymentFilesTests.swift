@@ -5,8 +5,7 @@ import Testing
 /// stages, so an option renamed in code cannot leave a unit that exits 64 on every start. On this machine
 /// /etc/lookout/lookout.yaml does not exist, so a command whose arguments parse stops at the config with exit 78.
 @Suite struct DeploymentFilesTests {
-    static let pipelines = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("pipelines")
+    static let pipelines = Fixtures.repository.appendingPathComponent("pipelines")
 
     /// Every stage command line: (where it was found, the words of the command).
     static func commands() throws -> [(String, [String])] {

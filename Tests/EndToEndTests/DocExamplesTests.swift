@@ -6,8 +6,7 @@ import Testing
 /// exits 0 on an empty input), every refusal docs/config.md quotes is what a fixture gives, every example event line
 /// decodes, and report.md's samples are the golden outputs. Commands, options and exit codes: DocCommandsTests.
 @Suite struct DocExamplesTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repository = Fixtures.repository
     static let documents = ["README.md", "docs/config.md", "docs/classify.md", "docs/events.md", "docs/heartbeats.md",
                             "docs/operations.md", "docs/probe.md", "docs/report.md", "docs/routing.md", "bench/README.md"]
 
@@ -82,7 +81,7 @@ import Testing
 
     @Test(arguments: yamlBlocks)
     func everyYAMLBlockLoads(_ block: DocBlock) throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("doc-yaml-\(UUID())")
+        let dir = try Fixtures.tempFolder("doc-yaml")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("certs"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var (text, prefixLines) = Self.wholeConfig(block.text)

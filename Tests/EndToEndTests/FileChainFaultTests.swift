@@ -124,17 +124,10 @@ import Testing
         #expect(FileManager.default.contents(atPath: folder.output) == want)
     }
 
-    /// Mounts a small tmpfs when the test runs with the right to (root in a container or CI); nil otherwise.
+    /// Mounts a small tmpfs when the test runs with the right to (root in a container or CI); whether it did.
     static func mountTmpfs(at dir: URL, bytes: Int) -> Bool {
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=\(bytes)", "tmpfs", dir.path]
-        mount.standardError = FileHandle.nullDevice
-        mount.standardOutput = FileHandle.nullDevice
-        guard (try? mount.run()) != nil else { return false }
-        mount.waitUntilExit()
-        return mount.terminationStatus == 0
+        return (try? ChildProcess.run(path: "/bin/mount", ["-t", "tmpfs", "-o", "size=\(bytes)", "tmpfs", dir.path]).status) == 0
     }
 
     /// Remounts the tmpfs at `dir` read-only or writable again; whether it worked.
@@ -142,12 +135,16 @@ import Testing
         (try? ChildProcess.run(path: "/bin/mount", ["-o", readOnly ? "remount,ro" : "remount,rw", dir.path]).status) == 0
     }
 
-    static func unmount(_ dir: URL) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/umount")
-        p.arguments = [dir.path]
-        try? p.run()
-        p.waitUntilExit()
+    static func unmount(_ dir: URL) { _ = try? ChildProcess.run(path: "/bin/umount", [dir.path]) }
+
+    /// Once the output folder can be written again: the stage catches up, stops cleanly, and its output is what an
+    /// uninterrupted run writes.
+    static func catchesUpWithoutLosingALine(_ stage: BackgroundStage, _ folder: FileChain.Folder) throws {
+        let expected = try FileChain.uninterrupted(config: folder.config, input: folder.input)
+        let expectedLines = expected.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        #expect(eventually(timeout: 30) { FileChain.lineCount(folder.output) >= expectedLines })
+        #expect(stage.terminate() == 0, "\(stage.stderr)")
+        #expect(FileChain.firstDifference(FileManager.default.contents(atPath: folder.output) ?? Data(), expected) == nil)
     }
 
     @Test func fullDiskHoldsOutputAndResumesWithoutLosingALine() throws {
@@ -175,13 +172,8 @@ import Testing
         #expect(said, "the stage did not say the disk is full: \(stage.stderr)")
         #expect(stage.process.isRunning, "the stage must wait for space, not exit")
         try FileManager.default.removeItem(atPath: filler)
-        let expected = try FileChain.uninterrupted(config: config, input: input)
-        let expectedLines = expected.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        #expect(eventually(timeout: 30) { FileChain.lineCount(output) >= expectedLines })
-        let status = stage.terminate()
-        #expect(status == 0, "\(stage.stderr)")
+        try Self.catchesUpWithoutLosingALine(stage, folder)
         #expect(stage.stderr.contains("writing again"))
-        #expect(FileChain.firstDifference(FileManager.default.contents(atPath: output) ?? Data(), expected) == nil)
     }
 
     /// A stage (re)started while its output folder is read-only waits, says why, and writes everything once the
@@ -200,11 +192,7 @@ import Testing
         #expect(eventually(timeout: 20) { stage.stderr.contains("Read-only file system") }, "the stage did not say why: \(stage.stderr)")
         #expect(stage.process.isRunning, "the stage must wait for the folder, not exit")
         #expect(Self.remount(disk, readOnly: false))
-        let expected = try FileChain.uninterrupted(config: config, input: input)
-        let expectedLines = expected.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        #expect(eventually(timeout: 30) { FileChain.lineCount(output) >= expectedLines })
-        #expect(stage.terminate() == 0, "\(stage.stderr)")
-        #expect(FileChain.firstDifference(FileManager.default.contents(atPath: output) ?? Data(), expected) == nil)
+        try Self.catchesUpWithoutLosingALine(stage, folder)
     }
 
     @Test func garbageLinesAreReportedAndTheFollowerKeepsGoing() throws {

@@ -4,8 +4,7 @@ import Testing
 /// contrib/health_check.php served for real by `php -S` on loopback, read by the built `probe` with a health check:
 /// the endpoint and the probe must agree on the shape, including a failing component.
 @Suite struct HealthCheckPHPTests {
-    static let contrib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("contrib")
+    static let contrib = Fixtures.repository.appendingPathComponent("contrib")
 
     @Test func probeReadsTheReferenceEndpointWithOneComponentFailing() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/php") else {

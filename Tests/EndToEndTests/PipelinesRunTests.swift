@@ -5,8 +5,7 @@ import Testing
 /// killed with SIGKILL in turn, the script restarts it within seconds, and at the end the classified file holds
 /// each result probe wrote exactly once, in order; Ctrl-C (SIGTERM here) stops everything.
 @Suite(.serialized) struct PipelinesRunTests {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Fixtures.repository
 
     static func lines(_ path: String) -> [String] {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
@@ -32,8 +31,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func everyStageKilledIsRestartedAndTheClassifiedFileHoldsEachResultOnce() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.tempFolder("run")
         defer { try? FileManager.default.removeItem(at: dir) }
         let log = dir.appendingPathComponent("run.log").path
         let run = try SpawnedProcess("/bin/bash", [Self.repository.appendingPathComponent("pipelines/run").path, "--dir", dir.path],

@@ -44,12 +44,6 @@ import Testing
         """
     }
 
-    static func tempDir() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-probe-e2e-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     /// SiteFolder is a loopback site and a temp folder with a probe config whose checks point at that site.
     struct SiteFolder {
         let server: LoopbackHTTPServer
@@ -59,7 +53,7 @@ import Testing
         /// `checks` gets the running server and returns the YAML of the checks (indented for `config(_:)`).
         init(_ checks: (LoopbackHTTPServer) -> String) async throws {
             server = try await ProbeEndToEndTests.site()
-            dir = try ProbeEndToEndTests.tempDir()
+            dir = try Fixtures.tempFolder("probe-e2e")
             config = try ProbeEndToEndTests.write(ProbeEndToEndTests.config(checks(server)), in: dir)
         }
 
@@ -299,7 +293,7 @@ final class LineCollector: @unchecked Sendable {
     /// `--output FILE` after a crash mid-line: the unfinished tail is cut (with a warning), the results are appended
     /// as whole lines, and stdout stays empty.
     @Test func outputFileCutsAnUnfinishedTailAndAppendsWholeLines() throws {
-        let dir = try ProbeEndToEndTests.tempDir()
+        let dir = try Fixtures.tempFolder("probe-e2e")
         defer { try? FileManager.default.removeItem(at: dir) }
         let output = dir.appendingPathComponent("results.ndjson").path
         let earlier = #"{"type":"result","check":"acme-home","at":"2026-11-25T00:00:00Z","ok":true}"#
@@ -323,7 +317,7 @@ final class LineCollector: @unchecked Sendable {
 
     /// A plugin that prints the secret it was given, and a header secret: neither reaches stdout or stderr.
     @Test func secretsNeverReachProbeOutput() async throws {
-        let dir = try ProbeEndToEndTests.tempDir()
+        let dir = try Fixtures.tempFolder("probe-e2e")
         defer { try? FileManager.default.removeItem(at: dir) }
         let plugin = dir.appendingPathComponent("check_leaky").path
         try "#!/bin/sh\necho \"CRITICAL - token is $TOKEN | leak=1;;;;\"\nexit 2\n".write(toFile: plugin, atomically: true, encoding: .utf8)

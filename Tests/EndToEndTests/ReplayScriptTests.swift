@@ -5,7 +5,7 @@ import Testing
 /// prints the messages that would have been sent (`would_send` lines, as its header says), with the webhook redacted
 /// and nothing sent.
 @Suite struct ReplayScriptTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = Fixtures.repository
 
     static let config = """
         timezone: Europe/London
@@ -26,8 +26,7 @@ import Testing
         """
 
     @Test func replayPrintsWhatWouldHaveBeenSent() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-replay-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.tempFolder("replay")
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("config.yaml").path
         try Data(Self.config.utf8).write(to: URL(fileURLWithPath: config))
@@ -38,10 +37,10 @@ import Testing
         }
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: log))
         let run = try ChildProcess.run(path: "/bin/bash", [Self.repo.appendingPathComponent("pipelines/replay").path, log, config],
-                                       environment: ProcessInfo.processInfo.environment.merging([
+                                       environment: ChildProcess.environment(adding: [
                                            "LOOKOUT_BIN": ChildProcess.productsDirectory.path,
                                            "REPLAY_SLACK_URL": "https://hooks.slack.com/services/T000/B000/replaysecret",
-                                       ]) { _, new in new })
+                                       ]))
         let stdout = run.stdoutText, stderr = run.stderrText
         #expect(run.status == 0, "\(stderr)")
         let printed = stdout.split(separator: "\n")

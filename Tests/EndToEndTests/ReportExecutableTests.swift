@@ -19,8 +19,7 @@ import Testing
     }
 
     @Test func readsStdinAndWritesAnOutputFile() throws {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("report-e2e-\(UUID())")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let tmp = try Fixtures.tempFolder("report-e2e")
         defer { try? FileManager.default.removeItem(at: tmp) }
         let out = tmp.appendingPathComponent("day.html")
         let input = try Data(contentsOf: URL(fileURLWithPath: Self.log))
@@ -33,8 +32,7 @@ import Testing
     }
 
     @Test func inputOptionAndRejectsFileLikeTheOtherStages() throws {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("report-rejects-\(UUID())")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let tmp = try Fixtures.tempFolder("report-rejects")
         defer { try? FileManager.default.removeItem(at: tmp) }
         let rejects = tmp.appendingPathComponent("rejects.ndjson").path
         let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "--input", Self.log,
@@ -110,8 +108,7 @@ import Testing
     @Test func slackPostsToTheConfiguredWebhookWithoutPrintingIt() throws {
         let server = try RecordingServer()
         defer { server.shutdown() }
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("report-slack-\(UUID())")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let tmp = try Fixtures.tempFolder("report-slack")
         defer { try? FileManager.default.removeItem(at: tmp) }
         var yaml = try String(contentsOfFile: Self.config, encoding: .utf8)
         yaml = yaml.replacingOccurrences(of: "  title: Agency daily report", with: "  title: Agency daily report\n  slack_webhook: ${REPORT_HOOK}")

@@ -32,8 +32,7 @@ import Testing
     }
 
     @Test func rejectedLinesAreKeptAsideWithTheirNumbers() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-rejects-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.tempFolder("rejects")
         defer { try? FileManager.default.removeItem(at: dir) }
         let rejects = dir.appendingPathComponent("rejects.ndjson").path
         let input = Data((StageContractTests.result(1) + "\ngarbage\n" + #"{"v":1,"type":"result"}"# + "\n").utf8)
@@ -80,8 +79,7 @@ import Testing
     /// A secret resolved from the environment never appears in any output, even when an error quotes it.
     @Test func secretsNeverReachStdoutOrStderr() throws {
         let secret = "https://hooks.slack.example/services/T000/B000/SECRETSECRET"
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-redact-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.tempFolder("redact")
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("c.yaml")
         // The secret is the tcp target here only to make the process print it in an error; what matters is that

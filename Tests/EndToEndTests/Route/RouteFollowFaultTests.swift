@@ -34,7 +34,7 @@ import Testing
         let config: String, input: String, output: String, state: String
 
         init(hook answer: @escaping RecordingServer.Handler = { _, _ in .ok }) throws {
-            dir = try FileChain.tempDir()
+            dir = try Fixtures.tempFolder("chain")
             hook = try RecordingServer(handler: answer)
             let desk = self.desk
             helpdesk = try RecordingServer { r, _ in desk.respond(r) }

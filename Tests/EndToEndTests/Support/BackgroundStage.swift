@@ -12,7 +12,7 @@ final class BackgroundStage {
         process.executableURL = ChildProcess.executable(name)
         process.arguments = arguments
         if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            process.environment = ChildProcess.environment(adding: environment)
         }
         stderrPath = dir.appendingPathComponent("\(tag).stderr").path
         if !FileManager.default.fileExists(atPath: stderrPath) { _ = FileManager.default.createFile(atPath: stderrPath, contents: nil) }

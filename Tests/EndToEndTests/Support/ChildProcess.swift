@@ -26,6 +26,11 @@ struct ChildProcess {
 
     static func executable(_ name: String) -> URL { productsDirectory.appendingPathComponent(name) }
 
+    /// This process's environment with `extra` added (a child's `environment:` replaces the whole environment).
+    static func environment(adding extra: [String: String]) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
+    }
+
     /// Runs the built executable `name` with `arguments`, writes `stdin`, waits for it to exit (killing it after
     /// `timeout` seconds).
     static func run(_ name: String, _ arguments: [String], stdin: Data = Data(), environment: [String: String]? = nil,
@@ -81,11 +86,20 @@ extension Array where Element == String {
     func dropLastIfEmpty() -> [String] { last == "" ? Array(dropLast()) : self }
 }
 
-/// Fixtures locates the repository's test fixtures from this source file, so tests read them in place.
+/// Fixtures locates the repository and its test fixtures from this source file, so tests read them in place, and
+/// makes the temp folders tests work in.
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("LookoutTests/Fixtures")
+    /// The repository's root: where pipelines/, docs/ and bench/ are.
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = repository.appendingPathComponent("Tests/LookoutTests/Fixtures")
+
+    /// A new empty folder under the temp directory, named after `label`; the caller removes it.
+    static func tempFolder(_ label: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
 
     static func url(_ path: String) -> URL { root.appendingPathComponent(path) }
 

@@ -69,7 +69,7 @@ enum FileChain {
 
         /// `output` is relative to the folder, so a test can put it below a mount point inside it.
         init(output: String = "classified.ndjson") throws {
-            dir = try FileChain.tempDir()
+            dir = try Fixtures.tempFolder("chain")
             config = dir.appendingPathComponent("config.yaml").path
             try Data(FileChain.config.utf8).write(to: URL(fileURLWithPath: config))
             input = dir.appendingPathComponent("results.ndjson").path
@@ -79,12 +79,6 @@ enum FileChain {
         func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
         func remove() { try? FileManager.default.removeItem(at: dir) }
-    }
-
-    static func tempDir() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-chain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
     }
 
     static func append(_ text: String, to path: String) {

@@ -6,7 +6,6 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 checks=${REPORT_CHECKS:-1000}
 data="$BENCH_DATA/report-$checks-v2"   # v2: with a routing section and keyed delivery lines
-export REPORT_BENCH_HOOK=http://127.0.0.1:9/hook   # the config names its webhook; the report sends nothing
 if [ ! -s "$data/bench.ndjson" ]; then python3 bench/report/generate.py "$data" "$checks"; fi
 lines=$(wc -l < "$data/bench.ndjson")
 for format in json html; do

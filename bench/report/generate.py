@@ -12,6 +12,9 @@ checks = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 sites = max(1, checks // 10)
 os.makedirs(out, exist_ok=True)
 
+# The webhook is a secret, so the config names a file; the report only plans deliveries and sends nothing.
+with open(os.path.join(out, "hook.url"), "w") as f:
+    f.write("http://127.0.0.1:9/hook\n")
 with open(os.path.join(out, "bench.config.yaml"), "w") as f:
     f.write("""timezone: Europe/London
 maintenance_policy: {daily_min_contract_hours: 50, earliest: "07:00", latest: "10:00"}
@@ -19,10 +22,10 @@ tiers:
   enhanced: {contract_hours: 60, outage: critical, degraded: warning, ticket: true, sla: 99.9}
 defaults: {every: 30s, confirm: {failures: 3, for: 90s}, recover: {successes: 2}}
 routing:
-  sinks: {slack-ops: {kind: webhook, url: "${REPORT_BENCH_HOOK}"}}
+  sinks: {slack-ops: {kind: webhook, url_file: "HOOK_FILE"}}
   routes: [{severity: critical, sinks: [slack-ops]}]
 sites:
-""")
+""".replace("HOOK_FILE", os.path.abspath(os.path.join(out, "hook.url"))))
     for s in range(sites):
         f.write(f"  - id: site{s}\n    name: Site {s}\n    client: Client {s % 40}\n    tier: enhanced\n"
                 f"    maintenance:\n      - {{name: morning, daily: \"08:00-09:00\"}}\n    checks:\n")

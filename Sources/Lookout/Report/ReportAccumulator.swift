@@ -21,7 +21,7 @@ public final class ReportAccumulator {
     /// Which openings route was to announce, and when it did: the report's "was route delivering?" figure.
     private(set) var notifications: NotificationTracker
     /// The latest event time of any line read, in or out of the range: how far the log runs.
-    public private(set) var latestEventMs: Int64 = .min
+    private(set) var latestEventMs: Int64 = .min
     private var finished = false
 
     public init(config: Config, range: ReportRange) {

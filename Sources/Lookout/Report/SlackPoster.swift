@@ -3,7 +3,8 @@ import Foundation
 import NIOCore
 
 /// SlackPoster posts a payload to a Slack incoming webhook, retrying what route's `RetryPolicy` retries (an
-/// unreachable host, 408, 425, 429 and 5xx, honouring `Retry-After`) a few times; any other refusal is final. Errors never carry the webhook URL, which is a secret.
+/// unreachable host, 408, 425, 429 and 5xx, honouring `Retry-After`) a few times; any other refusal is final.
+/// Errors never carry the webhook URL, which is a secret.
 public struct SlackPoster: Sendable {
     public var webhook: Secret
     public var attempts = 3

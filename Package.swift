@@ -26,17 +26,30 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
+    // The layers (docs/architecture.md): every arrow points down this list, and ArchitectureTests keeps it so.
+    //   LookoutCore      the event contract, time, the config model and YAML walk, files, SQLite, logging, redaction
+    //   LookoutProbe     the runner, the check kinds, the heartbeat receiver            (Core)
+    //   LookoutClassify  tier policy, confirmation, flapping, quorum, incidents         (Core)
+    //   LookoutRoute     outbox, dispatcher, sinks                                      (Core)
+    //   LookoutReport    aggregation and renderers; route's planner and Slack sender    (Core, Route)
+    //   LookoutTesting   demo site, loopback servers, manual clock                      (Core)
+    //   LookoutCommands  the four commands' options and wiring                          (all of the above)
+    //   probe classify route report   one thin @main each                               (Commands)
     targets: [
         // zlib from the system (zlib1g-dev), for reading rotated .gz logs in `report`.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        // All logic lives here; the four executables only parse arguments and wire parts together.
         .target(
-            name: "Lookout",
+            name: "LookoutCore",
             dependencies: [
-                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
-                argumentParser,
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "LookoutProbe",
+            dependencies: [
+                "LookoutCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -49,14 +62,51 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        .executableTarget(name: "probe", dependencies: ["Lookout", argumentParser]),
-        .executableTarget(name: "classify", dependencies: ["Lookout", argumentParser]),
-        .executableTarget(name: "route", dependencies: ["Lookout", argumentParser]),
-        .executableTarget(name: "report", dependencies: ["Lookout", argumentParser]),
+        .target(name: "LookoutClassify", dependencies: ["LookoutCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "LookoutRoute",
+            dependencies: [
+                "LookoutCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(name: "LookoutReport", dependencies: ["LookoutCore", "LookoutRoute", "CZlib"]),
+        // Demo and test servers: for tests and `--demo`, never inside a stage.
+        .target(
+            name: "LookoutTesting",
+            dependencies: [
+                "LookoutCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(
+            name: "LookoutCommands",
+            dependencies: [
+                "LookoutCore", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
+                argumentParser,
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // One import for programs that embed the whole pipeline.
+        .target(
+            name: "Lookout",
+            dependencies: ["LookoutCore", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutCommands"]
+        ),
+        .executableTarget(name: "probe", dependencies: ["LookoutCommands"]),
+        .executableTarget(name: "classify", dependencies: ["LookoutCommands"]),
+        .executableTarget(name: "route", dependencies: ["LookoutCommands"]),
+        .executableTarget(name: "report", dependencies: ["LookoutCommands"]),
         .testTarget(
             name: "LookoutTests",
             dependencies: [
-                "Lookout",
+                "LookoutCore", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
+                "LookoutCommands",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -69,7 +119,8 @@ let package = Package(
         // Depends on the executables so `swift test` builds them before running them as child processes.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Lookout", "probe", "classify", "route", "report",
+            dependencies: ["LookoutCore", "LookoutProbe", "LookoutRoute", "LookoutTesting", "LookoutCommands",
+                           "probe", "classify", "route", "report",
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
     ]

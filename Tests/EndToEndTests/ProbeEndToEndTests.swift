@@ -1,5 +1,6 @@
 import Foundation
-import Lookout
+import LookoutCore
+import LookoutTesting
 import Testing
 
 /// The built `probe` against loopback sites: one-shot runs, the size baseline across processes, reload on SIGHUP and

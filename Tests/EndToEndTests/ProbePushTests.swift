@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutProbe
 import Testing
-@testable import Lookout
 
 /// `probe push` as an admin runs it from cron: the built binary posting this host's metrics to a real receiver.
 @Suite struct ProbePushTests {

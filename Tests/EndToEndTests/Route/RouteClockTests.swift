@@ -1,7 +1,10 @@
 import Foundation
 import Logging
+import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutRoute
+@testable import LookoutTesting
 import Testing
-@testable import Lookout
 
 /// Backoff and Retry-After run on the injected clock: with a `ManualClock` a two-minute wait takes no real time,
 /// and nothing is sent a moment early.

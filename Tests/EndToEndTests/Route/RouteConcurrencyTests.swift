@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 /// A sink with `concurrency` sends to different incidents at once, against real loopback receivers that answer
 /// some requests slowly, while each incident's own deliveries still go strictly one after the other and a paced

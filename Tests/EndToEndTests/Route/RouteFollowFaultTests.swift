@@ -1,6 +1,8 @@
 import Foundation
+import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 /// `route --input FILE --follow --state --output FILE` killed at random moments while a classified day streams into
 /// its input: every delivery must reach its receiver (tickets exactly once, webhook repeats only for a send that a

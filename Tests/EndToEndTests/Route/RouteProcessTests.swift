@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 /// The built `route` as a child process: killed at random points and restarted, dry runs, and secrets that must
 /// never reach stdout or stderr.

@@ -1,6 +1,6 @@
 import Foundation
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// Route's sinks against real loopback servers standing in for Slack, Zendesk and Freshdesk.
 @Suite(.serialized) struct RouteSinkTests {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// The file-based chain as it runs all day, `results.ndjson -> classify --follow -> classified.ndjson -> route
 /// --follow -> deliveries.ndjson`, with classify and route each SIGKILLed at random moments while a generated day of

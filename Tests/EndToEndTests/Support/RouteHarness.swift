@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 /// RouteHarness builds a config with `sites` sites and a routing section, and runs the real outbox and dispatcher
 /// in-process against loopback servers, collecting the `delivery` lines and every log line.

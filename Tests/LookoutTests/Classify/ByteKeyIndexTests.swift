@@ -1,5 +1,6 @@
+@testable import LookoutClassify
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// ByteKeyIndex must find exactly the configured ids, by bytes, and nothing else.
 @Suite struct ByteKeyIndexTests {

@@ -1,5 +1,6 @@
+@testable import LookoutClassify
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// Invariants of the incident stream over many seeded random histories: whatever the results, incidents open once,
 /// keep their id, alternate opened -> (updated)* -> resolved, never go back in time, and survive a restart at any

@@ -1,5 +1,6 @@
+@testable import LookoutClassify
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// Table tests of the confirmation state machine, driven directly with observations in event time.
 @Suite struct CheckTrackerTests {

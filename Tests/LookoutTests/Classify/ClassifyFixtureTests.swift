@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCommands
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// Runs every classify golden fixture in-process and compares line by line; `LOOKOUT_RECORD=1` re-records (and
 /// fails, so a re-recording is never mistaken for a pass). The end-to-end runner checks the same files through the

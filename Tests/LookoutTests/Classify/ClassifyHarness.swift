@@ -1,6 +1,8 @@
 import Foundation
 import Logging
-@testable import Lookout
+@testable import LookoutClassify
+@testable import LookoutCommands
+@testable import LookoutCore
 
 /// ClassifyHarness runs the real classify loop in-process over a file: the same StageLoop, LineReader and LineWriter
 /// the executable wires, with output captured in a temp file.

@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutClassify
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// A restart in the middle of an outage: the state committed in SQLite carries the open incident across, so the
 /// second run neither opens it again nor forgets to resolve it.

@@ -1,5 +1,6 @@
+@testable import LookoutCommands
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// The `classify:` config section: defaults, values, and each mistake's exact `FILE:LINE: message`.
 @Suite struct ClassifySettingsTests {

@@ -1,6 +1,8 @@
 import Foundation
+@testable import LookoutClassify
+@testable import LookoutCommands
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// `--summary`: what a replay would have done, per tier.
 @Suite struct ClassifySummaryTests {

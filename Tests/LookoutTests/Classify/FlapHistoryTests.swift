@@ -1,5 +1,6 @@
+@testable import LookoutClassify
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 @Suite struct FlapHistoryTests {
     static func history(_ pattern: String, window: Int = 21) -> FlapHistory {

@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCommands
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// Each invalid fixture maps to the exact `FILE:LINE: message` it must give, as blackbox_exporter's config tests do.
 @Suite struct ConfigErrorTests {

@@ -1,5 +1,5 @@
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// YAMLPlainTag must give Yams' default resolver's tag for every plain scalar, since config checks (a string, a
 /// number, a boolean) depend on it.

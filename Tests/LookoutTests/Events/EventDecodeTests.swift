@@ -1,6 +1,6 @@
 import Foundation
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 @Suite struct EventDecodeTests {
     static func withObject<T>(_ line: [UInt8], _ body: (ScannedObject) throws -> T) throws -> T {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import Lookout
+@testable import LookoutCore
 
 /// SplitMix64 is a tiny seeded generator, so fuzzed corpora and random histories are the same on every run and a
 /// failure names the seed that reproduces it.

@@ -1,6 +1,6 @@
 import Foundation
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// Runs the line decoder over the corpus kept in Fixtures/fuzz/ (NUL bytes, invalid UTF-8, deep nesting, wrong
 /// types, random bytes, odd escapes) and seeded mutations of every corpus line: it never crashes, a line that

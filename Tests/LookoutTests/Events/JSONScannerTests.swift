@@ -1,6 +1,6 @@
 import Foundation
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 @Suite struct JSONScannerTests {
     static func scan(_ text: String) throws -> (ScannedObject, [UInt8]) {

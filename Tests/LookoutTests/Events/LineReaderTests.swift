@@ -1,6 +1,6 @@
 import Foundation
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 @Suite struct LineReaderTests {
     /// Reads `data` through a pipe with a small read size, as a stage reads stdin.

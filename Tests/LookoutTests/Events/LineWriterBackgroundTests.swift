@@ -1,6 +1,6 @@
 import Foundation
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// `LineWriter.flushInBackground()`, as probe's `--output` uses it: `flush()` never waits for a slow sink, the lines
 /// written while the sink is busy go out together in the next batch, and `finish()` writes what is left.

@@ -1,5 +1,5 @@
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 @Suite struct TimestampTests {
     @Test(arguments: [

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// FileFollower and RotatingFileWriter on real files in a temp folder: growth, unfinished lines, rotation by the
 /// writer, truncation, and resuming from a stored position after a rotation that happened while stopped.

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
+@testable import LookoutCore
+@testable import LookoutTesting
 import Testing
-@testable import Lookout
 
 /// StageHeartbeat on a ManualClock: beats only when the interval has passed, with counts since the last beat,
 /// bytes behind, and the event-time lag of the newest event.

@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutProbe
 import Testing
-@testable import Lookout
 
 @Suite struct HeartbeatEvaluatorTests {
     static let start = Timestamp(rfc3339: "2026-11-25T08:00:00Z")!

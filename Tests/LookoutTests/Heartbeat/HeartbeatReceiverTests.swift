@@ -2,10 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+@testable import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutProbe
+@testable import LookoutTesting
 import NIOCore
 import NIOHTTP1
 import Testing
-@testable import Lookout
 
 /// The receiver tested for real: a Hummingbird server on 127.0.0.1, pings over HTTP, pings stored in a SQLite file,
 /// and the heartbeat check judging them on a manual clock.
@@ -85,7 +88,7 @@ import Testing
         func judge(_ checkID: String) async -> ProbeOutcome {
             let check = config.check(checkID)!
             let services = try! ProbeServices(pings: store)
-            let outcome = await check.probe.run(ProbeRun(checkID: checkID, timeout: .seconds(1), startedAt: clock.now(), services: services))
+            let outcome = await check.kind.run(ProbeRun(checkID: checkID, timeout: .seconds(1), startedAt: clock.now(), services: services))
             await services.shutdown()
             return outcome
         }

@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutProbe
 import Testing
-@testable import Lookout
 
 @Suite struct BodySizeAnomalyTests {
     /// A site whose `/shop` serves the full page for `healthy` requests, then only its header.

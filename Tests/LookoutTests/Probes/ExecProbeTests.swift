@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutProbe
 import Testing
-@testable import Lookout
 
 @Suite struct ExecProbeTests {
     static func plugin(_ body: String) throws -> (dir: URL, path: String) {

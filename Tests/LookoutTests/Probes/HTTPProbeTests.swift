@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutProbe
 import Testing
-@testable import Lookout
 
 @Suite struct HTTPProbeTests {
     struct Case: Sendable, CustomTestStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 @Suite struct HealthProbeTests {
     @Test func failedAndDegradedComponents() async throws {

@@ -1,5 +1,6 @@
+@testable import LookoutCore
+@testable import LookoutProbe
 import Testing
-@testable import Lookout
 
 @Suite struct JSONPathAssertionTests {
     static let document = JSONValue.parse("""

@@ -1,5 +1,5 @@
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// Each kind's invalid settings, mapped to the exact `FILE:LINE: message` they must give (the check starts at line 7).
 @Suite struct ProbeConfigErrorTests {

@@ -1,6 +1,8 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutProbe
+@testable import LookoutTesting
 import Testing
-@testable import Lookout
 
 @Suite struct ProbeRunnerTests {
     /// A writer into a temp file, read back as result lines.

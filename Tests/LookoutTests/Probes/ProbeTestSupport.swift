@@ -1,6 +1,9 @@
 import Foundation
+@testable import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutProbe
+@testable import LookoutTesting
 import Testing
-@testable import Lookout
 
 /// Builds checks from config text the way `probe` does, and the odd network peers the tests need.
 enum ProbeTestSupport {
@@ -27,7 +30,7 @@ enum ProbeTestSupport {
     }
 
     static func run(_ check: Check, services: ProbeServices = .standalone, at: Timestamp = Timestamp(milliseconds: 1_795_593_600_000)) async -> ProbeOutcome {
-        await check.probe.run(ProbeRun(checkID: check.id, timeout: check.timeout, startedAt: at, services: services))
+        await check.kind.run(ProbeRun(checkID: check.id, timeout: check.timeout, startedAt: at, services: services))
     }
 
     /// A port with a listener that never accepts: connections complete (the kernel's backlog) and then nothing.
@@ -108,4 +111,4 @@ enum TestSite {
 }
 
 /// The library's loopback server (the report tests have their own `LoopbackHTTPServer` in this target).
-typealias ProbeSite = Lookout.LoopbackHTTPServer
+typealias ProbeSite = LookoutTesting.LoopbackHTTPServer

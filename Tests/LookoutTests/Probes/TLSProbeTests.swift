@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
+@testable import LookoutCore
+@testable import LookoutProbe
 import NIOSSL
 import Testing
 import X509
-@testable import Lookout
 
 /// A throwaway CA and a server certificate it signs, made in the test.
 struct TestCertificates {

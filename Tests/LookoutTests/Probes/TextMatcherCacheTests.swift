@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutProbe
 import Testing
-@testable import Lookout
 
 /// Checks sharing a `contains` pattern share one compiled expression; the case flag keeps two patterns apart.
 @Suite struct TextMatcherCacheTests {

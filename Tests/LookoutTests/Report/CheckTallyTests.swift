@@ -1,5 +1,6 @@
+@testable import LookoutCore
+@testable import LookoutReport
 import Testing
-@testable import Lookout
 
 /// Table tests for time attribution: each row is a sequence of results (minute, state, in a window, ok) for one
 /// check with a 5-minute interval (so a 10-minute cap) over the range [0, 100) minutes.

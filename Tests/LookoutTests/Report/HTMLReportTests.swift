@@ -1,9 +1,8 @@
 import Foundation
-#if canImport(FoundationXML)
 import FoundationXML
-#endif
+@testable import LookoutCore
+@testable import LookoutReport
 import Testing
-@testable import Lookout
 
 /// The HTML report parses as XML (so its inline SVG is valid), is self-contained, and draws every chart.
 @Suite struct HTMLReportTests {

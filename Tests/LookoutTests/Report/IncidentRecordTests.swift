@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutReport
 import Testing
-@testable import Lookout
 
 @Suite struct IncidentRecordTests {
     static func event(_ kind: IncidentEvent.Event, _ minute: Int64, severity: Severity, state: String?,

@@ -1,6 +1,8 @@
 import Foundation
+@testable import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutReport
 import Testing
-@testable import Lookout
 
 /// The report's late notifications: openings route was to announce (planned as route plans them) matched by key to
 /// its delivery lines, so a day on which route or a sink was down shows it, although every check looked normal.

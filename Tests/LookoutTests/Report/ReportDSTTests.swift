@@ -1,6 +1,8 @@
 import Foundation
+@testable import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutReport
 import Testing
-@testable import Lookout
 
 /// Availability on the 25-hour day of an autumn clock change: the day has 25 hours of observation.
 @Suite struct ReportDSTTests {

@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutReport
 import Testing
-@testable import Lookout
 
 /// The fixture day's figures, worked out by hand from the timeline in make-day.py (docs/report.md explains each),
 /// checked on the report model independently of any golden file.

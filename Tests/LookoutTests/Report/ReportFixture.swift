@@ -1,6 +1,8 @@
 import Foundation
 import Logging
-@testable import Lookout
+@testable import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutReport
 
 /// ReportFixture runs the report library over a fixture log in process, as the `report` executable does.
 enum ReportFixture {

@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutReport
 import Testing
-@testable import Lookout
 
 /// Golden outputs of the fixture day (Fixtures/report/day.*, made by make-day.py) in every format, for the team
 /// and for clients. `LOOKOUT_RECORD=1 swift test --filter ReportGoldenTests` re-records them (and fails, so a

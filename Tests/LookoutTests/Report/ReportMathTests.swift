@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutReport
 import Testing
-@testable import Lookout
 
 @Suite struct IntervalSetTests {
     @Test(arguments: [

@@ -1,6 +1,8 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutReport
+@testable import LookoutTesting
 import Testing
-@testable import Lookout
 
 /// The Slack payload stays within Slack's limits, and posting it reaches a real HTTP server on loopback.
 @Suite struct SlackReportTests {

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 /// The delivery journal on real SQLite and output files: a crash at each point between recording an outcome and
 /// committing its line as written leaves the file with that line exactly once after a restart.

@@ -1,5 +1,7 @@
+@testable import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 @Suite struct IncidentRouterTests {
     static let yaml = """

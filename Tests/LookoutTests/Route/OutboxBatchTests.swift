@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 /// `route` queues a whole read of input in one transaction, with the input position after it.
 @Suite struct OutboxBatchTests {

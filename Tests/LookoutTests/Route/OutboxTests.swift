@@ -1,6 +1,8 @@
 import Foundation
+@testable import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 /// The outbox on a real SQLite file in a temp folder.
 @Suite struct OutboxTests {

@@ -1,5 +1,6 @@
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 @Suite struct RetryPolicyTests {
     @Test(arguments: [(400, false), (401, false), (403, false), (404, false), (410, false), (422, false),

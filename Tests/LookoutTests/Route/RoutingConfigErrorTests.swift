@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCommands
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// Each broken routing section maps to its exact `FILE:LINE: message`.
 @Suite struct RoutingConfigErrorTests {

@@ -1,6 +1,8 @@
 import Foundation
+@testable import LookoutCommands
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 /// The complete config in docs/routing.md loads and routes the way the text around it says.
 @Suite struct RoutingDocTests {

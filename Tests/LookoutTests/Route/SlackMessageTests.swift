@@ -1,6 +1,7 @@
 import Foundation
+@testable import LookoutCore
+@testable import LookoutRoute
 import Testing
-@testable import Lookout
 
 /// Slack's limits: at most 50 blocks, 3,000 characters per section text, 150 per header.
 @Suite struct SlackMessageTests {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import LookoutCore
 import Testing
-@testable import Lookout
 
 /// Window arithmetic: start inclusive, end exclusive, wall-clock times in the site's zone across daylight saving.
 @Suite struct MaintenanceCalendarTests {

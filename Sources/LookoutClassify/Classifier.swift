@@ -1,0 +1,184 @@
+import Logging
+import LookoutCore
+
+/// Classifier is the `classify` stage: it enriches every result line with its site, tier, maintenance window,
+/// state and severity, and writes incident lines for the transitions each check's `CheckTracker` decides.
+///
+/// It is the hot path of a replay, so a result line is never fully decoded: only its `ResultHead` is read, and the
+/// original bytes are copied with the classification members appended.
+public final class Classifier {
+    /// Slot is one configured check: its tracker and everything needed to write its lines, prepared once.
+    final class Slot {
+        let id: String
+        var tracker: CheckTracker
+        let policy: CheckPolicy
+        let calendar: MaintenanceCalendar
+        /// `,"site":"acme","tier":"enhanced","maintenance":` ready to append.
+        let prefix: [UInt8]
+        let site: Site
+        var dirty = false
+
+        init(id: String, tracker: CheckTracker, policy: CheckPolicy, calendar: MaintenanceCalendar, site: Site) {
+            self.id = id; self.tracker = tracker; self.policy = policy; self.calendar = calendar; self.site = site
+            var p: [UInt8] = Array(",\"site\":".utf8)
+            JSONText.appendQuoted(site.id, to: &p)
+            p.append(contentsOf: ",\"tier\":".utf8)
+            JSONText.appendQuoted(site.tier, to: &p)
+            p.append(contentsOf: ",\"maintenance\":".utf8)
+            prefix = p
+        }
+    }
+
+    /// The configured checks, found by id through `index` (from the line's bytes, without building a String).
+    private let slots: [Slot]
+    private let index: ByteKeyIndex
+    private var dirty: [Slot] = []
+    private var unknownChecks: Set<String> = []
+    private let store: ClassifyStateStore?
+    private let logger: Logger
+    private var scratch: [UInt8] = []
+    private let stateMembers: [[UInt8]]
+    private static let unknownSuffix = Array(",\"site\":null,\"tier\":null,\"maintenance\":null,\"state\":\"unknown\",\"severity\":\"none\"}".utf8)
+    public private(set) var summary = ClassifySummary()
+
+    /// `store`: where trackers persist (their saved state is loaded here); nil keeps state in memory only.
+    public init(config: Config, store: ClassifyStateStore? = nil, logger: Logger = Logger(label: "classify")) throws {
+        self.store = store
+        self.logger = logger
+        let saved = try store?.load(logger: logger) ?? [:]
+        stateMembers = ResultState.allCases.map(\.member)
+        var slots: [Slot] = []
+        for site in config.sites {
+            guard let tier = config.tier(named: site.tier) else { continue }
+            let calendar = MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone))
+            for check in site.checks {
+                let settings = check.classify ?? config.classify
+                let policy = CheckPolicy(check: check, tier: tier, settings: settings)
+                var tracker = CheckTracker(flapWindow: settings.flapping.window)
+                // A tracker saved under another flap window starts its history afresh rather than misreading it.
+                if let s = saved[check.id], s.history.window == settings.flapping.window { tracker = s }
+                slots.append(Slot(id: check.id, tracker: tracker, policy: policy, calendar: calendar, site: site))
+            }
+        }
+        self.slots = slots
+        index = ByteKeyIndex(slots.map { $0.id })
+        scratch.reserveCapacity(4096)
+    }
+
+    /// Handles one line: results are classified, every other valid line passes through unchanged.
+    public func handle(_ o: ScannedObject, writer: LineWriter) throws {
+        guard try o.isEventType(EventKeys.result) else {
+            try EventPassThrough.handle(o, writer: writer)
+            return
+        }
+        let head = try ResultHead(o)
+        summary.results += 1
+        let found = o.unescapedStringBody(head.checkField).map { index.index(of: $0) } ?? index.index(of: head.check)
+        guard let found else {
+            try writeUnknown(o, head: head, writer: writer)
+            return
+        }
+        let slot = slots[found]
+        var obs = Observation(at: head.at, ok: head.ok, degraded: head.degraded, location: head.location)
+        if !head.ok || head.degraded {
+            obs.error = try o.optionalString(EventKeys.error)
+            obs.failed = try o.optionalStrings(EventKeys.failed)
+        }
+        let window = slot.calendar.active(at: head.at)
+        let verdict = slot.tracker.observe(obs, policy: slot.policy, maintenance: window)
+        if store != nil, !slot.dirty { slot.dirty = true; dirty.append(slot) }
+        if verdict.late { summary.lateResults += 1 }
+
+        // The line is built in a local buffer: appending to the stored one would check exclusive access each time.
+        var line: [UInt8] = []
+        swap(&line, &scratch)
+        defer { swap(&line, &scratch) }
+        Classifier.startLine(o, classified: head.classified, into: &line)
+        line.append(contentsOf: slot.prefix)
+        if let window { JSONText.appendQuoted(window.name, to: &line) } else { line.append(contentsOf: "null".utf8) }
+        line.append(contentsOf: stateMembers[stateIndex(verdict.state)])
+        Classifier.appendSeverity(verdict.severity, to: &line)
+        line.append(UInt8(ascii: "}"))
+        try writer.write(line)
+
+        for action in verdict.actions {
+            summary.count(action, tier: slot.site.tier)
+            guard case .incident(let change) = action else { continue }
+            try writer.write(incidentEvent(change, slot: slot).encoded())
+        }
+    }
+
+    /// Commits the state of every check touched since the last commit; called at each input batch's end, before
+    /// the batch's lines are flushed, so no line ever announces a state a crash could lose.
+    public func commit() throws { try commit(position: nil) }
+
+    /// Commits as `commit()` does, with the stage's input and output position in the same transaction.
+    public func commit(position: StreamPosition?) throws {
+        guard let store, !dirty.isEmpty || position != nil else { return }
+        try store.save(dirty.map { ($0.id, $0.tracker) }, position: position)
+        for slot in dirty { slot.dirty = false }
+        dirty.removeAll(keepingCapacity: true)
+    }
+
+    /// The tracker of a check, for tests and tools.
+    public func tracker(for check: String) -> CheckTracker? { index.index(of: check).map { slots[$0].tracker } }
+
+    // MARK: - Writing
+
+    /// Puts the line into `line` without its closing brace, dropping classification members a previous run
+    /// wrote (`classified`, as `ResultHead` found) so a re-classified log never holds them twice.
+    private static func startLine(_ o: ScannedObject, classified: Bool, into line: inout [UInt8]) {
+        line.removeAll(keepingCapacity: true)
+        if classified {
+            var w = JSONObjectWriter(copying: o, except: ResultEvent.classificationKeys)
+            line.append(contentsOf: w.finish().dropLast())
+            return
+        }
+        var end = o.bytes.count - 1
+        while end > 0, o.bytes[end] != UInt8(ascii: "}") { end -= 1 }
+        line.append(contentsOf: UnsafeBufferPointer(rebasing: o.bytes[..<end]))
+    }
+
+    private func stateIndex(_ s: ResultState) -> Int {
+        switch s {
+        case .up: 0
+        case .failing: 1
+        case .down: 2
+        case .degraded: 3
+        case .flapping: 4
+        case .recovering: 5
+        case .unknown: 6
+        }
+    }
+
+    private static func appendSeverity(_ s: Severity, to line: inout [UInt8]) {
+        switch s {
+        case .none: line.append(contentsOf: "\"none\"".utf8)
+        case .info: line.append(contentsOf: "\"info\"".utf8)
+        case .warning: line.append(contentsOf: "\"warning\"".utf8)
+        case .critical: line.append(contentsOf: "\"critical\"".utf8)
+        }
+    }
+
+    private func writeUnknown(_ o: ScannedObject, head: ResultHead, writer: LineWriter) throws {
+        summary.unknownResults += 1
+        if unknownChecks.insert(head.check).inserted {
+            logger.warning("unknown check \"\(head.check)\": not in the config; its results pass through with state unknown")
+        }
+        Classifier.startLine(o, classified: head.classified, into: &scratch)
+        scratch.append(contentsOf: Classifier.unknownSuffix)
+        try writer.write(scratch)
+    }
+
+    private func incidentEvent(_ c: IncidentChange, slot: Slot) -> IncidentEvent {
+        var e = IncidentEvent(id: c.id, event: c.event, check: slot.id, site: slot.site.id, tier: slot.site.tier,
+                              severity: c.severity, at: c.at, since: c.since, reason: c.reason, maintenance: c.maintenance)
+        e.state = c.kind.rawValue
+        e.durationMs = c.durationMs
+        e.error = c.error
+        e.failed = c.failed
+        e.siteName = slot.site.name
+        e.url = slot.site.url
+        return e
+    }
+}

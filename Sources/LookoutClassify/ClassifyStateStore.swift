@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import Logging
+import LookoutCore
+
+/// ClassifyStateStore keeps each check's tracker (streaks, flap history, open incident) in SQLite, so a restart in
+/// the middle of an outage picks up where it stopped instead of opening the incident a second time.
+public final class ClassifyStateStore {
+    private let db: DatabaseQueue
+
+    /// The tables this component owns, under its own migration ids.
+    public static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
+        ("classify-v1-check-state", { db in
+            try db.create(table: "classify_check_state") { t in
+                t.primaryKey("check_id", .text)
+                t.column("state", .text).notNull()
+                t.column("latest_at", .integer).notNull()
+            }
+        }),
+    ]
+
+    /// Opens (and migrates) the state at `path`, or an in-memory state when nil.
+    public init(path: String?) throws {
+        db = try StateDatabase.open(path: path, migrations: ClassifyStateStore.migrations + StreamPosition.migrations)
+    }
+
+    /// How far `classify --follow` had durably got, saved by `save(_:position:)`.
+    public func loadPosition() throws -> StreamPosition? {
+        try db.read { db in try StreamPosition.load(db, stage: "classify") }
+    }
+
+    /// Every saved tracker. One that cannot be read (written by another version) is reported and left out: that
+    /// check starts afresh rather than stopping the stage.
+    public func load(logger: Logger? = nil) throws -> [String: CheckTracker] {
+        try db.read { db in
+            var out: [String: CheckTracker] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT check_id, state FROM classify_check_state") {
+                let id: String = row["check_id"], text: String = row["state"]
+                do { out[id] = try CheckTracker(stateJSON: text) } catch {
+                    logger?.warning("saved state of check \(id) is unreadable (\(error)); it starts afresh")
+                }
+            }
+            return out
+        }
+    }
+
+    /// Writes the given trackers in one transaction: when it returns, they survive a crash.
+    /// With `position`, the input and output position is saved in the same transaction, so the state never runs
+    /// ahead of or behind the lines that changed it.
+    public func save(_ trackers: [(id: String, tracker: CheckTracker)], position: StreamPosition? = nil) throws {
+        guard !trackers.isEmpty || position != nil else { return }
+        let rows = trackers.map { ($0.id, String(decoding: $0.tracker.stateJSON(), as: UTF8.self), $0.tracker.latest) }
+        try db.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO classify_check_state (check_id, state, latest_at) VALUES (?, ?, ?)
+                ON CONFLICT(check_id) DO UPDATE SET state = excluded.state, latest_at = excluded.latest_at
+                """)
+            for (id, state, latest) in rows { try statement.execute(arguments: [id, state, latest]) }
+            try position?.save(db, stage: "classify")
+        }
+    }
+}

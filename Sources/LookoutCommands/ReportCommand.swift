@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Logging
+import LookoutCore
+import LookoutReport
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// ReportCommand is `report`: its options, and the wiring of the stage from them.
+public struct ReportCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Build the summary of a day (or any range) from classified NDJSON logs.",
+        discussion: """
+            Reads classified NDJSON (result, incident and delivery lines) from the files given, plain or gzip-compressed \
+            (*.gz), or from stdin, and writes the report to stdout (or --output). Figures come from event times only: \
+            the same log gives the same report, byte for byte. See docs/report.md.
+            Exit status: 0 ok, 64 bad arguments, 65 some input lines were malformed (the report is still written and \
+            counts them in its footer), 74 an input, output or Slack error, 78 bad config.
+            """,
+        version: Stage.version)
+
+    public init() {}
+
+    @Option(name: .long, help: "The YAML config file (docs/config.md); its timezone sets the day's bounds.")
+    var config: String?
+
+    @Flag(name: .long, help: "Use the embedded demo config.")
+    var demo = false
+
+    @Option(name: .long, help: "The local day to report, YYYY-MM-DD, in the config's time zone (23 or 25 hours across a DST change).")
+    var day: String?
+
+    @Option(name: .long, help: "Start of the range: a date (its local midnight) or an RFC 3339 time. Use with --to.")
+    var from: String?
+
+    @Option(name: .long, help: "End of the range: a date (inclusive: up to the end of that local day) or an RFC 3339 time (exclusive).")
+    var to: String?
+
+    @Option(name: .long, help: "markdown, html (one self-contained page with inline SVG), json (every figure), or slack (posts to report.slack_webhook).")
+    var format: ReportFormat = .markdown
+
+    @Option(name: .long, help: "Report for one client only (a site's client or id), in customer words.")
+    var client: String?
+
+    @Option(name: .long, help: "Write the report to this file instead of stdout (with --format slack: write the payload instead of posting it).")
+    var output: String?
+
+    @Option(name: .long, help: "Read this classified log too (the same as naming it as an argument, as the other stages take it).")
+    var input: String?
+
+    @Option(name: .long, help: "Append malformed input lines, with their line numbers and reasons, to this NDJSON file.")
+    var rejects: String?
+
+    @Flag(name: .long, help: "Print the --client values of the config, one customer per line (a site without a client is its own), and exit.")
+    var listClients = false
+
+    @Argument(help: "Classified NDJSON logs, plain or .gz; stdin when none (or -).")
+    var files: [String] = []
+
+    public func validate() throws {
+        if day != nil && (from != nil || to != nil) { throw ValidationError("use --day or --from/--to, not both") }
+    }
+
+    public func run() throws {
+        StageLogging.bootstrap()
+        Stage.ignoreSIGPIPE()
+        let logger = Logger(label: "report")
+        // The config first, so a bad config exits 78 whatever else is wrong.
+        let cfg = Stage.loadConfig(path: config, demo: demo)
+        if listClients {
+            print(ReportBuilder.clients(in: cfg).joined(separator: "\n"))
+            return
+        }
+        let clock = LocalClock(cfg.timeZone)
+        let range: ReportRange
+        do {
+            if let day {
+                range = try ReportRange.day(day, clock: clock)
+            } else if let from, let to {
+                range = try ReportRange.between(from: from, to: to, clock: clock)
+            } else {
+                Stage.fail("give --day YYYY-MM-DD, or both --from and --to", status: .usage)
+            }
+        } catch {
+            Stage.fail("\(error)", status: .usage)
+        }
+        var options = ReportStage.Options(range: range, format: format, client: client, output: output,
+                                          inputs: (input.map { [$0] } ?? []) + files)
+        options.rejectsPath = rejects
+        let status = ReportStage.run(options, config: cfg, logger: logger)
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}

@@ -1,0 +1,10 @@
+import Foundation
+
+/// ConfigContext is what a kind's parser may need beyond its own keys.
+public struct ConfigContext: Sendable {
+    public var file: String
+    public var environment: [String: String]
+    public var timeZone: TimeZone
+    /// The folder of the config file, against which relative paths (CA files, plugins) are resolved.
+    public var directory: String
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+
+/// Stage holds what the four executables share at start-up and shutdown, so each `@main` stays a few lines of
+/// argument parsing and wiring.
+public enum Stage {
+    public static let version = "0.1.0"
+
+    /// Opens `--input FILE`, or standard input.
+    public static func openInput(_ path: String?) -> Int32 {
+        guard let path, path != "-" else { return STDIN_FILENO }
+        let fd = open(path, O_RDONLY)
+        if fd < 0 { fail("\(path): cannot open: \(String(cString: strerror(errno)))", status: .ioError) }
+        return fd
+    }
+
+    public static func makeRejects(source: String, keepPath: String?, logger: Logger) -> RejectedLines {
+        do { return try RejectedLines(source: source, logger: logger, keepPath: keepPath) } catch {
+            fail("\(error)", status: .ioError)
+        }
+    }
+
+    /// The exit status after a stream: 65 when some input lines were set aside, so a script notices bad input.
+    public static func finish(_ rejects: RejectedLines, logger: Logger) -> ExitStatus {
+        if let summary = rejects.summary {
+            logger.warning("\(summary)")
+            return .dataError
+        }
+        return .success
+    }
+
+    /// Runs a stream loop, turning a closed output into a clean stop and any other write failure into exit 74.
+    public static func runLoop(_ body: () throws -> Void, logger: Logger) -> ExitStatus? {
+        do {
+            try body()
+            return nil
+        } catch LineWriter.WriteError.closed {
+            return .success
+        } catch {
+            logger.critical("\(error)")
+            return .ioError
+        }
+    }
+
+    /// Writes one line to stderr and exits: for errors before logging is useful (bad config, bad arguments).
+    public static func fail(_ message: String, status: ExitStatus) -> Never {
+        FileHandle.standardError.write(Data((Redactor.shared.redact(message) + "\n").utf8))
+        exit(status.rawValue)
+    }
+
+    /// A stage writing into a pipe must not die of SIGPIPE when the reader goes away; it sees EPIPE instead.
+    public static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import Logging
+import LookoutCore
+import NIOCore
+import ServiceLifecycle
+
+/// HeartbeatReceiver serves the ping endpoints healthchecks.io made familiar, plus `/metrics`:
+///
+/// `GET|POST|HEAD /ping/<token>` success, `/ping/<token>/start`, `/ping/<token>/fail`, `/ping/<token>/<exit-code>`
+/// (0 is success, 1-255 failure). An unknown token gets 404 and nothing is recorded; a body over `maxBodyBytes`
+/// gets 413 and nothing is recorded.
+public struct HeartbeatReceiver: Sendable {
+    public static let defaultMaxBodyBytes = 100 * 1024
+
+    private let tokens: [(token: [UInt8], checkID: String)]
+    private let store: PingStore
+    private let clock: any WallClock
+    private let metrics: ProbeMetrics
+    public let maxBodyBytes: Int
+
+    public init(checks: [Check], store: PingStore, clock: any WallClock, metrics: ProbeMetrics,
+                maxBodyBytes: Int = HeartbeatReceiver.defaultMaxBodyBytes) {
+        tokens = checks.compactMap { check in
+            (check.probe as? HeartbeatProbe).map { (Array($0.token.value.utf8), check.id) }
+        }
+        self.store = store
+        self.clock = clock
+        self.metrics = metrics
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// The check a token belongs to. Every configured token is compared in full, in constant time, so response
+    /// timing tells an attacker nothing about how close a guess was.
+    func checkID(forToken candidate: String) -> String? {
+        let c = Array(candidate.utf8)
+        var found: String?
+        for (token, id) in tokens {
+            var diff = UInt8(truncatingIfNeeded: token.count ^ c.count)
+            for i in 0..<token.count { diff |= token[i] ^ (i < c.count ? c[i] : 0) }
+            if diff == 0 { found = id }
+        }
+        return found
+    }
+
+    /// Handles one ping; returns the HTTP status to answer with.
+    func receive(token: String, signal: String?, body: [UInt8]) -> HTTPResponse.Status {
+        guard let checkID = checkID(forToken: token) else {
+            metrics.increment("lookout_pings_rejected_total", [("reason", "unknown_token")])
+            return .notFound
+        }
+        var kind = Ping.Kind.success
+        var exitCode: Int?
+        switch signal {
+        case nil: break
+        case "start"?: kind = .start
+        case "fail"?: kind = .fail
+        case let s?:
+            guard let code = Int(s), (0...255).contains(code) else {
+                metrics.increment("lookout_pings_rejected_total", [("reason", "bad_signal")])
+                return .badRequest
+            }
+            exitCode = code
+            kind = code == 0 ? .success : .fail
+        }
+        let ping = Ping(checkID: checkID, at: clock.now(), kind: kind, exitCode: exitCode, body: body)
+        do {
+            try store.record(ping)
+        } catch {
+            metrics.increment("lookout_pings_rejected_total", [("reason", "store_error")])
+            return .serviceUnavailable
+        }
+        metrics.increment("lookout_pings_total", [("check", checkID), ("signal", kind.rawValue)])
+        metrics.set("lookout_heartbeat_last_ping_timestamp_seconds", [("check", checkID)], to: Double(ping.at.milliseconds) / 1000)
+        return .ok
+    }
+
+    /// The Hummingbird router with the ping and metrics routes.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+            var request = request
+            guard let token = context.parameters.get("token") else { return Response(status: .notFound) }
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: maxBodyBytes)
+            } catch {
+                metrics.increment("lookout_pings_rejected_total", [("reason", "body_too_large")])
+                return Response(status: .contentTooLarge, body: .init(byteBuffer: ByteBuffer(string: "body over \(maxBodyBytes) bytes\n")))
+            }
+            let status = receive(token: token, signal: context.parameters.get("signal"), body: Array(buffer: body))
+            let text = status == .ok ? "OK\n" : status == .notFound ? "not found\n" : "\(status.reasonPhrase)\n"
+            return Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        for method in [HTTPRequest.Method.get, .post, .head] {
+            router.on("ping/:token", method: method, use: handler)
+            router.on("ping/:token/:signal", method: method, use: handler)
+        }
+        router.get("metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        return router
+    }
+
+    /// Starts listening on `host:port` (port 0 picks a free one, reported through `onRunning`); the server runs
+    /// until `Server.stop()`, which lets requests in flight finish.
+    public func start(host: String, port: Int, logger: Logger,
+                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> Server {
+        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "lookout-probe"),
+                              onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+        let group = ServiceGroup(services: [app], logger: logger)
+        return Server(group: group, task: Task { try await group.run() })
+    }
+
+    /// Server is a running receiver.
+    public struct Server: Sendable {
+        let group: ServiceGroup
+        let task: Task<Void, Error>
+
+        /// Stops accepting, finishes requests in flight, and returns when the server is down.
+        public func stop() async {
+            await group.triggerGracefulShutdown()
+            _ = try? await task.value
+        }
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import LookoutCore
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+// The chain is judged at a chosen moment (see `run`: an expired certificate is not also an untrusted chain), which
+// is what this SPI is for.
+@_spi(FixedExpiryValidationTime) import X509
+
+/// TLSProbe checks a server's certificate: days until it expires (under `warn_days`: degraded; expired: down), that
+/// it names the host, and that its chain leads to a trusted root (the system's, plus `ca_file`).
+///
+/// async-http-client does not expose the peer certificate, so this makes its own handshake with
+/// `NIOSSLClientHandler` and a verification callback that only records the chain; the chain is then judged with
+/// swift-certificates, which lets one run report expiry, hostname and chain problems separately.
+///
+/// ```yaml
+/// - id: acme-cert
+///   tls: acme.example:443        # or https://acme.example/
+///   warn_days: 14
+/// ```
+public struct TLSProbe: ProbeKind {
+    public static let name = "tls"
+    public static let settingKeys: Set<String> = ["warn_days", "ca_file", "server_name"]
+
+    public let hostName: String
+    public let port: Int
+    /// The name the certificate must carry (and SNI), when it differs from the host connected to.
+    public let serverName: String
+    public let warnDays: Int
+    public let extraRoots: [Certificate]
+
+    public var host: String? { hostName }
+
+    public init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws {
+        let text = try target.string()
+        if let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https", let h = url.host {
+            hostName = h
+            port = url.port ?? 443
+        } else {
+            var hostPart = text
+            var p = 443
+            if let colon = text.lastIndex(of: ":"), !text.hasSuffix("]") {
+                guard let n = Int(text[text.index(after: colon)...]), (1...65535).contains(n) else {
+                    throw target.error("tls target must be host, host:port or https://host/ (got \"\(text)\")")
+                }
+                p = n
+                hostPart = String(text[..<colon])
+            }
+            if hostPart.hasPrefix("["), hostPart.hasSuffix("]") { hostPart = String(hostPart.dropFirst().dropLast()) }
+            guard !hostPart.isEmpty, !hostPart.contains("/") else {
+                throw target.error("tls target must be host, host:port or https://host/ (got \"\(text)\")")
+            }
+            hostName = hostPart
+            port = p
+        }
+        serverName = try check["server_name"]?.string() ?? hostName
+        warnDays = try check["warn_days"]?.int() ?? 14
+        if let n = check["warn_days"], warnDays < 0 { throw n.error("\(n.path) must not be negative") }
+        extraRoots = try check["ca_file"].map { n in
+            try HTTPRequestSpec.caCertificates(n, context: context) { try Certificate(derEncoded: $0.toDERBytes()) }
+        } ?? []
+    }
+
+    public func run(_ run: ProbeRun) async -> ProbeOutcome {
+        let started = ContinuousClock.now
+        func elapsedMs() -> Double { (ContinuousClock.now - started).fractionalMilliseconds }
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try await handshake(timeout: run.timeout)
+        } catch {
+            var outcome = ProbeOutcome(ok: false, error: HTTPRequestSpec.describe(error, elapsedMs: elapsedMs(), timeout: run.timeout))
+            if error is HandshakeTimeout { outcome.error = "no TLS handshake within \(run.timeout)" }
+            outcome.latencyMs = ProbeOutcome.round(elapsedMs())
+            return outcome
+        }
+        var outcome = ProbeOutcome(ok: true)
+        outcome.latencyMs = ProbeOutcome.round(elapsedMs())
+        guard let leafBytes = try? chain.first?.toDERBytes(), let leaf = try? Certificate(derEncoded: leafBytes) else {
+            outcome.ok = false
+            outcome.error = "the server sent no readable certificate"
+            return outcome
+        }
+        let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
+        let now = Date(timeIntervalSince1970: Double(run.startedAt.milliseconds) / 1000)
+        let notAfter = leaf.notValidAfter
+        let secondsLeft = notAfter.timeIntervalSince(now)
+        let daysLeft = Int((secondsLeft / 86400).rounded(.down))
+        outcome.details = [
+            JSONMember(key: "days_left", value: .int(Int64(daysLeft))),
+            JSONMember(key: "not_after", value: .string(Timestamp(milliseconds: Int64(notAfter.timeIntervalSince1970 * 1000)).description)),
+            JSONMember(key: "subject", value: .string(leaf.subject.description)),
+            JSONMember(key: "issuer", value: .string(leaf.issuer.description)),
+            JSONMember(key: "chain_length", value: .int(Int64(chain.count))),
+        ]
+        if secondsLeft <= 0 {
+            outcome.fail("expiry", because: "the certificate expired on \(TLSProbe.day(notAfter))")
+        } else if leaf.notValidBefore > now {
+            outcome.fail("expiry", because: "the certificate is not valid before \(TLSProbe.day(leaf.notValidBefore))")
+        }
+        if !TLSProbe.names(leaf, match: serverName) {
+            outcome.fail("hostname", because: "the certificate does not name \(serverName)")
+        }
+        // Judge the chain at a moment the certificate is valid, so an expired certificate is reported as expired
+        // and not also as an untrusted chain.
+        let chainTime = secondsLeft <= 0 ? notAfter.addingTimeInterval(-60) : max(now, leaf.notValidBefore.addingTimeInterval(60))
+        if let why = await TLSProbe.chainFailure(leaf: leaf, intermediates: intermediates, extraRoots: extraRoots, at: chainTime) {
+            outcome.fail("chain", because: why)
+        }
+        if outcome.ok, daysLeft < warnDays {
+            outcome.degrade("warn_days: \(warnDays)", because: "the certificate expires in \(daysLeft) days, on \(TLSProbe.day(notAfter))")
+        }
+        return outcome
+    }
+
+    static func day(_ d: Date) -> String {
+        String(Timestamp(milliseconds: Int64(d.timeIntervalSince1970 * 1000)).description.prefix(10))
+    }
+
+    static func chainFailure(leaf: Certificate, intermediates: [Certificate], extraRoots: [Certificate], at time: Date) async -> String? {
+        var roots = CertificateStore.systemTrustRoots
+        roots.append(contentsOf: extraRoots)
+        var verifier = Verifier(rootCertificates: roots) { RFC5280Policy(fixedExpiryValidationTime: time) }
+        switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
+        case .validCertificate: return nil
+        case .couldNotValidate(let failures):
+            if failures.isEmpty { return "the chain does not lead to a trusted root (issuer \(leaf.issuer))" }
+            return "untrusted chain: \(HTTPRequestSpec.oneLine(String(describing: failures[0].policyFailureReason)))"
+        }
+    }
+
+    /// RFC 6125 matching against the subject alternative names (a leading `*.` covers one label); an IP target
+    /// matches an IP entry.
+    static func names(_ cert: Certificate, match host: String) -> Bool {
+        let host = host.lowercased()
+        guard let san = try? cert.extensions.subjectAlternativeNames else { return false }
+        for name in san {
+            switch name {
+            case .dnsName(let pattern):
+                let p = pattern.lowercased()
+                if p == host { return true }
+                if p.hasPrefix("*."), let dot = host.firstIndex(of: "."), host[dot...] == p.dropFirst(), host[..<dot].count > 0 {
+                    return true
+                }
+            case .ipAddress(let bytes):
+                let raw = Array(bytes.bytes)
+                var text = [CChar](repeating: 0, count: 64)
+                if raw.count == 4 || raw.count == 16,
+                   raw.withUnsafeBytes({ inet_ntop(raw.count == 4 ? AF_INET : AF_INET6, $0.baseAddress, &text, 64) }) != nil,
+                   String(nulTerminated: text) == host {
+                    return true
+                }
+            default: continue
+            }
+        }
+        return false
+    }
+
+    struct HandshakeTimeout: Error {}
+
+    /// Connects, completes a TLS handshake recording the peer chain, and closes; bounded by `timeout`.
+    private func handshake(timeout: TimeSpan) async throws -> [NIOSSLCertificate] {
+        var config = TLSConfiguration.makeClientConfiguration()
+        config.certificateVerification = .noHostnameVerification
+        let context = try NIOSSLContext(configuration: config)
+        let sni: String? = serverName.isIPAddress ? nil : serverName
+        let captured = ChainBox()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let loop = group.next()
+        let done = loop.makePromise(of: Void.self)
+        let deadline = NIODeadline.now() + .milliseconds(timeout.milliseconds)
+        let timer = loop.scheduleTask(deadline: deadline) { done.fail(HandshakeTimeout()) }
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(timeout.milliseconds))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ssl = try NIOSSLClientHandler(context: context, serverHostname: sni) { certs, promise in
+                        captured.set(certs)
+                        promise.succeed(.certificateVerified)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ssl)
+                    try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(done: done))
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try await bootstrap.connect(host: hostName, port: port).get()
+        } catch {
+            timer.cancel()
+            done.fail(error)
+            throw error
+        }
+        defer { channel.close(promise: nil) }
+        do {
+            try await done.futureResult.get()
+        } catch {
+            timer.cancel()
+            throw error
+        }
+        timer.cancel()
+        return captured.get()
+    }
+}
+
+/// Completes the promise when the handshake finishes, or fails it with the first error.
+private final class HandshakeWatcher: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let done: EventLoopPromise<Void>
+    init(done: EventLoopPromise<Void>) { self.done = done }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? TLSUserEvent, case .handshakeCompleted = e { done.succeed(()) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        done.fail(ChannelError.eof)
+        context.fireChannelInactive()
+    }
+}
+
+/// Holds the chain the verification callback saw, read after the handshake.
+private final class ChainBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var chain: [NIOSSLCertificate] = []
+    func set(_ c: [NIOSSLCertificate]) { lock.withLock { chain = c } }
+    func get() -> [NIOSSLCertificate] { lock.withLock { chain } }
+}

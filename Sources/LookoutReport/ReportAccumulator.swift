@@ -1,0 +1,177 @@
+import Foundation
+import LookoutCore
+
+/// ReportAccumulator reads a classified log line by line and keeps per-check tallies, incidents and deliveries,
+/// in memory bounded by the number of checks and incidents, never by the number of results.
+public final class ReportAccumulator {
+    public let config: Config
+    public let range: ReportRange
+    public private(set) var tallies: [CheckTally] = []
+    private var index: [String: Int] = [:]
+    public private(set) var incidents: [String: IncidentRecord] = [:]
+    public private(set) var incidentOrder: [String] = []
+    public private(set) var deliveries: [DeliveryRecord] = []
+    public private(set) var resultLines = 0
+    public private(set) var incidentLines = 0
+    public private(set) var deliveryLines = 0
+    public private(set) var otherLines = 0
+    /// Results of checks the config does not know, by check id.
+    public private(set) var unknownChecks: [String: Int] = [:]
+    /// When any result arrived: the report's "was the monitor itself running?" figure.
+    public private(set) var activity: ResultActivity
+    /// Which openings route was to announce, and when it did: the report's "was route delivering?" figure.
+    private(set) var notifications: NotificationTracker
+    /// The latest event time of any line read, in or out of the range: how far the log runs.
+    private(set) var latestEventMs: Int64 = .min
+    private var finished = false
+
+    public init(config: Config, range: ReportRange) {
+        self.config = config
+        self.range = range
+        activity = ResultActivity(range: range)
+        notifications = NotificationTracker(config: config)
+        for site in config.sites {
+            for check in site.checks {
+                index[check.id] = tallies.count
+                tallies.append(CheckTally(id: check.id, siteID: site.id, kind: check.kindName,
+                                          capMs: check.every.milliseconds * 2, range: range))
+            }
+        }
+    }
+
+    /// Takes one validated line; throws `EventError` for a line that breaks the contract (it is then set aside).
+    public func consume(_ o: ScannedObject) throws(EventError) {
+        switch try o.eventType() {
+        case "result": try consumeResult(o)
+        case "incident":
+            incidentLines += 1
+            let e = try IncidentEvent(o)
+            latestEventMs = max(latestEventMs, e.at.milliseconds)
+            notifications.incident(e)
+            if incidents[e.id] == nil {
+                incidents[e.id] = IncidentRecord(e)
+                incidentOrder.append(e.id)
+            } else {
+                incidents[e.id]!.merge(e)
+            }
+        case "delivery":
+            deliveryLines += 1
+            let d = try DeliveryEvent(o)
+            latestEventMs = max(latestEventMs, d.at.milliseconds)
+            notifications.delivery(d)
+            guard d.at >= range.from, d.at < range.to else { return }
+            deliveries.append(DeliveryRecord(incident: d.incident, event: d.event.rawValue, sink: d.sink,
+                                             outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error,
+                                             key: d.key, message: d.message))
+        default:
+            otherLines += 1
+        }
+    }
+
+    /// Closes every check's last span. Call once, after the last line.
+    public func finish() {
+        guard !finished else { return }
+        finished = true
+        for k in tallies.indices { tallies[k].finish() }
+    }
+
+    private func consumeResult(_ o: ScannedObject) throws(EventError) {
+        resultLines += 1
+        var checkField: JSONField?, at: Int64?, ok: Bool?, degraded = false
+        var state = SampleState.unclassified, inMaintenance = false
+        var latency: Double?, kind = ResultKind.other, kindField: JSONField?
+        var errorField: JSONField?, failedField: JSONField?, detailsField: JSONField?
+        for f in o.fields {
+            let len = f.keyEnd - f.keyStart
+            guard !f.keyEscaped, len >= 2, len <= 11 else { continue }
+            switch o.bytes[f.keyStart] {
+            case UInt8(ascii: "c") where o.keyEquals(f, "check"):
+                guard f.kind == .string else { throw EventError("field \"check\" must be a string") }
+                checkField = f
+            case UInt8(ascii: "a") where o.keyEquals(f, "at"):
+                at = try o.timestamp(f, "at").milliseconds
+            case UInt8(ascii: "o") where o.keyEquals(f, "ok"):
+                guard f.kind == .bool else { throw EventError("field \"ok\" must be a boolean") }
+                ok = o.bool(f)
+            case UInt8(ascii: "d") where o.keyEquals(f, "degraded"):
+                degraded = f.kind == .bool && o.bool(f)
+            case UInt8(ascii: "d") where o.keyEquals(f, "details"):
+                detailsField = f
+            case UInt8(ascii: "s") where o.keyEquals(f, "state"):
+                guard f.kind == .string || f.kind == .null else { throw EventError("field \"state\" must be a string") }
+                if f.kind == .string { state = ReportAccumulator.sampleState(o.string(f)) }
+            case UInt8(ascii: "m") where o.keyEquals(f, "maintenance"):
+                guard f.kind == .string || f.kind == .null else { throw EventError("field \"maintenance\" must be a string or null") }
+                inMaintenance = f.kind == .string
+            case UInt8(ascii: "l") where o.keyEquals(f, "latency_ms"):
+                guard f.kind == .number || f.kind == .null else { throw EventError("field \"latency_ms\" must be a number") }
+                if f.kind == .number { latency = o.double(f) }
+            case UInt8(ascii: "k") where o.keyEquals(f, "kind"):
+                if let body = o.unescapedStringBody(f) { kind = ReportAccumulator.resultKind(body); kindField = f }
+            case UInt8(ascii: "e") where o.keyEquals(f, "error"):
+                errorField = f
+            case UInt8(ascii: "f") where o.keyEquals(f, "failed"):
+                failedField = f
+            default: continue
+            }
+        }
+        guard let checkField else { throw EventError("missing required field \"check\"") }
+        guard let at else { throw EventError("missing required field \"at\"") }
+        guard let ok else { throw EventError("missing required field \"ok\"") }
+        if at > latestEventMs { latestEventMs = at }
+        activity.note(at)
+        let check = o.string(checkField)
+        let k: Int
+        if let found = index[check] {
+            k = found
+        } else {
+            // A check the config does not know: listed apart, no time counted (classify marked it unknown).
+            if at >= range.from.milliseconds && at < range.to.milliseconds { unknownChecks[check, default: 0] += 1 }
+            return
+        }
+        if state == .flappingUp && !ok { state = .flappingDown }
+        if state == .flappingDown && ok { state = .flappingUp }
+        // The result's own kind (http, tls, heartbeat, host...) names the check better than its config key.
+        if !tallies[k].kindFromResults, let kindField {
+            tallies[k].kind = o.string(kindField)
+            tallies[k].kindFromResults = true
+        }
+        tallies[k].ingest(at: at, state: state, inMaintenance: inMaintenance, ok: ok, degradedFlag: degraded,
+                          latencyMs: latency, kind: kind)
+        guard at >= range.from.milliseconds && at < range.to.milliseconds else { return }
+        if !ok, let errorField, errorField.kind == .string { tallies[k].lastError = o.string(errorField) }
+        if kind == .host, !ok || degraded, let failedField, failedField.kind == .array, case .array(let items) = o.value(failedField) {
+            for case .string(let s) in items { tallies[k].countFailedAssertion(s) }
+        }
+        if kind == .tls, let detailsField, detailsField.kind == .object {
+            let details = o.value(detailsField)
+            if let days = details["days_left"]?.doubleValue {
+                let notAfter = details["not_after"]?.stringValue ?? details["expires_at"]?.stringValue
+                if tallies[k].certificate == nil || tallies[k].certificate!.at <= at {
+                    tallies[k].certificate = CertificateSeen(at: at, daysLeft: days, notAfter: notAfter)
+                }
+            }
+        }
+    }
+
+    static func sampleState(_ s: String) -> SampleState {
+        switch s {
+        case "up": .up
+        case "degraded": .degraded
+        case "down": .down
+        case "failing": .failing
+        case "flapping": .flappingUp
+        case "recovering": .recovering
+        default: .unclassified
+        }
+    }
+
+    static func resultKind(_ b: UnsafeBufferPointer<UInt8>) -> ResultKind {
+        switch b.count {
+        case 3 where b[0] == UInt8(ascii: "t") && b[1] == UInt8(ascii: "l") && b[2] == UInt8(ascii: "s"): .tls
+        case 4 where b.elementsEqual("host".utf8): .host
+        case 9 where b.elementsEqual("heartbeat".utf8): .heartbeat
+        default: .other
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import LookoutCore
+
+/// ReportFormat is a `--format` value.
+public enum ReportFormat: String, CaseIterable, Sendable {
+    case markdown, slack, html, json
+}
+
+/// ReportStage runs `report`: reads every input (plain or gzip) through one accumulator, builds the report and
+/// renders it. The executable only parses arguments and calls `run`.
+public enum ReportStage {
+    public struct Options {
+        public var range: ReportRange
+        public var format: ReportFormat
+        public var client: String?
+        public var output: String?
+        public var inputs: [String]
+        /// Where malformed lines are kept aside (appended), as `--rejects` does in every stage.
+        public var rejectsPath: String?
+        public init(range: ReportRange, format: ReportFormat, client: String?, output: String?, inputs: [String]) {
+            self.range = range; self.format = format; self.client = client; self.output = output; self.inputs = inputs
+        }
+    }
+
+    /// Reads the inputs (stdin when there are none, or for `-`) and returns the finished report.
+    public static func read(_ options: Options, config: Config, logger: Logger) -> (DailyReport, rejected: Int) {
+        let accumulator = ReportAccumulator(config: config, range: options.range)
+        var linesRead = 0, rejected = 0
+        let progress = isatty(STDERR_FILENO) == 1
+        let writer = LineWriter(fd: STDOUT_FILENO)  // StageLoop flushes it per batch; report writes nothing there
+        for path in options.inputs.isEmpty ? ["-"] : options.inputs {
+            let gzip = GzipInput()
+            let fd: Int32
+            if path.hasSuffix(".gz") {
+                guard let opened = gzip.open(path) else { Stage.fail("\(path): cannot open", status: .ioError) }
+                fd = opened
+            } else {
+                fd = Stage.openInput(path)
+            }
+            let rejects = Stage.makeRejects(source: path == "-" ? "stdin" : path, keepPath: options.rejectsPath, logger: logger)
+            var loop = StageLoop(reader: LineReader(fd: fd), writer: writer, rejects: rejects)
+            let base = linesRead
+            let failure = Stage.runLoop({
+                try loop.run { object, line in
+                    try accumulator.consume(object)
+                    if progress, line.number % 500_000 == 0 {
+                        FileHandle.standardError.write(Data("\rreport: \(base + line.number) lines read…".utf8))
+                    }
+                }
+            }, logger: logger)
+            if let failure { Stage.fail("\(path): read failed", status: failure) }
+            if fd != STDIN_FILENO { close(fd) }
+            linesRead += loop.linesRead
+            rejected += rejects.count
+            if let e = gzip.error {
+                logger.error("\(e)")
+                rejected += 1
+            }
+            if let summary = rejects.summary { logger.warning("\(summary)") }
+        }
+        if progress { FileHandle.standardError.write(Data("\rreport: \(linesRead) lines read.       \n".utf8)) }
+        let builder = ReportBuilder(accumulator: accumulator, linesRead: linesRead, linesRejected: rejected, client: options.client)
+        return (builder.build(), rejected)
+    }
+
+    /// The document for a format other than slack.
+    public static func render(_ report: DailyReport, format: ReportFormat) -> String {
+        switch format {
+        case .markdown: MarkdownRenderer().render(report)
+        case .html: HTMLRenderer().render(report)
+        case .json: JSONReportRenderer().render(report)
+        case .slack: SlackRenderer().payload(report).jsonText + "\n"
+        }
+    }
+
+    /// Runs the whole stage and returns the exit status: 65 when some input lines were malformed (the report is
+    /// still written, with the count in its footer).
+    public static func run(_ options: Options, config: Config, logger: Logger) -> ExitStatus {
+        if let client = options.client, ReportBuilder.sites(forClient: client, in: config).isEmpty {
+            Stage.fail("--client \(client): no site has this client or id in \(config.file)", status: .usage)
+        }
+        if options.format == .slack, config.report.slackWebhook == nil, options.output == nil {
+            Stage.fail("\(config.file):0: --format slack needs report.slack_webhook (or --output FILE to write the payload)", status: .config)
+        }
+        let (report, rejected) = read(options, config: config, logger: logger)
+        let document = render(report, format: options.format)
+        if options.format == .slack, options.output == nil, let webhook = config.report.slackWebhook {
+            do {
+                try SlackPoster(webhook: webhook).post(SlackRenderer().payload(report))
+                logger.info("posted the report to Slack (\(webhook))")
+            } catch {
+                logger.error("\(error)")
+                return .ioError
+            }
+        } else if let output = options.output, output != "-" {
+            do { try Data(document.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+                logger.error("\(output): cannot write: \(error.localizedDescription)")
+                return .ioError
+            }
+        } else {
+            let out = LineWriter(fd: STDOUT_FILENO)
+            do {
+                try out.write(Array(document.utf8.dropLast()))
+                try out.flush()
+            } catch LineWriter.WriteError.closed {
+                return .success
+            } catch {
+                logger.error("\(error)")
+                return .ioError
+            }
+        }
+        return rejected > 0 ? .dataError : .success
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import LookoutCore
+
+/// ReportText formats figures for people: durations, percentages and local times in the report's zone, the same way
+/// in every format.
+public struct ReportText: Sendable {
+    public let zone: TimeZone
+    public let singleDay: Bool
+    /// The range holds a daylight-saving change: times carry their UTC offset, so the repeated hour is unambiguous.
+    public let showsOffset: Bool
+    private let calendar: Calendar
+
+    public init(zone: TimeZone, singleDay: Bool, showsOffset: Bool = false) {
+        self.zone = zone
+        self.singleDay = singleDay
+        self.showsOffset = showsOffset
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = zone
+        calendar = c
+    }
+
+    public init(_ report: DailyReport) {
+        let zone = TimeZone(identifier: report.range.timezone) ?? TimeZone(identifier: "UTC")!
+        var changes = false
+        if let from = Timestamp(rfc3339: report.range.from), let to = Timestamp(rfc3339: report.range.to) {
+            let a = Date(timeIntervalSince1970: Double(from.milliseconds) / 1000)
+            let b = Date(timeIntervalSince1970: Double(to.milliseconds - 1) / 1000)
+            changes = zone.secondsFromGMT(for: a) != zone.secondsFromGMT(for: b)
+        }
+        self.init(zone: zone, singleDay: !report.range.label.contains(" to "), showsOffset: changes)
+    }
+
+    /// `1 site`, `3 sites`.
+    public static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
+
+    /// `99.306%`, or `no data`.
+    public static func percent(_ v: Double?) -> String {
+        guard let v else { return "no data" }
+        return String(format: "%.3f%%", v)
+    }
+
+    /// `2h 05m`, `10m 00s`, `45s`, `0s`; days for long spans.
+    public static func duration(_ ms: Int64?) -> String {
+        guard let ms else { return "-" }
+        let s = ms / 1000
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        if s >= 172_800 { return "\(s / 86_400)d \(two(s % 86_400 / 3600))h" }
+        if s >= 3600 { return "\(s / 3600)h \(two(s % 3600 / 60))m" }
+        if s >= 60 { return "\(s / 60)m \(two(s % 60))s" }
+        if ms > 0 && ms < 1000 { return "\(ms)ms" }
+        return "\(s)s"
+    }
+
+    public static func latency(_ ms: Double?) -> String {
+        guard let ms else { return "-" }
+        return ms >= 100 ? "\(Int(ms.rounded())) ms" : String(format: "%.1f ms", ms)
+    }
+
+    /// A local time: `08:05` (or `08:05:30`) on a one-day report, with the date on longer ones.
+    public func time(_ rfc3339: String?) -> String {
+        guard let rfc3339, let t = Timestamp(rfc3339: rfc3339) else { return "-" }
+        return time(t)
+    }
+
+    public func time(_ t: Timestamp) -> String {
+        let date = Date(timeIntervalSince1970: Double(t.milliseconds) / 1000)
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        var s = "\(two(c.hour!)):\(two(c.minute!))"
+        if c.second! != 0 { s += ":\(two(c.second!))" }
+        if showsOffset {
+            let offset = zone.secondsFromGMT(for: date) / 60
+            s += " \(offset < 0 ? "-" : "+")\(two(abs(offset) / 60)):\(two(abs(offset) % 60))"
+        }
+        return singleDay ? s : "\(c.year!)-\(two(c.month!))-\(two(c.day!)) \(s)"
+    }
+
+    /// A local date and time, always with the date: for the report's header.
+    public func dateTime(_ rfc3339: String) -> String {
+        ReportText(zone: zone, singleDay: false, showsOffset: showsOffset).time(rfc3339)
+    }
+
+    /// The client summary's sentence about interruptions and slow periods (maintenance-only incidents excluded).
+    public static func clientIncidentSentence(_ r: DailyReport) -> String {
+        let real = r.incidents.filter { !$0.maintenanceOnly }
+        let down = real.filter { $0.kind != "slow" }.count, slow = real.filter { $0.kind == "slow" }.count
+        var s = down == 1 ? "1 service interruption" : "\(down) service interruptions"
+        if slow > 0 { s += slow == 1 ? " and 1 period of slow responses" : " and \(slow) periods of slow responses" }
+        if down > 0, let mttr = r.overall.mttrMs { s += "; service was restored on average in \(duration(mttr))" }
+        return s
+    }
+
+    public static let clientFootnote = "Figures are measured by our monitoring checks; planned maintenance is not counted against availability."
+
+    /// Escapes text for a Markdown table cell.
+    public static func cell(_ s: String) -> String {
+        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}

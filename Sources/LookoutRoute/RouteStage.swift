@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import LookoutCore
+
+/// RouteStage wires `route`: a reading thread queues each incident's deliveries in the outbox, one transaction per
+/// read of input, committed before anything is sent, while the dispatcher sends them.
+///
+/// Read once (standard input or `--input FILE`), every line is passed through to the output along with the
+/// delivery lines, and at the end of input it waits until every delivery is sent or dead. Following
+/// (`--input FILE --follow --state FILE`), the input position is committed in the transaction that queues the
+/// deliveries its lines produced, the output holds only the delivery lines, written exactly once through the
+/// outbox's journal (`DeliveryJournal`), and SIGTERM stops it after the sends in flight, leaving the rest queued for
+/// the next start (docs/operations.md).
+public enum RouteStage {
+    public struct Options: Sendable {
+        /// Input, output, rotation and heartbeat, as every stage has them.
+        public var io = StageIO.Options()
+        public var statePath: String?
+        public var dryRun = false
+        /// How long finished deliveries are remembered (a replay of input this old is recognised and not resent).
+        public var retention: TimeSpan = .hours(24 * 30)
+        /// How often a follower commits its read position when the lines read queued nothing (results only): a
+        /// restart re-reads at most this much time's worth of lines that cannot queue anything.
+        public var idleCommitSeconds = 1.0
+        public init(statePath: String? = nil, dryRun: Bool = false) { self.statePath = statePath; self.dryRun = dryRun }
+    }
+
+    public static func run(config: Config, options: Options, rejects: RejectedLines, logger: Logger,
+                           clock: any WallClock = SystemClock()) async -> ExitStatus {
+        let follow = options.io.follow
+        if follow, options.dryRun {
+            return usage("--dry-run reads its input once and sends nothing: it cannot --follow", logger: logger)
+        }
+        if follow, options.statePath == nil {
+            return usage("--follow needs --state FILE: without a durable position, a restart would read the file from its start and send every incident in it again", logger: logger)
+        }
+        let statePath = options.dryRun ? nil : options.statePath
+        let lock: StateLock?
+        do { lock = try statePath.map { try StateLock(path: $0, stage: "route") } } catch {
+            logger.critical("\(error)")
+            return .ioError
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let routing = config.routing ?? RoutingConfig()
+        let outbox: Outbox
+        let committed: StreamPosition?
+        let mark: Outbox.JournalMark?
+        do {
+            outbox = try Outbox(path: statePath, router: IncidentRouter(config: routing, tiers: config.tiers), journaling: follow)
+            committed = follow ? try outbox.loadPosition() : nil
+            mark = follow ? try outbox.loadJournalMark() : nil
+        } catch {
+            logger.critical("cannot open the outbox \(statePath ?? "in memory"): \(error)")
+            return .ioError
+        }
+        let io: StageIO
+        do { io = try StageIO(options.io, stage: "route", committed: resumePoint(committed, mark), logger: logger) } catch let e as StageIOError {
+            return usage(e.description, logger: logger)
+        } catch {
+            logger.critical("\(options.io.output ?? "output"): cannot open: \(error)")
+            return .ioError
+        }
+        // Read once to stdout, the writer the `stdout` sink writes its notification lines through too, so all of it
+        // is flushed together. Following, the journal's own writer, flushed only after its commit.
+        let writer = io.file == nil && !follow ? LineWriter.standardOutput : io.writer
+        let journal: DeliveryJournal?
+        do { journal = follow ? try DeliveryJournal(outbox: outbox, writer: writer, file: io.file, logger: logger) : nil } catch {
+            logger.critical("cannot start the delivery journal in \(statePath ?? "memory"): \(error)")
+            return .ioError
+        }
+        let transport: any HTTPTransport = options.dryRun ? DryRunTransport(writer: writer) : AsyncHTTPTransport()
+        let dispatcher = Dispatcher(outbox: outbox, routing: routing, sites: config.sites, transport: transport, clock: clock,
+                                    writer: options.dryRun || follow ? nil : writer, logger: logger, pacing: !options.dryRun)
+        if routing.sinks.isEmpty { logger.notice("no routing.sinks configured: \(follow ? "reading" : "passing lines through"), sending nothing") }
+        if let pruned = try? outbox.prune(olderThan: options.retention, now: clock.now()), pruned > 0 {
+            logger.info("forgot \(pruned) deliveries finished more than \(options.retention) ago")
+        }
+        if let pending = try? outbox.pendingCount(), pending > 0 {
+            logger.notice("resuming \(pending) queued deliver\(pending == 1 ? "y" : "ies") from \(statePath ?? "memory")")
+        }
+
+        let readerDone = LockedResult()
+        // The reading thread is the only user of `rejects` until it finishes, after which only this function is.
+        nonisolated(unsafe) let threadRejects = rejects
+        nonisolated(unsafe) let threadIO = io
+        let reader = Thread {
+            let status = read(threadIO, writer: writer, outbox: outbox, dispatcher: dispatcher, journal: journal, options: options,
+                              rejects: threadRejects, committed: committed, clock: clock, logger: logger)
+            readerDone.set(status)
+            // Read once, the input is finished: deliver everything. Following, input never finishes: a stop or a
+            // failure leaves what is queued for the next start.
+            if follow { dispatcher.stop() } else { dispatcher.inputFinished() }
+        }
+        reader.stackSize = 1 << 20
+        reader.start()
+
+        let journalDone = LockedResult()
+        if let journal {
+            let stop = io.stop
+            let writing = Thread {
+                let status = Stage.runLoop({ try journal.run() }, logger: logger)
+                if status != nil {
+                    // Outcomes could no longer reach the output: stop reading and sending; a restart resumes.
+                    stop.set()
+                    dispatcher.stop()
+                }
+                journalDone.set(status)
+            }
+            writing.stackSize = 1 << 20
+            writing.start()
+        }
+        do {
+            try await dispatcher.run()
+        } catch {
+            // Outcomes not written yet stay in the journal, and pending deliveries in the outbox, for the next start.
+            logger.critical("delivery stopped: \(Redactor.shared.redact("\(error)"))")
+            return .software
+        }
+        // Following, the dispatcher stops only after the reader (or the journal writer, failing) did.
+        let readFailure = readerDone.wait()
+        journal?.finish()
+        if journal != nil, let failure = journalDone.wait() { return failure }
+        if let readFailure { return readFailure }
+        if let dead = try? outbox.deadLetters(), !dead.isEmpty {
+            logger.warning("\(dead.count) deliver\(dead.count == 1 ? "y is" : "ies are") in the dead letters")
+        }
+        return Stage.finish(rejects, logger: logger)
+    }
+
+    /// Reads input until its end (or, following, until stopped), queueing each batch's incidents in one transaction.
+    private static func read(_ io: StageIO, writer: LineWriter, outbox: Outbox, dispatcher: Dispatcher, journal: DeliveryJournal?, options: Options,
+                             rejects: RejectedLines, committed: StreamPosition?, clock: any WallClock, logger: Logger) -> ExitStatus? {
+        let passThrough = !options.io.follow && !options.dryRun
+        // Following, the output belongs to the journal's thread; a dry run's would_send lines flush themselves.
+        var loop = StageLoop(reader: io.source, writer: passThrough ? writer : LineWriter(fd: -1), rejects: rejects)
+        var batch: [(event: IncidentEvent, line: [UInt8])] = []
+        let follower = io.follower
+        var committedOffset = committed.map { ($0.inputInode, $0.inputOffset) }
+        var lastCommit = Date()
+        /// Commits the input position just past the lines read (not the output: the journal commits that) with the
+        /// batch's deliveries.
+        func commit() throws {
+            guard let follower else {
+                if !batch.isEmpty, try outbox.enqueue(batch, now: clock.now()) > 0 { dispatcher.noteQueued() }
+                return
+            }
+            let position = StreamPosition(inputInode: follower.inode, inputOffset: follower.offset, inputLine: follower.lineNumber)
+            if try outbox.enqueue(batch, now: clock.now(), position: position) > 0 { dispatcher.noteQueued() }
+            committedOffset = (position.inputInode, position.inputOffset)
+            lastCommit = Date()
+        }
+        func beat() {
+            io.heartbeat?.tick(linesOut: journal?.linesWritten ?? writer.linesWritten, bytesBehind: follower?.bytesBehind,
+                               extra: queuedField(outbox))
+        }
+        // Caught up: commit a position that waited (see below), so an idle follower's state is current.
+        follower?.onIdle = {
+            if let follower, committedOffset.map({ $0 != (follower.inode, follower.offset) }) ?? true {
+                do { try commit() } catch { logger.error("cannot commit the read position: \(error); the next batch tries again") }
+            }
+            beat()
+        }
+        return Stage.runLoop({
+            try io.start(committed: committed) { start in
+                try outbox.enqueue([], now: clock.now(), position: start.map { StreamPosition(inputInode: $0.inputInode, inputOffset: 0, inputLine: 0) })
+            }
+            try loop.run(onBatchEnd: {
+                // A batch of results only queues nothing, so its position may wait (a second at most, or until the
+                // follower catches up): re-reading it after a crash is harmless, and it saves an fsync per read.
+                // A batch that queued deliveries commits its position with them.
+                if follower == nil || !batch.isEmpty || io.stop.isSet || Date().timeIntervalSince(lastCommit) >= options.idleCommitSeconds {
+                    try commit()
+                }
+                batch.removeAll(keepingCapacity: true)
+                beat()
+            }) { object, _ in
+                io.note(object)
+                let event = try AnyEvent(object)
+                if passThrough { try writer.write(object.bytes) }
+                if case .incident(let incident) = event { batch.append((incident, Array(object.bytes))) }
+            }
+            // Read once, the input may end without a batch end after its last lines.
+            if follower == nil { try commit() }
+        }, logger: logger)
+    }
+
+    /// The heartbeat's own field for route: deliveries waiting to be sent. Growing while `out` stands still, it
+    /// says route is not delivering.
+    private static func queuedField(_ outbox: Outbox) -> String? {
+        (try? outbox.pendingCount()).map { "queued=\($0)" }
+    }
+
+    /// Where StageIO resumes: the input position and the journal's output mark, saved by different transactions.
+    private static func resumePoint(_ input: StreamPosition?, _ mark: Outbox.JournalMark?) -> StreamPosition? {
+        guard input != nil || mark != nil else { return nil }
+        var p = input ?? StreamPosition(inputInode: 0, inputOffset: 0, inputLine: 0)
+        p.outputInode = mark?.outputInode
+        p.outputOffset = mark?.outputLength
+        return p
+    }
+
+    private static func usage(_ message: String, logger: Logger) -> ExitStatus {
+        logger.critical("\(message)")
+        return .usage
+    }
+}
+
+/// LockedResult carries a thread's outcome to the async side.
+final class LockedResult: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var stored: ExitStatus??
+    func set(_ v: ExitStatus?) {
+        condition.lock()
+        stored = .some(v)
+        condition.broadcast()
+        condition.unlock()
+    }
+    /// Blocks until the thread has finished.
+    func wait() -> ExitStatus? {
+        condition.lock()
+        defer { condition.unlock() }
+        while stored == nil { condition.wait() }
+        return stored!
+    }
+}

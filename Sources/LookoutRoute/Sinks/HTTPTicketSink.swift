@@ -1,0 +1,143 @@
+import Foundation
+import LookoutCore
+
+/// HTTPTicketSink drives any helpdesk with an HTTP API from templates: one request to open a ticket (whose answer
+/// holds the ticket's id), one to comment on updates, one to resolve. `{{name}}` in a body becomes a JSON string, in
+/// a URL a percent-encoded value, so a template can never produce broken JSON.
+public struct HTTPTicketSink: Sink {
+    public static let kind = "http_ticket"
+    public static let settingKeys: Set<String> = ["headers", "open", "update", "resolve"]
+    public static let variables: Set<String> = [
+        "incident", "key", "event", "subject", "body", "headline", "site", "site_name", "site_url", "client",
+        "contact_email", "severity", "check", "since", "at", "duration", "cause", "ref",
+    ]
+
+    /// One templated request.
+    struct Step: Sendable {
+        var method: String
+        var url: String
+        var body: String?
+        /// Dotted path of the ticket id in the answer to `open`, e.g. `ticket.id`.
+        var refPath: [String]?
+    }
+
+    public let name: String
+    let headers: [(String, String)]
+    let open: Step
+    let update: Step?
+    let resolve: Step?
+    public var isTicketSink: Bool { true }
+    // Different incidents go in parallel: a helpdesk that cannot keep up answers 429 or 503, which holds the sink.
+    public var defaultConcurrency: Int { 8 }
+
+    public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
+        self.name = name
+        headers = try settings.headers(context: context)
+        open = try HTTPTicketSink.step(try settings.required("open"), context: context, needsRef: true)
+        update = try settings["update"].map { try HTTPTicketSink.step($0, context: context, needsRef: false) }
+        resolve = try settings["resolve"].map { try HTTPTicketSink.step($0, context: context, needsRef: false) }
+    }
+
+    static func step(_ node: ConfigNode, context: ConfigContext, needsRef: Bool) throws -> Step {
+        let m = try node.mapping(allowing: ["method", "url", "body", "ref"])
+        let method = try m["method"]?.string().uppercased() ?? "POST"
+        guard ["POST", "PUT", "PATCH"].contains(method) else { throw try m.required("method").error("\(node.path).method must be POST, PUT or PATCH") }
+        let urlNode = try m.required("url")
+        let url = try Secret.interpolate(try urlNode.string(), environment: context.environment, at: urlNode)
+        try checkVariables(url, at: urlNode)
+        var body: String?
+        if let bodyNode = m["body"] {
+            let text = try bodyNode.string()
+            try checkVariables(text, at: bodyNode)
+            // Filled with sample values, the template must be JSON: a typo fails at load, not at 3 a.m.
+            let sample = render(text, values: Dictionary(uniqueKeysWithValues: variables.map { ($0, "x") }), json: true)
+            guard JSONValue.parse(sample) != nil else {
+                throw bodyNode.error("\(bodyNode.path) is not JSON once {{...}} are filled in (write {{body}}, not \"{{body}}\": values are quoted for you)")
+            }
+            body = text
+        }
+        var refPath: [String]?
+        if let refNode = m["ref"] { refPath = try refNode.string().split(separator: ".").map(String.init) }
+        if needsRef && refPath == nil { throw node.error("\(node.path) needs ref: the path of the ticket id in the answer, e.g. ticket.id") }
+        return Step(method: method, url: url, body: body, refPath: refPath)
+    }
+
+    static func checkVariables(_ template: String, at node: ConfigNode) throws {
+        for name in placeholders(template) where !variables.contains(name) {
+            throw node.error("unknown template variable {{\(name)}} in \(node.path) (known: \(variables.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    static func placeholders(_ template: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(template)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            out.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+        }
+        return out
+    }
+
+    static func render(_ template: String, values: [String: String], json: Bool) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            out += rest[..<open.lowerBound]
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let value = values[name] ?? ""
+            if json {
+                var bytes: [UInt8] = []
+                JSONText.appendQuoted(value, to: &bytes)
+                out += String(decoding: bytes, as: UTF8.self)
+            } else {
+                out += value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? value
+            }
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+
+    static func values(_ d: OutboxDelivery, ref: String?) -> [String: String] {
+        let e = d.incident
+        return [
+            "incident": e.id, "key": d.key, "event": d.event.rawValue, "subject": IncidentText.subject(d),
+            "body": IncidentText.ticketBody(d), "headline": IncidentText.headline(d), "site": e.site,
+            "site_name": IncidentText.siteName(d), "site_url": IncidentText.siteURL(d) ?? "",
+            "client": IncidentText.client(d) ?? "", "contact_email": d.site?.contactEmail ?? "",
+            "severity": e.severity.rawValue, "check": e.check, "since": e.since.rfc3339, "at": e.at.rfc3339,
+            "duration": IncidentText.duration(IncidentText.lasted(d)), "cause": IncidentText.cause(e), "ref": ref ?? "",
+        ]
+    }
+
+    public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
+        guard let d = batch.first else { return .sent(ref: nil) }
+        let step: Step
+        switch d.event {
+        case .opened: step = open
+        case .updated:
+            guard let update else { return .sent(ref: d.ref) }
+            step = update
+        case .resolved:
+            guard let resolve else { return .sent(ref: d.ref) }
+            step = resolve
+        }
+        if d.event != .opened && d.ref == nil {
+            return .failed(SinkFailure("no ticket reference for incident \(d.incident.id) (its opening was not delivered)", retryable: false))
+        }
+        let values = HTTPTicketSink.values(d, ref: d.ref)
+        let body = step.body.map { Array(HTTPTicketSink.render($0, values: values, json: true).utf8) } ?? []
+        let request = SinkRequest(method: step.method, url: HTTPTicketSink.render(step.url, values: values, json: false),
+                                      headers: [("Content-Type", "application/json")] + headers, body: body, idempotencyKey: d.key)
+        switch await transport.executeExpectingSuccess(request, now: now) {
+        case .failure(let f): return .failed(f)
+        case .success(let r):
+            guard let path = step.refPath else { return .sent(ref: d.ref) }
+            var value = r.json
+            for part in path { value = value?[part] }
+            guard let ref = value?.idText else {
+                return .failed(SinkFailure("the helpdesk answered \(r.status) without \(path.joined(separator: ".")) in its body", retryable: true))
+            }
+            return .sent(ref: ref)
+        }
+    }
+}

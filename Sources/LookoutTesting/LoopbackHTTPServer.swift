@@ -1,0 +1,119 @@
+import Foundation
+import LookoutCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// LoopbackHTTPServer serves canned responses on 127.0.0.1 with SwiftNIO: the demo's target, the tests' sites and
+/// the benchmark's server. Each request is answered by `respond(path, n)`, where `n` counts requests to that path.
+public final class LoopbackHTTPServer: Sendable {
+    /// What to answer: a status, headers, a body, and how long to wait before answering (a slow site).
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+        public var delay: TimeSpan
+
+        public init(status: Int = 200, headers: [(String, String)] = [], body: String = "", delay: TimeSpan = .zero) {
+            self.status = status
+            self.headers = headers
+            self.body = Array(body.utf8)
+            self.delay = delay
+        }
+    }
+
+    public typealias Responder = @Sendable (_ path: String, _ count: Int) -> Reply
+
+    public let port: Int
+    private let channel: Channel
+
+    /// Starts listening on an ephemeral port of 127.0.0.1; with `tls`, serves HTTPS.
+    public init(tls: NIOSSLContext? = nil, respond: @escaping Responder) async throws {
+        let counter = RequestCounter()
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(ReplyHandler(respond: respond, counter: counter))
+                }
+            }
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress?.port ?? 0
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Stops listening; connections in progress are left to finish.
+    public func stop() async {
+        try? await channel.close()
+    }
+}
+
+final class RequestCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+    func next(_ path: String) -> Int {
+        lock.withLock {
+            counts[path, default: 0] += 1
+            return counts[path]!
+        }
+    }
+}
+
+private final class ReplyHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let respond: LoopbackHTTPServer.Responder
+    let counter: RequestCounter
+    private var path = "/"
+    private var keepAlive = true
+    private var method = HTTPMethod.GET
+
+    init(respond: @escaping LoopbackHTTPServer.Responder, counter: RequestCounter) {
+        self.respond = respond
+        self.counter = counter
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            path = head.uri
+            keepAlive = head.isKeepAlive
+            method = head.method
+        case .body:
+            break
+        case .end:
+            let reply = respond(path, counter.next(path))
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            if reply.delay.milliseconds > 0 {
+                context.eventLoop.scheduleTask(in: .milliseconds(reply.delay.milliseconds)) {
+                    let (handler, context) = loopBound.value
+                    handler.write(reply, context: context)
+                }
+            } else {
+                write(reply, context: context)
+            }
+        }
+    }
+
+    private func write(_ reply: LoopbackHTTPServer.Reply, context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        var headers = HTTPHeaders(reply.headers)
+        headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.count))
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if method != .HEAD, !reply.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: reply.body)))), promise: nil)
+        }
+        let keep = keepAlive
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
+            if !keep { channel.close(promise: nil) }
+        }
+    }
+}

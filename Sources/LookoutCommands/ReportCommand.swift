@@ -7,7 +7,7 @@ import LookoutReport
 extension ReportFormat: ExpressibleByArgument {}
 
 /// ReportCommand is `report`: its options, and the wiring of the stage from them.
-public struct ReportCommand: ParsableCommand {
+public struct ReportCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Build the summary of a day (or any range) from classified NDJSON logs.",
@@ -62,7 +62,7 @@ public struct ReportCommand: ParsableCommand {
         if day != nil && (from != nil || to != nil) { throw ValidationError("use --day or --from/--to, not both") }
     }
 
-    public func run() throws {
+    public func run() async throws {
         StageLogging.bootstrap()
         Stage.ignoreSIGPIPE()
         let logger = Logger(label: "report")
@@ -88,7 +88,7 @@ public struct ReportCommand: ParsableCommand {
         var options = ReportStage.Options(range: range, format: format, client: client, output: output,
                                           inputs: (input.map { [$0] } ?? []) + files)
         options.rejectsPath = rejects
-        let status = ReportStage.run(options, config: cfg, logger: logger)
+        let status = await ReportStage.run(options, config: cfg, logger: logger)
         if status != .success { throw ExitCode(status.rawValue) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import LookoutCore
+import LookoutRoute
 
 /// ReportFormat is a `--format` value.
 public enum ReportFormat: String, CaseIterable, Sendable {
@@ -76,7 +77,7 @@ public enum ReportStage {
 
     /// Runs the whole stage and returns the exit status: 65 when some input lines were malformed (the report is
     /// still written, with the count in its footer).
-    public static func run(_ options: Options, config: Config, logger: Logger) -> ExitStatus {
+    public static func run(_ options: Options, config: Config, logger: Logger) async -> ExitStatus {
         if let client = options.client, ReportBuilder.sites(forClient: client, in: config).isEmpty {
             Stage.fail("--client \(client): no site has this client or id in \(config.file)", status: .usage)
         }
@@ -87,10 +88,10 @@ public enum ReportStage {
         let document = render(report, format: options.format)
         if options.format == .slack, options.output == nil, let webhook = config.report.slackWebhook {
             do {
-                try SlackPoster(webhook: webhook).post(SlackRenderer().payload(report))
+                try await SlackWebhook(url: webhook).deliver(SlackRenderer().payload(report))
                 logger.info("posted the report to Slack (\(webhook))")
             } catch {
-                logger.error("\(error)")
+                logger.error("cannot post the report to Slack: \(error.message)")
                 return .ioError
             }
         } else if let output = options.output, output != "-" {

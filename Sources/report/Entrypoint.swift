@@ -2,7 +2,7 @@ import LookoutCommands
 
 @main
 struct Entrypoint {
-    static func main() {
-        ReportCommand.main()
+    static func main() async {
+        await ReportCommand.main()
     }
 }

@@ -14,7 +14,7 @@ public struct SlackSink: Sink {
     static let retryableAPIErrors: Set<String> = ["internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"]
 
     enum Mode: Sendable {
-        case webhook(Secret)
+        case webhook(SlackWebhook)
         case bot(token: Secret, channel: String, api: String)
     }
 
@@ -31,7 +31,7 @@ public struct SlackSink: Sink {
         let token = try settings.secret("bot_token", environment: context.environment)
         switch (webhook, token) {
         case (let webhook?, nil):
-            mode = .webhook(webhook.registeringURLParts())
+            mode = .webhook(SlackWebhook(url: webhook))
         case (nil, let token?):
             let channel = try settings["channel"].map { try $0.string() }
             guard let channel else { throw settings.owner.error("sink \(name) (slack) with bot_token needs channel: the channel id, e.g. C0123456789") }
@@ -48,12 +48,8 @@ public struct SlackSink: Sink {
         let message = SlackSink.message(batch)
         let key = batch.count == 1 ? first.key : "group:\(first.key)+\(batch.count - 1)"
         switch mode {
-        case .webhook(let url):
-            let request = SinkRequest.json("POST", url.value, message, key: key, timeout: .seconds(10))
-            switch await transport.executeExpectingSuccess(request, now: now) {
-            case .failure(let f): return .failed(f)
-            case .success: return .sent(ref: nil)
-            }
+        case .webhook(let webhook):
+            return await webhook.post(message, key: key, timeout: .seconds(10), via: transport, now: now)
         case .bot(let token, let channel, let api):
             guard case .object(var members) = message else { return .failed(SinkFailure("unbuildable message", retryable: false)) }
             members.insert(JSONMember(key: "channel", value: .string(channel)), at: 0)

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LookoutCore
 @testable import LookoutReport
+@testable import LookoutRoute
 @testable import LookoutTesting
 import Testing
 
@@ -33,12 +34,12 @@ import Testing
         #expect(blocks.last?["text"]?["text"]?.stringValue?.contains("more sections left out") == true)
     }
 
-    @Test func postsToAWebhookOnLoopback() throws {
+    @Test func postsToAWebhookOnLoopback() async throws {
         let server = try LoopbackHTTPServer(responses: [(200, "ok")])
         defer { server.stop() }
         let secret = Secret("http://127.0.0.1:\(server.port)/services/T000/B000/XXXX", source: "test")
         let payload = SlackRenderer().payload(try ReportFixture.report(client: "ACME Ltd"))
-        try SlackPoster(webhook: secret).post(payload)
+        try await SlackWebhook(url: secret).deliver(payload)
         let request = try #require(server.requests.first)
         #expect(request.hasPrefix("POST /services/T000/B000/XXXX HTTP/1.1"))
         let body = try #require(request.components(separatedBy: "\r\n\r\n").last)
@@ -46,14 +47,13 @@ import Testing
         #expect(parsed == payload)
     }
 
-    @Test func retriesA429AndReportsAPermanentRefusalWithoutTheURL() throws {
+    @Test func retriesA429AndReportsAPermanentRefusalWithoutTheURL() async throws {
         let server = try LoopbackHTTPServer(responses: [(429, "rate_limited"), (404, "no_service")])
         defer { server.stop() }
         let secret = Secret("http://127.0.0.1:\(server.port)/services/SECRET-PATH", source: "test")
-        var poster = SlackPoster(webhook: secret)
-        poster.attempts = 3
-        #expect {
-            try poster.post(.object([JSONMember(key: "text", value: .string("x"))]))
+        let webhook = SlackWebhook(url: secret)
+        await #expect {
+            try await webhook.deliver(.object([JSONMember(key: "text", value: .string("x"))]), attempts: 3)
         } throws: { error in
             let text = "\(error)"
             return text.contains("404") && text.contains("no_service") && !text.contains("SECRET-PATH")
@@ -62,11 +62,11 @@ import Testing
     }
 
     @Test(arguments: [408, 425, 500, 503])
-    func retriesWhatRouteRetries(status: Int) throws {
+    func retriesWhatRouteRetries(status: Int) async throws {
         let server = try LoopbackHTTPServer(responses: [(status, "busy"), (200, "ok")])
         defer { server.stop() }
-        try SlackPoster(webhook: Secret("http://127.0.0.1:\(server.port)/services/T/B/X", source: "test"))
-            .post(.object([JSONMember(key: "text", value: .string("x"))]))
+        try await SlackWebhook(url: Secret("http://127.0.0.1:\(server.port)/services/T/B/X", source: "test"))
+            .deliver(.object([JSONMember(key: "text", value: .string("x"))]))
         #expect(server.requests.count == 2)
     }
 }

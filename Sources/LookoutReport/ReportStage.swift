@@ -75,6 +75,22 @@ public enum ReportStage {
         }
     }
 
+    /// Writes the document to `--output`: a regular file is replaced atomically (temporary file and rename, so a
+    /// reader never sees half a report); anything else (`/dev/null`, a FIFO, a terminal) is written in place, since a
+    /// rename would replace the device or pipe itself with a plain file.
+    static func write(_ document: String, to path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
+            defer { try? handle.close() }
+            try handle.write(contentsOf: Data(document.utf8))
+        } else {
+            try Data(document.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
+    }
+
     /// Runs the whole stage and returns the exit status: 65 when some input lines were malformed (the report is
     /// still written, with the count in its footer).
     public static func run(_ options: Options, config: Config, logger: Logger) async -> ExitStatus {
@@ -95,7 +111,7 @@ public enum ReportStage {
                 return .ioError
             }
         } else if let output = options.output, output != "-" {
-            do { try Data(document.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+            do { try ReportStage.write(document, to: output) } catch {
                 logger.error("\(output): cannot write: \(error.localizedDescription)")
                 return .ioError
             }

@@ -31,6 +31,38 @@ import Testing
         #expect(try String(contentsOf: out, encoding: .utf8) == expected)
     }
 
+    /// `--output` naming a pipe or a device (`/dev/null`) writes into it: an atomic replace would rename a plain
+    /// file over it, and as root that turns /dev/null itself into a file for every process on the machine.
+    @Test func anOutputThatIsAPipeStaysAPipe() throws {
+        let tmp = try Fixtures.tempFolder("report-fifo")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let fifo = tmp.appendingPathComponent("out.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // The reader is `cat`, a child of its own, so the FIFO has a reader before report opens it for writing.
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [fifo]
+        let received = Pipe()
+        reader.standardOutput = received
+        try reader.run()
+        defer { if reader.isRunning { kill(reader.processIdentifier, SIGKILL); reader.waitUntilExit() } }
+        let run = try ChildProcess.run("report", ["--config", Self.config, "--day", "2026-11-25", "--format", "json",
+                                                  "--output", fifo, Self.log])
+        #expect(run.status == 65, "\(run.stderrText)")
+        var info = stat()
+        let stillAFIFO = lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO
+        #expect(stillAFIFO, "the FIFO is still a FIFO")
+        // Replaced, the FIFO never got a writer and cat waits forever: stop it rather than read.
+        guard stillAFIFO else {
+            kill(reader.processIdentifier, SIGKILL)
+            reader.waitUntilExit()
+            return
+        }
+        let text = String(decoding: received.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        reader.waitUntilExit()
+        #expect(text.hasPrefix("{"), "the document went into the pipe")
+    }
+
     @Test func inputOptionAndRejectsFileLikeTheOtherStages() throws {
         let tmp = try Fixtures.tempFolder("report-rejects")
         defer { try? FileManager.default.removeItem(at: tmp) }

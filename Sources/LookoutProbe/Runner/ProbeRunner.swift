@@ -17,7 +17,7 @@ public final class ProbeRunner: Sendable {
     private let hosts: HostLimiter
     private let logger: Logger
     /// Logs a heartbeat line on this interval while running forever (`--heartbeat`).
-    public let heartbeat: ProbeHeartbeat?
+    public let heartbeat: ProbeLiveness?
 
     /// What the forever loop can be told while it runs (from signals in the executable, directly in tests).
     public enum Control: Sendable {
@@ -29,7 +29,7 @@ public final class ProbeRunner: Sendable {
 
     public init(checks: [Check], location: String?, writer: LineWriter, clock: any WallClock = SystemClock(),
                 concurrency: Int = 64, perHost: Int = 4, services: ProbeServices = .standalone,
-                heartbeat: ProbeHeartbeat? = nil, logger: Logger = Logger(label: "probe")) {
+                heartbeat: ProbeLiveness? = nil, logger: Logger = Logger(label: "probe")) {
         self.table = CheckTable(checks)
         self.location = location
         self.writer = writer

@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import LookoutCore
 
-/// ProbeHeartbeat is probe's stage heartbeat (`--heartbeat SECONDS`): results written and how many failed, in total
+/// ProbeLiveness is probe's liveness log (`--heartbeat SECONDS`): results written and how many failed, in total
 /// and since the last beat, and how late runs started behind their schedule, the probe's "lag behind its input".
 /// A growing `late_max` means the checks no longer fit the concurrency limits; no beat at all means a hung probe.
-public final class ProbeHeartbeat: Sendable {
+public final class ProbeLiveness: Sendable {
     /// Results written and failed, in total and at the last beat, and the latest start since the last beat.
     private struct State {
         var written = 0, failed = 0

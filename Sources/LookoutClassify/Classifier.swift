@@ -66,23 +66,23 @@ public final class Classifier {
     }
 
     /// Handles one line: results are classified, every other valid line passes through unchanged.
-    public func handle(_ o: ScannedObject, writer: LineWriter) throws {
-        guard try o.isEventType(EventKeys.result) else {
-            try EventPassThrough.handle(o, writer: writer)
+    public func handle(_ object: ScannedObject, writer: LineWriter) throws {
+        guard try object.isEventType(EventKeys.result) else {
+            try EventPassThrough.handle(object, writer: writer)
             return
         }
-        let head = try ResultHead(o)
+        let head = try ResultHead(object)
         summary.results += 1
-        let found = o.unescapedStringBody(head.checkField).map { index.index(of: $0) } ?? index.index(of: head.check)
+        let found = object.unescapedStringBody(head.checkField).map { index.index(of: $0) } ?? index.index(of: head.check)
         guard let found else {
-            try writeUnknown(o, head: head, writer: writer)
+            try writeUnknown(object, head: head, writer: writer)
             return
         }
         let slot = slots[found]
         var obs = Observation(at: head.at, ok: head.ok, degraded: head.degraded, location: head.location)
         if !head.ok || head.degraded {
-            obs.error = try o.optionalString(EventKeys.error)
-            obs.failed = try o.optionalStrings(EventKeys.failed)
+            obs.error = try object.optionalString(EventKeys.error)
+            obs.failed = try object.optionalStrings(EventKeys.failed)
         }
         let window = slot.calendar.active(at: head.at)
         let verdict = slot.tracker.observe(obs, policy: slot.policy, maintenance: window)
@@ -93,7 +93,7 @@ public final class Classifier {
         var line: [UInt8] = []
         swap(&line, &scratch)
         defer { swap(&line, &scratch) }
-        Classifier.startLine(o, classified: head.classified, into: &line)
+        Classifier.startLine(object, classified: head.classified, into: &line)
         line.append(contentsOf: slot.prefix)
         if let window { JSONText.appendQuoted(window.name, to: &line) } else { line.append(contentsOf: "null".utf8) }
         line.append(contentsOf: stateMembers[stateIndex(verdict.state)])

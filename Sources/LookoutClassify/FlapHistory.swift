@@ -84,7 +84,7 @@ public struct FlapHistory: Sendable {
 
 extension FlapHistory: Equatable {
     /// Equal when they hold the same results, wherever the ring happens to start.
-    public static func == (a: FlapHistory, b: FlapHistory) -> Bool {
-        a.window == b.window && a.failures == b.failures && a.count == b.count && a.times == b.times
+    public static func == (lhs: FlapHistory, rhs: FlapHistory) -> Bool {
+        lhs.window == rhs.window && lhs.failures == rhs.failures && lhs.count == rhs.count && lhs.times == rhs.times
     }
 }

@@ -93,7 +93,7 @@ public struct ProbeCommand: AsyncParsableCommand {
         }
         let runner = ProbeRunner(checks: select(config), location: location, writer: writer,
                                  concurrency: concurrency, perHost: perHost, services: services,
-                                 heartbeat: heartbeat.map(ProbeHeartbeat.init(intervalSeconds:)), logger: logger)
+                                 heartbeat: heartbeat.map(ProbeLiveness.init(intervalSeconds:)), logger: logger)
         let receiver = listen.flatMap(ListenAddress.init).map { address in
             HeartbeatReceiver(checks: config.allChecks, store: services.pings!, clock: SystemClock(),
                               metrics: services.metrics, maxBodyBytes: maxPingBody)

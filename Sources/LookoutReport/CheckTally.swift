@@ -80,42 +80,42 @@ public struct CheckTally: Sendable {
 
     /// Takes one result. Results older than the previous one of this check (out of order across locations) count
     /// in the tallies but not in the timeline.
-    public mutating func ingest(at t: Int64, state: SampleState, inMaintenance: Bool, ok: Bool, degradedFlag: Bool,
-                                latencyMs: Double?, kind k: ResultKind) {
-        let counted = inRange(t)
+    public mutating func ingest(at time: Int64, state: SampleState, inMaintenance: Bool, ok: Bool, degradedFlag: Bool,
+                                latencyMs: Double?, kind: ResultKind) {
+        let counted = inRange(time)
         if counted {
             results += 1
             if state == .unclassified { unclassified += 1 }
             if !ok {
                 failures += 1
                 if inMaintenance { failuresInMaintenance += 1 }
-                if k == .heartbeat {
+                if kind == .heartbeat {
                     heartbeatsMissed += 1
-                    if missedHeartbeatTimes.count < CheckTally.missedHeartbeatTimesKept { missedHeartbeatTimes.append(t) }
+                    if missedHeartbeatTimes.count < CheckTally.missedHeartbeatTimesKept { missedHeartbeatTimes.append(time) }
                 }
             }
-            if k == .host, !ok || degradedFlag { overThreshold += 1 }
+            if kind == .host, !ok || degradedFlag { overThreshold += 1 }
             if ok, let latencyMs {
                 latency.record(latencyMs)
-                sparkline.record(t, latencyMs)
+                sparkline.record(time, latencyMs)
             }
         }
         if hasPrevious {
-            guard t >= previousAt else { outOfOrder += 1; return }
-            attribute(previousAt, Swift.min(t, previousAt + capMs), previousState, previousInMaintenance)
+            guard time >= previousAt else { outOfOrder += 1; return }
+            attribute(previousAt, Swift.min(time, previousAt + capMs), previousState, previousInMaintenance)
         }
         if previousState == .failing && state != .failing && hasPrevious { settleFailingRun(confirmed: state.isDown) }
         if state == .failing && !(hasPrevious && previousState == .failing) {
-            pendingStart = t
+            pendingStart = time
             pendingStartInMaintenance = inMaintenance
         }
-        if state.isFlapping, flapStart == nil { flapStart = t }
+        if state.isFlapping, flapStart == nil { flapStart = time }
         if !state.isFlapping, let s = flapStart {
-            addClipped(&flapping, s, t)
+            addClipped(&flapping, s, time)
             flapStart = nil
         }
         hasPrevious = true
-        previousAt = t
+        previousAt = time
         previousState = state
         previousInMaintenance = inMaintenance
     }

@@ -4,12 +4,11 @@ import LookoutCore
 
 /// GzipInput turns a gzip-compressed log (a rotated `*.gz`, possibly several concatenated members) into a file
 /// descriptor `LineReader` can read: a thread inflates it with zlib into a pipe.
-public final class GzipInput: @unchecked Sendable {
-    private let lock = NSLock()
-    private var failure: String?
+public final class GzipInput: Sendable {
+    private let failure = Locked<String?>(nil)
 
     /// Why inflating stopped early (corrupt or truncated data), once the reader has seen end of input.
-    public var error: String? { lock.lock(); defer { lock.unlock() }; return failure }
+    public var error: String? { failure.value }
 
     /// Opens `path` and returns the read end of the pipe, or nil when the file cannot be opened.
     public func open(_ path: String) -> Int32? {
@@ -51,7 +50,7 @@ public final class GzipInput: @unchecked Sendable {
         return fds[0]
     }
 
-    private func setFailure(_ message: String) { lock.lock(); failure = message; lock.unlock() }
+    private func setFailure(_ message: String) { failure.withLock { $0 = message } }
 }
 
 /// UnsafeSendable moves a C handle into the one thread that uses it from then on.

@@ -28,22 +28,22 @@ public struct IntervalSet: Sendable, Equatable {
         return t
     }
 
-    /// Adds `[a, b)`, merging with what it touches or overlaps.
-    public mutating func add(_ a: Int64, _ b: Int64) {
-        guard a < b else { return }
+    /// Adds `[start, end)`, merging with what it touches or overlaps.
+    public mutating func add(_ start: Int64, _ end: Int64) {
+        guard start < end else { return }
         let n = bounds.count
-        if n == 0 || a > bounds[n - 1] {
-            bounds.append(a); bounds.append(b)
+        if n == 0 || start > bounds[n - 1] {
+            bounds.append(start); bounds.append(end)
             return
         }
-        if a >= bounds[n - 2] {
-            if b > bounds[n - 1] { bounds[n - 1] = b }
+        if start >= bounds[n - 2] {
+            if end > bounds[n - 1] { bounds[n - 1] = end }
             return
         }
         // Out of order: rebuild around the new interval (rare).
         var merged: [Int64] = []
         merged.reserveCapacity(n + 2)
-        var ns = a, ne = b, placed = false
+        var ns = start, ne = end, placed = false
         var k = 0
         while k < n {
             let s = bounds[k], e = bounds[k + 1]
@@ -102,8 +102,8 @@ public struct IntervalSet: Sendable, Equatable {
         subtracting(subtracting(other))
     }
 
-    /// The parts of this set inside `[a, b)`.
-    public func clipped(_ a: Int64, _ b: Int64) -> IntervalSet {
-        intersecting(IntervalSet([(a, b)]))
+    /// The parts of this set inside `[start, end)`.
+    public func clipped(_ start: Int64, _ end: Int64) -> IntervalSet {
+        intersecting(IntervalSet([(start, end)]))
     }
 }

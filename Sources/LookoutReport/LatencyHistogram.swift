@@ -40,10 +40,10 @@ public struct LatencyHistogram: Sendable, Equatable {
         if ms > max { max = ms }
     }
 
-    /// The nearest-rank percentile `p` in 0...100, or nil with no values.
-    public func percentile(_ p: Double) -> Double? {
+    /// The nearest-rank `percentile` in 0...100, or nil with no values.
+    public func percentile(_ percentile: Double) -> Double? {
         guard count > 0 else { return nil }
-        let rank = Swift.max(1, Int((p / 100 * Double(count)).rounded(.up)))
+        let rank = Swift.max(1, Int((percentile / 100 * Double(count)).rounded(.up)))
         if rank >= count { return max }
         if rank == 1 { return min }
         var seen = 0

@@ -40,12 +40,12 @@ public final class ReportAccumulator {
     }
 
     /// Takes one validated line; throws `EventError` for a line that breaks the contract (it is then set aside).
-    public func consume(_ o: ScannedObject) throws(EventError) {
-        switch try o.eventType() {
-        case "result": try consumeResult(o)
+    public func consume(_ object: ScannedObject) throws(EventError) {
+        switch try object.eventType() {
+        case "result": try consumeResult(object)
         case "incident":
             incidentLines += 1
-            let e = try IncidentEvent(o)
+            let e = try IncidentEvent(object)
             latestEventMs = max(latestEventMs, e.at.milliseconds)
             notifications.incident(e)
             if incidents[e.id] == nil {
@@ -56,7 +56,7 @@ public final class ReportAccumulator {
             }
         case "delivery":
             deliveryLines += 1
-            let d = try DeliveryEvent(o)
+            let d = try DeliveryEvent(object)
             latestEventMs = max(latestEventMs, d.at.milliseconds)
             notifications.delivery(d)
             guard d.at >= range.from, d.at < range.to else { return }

@@ -31,12 +31,12 @@ public struct ReportText: Sendable {
     }
 
     /// `1 site`, `3 sites`.
-    public static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
+    public static func count(_ number: Int, _ noun: String) -> String { number == 1 ? "1 \(noun)" : "\(number) \(noun)s" }
 
     /// `99.306%`, or `no data`.
-    public static func percent(_ v: Double?) -> String {
-        guard let v else { return "no data" }
-        return String(format: "%.3f%%", v)
+    public static func percent(_ percentage: Double?) -> String {
+        guard let percentage else { return "no data" }
+        return String(format: "%.3f%%", percentage)
     }
 
     /// `2h 05m`, `10m 00s`, `45s`, `0s`; days for long spans.
@@ -62,8 +62,8 @@ public struct ReportText: Sendable {
         return time(t)
     }
 
-    public func time(_ t: Timestamp) -> String {
-        let date = Date(timeIntervalSince1970: Double(t.milliseconds) / 1000)
+    public func time(_ timestamp: Timestamp) -> String {
+        let date = Date(timeIntervalSince1970: Double(timestamp.milliseconds) / 1000)
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         var s = "\(two(c.hour!)):\(two(c.minute!))"
@@ -81,19 +81,19 @@ public struct ReportText: Sendable {
     }
 
     /// The client summary's sentence about interruptions and slow periods (maintenance-only incidents excluded).
-    public static func clientIncidentSentence(_ r: DailyReport) -> String {
-        let real = r.incidents.filter { !$0.maintenanceOnly }
+    public static func clientIncidentSentence(_ report: DailyReport) -> String {
+        let real = report.incidents.filter { !$0.maintenanceOnly }
         let down = real.filter { $0.kind != "slow" }.count, slow = real.filter { $0.kind == "slow" }.count
         var s = down == 1 ? "1 service interruption" : "\(down) service interruptions"
         if slow > 0 { s += slow == 1 ? " and 1 period of slow responses" : " and \(slow) periods of slow responses" }
-        if down > 0, let mttr = r.overall.mttrMs { s += "; service was restored on average in \(duration(mttr))" }
+        if down > 0, let mttr = report.overall.mttrMs { s += "; service was restored on average in \(duration(mttr))" }
         return s
     }
 
     public static let clientFootnote = "Figures are measured by our monitoring checks; planned maintenance is not counted against availability."
 
     /// Escapes text for a Markdown table cell.
-    public static func cell(_ s: String) -> String {
-        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    public static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
 }

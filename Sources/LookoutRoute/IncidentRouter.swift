@@ -35,10 +35,10 @@ public struct IncidentRouter: Sendable {
     }
 
     /// Sinks whose routes match the event, in config order, without ticket sinks for tiers that get no tickets.
-    public func matchingSinks(_ e: IncidentEvent) -> [String] {
-        let ticketTier = tiers.first { $0.name == e.tier }?.ticket ?? false
+    public func matchingSinks(_ incident: IncidentEvent) -> [String] {
+        let ticketTier = tiers.first { $0.name == incident.tier }?.ticket ?? false
         var out: [String] = []
-        for rule in config.routes where rule.matches(e) {
+        for rule in config.routes where rule.matches(incident) {
             for name in rule.sinks where !out.contains(name) {
                 guard let sink = config.sink(named: name) else { continue }
                 if sink.sink.isTicketSink && !ticketTier { continue }
@@ -48,39 +48,39 @@ public struct IncidentRouter: Sendable {
         return out
     }
 
-    /// The deliveries for `e` and the incident's new per-sink state.
-    public func plan(_ e: IncidentEvent, state: [String: SinkState]) -> (deliveries: [Planned], state: [String: SinkState]) {
+    /// The deliveries for `incident` and the incident's new per-sink state.
+    public func plan(_ incident: IncidentEvent, state: [String: SinkState]) -> (deliveries: [Planned], state: [String: SinkState]) {
         var state = state
         var out: [Planned] = []
-        switch e.event {
+        switch incident.event {
         case .opened:
             // Muted by a maintenance window: nobody is told, so there is nothing to resolve later either.
-            guard e.maintenance == nil else { break }
+            guard incident.maintenance == nil else { break }
             // A replayed opening plans the same keys again; the outbox drops them as duplicates.
-            for sink in matchingSinks(e) {
-                out.append(Planned(sink: sink, key: IncidentRouter.key(e.id, .opened, at: e.at, sink: sink), event: .opened))
-                if state[sink] == nil { state[sink] = SinkState(openedAt: e.at) }
+            for sink in matchingSinks(incident) {
+                out.append(Planned(sink: sink, key: IncidentRouter.key(incident.id, .opened, at: incident.at, sink: sink), event: .opened))
+                if state[sink] == nil { state[sink] = SinkState(openedAt: incident.at) }
             }
         case .updated:
             for sink in state.keys.sorted() {
                 guard let s = state[sink], config.sink(named: sink)?.sendsUpdates ?? false else { continue }
                 let last = s.lastUpdate ?? s.openedAt
-                if e.at - last >= config.updateInterval {
-                    out.append(Planned(sink: sink, key: IncidentRouter.key(e.id, .updated, at: e.at, sink: sink), event: .updated))
-                    state[sink]?.lastUpdate = e.at
+                if incident.at - last >= config.updateInterval {
+                    out.append(Planned(sink: sink, key: IncidentRouter.key(incident.id, .updated, at: incident.at, sink: sink), event: .updated))
+                    state[sink]?.lastUpdate = incident.at
                 }
             }
             // An escalation (say warning to critical) reaches the sinks of the new severity as an opening.
-            if e.maintenance == nil {
-                for sink in matchingSinks(e) where state[sink] == nil {
-                    out.append(Planned(sink: sink, key: IncidentRouter.key(e.id, .opened, at: e.at, sink: sink), event: .opened))
-                    state[sink] = SinkState(openedAt: e.at)
+            if incident.maintenance == nil {
+                for sink in matchingSinks(incident) where state[sink] == nil {
+                    out.append(Planned(sink: sink, key: IncidentRouter.key(incident.id, .opened, at: incident.at, sink: sink), event: .opened))
+                    state[sink] = SinkState(openedAt: incident.at)
                 }
             }
         case .resolved:
             // Whoever heard of the opening hears of the end, maintenance window or not.
             for sink in state.keys.sorted() {
-                out.append(Planned(sink: sink, key: IncidentRouter.key(e.id, .resolved, at: e.at, sink: sink), event: .resolved))
+                out.append(Planned(sink: sink, key: IncidentRouter.key(incident.id, .resolved, at: incident.at, sink: sink), event: .resolved))
             }
         }
         return (out, state)

@@ -30,7 +30,7 @@ public final class LoopbackHTTPServer: Sendable {
 
     /// Starts listening on an ephemeral port of 127.0.0.1; with `tls`, serves HTTPS.
     public init(tls: NIOSSLContext? = nil, respond: @escaping Responder) async throws {
-        let counter = RequestCounter()
+        let counter = Locked<[String: Int]>([:])
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -53,28 +53,18 @@ public final class LoopbackHTTPServer: Sendable {
     }
 }
 
-final class RequestCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counts: [String: Int] = [:]
-    func next(_ path: String) -> Int {
-        lock.withLock {
-            counts[path, default: 0] += 1
-            return counts[path]!
-        }
-    }
-}
-
 private final class ReplyHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     let respond: LoopbackHTTPServer.Responder
-    let counter: RequestCounter
+    /// Requests so far, by path.
+    let counter: Locked<[String: Int]>
     private var path = "/"
     private var keepAlive = true
     private var method = HTTPMethod.GET
 
-    init(respond: @escaping LoopbackHTTPServer.Responder, counter: RequestCounter) {
+    init(respond: @escaping LoopbackHTTPServer.Responder, counter: Locked<[String: Int]>) {
         self.respond = respond
         self.counter = counter
     }
@@ -88,7 +78,11 @@ private final class ReplyHandler: ChannelInboundHandler, @unchecked Sendable {
         case .body:
             break
         case .end:
-            let reply = respond(path, counter.next(path))
+            let count = counter.withLock { counts in
+                counts[path, default: 0] += 1
+                return counts[path]!
+            }
+            let reply = respond(path, count)
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             if reply.delay.milliseconds > 0 {
                 context.eventLoop.scheduleTask(in: .milliseconds(reply.delay.milliseconds)) {

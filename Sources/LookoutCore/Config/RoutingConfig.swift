@@ -143,7 +143,7 @@ public struct RouteRule: Sendable, Equatable {
         self.severities = severities; self.tiers = tiers; self.sites = sites; self.sinks = sinks
     }
 
-    public func matches(_ e: IncidentEvent) -> Bool {
-        (severities?.contains(e.severity) ?? true) && (tiers?.contains(e.tier) ?? true) && (sites?.contains(e.site) ?? true)
+    public func matches(_ incident: IncidentEvent) -> Bool {
+        (severities?.contains(incident.severity) ?? true) && (tiers?.contains(incident.tier) ?? true) && (sites?.contains(incident.site) ?? true)
     }
 }

@@ -3,7 +3,7 @@ public enum Severity: String, Sendable, Comparable, CaseIterable {
     case none, info, warning, critical
 
     var rank: Int { Severity.allCases.firstIndex(of: self)! }
-    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 
     static func parse(_ node: ConfigNode) throws -> Severity {
         let text = try node.string()

@@ -6,11 +6,11 @@ public enum AnyEvent: Sendable, Equatable {
     /// A well-formed v1 line of a type this build does not know: passed through, never refused.
     case other(type: String)
 
-    public init(_ o: ScannedObject) throws(EventError) {
-        switch try o.eventType() {
-        case "result": self = .result(try ResultEvent(o))
-        case "incident": self = .incident(try IncidentEvent(o))
-        case "delivery": self = .delivery(try DeliveryEvent(o))
+    public init(_ object: ScannedObject) throws(EventError) {
+        switch try object.eventType() {
+        case "result": self = .result(try ResultEvent(object))
+        case "incident": self = .incident(try IncidentEvent(object))
+        case "delivery": self = .delivery(try DeliveryEvent(object))
         case let other: self = .other(type: other)
         }
     }

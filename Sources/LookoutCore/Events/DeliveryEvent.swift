@@ -23,28 +23,28 @@ public struct DeliveryEvent: Sendable, Equatable {
 
     static let knownKeys: Set<String> = ["v", "type", "incident", "event", "sink", "outcome", "attempt", "at", "error", "key", "message"]
 
-    public init(_ o: ScannedObject) throws(EventError) {
-        let type = try o.eventType()
+    public init(_ object: ScannedObject) throws(EventError) {
+        let type = try object.eventType()
         guard type == "delivery" else { throw EventError("expected a delivery event, got \"\(type)\"") }
-        let eventText = try o.requiredString("event")
+        let eventText = try object.requiredString("event")
         guard let event = IncidentEvent.Event(rawValue: eventText) else {
             throw EventError("field \"event\" must be opened, updated or resolved (got \"\(eventText)\")")
         }
-        let outcomeText = try o.requiredString("outcome")
+        let outcomeText = try object.requiredString("outcome")
         guard let outcome = Outcome(rawValue: outcomeText) else {
             throw EventError("field \"outcome\" must be sent, retrying or dead (got \"\(outcomeText)\")")
         }
-        guard let attemptField = o.field("attempt") else { throw .missing("attempt") }
-        guard attemptField.kind == .number, let attempt = o.integer(attemptField), let a = Int(exactly: attempt) else {
+        guard let attemptField = object.field("attempt") else { throw .missing("attempt") }
+        guard attemptField.kind == .number, let attempt = object.integer(attemptField), let a = Int(exactly: attempt) else {
             throw .type("attempt", "an integer")
         }
-        self.init(incident: try o.requiredString("incident"), event: event, sink: try o.requiredString("sink"),
-                  outcome: outcome, attempt: a, at: try o.requiredTimestamp("at"))
-        error = try o.optionalString("error")
-        key = try o.optionalString("key")
-        message = try o.optionalString("message")
-        for f in o.fields where !DeliveryEvent.knownKeys.contains(o.key(f)) {
-            extra.append(JSONMember(key: o.key(f), value: o.value(f)))
+        self.init(incident: try object.requiredString("incident"), event: event, sink: try object.requiredString("sink"),
+                  outcome: outcome, attempt: a, at: try object.requiredTimestamp("at"))
+        error = try object.optionalString("error")
+        key = try object.optionalString("key")
+        message = try object.optionalString("message")
+        for f in object.fields where !DeliveryEvent.knownKeys.contains(object.key(f)) {
+            extra.append(JSONMember(key: object.key(f), value: object.value(f)))
         }
     }
 

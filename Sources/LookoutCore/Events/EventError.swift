@@ -40,10 +40,10 @@ extension ScannedObject {
         return try timestamp(f, key.name)
     }
 
-    package func timestamp(_ f: JSONField, _ name: String) throws(EventError) -> Timestamp {
-        guard f.kind == .string else { throw .type(name, "an RFC 3339 time string") }
+    package func timestamp(_ field: JSONField, _ name: String) throws(EventError) -> Timestamp {
+        guard field.kind == .string else { throw .type(name, "an RFC 3339 time string") }
         let parsed: Timestamp?
-        if let body = unescapedStringBody(f) { parsed = Timestamp(rfc3339: body) } else { parsed = Timestamp(rfc3339: string(f)) }
+        if let body = unescapedStringBody(field) { parsed = Timestamp(rfc3339: body) } else { parsed = Timestamp(rfc3339: string(field)) }
         guard let t = parsed else { throw .type(name, "an RFC 3339 time such as 2026-11-25T08:00:00Z") }
         return t
     }

@@ -35,32 +35,32 @@ public struct IncidentEvent: Sendable, Equatable {
         "state", "duration_ms", "error", "failed", "site_name", "url",
     ]
 
-    public init(_ o: ScannedObject) throws(EventError) {
-        let type = try o.eventType()
+    public init(_ object: ScannedObject) throws(EventError) {
+        let type = try object.eventType()
         guard type == "incident" else { throw EventError("expected an incident event, got \"\(type)\"") }
-        let eventText = try o.requiredString("event")
+        let eventText = try object.requiredString("event")
         guard let event = Event(rawValue: eventText) else {
             throw EventError("field \"event\" must be opened, updated or resolved (got \"\(eventText)\")")
         }
-        let severityText = try o.requiredString("severity")
+        let severityText = try object.requiredString("severity")
         guard let severity = Severity(rawValue: severityText) else {
             throw EventError("field \"severity\" must be critical, warning, info or none (got \"\(severityText)\")")
         }
-        self.init(id: try o.requiredString("id"), event: event, check: try o.requiredString("check"),
-                  site: try o.requiredString("site"), tier: try o.requiredString("tier"), severity: severity,
-                  at: try o.requiredTimestamp("at"), since: try o.requiredTimestamp("since"),
-                  reason: try o.requiredString("reason"), maintenance: try o.optionalString("maintenance"))
-        state = try o.optionalString("state")
-        if let f = o.field("duration_ms"), f.kind != .null {
-            guard f.kind == .number, let v = o.integer(f) else { throw .type("duration_ms", "an integer") }
+        self.init(id: try object.requiredString("id"), event: event, check: try object.requiredString("check"),
+                  site: try object.requiredString("site"), tier: try object.requiredString("tier"), severity: severity,
+                  at: try object.requiredTimestamp("at"), since: try object.requiredTimestamp("since"),
+                  reason: try object.requiredString("reason"), maintenance: try object.optionalString("maintenance"))
+        state = try object.optionalString("state")
+        if let f = object.field("duration_ms"), f.kind != .null {
+            guard f.kind == .number, let v = object.integer(f) else { throw .type("duration_ms", "an integer") }
             durationMs = v
         }
-        error = try o.optionalString("error")
-        failed = try o.optionalStrings("failed")
-        siteName = try o.optionalString("site_name")
-        url = try o.optionalString("url")
-        for f in o.fields where !IncidentEvent.knownKeys.contains(o.key(f)) {
-            extra.append(JSONMember(key: o.key(f), value: o.value(f)))
+        error = try object.optionalString("error")
+        failed = try object.optionalStrings("failed")
+        siteName = try object.optionalString("site_name")
+        url = try object.optionalString("url")
+        for f in object.fields where !IncidentEvent.knownKeys.contains(object.key(f)) {
+            extra.append(JSONMember(key: object.key(f), value: object.value(f)))
         }
     }
 

@@ -29,22 +29,22 @@ public struct JSONObjectWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    public mutating func add(_ k: String, _ v: String) { key(k); JSONText.appendQuoted(v, to: &bytes) }
-    public mutating func add(_ k: String, _ v: String?) { if let v { add(k, v) } else { addNull(k) } }
-    public mutating func add(_ k: String, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
-    public mutating func add(_ k: String, _ v: Int) { key(k); bytes.append(contentsOf: String(v).utf8) }
-    public mutating func add(_ k: String, _ v: Int64) { key(k); bytes.append(contentsOf: String(v).utf8) }
-    public mutating func add(_ k: String, _ v: Timestamp) {
-        key(k)
+    public mutating func add(_ name: String, _ value: String) { key(name); JSONText.appendQuoted(value, to: &bytes) }
+    public mutating func add(_ name: String, _ value: String?) { if let value { add(name, value) } else { addNull(name) } }
+    public mutating func add(_ name: String, _ value: Bool) { key(name); bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+    public mutating func add(_ name: String, _ value: Int) { key(name); bytes.append(contentsOf: String(value).utf8) }
+    public mutating func add(_ name: String, _ value: Int64) { key(name); bytes.append(contentsOf: String(value).utf8) }
+    public mutating func add(_ name: String, _ value: Timestamp) {
+        key(name)
         bytes.append(UInt8(ascii: "\""))
-        v.appendRFC3339(to: &bytes)
+        value.appendRFC3339(to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
-    public mutating func add(_ k: String, _ v: JSONValue) { key(k); v.append(to: &bytes) }
-    public mutating func add(_ k: String, _ v: [String]) { add(k, .array(v.map { .string($0) })) }
-    public mutating func addNull(_ k: String) { key(k); bytes.append(contentsOf: "null".utf8) }
+    public mutating func add(_ name: String, _ value: JSONValue) { key(name); value.append(to: &bytes) }
+    public mutating func add(_ name: String, _ value: [String]) { add(name, .array(value.map { .string($0) })) }
+    public mutating func addNull(_ name: String) { key(name); bytes.append(contentsOf: "null".utf8) }
     /// Adds a member whose value is already valid JSON text.
-    public mutating func addRaw(_ k: String, _ json: UnsafeBufferPointer<UInt8>) { key(k); bytes.append(contentsOf: json) }
+    public mutating func addRaw(_ name: String, _ json: UnsafeBufferPointer<UInt8>) { key(name); bytes.append(contentsOf: json) }
 
     /// The finished object, without the trailing newline.
     public mutating func finish() -> [UInt8] {

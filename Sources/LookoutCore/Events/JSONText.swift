@@ -47,12 +47,12 @@ public enum JSONText {
         return v
     }
 
-    /// Appends `s` as a JSON string literal. Only what JSON requires is escaped, so output stays readable and `/`
+    /// Appends `text` as a JSON string literal. Only what JSON requires is escaped, so output stays readable and `/`
     /// is kept as is.
-    public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+    public static func appendQuoted(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { u in
+        var text = text
+        text.withUTF8 { u in
             var runStart = 0
             for (k, c) in u.enumerated() where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<k]))

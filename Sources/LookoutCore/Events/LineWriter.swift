@@ -16,10 +16,14 @@ public final class LineWriter: @unchecked Sendable {
 
     private let fd: Int32
     private let sink: LineSink?
-    private var buffer: [UInt8] = []
     private let flushThreshold: Int
-    private let lock = NSLock()
-    public private(set) var linesWritten = 0
+    /// What the lock guards: the lines not flushed yet, and how many lines were ever written.
+    private struct State {
+        var buffer: [UInt8] = []
+        var linesWritten = 0
+    }
+    private let state = Locked(State())
+    public var linesWritten: Int { state.withLock { $0.linesWritten } }
     /// Set by `flushInBackground()`: `flush()` then only wakes the flushing thread.
     private var background: BackgroundFlush?
 
@@ -29,7 +33,7 @@ public final class LineWriter: @unchecked Sendable {
         self.sink = nil
         self.flushThreshold = flushThreshold
         // A writer that only flushes per batch passes a huge threshold: reserve what a batch needs, not that.
-        buffer.reserveCapacity(min(flushThreshold, 1 << 20) + 4096)
+        state.withLock { $0.buffer.reserveCapacity(min(flushThreshold, 1 << 20) + 4096) }
     }
 
     /// A writer handing each flushed batch to `sink` (an output file) instead of a file descriptor.
@@ -37,21 +41,21 @@ public final class LineWriter: @unchecked Sendable {
         self.fd = -1
         self.sink = sink
         self.flushThreshold = .max
-        buffer.reserveCapacity(1 << 16)
+        state.withLock { $0.buffer.reserveCapacity(1 << 16) }
     }
 
     public static let standardOutput = LineWriter(fd: STDOUT_FILENO)
 
     /// Appends one line; `bytes` must not hold a newline.
     public func write(_ bytes: some Collection<UInt8>) throws(WriteError) {
-        lock.lock()
-        defer { lock.unlock() }
-        buffer.append(contentsOf: bytes)
-        buffer.append(0x0A)
-        linesWritten += 1
-        guard buffer.count >= flushThreshold else { return }
-        // With a flushing thread, only that thread writes, so batches stay in order: wake it instead.
-        if let background { try background.wake() } else { try flushLocked() }
+        try state.withLock { (state) throws(WriteError) in
+            state.buffer.append(contentsOf: bytes)
+            state.buffer.append(0x0A)
+            state.linesWritten += 1
+            guard state.buffer.count >= flushThreshold else { return }
+            // With a flushing thread, only that thread writes, so batches stay in order: wake it instead.
+            if let background { try background.wake() } else { try flushLocked(&state.buffer) }
+        }
     }
 
     public func write(_ line: String) throws(WriteError) { try write(Array(line.utf8)) }
@@ -61,9 +65,7 @@ public final class LineWriter: @unchecked Sendable {
             try background.wake()
             return
         }
-        lock.lock()
-        defer { lock.unlock() }
-        try flushLocked()
+        try state.withLock { (state) throws(WriteError) in try flushLocked(&state.buffer) }
     }
 
     /// Hands flushing to a thread of its own, for a writer many tasks share whose sink is slow (a file fsynced per
@@ -77,9 +79,7 @@ public final class LineWriter: @unchecked Sendable {
             var batch: [UInt8] = []
             batch.reserveCapacity(1 << 16)
             while flusher.waitForWork() {
-                lock.lock()
-                swap(&batch, &buffer)
-                lock.unlock()
+                state.withLock { swap(&batch, &$0.buffer) }
                 do throws(WriteError) {
                     try writeOut(batch)
                 } catch {
@@ -99,7 +99,8 @@ public final class LineWriter: @unchecked Sendable {
         try background.drain()
     }
 
-    private func flushLocked() throws(WriteError) {
+    /// Writes `buffer` out and empties it; the caller holds the lock.
+    private func flushLocked(_ buffer: inout [UInt8]) throws(WriteError) {
         try writeOut(buffer)
         buffer.removeAll(keepingCapacity: true)
     }

@@ -46,34 +46,34 @@ public struct ResultEvent: Sendable, Equatable {
     ]
 
     /// Decodes every member of a `result` line, checking the type of each one the contract defines.
-    public init(_ o: ScannedObject) throws(EventError) {
-        let type = try o.eventType()
+    public init(_ object: ScannedObject) throws(EventError) {
+        let type = try object.eventType()
         guard type == "result" else { throw EventError("expected a result event, got \"\(type)\"") }
-        let head = try ResultHead(o)
+        let head = try ResultHead(object)
         self.init(check: head.check, at: head.at, ok: head.ok)
         degraded = head.degraded
         location = head.location
-        kind = try o.optionalString(EventKeys.kind)
-        if let f = o.field(EventKeys.latencyMs), f.kind != .null {
+        kind = try object.optionalString(EventKeys.kind)
+        if let f = object.field(EventKeys.latencyMs), f.kind != .null {
             guard f.kind == .number else { throw .type("latency_ms", "a number") }
-            latencyMs = o.double(f)
+            latencyMs = object.double(f)
         }
-        status = try o.optionalInt(EventKeys.status)
-        bytes = try o.optionalInt(EventKeys.bytes)
-        error = try o.optionalString(EventKeys.error)
-        failed = try o.optionalStrings(EventKeys.failed)
-        if let f = o.field(EventKeys.details), f.kind != .null {
+        status = try object.optionalInt(EventKeys.status)
+        bytes = try object.optionalInt(EventKeys.bytes)
+        error = try object.optionalString(EventKeys.error)
+        failed = try object.optionalStrings(EventKeys.failed)
+        if let f = object.field(EventKeys.details), f.kind != .null {
             guard f.kind == .object else { throw .type("details", "an object") }
-            details = o.value(f)
+            details = object.value(f)
         }
-        let site = try o.optionalString(EventKeys.site), tier = try o.optionalString(EventKeys.tier)
-        let maintenance = try o.optionalString(EventKeys.maintenance), severity = try o.optionalString(EventKeys.severity)
-        if let state = try o.optionalString(EventKeys.state) {
+        let site = try object.optionalString(EventKeys.site), tier = try object.optionalString(EventKeys.tier)
+        let maintenance = try object.optionalString(EventKeys.maintenance), severity = try object.optionalString(EventKeys.severity)
+        if let state = try object.optionalString(EventKeys.state) {
             classification = Classification(site: site, tier: tier, maintenance: maintenance, state: state,
                                             severity: severity ?? "none")
         }
-        for f in o.fields where !ResultEvent.knownKeys.contains(where: { o.keyEquals(f, $0) }) {
-            extra.append(JSONMember(key: o.key(f), value: o.value(f)))
+        for f in object.fields where !ResultEvent.knownKeys.contains(where: { object.keyEquals(f, $0) }) {
+            extra.append(JSONMember(key: object.key(f), value: object.value(f)))
         }
     }
 
@@ -122,59 +122,59 @@ public struct ResultHead: Sendable, Equatable {
     /// `severity`): a re-classified log has them replaced, which needs the slower rewrite.
     public var classified: Bool
 
-    public init(_ o: ScannedObject) throws(EventError) {
+    public init(_ object: ScannedObject) throws(EventError) {
         var check: String?, at: Timestamp?, ok: Bool?, degraded = false, location: String?
         var checkField: JSONField?, classified = false
-        for f in o.fields {
+        for f in object.fields {
             let len = f.keyEnd - f.keyStart
             if f.keyEscaped {
-                if !classified, ResultEvent.classificationKeys.contains(where: { o.keyEquals(f, $0) }) { classified = true }
+                if !classified, ResultEvent.classificationKeys.contains(where: { object.keyEquals(f, $0) }) { classified = true }
                 continue
             }
             guard len >= 2, len <= 11 else { continue }
-            switch o.bytes[f.keyStart] {
-            case UInt8(ascii: "c") where o.keyEquals(f, EventKeys.check):
+            switch object.bytes[f.keyStart] {
+            case UInt8(ascii: "c") where object.keyEquals(f, EventKeys.check):
                 guard f.kind == .string else { throw .type("check", "a string") }
-                check = o.string(f)
+                check = object.string(f)
                 checkField = f
-            case UInt8(ascii: "a") where o.keyEquals(f, EventKeys.at):
-                at = try o.timestamp(f, "at")
-            case UInt8(ascii: "o") where o.keyEquals(f, EventKeys.ok):
+            case UInt8(ascii: "a") where object.keyEquals(f, EventKeys.at):
+                at = try object.timestamp(f, "at")
+            case UInt8(ascii: "o") where object.keyEquals(f, EventKeys.ok):
                 guard f.kind == .bool else { throw .type("ok", "a boolean") }
-                ok = o.bool(f)
-            case UInt8(ascii: "d") where o.keyEquals(f, EventKeys.degraded):
+                ok = object.bool(f)
+            case UInt8(ascii: "d") where object.keyEquals(f, EventKeys.degraded):
                 guard f.kind == .bool || f.kind == .null else { throw .type("degraded", "a boolean") }
-                degraded = f.kind == .bool && o.bool(f)
-            case UInt8(ascii: "d") where o.keyEquals(f, EventKeys.details):
+                degraded = f.kind == .bool && object.bool(f)
+            case UInt8(ascii: "d") where object.keyEquals(f, EventKeys.details):
                 guard f.kind == .object || f.kind == .null else { throw .type("details", "an object") }
-            case UInt8(ascii: "l") where o.keyEquals(f, EventKeys.location):
+            case UInt8(ascii: "l") where object.keyEquals(f, EventKeys.location):
                 guard f.kind == .string || f.kind == .null else { throw .type("location", "a string") }
-                location = f.kind == .string ? o.string(f) : nil
-            case UInt8(ascii: "l") where o.keyEquals(f, EventKeys.latencyMs):
+                location = f.kind == .string ? object.string(f) : nil
+            case UInt8(ascii: "l") where object.keyEquals(f, EventKeys.latencyMs):
                 guard f.kind == .number || f.kind == .null else { throw .type("latency_ms", "a number") }
-            case UInt8(ascii: "s") where o.keyEquals(f, EventKeys.status):
-                guard f.kind == .null || (f.kind == .number && o.integer(f).flatMap { Int(exactly: $0) } != nil) else {
+            case UInt8(ascii: "s") where object.keyEquals(f, EventKeys.status):
+                guard f.kind == .null || (f.kind == .number && object.integer(f).flatMap { Int(exactly: $0) } != nil) else {
                     throw .type("status", "an integer")
                 }
-            case UInt8(ascii: "b") where o.keyEquals(f, EventKeys.bytes):
-                guard f.kind == .null || (f.kind == .number && o.integer(f).flatMap { Int(exactly: $0) } != nil) else {
+            case UInt8(ascii: "b") where object.keyEquals(f, EventKeys.bytes):
+                guard f.kind == .null || (f.kind == .number && object.integer(f).flatMap { Int(exactly: $0) } != nil) else {
                     throw .type("bytes", "an integer")
                 }
-            case UInt8(ascii: "k") where o.keyEquals(f, EventKeys.kind):
+            case UInt8(ascii: "k") where object.keyEquals(f, EventKeys.kind):
                 guard f.kind == .string || f.kind == .null else { throw .type("kind", "a string") }
-            case UInt8(ascii: "e") where o.keyEquals(f, EventKeys.error):
+            case UInt8(ascii: "e") where object.keyEquals(f, EventKeys.error):
                 guard f.kind == .string || f.kind == .null else { throw .type("error", "a string") }
-            case UInt8(ascii: "f") where o.keyEquals(f, EventKeys.failed):
+            case UInt8(ascii: "f") where object.keyEquals(f, EventKeys.failed):
                 guard f.kind == .null || f.kind == .array else { throw .type("failed", "an array of strings") }
-                _ = try o.optionalStrings(EventKeys.failed)
-            case UInt8(ascii: "s") where o.keyEquals(f, EventKeys.site) || o.keyEquals(f, EventKeys.state)
-                || o.keyEquals(f, EventKeys.severity):
-                guard f.kind == .string || f.kind == .null else { throw .type(o.key(f), "a string") }
+                _ = try object.optionalStrings(EventKeys.failed)
+            case UInt8(ascii: "s") where object.keyEquals(f, EventKeys.site) || object.keyEquals(f, EventKeys.state)
+                || object.keyEquals(f, EventKeys.severity):
+                guard f.kind == .string || f.kind == .null else { throw .type(object.key(f), "a string") }
                 classified = true
-            case UInt8(ascii: "t") where o.keyEquals(f, EventKeys.tier):
+            case UInt8(ascii: "t") where object.keyEquals(f, EventKeys.tier):
                 guard f.kind == .string || f.kind == .null else { throw .type("tier", "a string") }
                 classified = true
-            case UInt8(ascii: "m") where o.keyEquals(f, EventKeys.maintenance):
+            case UInt8(ascii: "m") where object.keyEquals(f, EventKeys.maintenance):
                 guard f.kind == .string || f.kind == .null else { throw .type("maintenance", "a string") }
                 classified = true
             default: continue

@@ -20,46 +20,46 @@ public struct ScannedObject {
         return nil
     }
 
-    public func keyEquals(_ f: JSONField, _ key: JSONKey) -> Bool {
-        if f.keyEscaped { return JSONText.unescape(base, f.keyStart, f.keyEnd) == key.name }
-        let len = f.keyEnd - f.keyStart
-        return len == key.bytes.count && key.bytes.withUnsafeBufferPointer { memcmp(base + f.keyStart, $0.baseAddress!, len) == 0 }
+    public func keyEquals(_ field: JSONField, _ key: JSONKey) -> Bool {
+        if field.keyEscaped { return JSONText.unescape(base, field.keyStart, field.keyEnd) == key.name }
+        let len = field.keyEnd - field.keyStart
+        return len == key.bytes.count && key.bytes.withUnsafeBufferPointer { memcmp(base + field.keyStart, $0.baseAddress!, len) == 0 }
     }
 
-    public func key(_ f: JSONField) -> String {
-        f.keyEscaped ? JSONText.unescape(base, f.keyStart, f.keyEnd)
-            : String(decoding: UnsafeBufferPointer(rebasing: bytes[f.keyStart..<f.keyEnd]), as: UTF8.self)
+    public func key(_ field: JSONField) -> String {
+        field.keyEscaped ? JSONText.unescape(base, field.keyStart, field.keyEnd)
+            : String(decoding: UnsafeBufferPointer(rebasing: bytes[field.keyStart..<field.keyEnd]), as: UTF8.self)
     }
 
     /// The raw text of a member's value, exactly as written.
-    public func rawValue(_ f: JSONField) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[f.valueStart..<f.valueEnd])
+    public func rawValue(_ field: JSONField) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd])
     }
 
     /// The raw text of a whole member, `"key":value`, exactly as written.
-    public func rawMember(_ f: JSONField) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[f.memberStart..<f.valueEnd])
+    public func rawMember(_ field: JSONField) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[field.memberStart..<field.valueEnd])
     }
 
-    public func string(_ f: JSONField) -> String {
-        f.valueEscaped ? JSONText.unescape(base, f.valueStart + 1, f.valueEnd - 1)
-            : String(decoding: UnsafeBufferPointer(rebasing: bytes[(f.valueStart + 1)..<(f.valueEnd - 1)]), as: UTF8.self)
+    public func string(_ field: JSONField) -> String {
+        field.valueEscaped ? JSONText.unescape(base, field.valueStart + 1, field.valueEnd - 1)
+            : String(decoding: UnsafeBufferPointer(rebasing: bytes[(field.valueStart + 1)..<(field.valueEnd - 1)]), as: UTF8.self)
     }
 
     /// The string value's body when it has no escapes: compare or parse it without allocating.
-    public func unescapedStringBody(_ f: JSONField) -> UnsafeBufferPointer<UInt8>? {
-        f.kind == .string && !f.valueEscaped ? UnsafeBufferPointer(rebasing: bytes[(f.valueStart + 1)..<(f.valueEnd - 1)]) : nil
+    public func unescapedStringBody(_ field: JSONField) -> UnsafeBufferPointer<UInt8>? {
+        field.kind == .string && !field.valueEscaped ? UnsafeBufferPointer(rebasing: bytes[(field.valueStart + 1)..<(field.valueEnd - 1)]) : nil
     }
 
-    public func bool(_ f: JSONField) -> Bool { base[f.valueStart] == UInt8(ascii: "t") }
+    public func bool(_ field: JSONField) -> Bool { base[field.valueStart] == UInt8(ascii: "t") }
 
     /// The integer value of a number member, or nil when it has a fraction, an exponent or does not fit.
-    public func integer(_ f: JSONField) -> Int64? {
-        var i = f.valueStart
+    public func integer(_ field: JSONField) -> Int64? {
+        var i = field.valueStart
         let negative = base[i] == UInt8(ascii: "-")
         if negative { i += 1 }
         var v: Int64 = 0
-        while i < f.valueEnd {
+        while i < field.valueEnd {
             let d = base[i] &- 48
             guard d < 10 else { return nil }
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
@@ -71,14 +71,14 @@ public struct ScannedObject {
         return negative ? -v : v
     }
 
-    public func double(_ f: JSONField) -> Double {
-        if let i = integer(f) { return Double(i) }
-        return Double(String(decoding: rawValue(f), as: UTF8.self)) ?? .nan
+    public func double(_ field: JSONField) -> Double {
+        if let i = integer(field) { return Double(i) }
+        return Double(String(decoding: rawValue(field), as: UTF8.self)) ?? .nan
     }
 
     /// Parses a member's value into a `JSONValue` tree.
-    public func value(_ f: JSONField) -> JSONValue {
-        JSONValue.parse(rawValue(f)) ?? .null
+    public func value(_ field: JSONField) -> JSONValue {
+        JSONValue.parse(rawValue(field)) ?? .null
     }
 }
 

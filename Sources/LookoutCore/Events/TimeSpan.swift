@@ -3,15 +3,15 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
     public var milliseconds: Int64
 
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
-    public static func milliseconds(_ v: Int64) -> TimeSpan { TimeSpan(milliseconds: v) }
-    public static func seconds(_ v: Int64) -> TimeSpan { TimeSpan(milliseconds: v * 1000) }
-    public static func minutes(_ v: Int64) -> TimeSpan { TimeSpan(milliseconds: v * 60_000) }
-    public static func hours(_ v: Int64) -> TimeSpan { TimeSpan(milliseconds: v * 3_600_000) }
+    public static func milliseconds(_ milliseconds: Int64) -> TimeSpan { TimeSpan(milliseconds: milliseconds) }
+    public static func seconds(_ seconds: Int64) -> TimeSpan { TimeSpan(milliseconds: seconds * 1000) }
+    public static func minutes(_ minutes: Int64) -> TimeSpan { TimeSpan(milliseconds: minutes * 60_000) }
+    public static func hours(_ hours: Int64) -> TimeSpan { TimeSpan(milliseconds: hours * 3_600_000) }
     public static let zero = TimeSpan(milliseconds: 0)
 
-    public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.milliseconds < b.milliseconds }
-    public static func + (a: TimeSpan, b: TimeSpan) -> TimeSpan { .milliseconds(a.milliseconds + b.milliseconds) }
-    public static func * (a: TimeSpan, k: Int64) -> TimeSpan { .milliseconds(a.milliseconds * k) }
+    public static func < (lhs: TimeSpan, rhs: TimeSpan) -> Bool { lhs.milliseconds < rhs.milliseconds }
+    public static func + (lhs: TimeSpan, rhs: TimeSpan) -> TimeSpan { .milliseconds(lhs.milliseconds + rhs.milliseconds) }
+    public static func * (lhs: TimeSpan, rhs: Int64) -> TimeSpan { .milliseconds(lhs.milliseconds * rhs) }
 
     public var seconds: Double { Double(milliseconds) / 1000 }
 

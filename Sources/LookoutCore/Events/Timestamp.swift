@@ -8,16 +8,16 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
     public init(seconds: Int64) { self.milliseconds = seconds * 1000 }
 
-    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.milliseconds < b.milliseconds }
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
-    public static func + (t: Timestamp, d: TimeSpan) -> Timestamp {
-        Timestamp(milliseconds: t.milliseconds + d.milliseconds)
+    public static func + (lhs: Timestamp, rhs: TimeSpan) -> Timestamp {
+        Timestamp(milliseconds: lhs.milliseconds + rhs.milliseconds)
     }
-    public static func - (t: Timestamp, d: TimeSpan) -> Timestamp {
-        Timestamp(milliseconds: t.milliseconds - d.milliseconds)
+    public static func - (lhs: Timestamp, rhs: TimeSpan) -> Timestamp {
+        Timestamp(milliseconds: lhs.milliseconds - rhs.milliseconds)
     }
-    public static func - (a: Timestamp, b: Timestamp) -> TimeSpan {
-        .milliseconds(a.milliseconds - b.milliseconds)
+    public static func - (lhs: Timestamp, rhs: Timestamp) -> TimeSpan {
+        .milliseconds(lhs.milliseconds - rhs.milliseconds)
     }
 
     /// RFC 3339 in UTC: `2026-11-25T08:00:00Z`, or with milliseconds when they are not zero.
@@ -56,11 +56,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self = parsed
     }
 
-    public init?(rfc3339 b: UnsafeBufferPointer<UInt8>) {
-        let n = b.count
+    public init?(rfc3339 bytes: UnsafeBufferPointer<UInt8>) {
+        let n = bytes.count
         guard n >= 20 else { return nil }
         @inline(__always) func digit(_ i: Int) -> Int? {
-            let c = b[i] &- 48
+            let c = bytes[i] &- 48
             return c < 10 ? Int(c) : nil
         }
         @inline(__always) func number(_ i: Int, _ len: Int) -> Int? {
@@ -68,15 +68,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             for k in i..<(i + len) { guard let d = digit(k) else { return nil }; v = v * 10 + d }
             return v
         }
-        guard let year = number(0, 4), b[4] == 45, let month = number(5, 2), b[7] == 45, let day = number(8, 2),
-              b[10] == 84 || b[10] == 116 || b[10] == 32,
-              let hour = number(11, 2), b[13] == 58, let minute = number(14, 2), b[16] == 58, let second = number(17, 2)
+        guard let year = number(0, 4), bytes[4] == 45, let month = number(5, 2), bytes[7] == 45, let day = number(8, 2),
+              bytes[10] == 84 || bytes[10] == 116 || bytes[10] == 32,
+              let hour = number(11, 2), bytes[13] == 58, let minute = number(14, 2), bytes[16] == 58, let second = number(17, 2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: month, year: year),
               hour < 24, minute < 60, second < 61 else { return nil }
         var i = 19
         var millis = 0
-        if b[i] == 46 {  // '.'
+        if bytes[i] == 46 {  // '.'
             i += 1
             var digits = 0
             while i < n, let d = digit(i) {
@@ -88,12 +88,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         }
         guard i < n else { return nil }
         var offsetMinutes = 0
-        switch b[i] {
+        switch bytes[i] {
         case 90, 122: i += 1  // Z z
         case 43, 45:  // + -
-            guard i + 6 == n, let oh = number(i + 1, 2), b[i + 3] == 58, let om = number(i + 4, 2), oh < 24, om < 60
+            guard i + 6 == n, let oh = number(i + 1, 2), bytes[i + 3] == 58, let om = number(i + 4, 2), oh < 24, om < 60
             else { return nil }
-            offsetMinutes = (oh * 60 + om) * (b[i] == 45 ? -1 : 1)
+            offsetMinutes = (oh * 60 + om) * (bytes[i] == 45 ? -1 : 1)
             i += 6
         default: return nil
         }

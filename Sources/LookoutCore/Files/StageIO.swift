@@ -24,7 +24,7 @@ public final class StageIO {
     public let follower: FileFollower?
     public let file: RotatingFileWriter?
     public let stop = StopFlag()
-    public let heartbeat: StageHeartbeat?
+    public let heartbeat: StageLiveness?
 
     /// `committed`: the position the stage's state holds (nil on a first start or without a state file).
     public init(_ options: Options, stage: String, committed: StreamPosition?, logger: Logger) throws {
@@ -53,7 +53,7 @@ public final class StageIO {
             file = nil
             writer = LineWriter(fd: STDOUT_FILENO, flushThreshold: .max)
         }
-        heartbeat = options.heartbeatSeconds.map { StageHeartbeat(stage: stage, intervalSeconds: $0, logger: logger) }
+        heartbeat = options.heartbeatSeconds.map { StageLiveness(stage: stage, intervalSeconds: $0, logger: logger) }
         if let heartbeat, let follower {
             let writer = self.writer
             follower.onIdle = { heartbeat.tick(linesOut: writer.linesWritten, bytesBehind: follower.bytesBehind) }

@@ -4,15 +4,14 @@ import Logging
 /// StopFlag is set by SIGTERM or SIGINT so a long-running stage stops at its next batch end, after committing,
 /// instead of dying between a write and a commit. A second signal exits at once.
 public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raised = false
+    private let raised = Locked(false)
     private var sources: [DispatchSourceSignal] = []
 
     public init() {}
 
-    public var isSet: Bool { lock.withLock { raised } }
+    public var isSet: Bool { raised.value }
 
-    public func set() { lock.withLock { raised = true } }
+    public func set() { raised.withLock { $0 = true } }
 
     /// Routes SIGTERM and SIGINT to this flag.
     public func installSignalHandlers(logger: Logger) {

@@ -1,9 +1,8 @@
 import Foundation
 
 /// OnceFlag lets exactly one of several racers act.
-package final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var taken = false
+package final class OnceFlag: Sendable {
+    private let taken = Locked(false)
     package init() {}
-    package func take() -> Bool { lock.withLock { if taken { return false }; taken = true; return true } }
+    package func take() -> Bool { taken.withLock { taken in if taken { return false }; taken = true; return true } }
 }

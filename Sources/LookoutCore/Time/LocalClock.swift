@@ -29,9 +29,9 @@ public struct LocalClock: Sendable {
         return Timestamp(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
     }
 
-    /// The local calendar day holding `t`, with its weekday and the instants where it starts and ends.
-    public func day(containing t: Timestamp) -> LocalDay {
-        let date = Date(timeIntervalSince1970: Double(t.milliseconds) / 1000)
+    /// The local calendar day holding `time`, with its weekday and the instants where it starts and ends.
+    public func day(containing time: Timestamp) -> LocalDay {
+        let date = Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)
         let c = calendar.dateComponents([.year, .month, .day, .weekday], from: date)
         let start = calendar.startOfDay(for: date)
         let end = calendar.date(byAdding: .day, value: 1, to: start)!

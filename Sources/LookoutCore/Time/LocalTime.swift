@@ -8,7 +8,7 @@ public struct LocalTime: Sendable, Hashable, Comparable, CustomStringConvertible
     public init(minutes: Int) { self.minutes = minutes }
     public init(hour: Int, minute: Int) { self.minutes = hour * 60 + minute }
 
-    public static func < (a: LocalTime, b: LocalTime) -> Bool { a.minutes < b.minutes }
+    public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool { lhs.minutes < rhs.minutes }
 
     public var description: String {
         let h = minutes / 60, m = minutes % 60

@@ -19,20 +19,20 @@ public final class MaintenanceCalendar {
         self.clock = clock
     }
 
-    /// The window covering `t` (start inclusive, end exclusive); the one ending last if several overlap.
-    public func active(at t: Timestamp) -> Active? {
+    /// The window covering `time` (start inclusive, end exclusive); the one ending last if several overlap.
+    public func active(at time: Timestamp) -> Active? {
         guard !windows.isEmpty else { return nil }
         var found: Active?
-        for o in occurrences(on: t) where o.start <= t && t < o.end {
+        for o in occurrences(on: time) where o.start <= time && time < o.end {
             if found == nil || o.end > found!.end { found = o }
         }
         return found
     }
 
-    /// Every occurrence of every window on the local day holding `t`, one-off windows included when they touch it.
-    public func occurrences(on t: Timestamp) -> [Active] {
-        if let d = cachedDay, d.start <= t, t < d.end { return cachedOccurrences }
-        let day = clock.day(containing: t)
+    /// Every occurrence of every window on the local day holding `time`, one-off windows included when they touch it.
+    public func occurrences(on time: Timestamp) -> [Active] {
+        if let d = cachedDay, d.start <= time, time < d.end { return cachedOccurrences }
+        let day = clock.day(containing: time)
         var out: [Active] = []
         for w in windows {
             switch w.schedule {

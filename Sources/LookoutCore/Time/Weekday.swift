@@ -2,7 +2,7 @@
 public enum Weekday: Int, Sendable, CaseIterable, Comparable {
     case sunday = 1, monday, tuesday, wednesday, thursday, friday, saturday
 
-    public static func < (a: Weekday, b: Weekday) -> Bool { a.rawValue < b.rawValue }
+    public static func < (lhs: Weekday, rhs: Weekday) -> Bool { lhs.rawValue < rhs.rawValue }
 
     static let names: [String: Weekday] = [
         "sun": .sunday, "mon": .monday, "tue": .tuesday, "wed": .wednesday, "thu": .thursday, "fri": .friday,

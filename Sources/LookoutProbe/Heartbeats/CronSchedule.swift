@@ -60,12 +60,12 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         return out.isEmpty ? nil : out
     }
 
-    /// The first fire time strictly after `t`, in wall-clock terms of `zone`. A time skipped by a spring-forward
+    /// The first fire time strictly after `time`, in wall-clock terms of `zone`. A time skipped by a spring-forward
     /// change fires at the first instant after the gap; a repeated autumn hour fires once.
-    public func next(after t: Timestamp, in zone: TimeZone) -> Timestamp? {
+    public func next(after time: Timestamp, in zone: TimeZone) -> Timestamp? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let start = Date(timeIntervalSince1970: Double(t.milliseconds / 60_000 * 60_000 + 60_000) / 1000)
+        let start = Date(timeIntervalSince1970: Double(time.milliseconds / 60_000 * 60_000 + 60_000) / 1000)
         var c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: start)
         // Walk day by day (at most about 4 years for 29 February), then hour and minute within a matching day.
         for _ in 0..<(366 * 5) {
@@ -77,7 +77,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
                         fire.year = y; fire.month = mo; fire.day = d; fire.hour = h; fire.minute = m
                         guard let date = calendar.date(from: fire) else { continue }
                         let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
-                        if ms > t.milliseconds { return Timestamp(milliseconds: ms) }
+                        if ms > time.milliseconds { return Timestamp(milliseconds: ms) }
                     }
                 }
             }

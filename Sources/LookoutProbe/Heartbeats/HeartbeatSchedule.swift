@@ -27,5 +27,5 @@ public struct HeartbeatSchedule: Sendable, Equatable {
 }
 
 extension TimeSpan {
-    public static func days(_ v: Int64) -> TimeSpan { .hours(v * 24) }
+    public static func days(_ days: Int64) -> TimeSpan { .hours(days * 24) }
 }

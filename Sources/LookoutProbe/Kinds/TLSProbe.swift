@@ -165,7 +165,8 @@ public struct TLSProbe: ProbeKind {
         config.certificateVerification = .noHostnameVerification
         let context = try NIOSSLContext(configuration: config)
         let sni: String? = serverName.isIPAddress ? nil : serverName
-        let captured = ChainBox()
+        // The chain the verification callback saw, read after the handshake.
+        let captured = Locked<[NIOSSLCertificate]>([])
         let group = MultiThreadedEventLoopGroup.singleton
         let loop = group.next()
         let done = loop.makePromise(of: Void.self)
@@ -176,7 +177,7 @@ public struct TLSProbe: ProbeKind {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let ssl = try NIOSSLClientHandler(context: context, serverHostname: sni) { certs, promise in
-                        captured.set(certs)
+                        captured.withLock { $0 = certs }
                         promise.succeed(.certificateVerified)
                     }
                     try channel.pipeline.syncOperations.addHandler(ssl)
@@ -199,7 +200,7 @@ public struct TLSProbe: ProbeKind {
             throw error
         }
         timer.cancel()
-        return captured.get()
+        return captured.value
     }
 }
 
@@ -223,12 +224,4 @@ private final class HandshakeWatcher: ChannelInboundHandler, Sendable {
         done.fail(ChannelError.eof)
         context.fireChannelInactive()
     }
-}
-
-/// Holds the chain the verification callback saw, read after the handshake.
-private final class ChainBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var chain: [NIOSSLCertificate] = []
-    func set(_ c: [NIOSSLCertificate]) { lock.withLock { chain = c } }
-    func get() -> [NIOSSLCertificate] { lock.withLock { chain } }
 }

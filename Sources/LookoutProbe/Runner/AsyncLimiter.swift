@@ -3,19 +3,21 @@ import LookoutCore
 
 /// AsyncLimiter lets at most `limit` tasks hold a permit at once; the rest wait in order, suspended (no thread and no
 /// CPU spent while waiting).
-public final class AsyncLimiter: @unchecked Sendable {
-    private let lock = NSLock()
+public final class AsyncLimiter: Sendable {
     private let limit: Int
-    private var held = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private struct State {
+        var held = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Locked(State())
 
     public init(limit: Int) { self.limit = max(1, limit) }
 
     public func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let granted: Bool = lock.withLock {
-                if held < limit { held += 1; return true }
-                waiters.append(c)
+            let granted = state.withLock { state in
+                if state.held < limit { state.held += 1; return true }
+                state.waiters.append(c)
                 return false
             }
             if granted { c.resume() }
@@ -23,9 +25,9 @@ public final class AsyncLimiter: @unchecked Sendable {
     }
 
     public func release() {
-        let next: CheckedContinuation<Void, Never>? = lock.withLock {
-            if waiters.isEmpty { held -= 1; return nil }
-            return waiters.removeFirst()  // the permit passes straight to the next waiter
+        let next: CheckedContinuation<Void, Never>? = state.withLock { state in
+            if state.waiters.isEmpty { state.held -= 1; return nil }
+            return state.waiters.removeFirst()  // the permit passes straight to the next waiter
         }
         next?.resume()
     }
@@ -38,15 +40,14 @@ public final class AsyncLimiter: @unchecked Sendable {
 }
 
 /// HostLimiter keeps per-host politeness: at most `perHost` runs talk to one host at once.
-final class HostLimiter: @unchecked Sendable {
-    private let lock = NSLock()
+final class HostLimiter: Sendable {
     private let perHost: Int
-    private var limiters: [String: AsyncLimiter] = [:]
+    private let limiters = Locked<[String: AsyncLimiter]>([:])
 
     init(perHost: Int) { self.perHost = max(1, perHost) }
 
     func limiter(for host: String) -> AsyncLimiter {
-        lock.withLock {
+        limiters.withLock { limiters in
             if let l = limiters[host] { return l }
             let l = AsyncLimiter(limit: perHost)
             limiters[host] = l

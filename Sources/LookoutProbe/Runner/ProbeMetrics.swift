@@ -2,10 +2,13 @@ import Foundation
 import LookoutCore
 
 /// ProbeMetrics counts what the probe process does, for `GET /metrics` in the Prometheus text format.
-public final class ProbeMetrics: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counters: [String: [String: Double]] = [:]
-    private var gauges: [String: [String: Double]] = [:]
+public final class ProbeMetrics: Sendable {
+    /// Series values by metric name, then by label text.
+    private struct State {
+        var counters: [String: [String: Double]] = [:]
+        var gauges: [String: [String: Double]] = [:]
+    }
+    private let state = Locked(State())
     private static let help: [String: String] = [
         "lookout_pings_total": "Heartbeat pings accepted, by check and signal.",
         "lookout_pings_rejected_total": "Heartbeat requests refused, by reason.",
@@ -18,12 +21,12 @@ public final class ProbeMetrics: @unchecked Sendable {
 
     public func increment(_ name: String, _ labels: [(String, String)] = [], by value: Double = 1) {
         let key = ProbeMetrics.labelText(labels)
-        lock.withLock { counters[name, default: [:]][key, default: 0] += value }
+        state.withLock { $0.counters[name, default: [:]][key, default: 0] += value }
     }
 
     public func set(_ name: String, _ labels: [(String, String)] = [], to value: Double) {
         let key = ProbeMetrics.labelText(labels)
-        lock.withLock { gauges[name, default: [:]][key] = value }
+        state.withLock { $0.gauges[name, default: [:]][key] = value }
     }
 
     /// Counts one check run; called by the runner for every result it writes.
@@ -35,7 +38,7 @@ public final class ProbeMetrics: @unchecked Sendable {
 
     /// The exposition text, series sorted so scrapes are stable.
     public func render() -> String {
-        let (c, g) = lock.withLock { (counters, gauges) }
+        let (c, g) = state.withLock { ($0.counters, $0.gauges) }
         var out = ""
         for (kind, families) in [("counter", c), ("gauge", g)] {
             for name in families.keys.sorted() {

@@ -17,7 +17,7 @@ public final class ProbeRunner: Sendable {
     private let hosts: HostLimiter
     private let logger: Logger
     /// Logs a heartbeat line on this interval while running forever (`--heartbeat`).
-    public let heartbeat: ProbeHeartbeat?
+    public let heartbeat: ProbeLiveness?
 
     /// What the forever loop can be told while it runs (from signals in the executable, directly in tests).
     public enum Control: Sendable {
@@ -29,7 +29,7 @@ public final class ProbeRunner: Sendable {
 
     public init(checks: [Check], location: String?, writer: LineWriter, clock: any WallClock = SystemClock(),
                 concurrency: Int = 64, perHost: Int = 4, services: ProbeServices = .standalone,
-                heartbeat: ProbeHeartbeat? = nil, logger: Logger = Logger(label: "probe")) {
+                heartbeat: ProbeLiveness? = nil, logger: Logger = Logger(label: "probe")) {
         self.table = CheckTable(checks)
         self.location = location
         self.writer = writer
@@ -123,7 +123,8 @@ public final class ProbeRunner: Sendable {
     public func runForever(control: AsyncStream<Control> = AsyncStream { _ in }) async throws {
         let start = clock.now()
         let (inbox, post) = AsyncStream<Control>.makeStream()
-        let failure = ErrorBox()
+        // The first error a schedule loop hit, rethrown once every loop has stopped.
+        let failure = Locked<(any Error)?>(nil)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in control { post.yield(message) }
@@ -157,10 +158,10 @@ public final class ProbeRunner: Sendable {
             group.cancelAll()
             await group.waitForAll()
         }
-        if let e = failure.error { throw e }
+        if let e = failure.value { throw e }
     }
 
-    private func schedule(_ id: String, from start: Timestamp, failure: ErrorBox,
+    private func schedule(_ id: String, from start: Timestamp, failure: Locked<(any Error)?>,
                           post: AsyncStream<Control>.Continuation) async {
         guard let first = table.current(id) else { return }
         var next = start + .milliseconds(ProbeRunner.jitter(id, within: first.every))
@@ -175,7 +176,7 @@ public final class ProbeRunner: Sendable {
             heartbeat?.note(ok: r.ok, lateMs: r.at.milliseconds - next.milliseconds)
             do { try emit(r) } catch {
                 // Nobody reads our output any more (or it failed): stop everything.
-                failure.set(error)
+                failure.withLock { if $0 == nil { $0 = error } }
                 post.yield(.stop)
                 table.markStopped(id)
                 return
@@ -194,63 +195,67 @@ public final class ProbeRunner: Sendable {
 }
 
 /// CheckTable is the runner's current set of checks, swapped whole on reload, and which ids have a schedule loop.
-final class CheckTable: @unchecked Sendable {
-    private let lock = NSLock()
-    private var order: [String] = []
-    private var byID: [String: Check] = [:]
-    private var running: Set<String> = []
+final class CheckTable: Sendable {
+    private struct State {
+        var order: [String] = []
+        var byID: [String: Check] = [:]
+        var running: Set<String> = []
+    }
+    private let state = Locked(State())
 
     init(_ checks: [Check]) { _ = replace(checks) }
 
-    func all() -> [Check] { lock.withLock { order.compactMap { byID[$0] } } }
-    func ids() -> [String] { lock.withLock { order } }
-    func current(_ id: String) -> Check? { lock.withLock { byID[id] } }
+    func all() -> [Check] { state.withLock { state in state.order.compactMap { state.byID[$0] } } }
+    func ids() -> [String] { state.withLock { $0.order } }
+    func current(_ id: String) -> Check? { state.withLock { $0.byID[id] } }
 
     /// Replaces the set; returns the ids added and removed.
     func replace(_ checks: [Check]) -> (added: [String], removed: [String]) {
-        lock.withLock {
+        state.withLock { state in
             let newIDs = checks.map(\.id)
-            let added = newIDs.filter { byID[$0] == nil }
-            let removed = order.filter { !newIDs.contains($0) }
-            order = newIDs
-            byID = Dictionary(checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let added = newIDs.filter { state.byID[$0] == nil }
+            let removed = state.order.filter { !newIDs.contains($0) }
+            state.order = newIDs
+            state.byID = Dictionary(checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             return (added, removed)
         }
     }
 
     /// True if the id had no loop and now has one.
-    func markRunning(_ id: String) -> Bool { lock.withLock { running.insert(id).inserted } }
-    func markStopped(_ id: String) { _ = lock.withLock { running.remove(id) } }
+    func markRunning(_ id: String) -> Bool { state.withLock { $0.running.insert(id).inserted } }
+    func markStopped(_ id: String) { _ = state.withLock { $0.running.remove(id) } }
 
     /// The check to run now, or nil (and the loop is retired) when a reload removed it.
     func claim(_ id: String) -> Check? {
-        lock.withLock {
-            if let c = byID[id] { return c }
-            running.remove(id)
+        state.withLock { state in
+            if let c = state.byID[id] { return c }
+            state.running.remove(id)
             return nil
         }
     }
 }
 
-/// ErrorBox keeps the first error a schedule loop hit, for `runForever` to rethrow.
-final class ErrorBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: (any Error)?
-    var error: (any Error)? { lock.withLock { first } }
-    func set(_ e: any Error) { lock.withLock { if first == nil { first = e } } }
-}
-
 /// TimerBox holds a run's watchdog so the run can cancel it, even if the run finishes before the watchdog is stored.
-final class TimerBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var task: Task<Void, Never>?
-    private var cancelled = false
-    func set(_ t: Task<Void, Never>) {
-        let cancelNow: Bool = lock.withLock { task = t; return cancelled }
-        if cancelNow { t.cancel() }
+final class TimerBox: Sendable {
+    private struct State {
+        var task: Task<Void, Never>?
+        var cancelled = false
     }
+    private let state = Locked(State())
+
+    func set(_ task: Task<Void, Never>) {
+        let cancelNow = state.withLock { state in
+            state.task = task
+            return state.cancelled
+        }
+        if cancelNow { task.cancel() }
+    }
+
     func cancel() {
-        let t: Task<Void, Never>? = lock.withLock { cancelled = true; return task }
-        t?.cancel()
+        let task = state.withLock { state in
+            state.cancelled = true
+            return state.task
+        }
+        task?.cancel()
     }
 }

@@ -15,10 +15,10 @@ public struct HTMLRenderer {
     ]
 
     /// Escapes text for element content and attribute values.
-    public static func escape(_ s: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
+        out.reserveCapacity(text.utf8.count)
+        for c in text.unicodeScalars {
             switch c {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
@@ -35,11 +35,11 @@ public struct HTMLRenderer {
 
     static func n(_ v: Double) -> String { String(format: "%.2f", v) }
 
-    public func render(_ r: DailyReport) -> String {
-        let text = ReportText(r)
-        let client = r.audience == .client
+    public func render(_ report: DailyReport) -> String {
+        let text = ReportText(report)
+        let client = report.audience == .client
         let e = HTMLRenderer.escape
-        let title = client ? "Service report for \(r.client ?? "you"): \(r.range.label)" : "\(r.title): \(r.range.label)"
+        let title = client ? "Service report for \(report.client ?? "you"): \(report.range.label)" : "\(report.title): \(report.range.label)"
         var h: [String] = []
         h.append("<!DOCTYPE html>")
         h.append("<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">")
@@ -54,14 +54,14 @@ public struct HTMLRenderer {
         h.append("</style></head>")
         h.append("<body>")
         h.append("<h1>\(e(title))</h1>")
-        h.append("<p class=\"muted\">\(e(text.dateTime(r.range.from))) to \(e(text.dateTime(r.range.to))) (\(e(r.range.timezone)))</p>")
-        let o = r.overall
+        h.append("<p class=\"muted\">\(e(text.dateTime(report.range.from))) to \(e(text.dateTime(report.range.to))) (\(e(report.range.timezone)))</p>")
+        let o = report.overall
         if client {
-            h.append("<p class=\"headline\">Your sites were available <strong>\(ReportText.percent(o.availability))</strong> of the time outside planned maintenance, with \(e(ReportText.clientIncidentSentence(r))).</p>")
+            h.append("<p class=\"headline\">Your sites were available <strong>\(ReportText.percent(o.availability))</strong> of the time outside planned maintenance, with \(e(ReportText.clientIncidentSentence(report))).</p>")
         } else {
             h.append("<p class=\"headline\"><strong>Availability \(ReportText.percent(o.availability))</strong> across \(ReportText.count(o.sites, "site")) and \(ReportText.count(o.checks, "check")). \(ReportText.count(o.incidents, "incident")) (\(ReportText.count(o.outages, "outage"))), MTTR \(ReportText.duration(o.mttrMs)), downtime \(ReportText.duration(o.downMs)), maintenance \(ReportText.duration(o.maintenanceMs)).</p>")
         }
-        if let tiers = r.tiers, !tiers.isEmpty {
+        if let tiers = report.tiers, !tiers.isEmpty {
             h.append("<h2>SLA by tier</h2>")
             h.append("<table><tr><th>Tier</th><th class=\"num\">Target</th><th class=\"num\">Measured</th><th class=\"num\">Sites</th><th>Status</th></tr>")
             for t in tiers {
@@ -73,15 +73,15 @@ public struct HTMLRenderer {
             h.append("</table>")
         }
         h.append("<h2>Availability over time</h2>")
-        h.append(strip(r, text))
+        h.append(strip(report, text))
         h.append("<p class=\"legend muted\">" + [("up", "up"), ("degraded", client ? "slow" : "degraded"), ("down", "down"), ("maintenance", "maintenance"), ("nodata", "no data")]
             .map { "<span><span class=\"sw\" style=\"background:\(HTMLRenderer.colors[$0.0]!)\"></span>\($0.1)</span>" }.joined() + "</p>")
 
         h.append("<h2>\(client ? "Your sites" : "Sites and checks")</h2>")
-        for s in r.sites {
+        for s in report.sites {
             let target = s.target.map { " (target \(ReportText.percent($0))" + (s.meetsTarget == false ? ", <span class=\"bad\">missed</span>)" : ")") } ?? ""
             h.append("<h3>\(e(s.name)): \(ReportText.percent(s.time.availability))\(target)</h3>")
-            let events = client ? "Service interruptions \(r.incidents.filter { $0.site == s.id && !$0.maintenanceOnly }.count), restored on average in"
+            let events = client ? "Service interruptions \(report.incidents.filter { $0.site == s.id && !$0.maintenanceOnly }.count), restored on average in"
                 : "Incidents \(s.incidents), MTTR"
             h.append("<p class=\"muted\">Down \(ReportText.duration(s.time.downMs)), \(client ? "slow" : "degraded") \(ReportText.duration(s.time.degradedMs)), planned maintenance \(ReportText.duration(s.time.maintenanceMs)), not observed \(ReportText.duration(s.time.unobservedMs)). \(events) \(ReportText.duration(s.mttrMs)).</p>")
             if client {
@@ -99,10 +99,10 @@ public struct HTMLRenderer {
             h.append("</table>")
         }
 
-        let shown = client ? r.incidents.filter { !$0.maintenanceOnly } : r.incidents
+        let shown = client ? report.incidents.filter { !$0.maintenanceOnly } : report.incidents
         h.append("<h2>\(client ? "Service interruptions" : "Incidents")</h2>")
         if shown.isEmpty { h.append("<p>None.</p>") } else {
-            h.append(timeline(r, shown, text))
+            h.append(timeline(report, shown, text))
             if client {
                 h.append("<table><tr><th>Start</th><th>End</th><th class=\"num\">Duration</th><th>Site</th><th>What happened</th></tr>")
                 for i in shown {
@@ -117,7 +117,7 @@ public struct HTMLRenderer {
             }
             h.append("</table>")
         }
-        if let gaps = r.monitorGaps {
+        if let gaps = report.monitorGaps {
             h.append("<h2>Monitoring gaps</h2><p class=\"muted\">No result arrived from any check: probe or classify was not running, so these spans are unobserved.</p>")
             h.append("<table><tr><th>From</th><th>To</th><th class=\"num\">Duration</th></tr>")
             for g in gaps {
@@ -125,7 +125,7 @@ public struct HTMLRenderer {
             }
             h.append("</table>")
         }
-        if let late = r.lateNotifications {
+        if let late = report.lateNotifications {
             h.append("<h2>Late notifications</h2><p class=\"muted\">Openings that reached a sink late or not at all: route or the sink was down, so people heard late.</p>")
             h.append("<table><tr><th>Due</th><th>Sent</th><th class=\"num\">Delay</th><th>Site</th><th>Check</th><th>Sink</th><th>Outcome</th></tr>")
             for n in late {
@@ -134,7 +134,7 @@ public struct HTMLRenderer {
             }
             h.append("</table>")
         }
-        let flaps = r.sites.flatMap { s in s.checks.flatMap { c in c.flapping.map { (s, c, $0) } } }
+        let flaps = report.sites.flatMap { s in s.checks.flatMap { c in c.flapping.map { (s, c, $0) } } }
         if !flaps.isEmpty && !client {
             h.append("<h2>Flapping periods</h2><table><tr><th>Site</th><th>Check</th><th>From</th><th>To</th><th class=\"num\">Duration</th></tr>")
             for (s, c, p) in flaps {
@@ -142,28 +142,28 @@ public struct HTMLRenderer {
             }
             h.append("</table>")
         }
-        if !r.certificates.isEmpty {
+        if !report.certificates.isEmpty {
             h.append("<h2>\(client ? "Security certificates to renew" : "Certificates expiring soon")</h2><table><tr><th>Site</th><th>Check</th><th class=\"num\">Days left</th><th>Expires</th></tr>")
-            for c in r.certificates {
+            for c in report.certificates {
                 h.append("<tr><td>\(e(c.site))</td><td>\(e(c.check))</td><td class=\"num\">\(Int(c.daysLeft.rounded(.down)))</td><td>\(e(c.notAfter ?? "-"))</td></tr>")
             }
             h.append("</table>")
         }
-        if !r.heartbeats.isEmpty {
+        if !report.heartbeats.isEmpty {
             h.append("<h2>\(client ? "Scheduled jobs that did not report" : "Heartbeats missed")</h2><table><tr><th>Site</th><th>Check</th><th class=\"num\">Missed</th><th>When</th></tr>")
-            for b in r.heartbeats {
+            for b in report.heartbeats {
                 h.append("<tr><td>\(e(b.site))</td><td>\(e(b.check))</td><td class=\"num\">\(b.missed)</td><td>\(e(b.times.map { text.time($0) }.joined(separator: ", ")))</td></tr>")
             }
             h.append("</table>")
         }
-        if let hosts = r.hosts, !hosts.isEmpty {
+        if let hosts = report.hosts, !hosts.isEmpty {
             h.append("<h2>Hosts over thresholds</h2><table><tr><th>Site</th><th>Check</th><th class=\"num\">Results</th><th class=\"num\">Over threshold</th><th>Assertions failed</th></tr>")
             for x in hosts {
                 h.append("<tr><td>\(e(x.site))</td><td>\(e(x.check))</td><td class=\"num\">\(x.results)</td><td class=\"num\">\(x.overThreshold)</td><td>\(e(x.assertions.map { "\($0.assertion) x\($0.count)" }.joined(separator: ", ")))</td></tr>")
             }
             h.append("</table>")
         }
-        if let noise = r.noise {
+        if let noise = report.noise {
             h.append("<h2>Noise budget</h2><ul>")
             h.append("<li>Messages sent: \(noise.messagesSent), of which critical: \(noise.criticalSent)</li>")
             h.append("<li>Blips absorbed (failures that never confirmed, no message): \(noise.blipsAbsorbed)</li>")
@@ -187,11 +187,11 @@ public struct HTMLRenderer {
         }
         h.append("<h2>\(client ? "Planned maintenance" : "Maintenance adherence")</h2>")
         h.append("<table><tr><th>Client</th><th class=\"num\">Down inside windows</th><th class=\"num\">Down outside windows</th><th class=\"num\">Inside share</th><th class=\"num\">Window time</th><th class=\"num\">Overran a window</th></tr>")
-        for a in r.adherence {
+        for a in report.adherence {
             h.append("<tr><td>\(e(a.client))</td><td class=\"num\">\(ReportText.duration(a.downInsideWindowsMs))</td><td class=\"num\">\(ReportText.duration(a.downOutsideWindowsMs))</td><td class=\"num\">\(a.insideShare.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.duration(a.maintenanceMs))</td><td class=\"num\">\(a.overruns)</td></tr>")
         }
         h.append("</table>")
-        let f = r.footer
+        let f = report.footer
         if client {
             h.append("<p class=\"muted\">\(ReportText.clientFootnote)</p>")
         } else {

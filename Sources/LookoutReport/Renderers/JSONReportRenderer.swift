@@ -6,12 +6,12 @@ import LookoutCore
 public struct JSONReportRenderer {
     public init() {}
 
-    public func render(_ r: DailyReport) -> String {
+    public func render(_ report: DailyReport) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         // Every value is a plain struct of strings and finite numbers: encoding cannot fail.
-        let data = (try? encoder.encode(r)) ?? Data("{}".utf8)
+        let data = (try? encoder.encode(report)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

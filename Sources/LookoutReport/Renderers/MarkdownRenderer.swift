@@ -5,8 +5,8 @@ import LookoutCore
 public struct MarkdownRenderer {
     public init() {}
 
-    public func render(_ r: DailyReport) -> String {
-        r.audience == .client ? client(r) : team(r)
+    public func render(_ report: DailyReport) -> String {
+        report.audience == .client ? client(report) : team(report)
     }
 
     private func header(_ r: DailyReport, _ text: ReportText) -> [String] {

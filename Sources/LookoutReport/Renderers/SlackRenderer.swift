@@ -73,8 +73,8 @@ public struct SlackRenderer {
     }
 
     /// The webhook payload.
-    public func payload(_ r: DailyReport) -> JSONValue {
-        let (header, fallback, sections) = sections(r)
+    public func payload(_ report: DailyReport) -> JSONValue {
+        let (header, fallback, sections) = sections(report)
         var blocks: [JSONValue] = [.object([
             JSONMember(key: "type", value: .string("header")),
             JSONMember(key: "text", value: .object([JSONMember(key: "type", value: .string("plain_text")),

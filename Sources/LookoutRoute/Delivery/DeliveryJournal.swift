@@ -18,10 +18,10 @@ public final class DeliveryJournal: @unchecked Sendable {
     private let writer: LineWriter
     private let file: RotatingFileWriter?
     private let logger: Logger
-    private let lock = NSLock()
     private var written: Int64
-    private var lines = 0
-    private let finished = LockedFlag()
+    /// Delivery lines written by this process (`linesWritten`).
+    private let lines = Locked(0)
+    private let finished = Locked(false)
     /// Lines per read of the journal: a write and an fsync each.
     private let chunk: Int
 
@@ -41,7 +41,7 @@ public final class DeliveryJournal: @unchecked Sendable {
     }
 
     /// Delivery lines written by this process, for the heartbeat.
-    public var linesWritten: Int { lock.withLock { lines } }
+    public var linesWritten: Int { lines.value }
 
     /// Writes every journaled line not written yet; returns how many.
     @discardableResult
@@ -60,14 +60,14 @@ public final class DeliveryJournal: @unchecked Sendable {
             }
             written = last
             total += rows.count
-            lock.withLock { lines += rows.count }
+            lines.withLock { $0 += rows.count }
         }
     }
 
     /// Writes lines as outcomes are recorded (woken by the outbox, with a poll as a backstop) until `finish()`,
     /// then once more, so every outcome recorded before `finish()` is written.
     public func run(poll: Double = 5) throws {
-        while !finished.isSet {
+        while !finished.value {
             outbox.journalBell.wait(seconds: poll)
             try drain()
         }
@@ -76,7 +76,7 @@ public final class DeliveryJournal: @unchecked Sendable {
 
     /// Stops `run` after a last drain; call it once the dispatcher has stopped recording outcomes.
     public func finish() {
-        finished.set()
+        finished.withLock { $0 = true }
         outbox.journalBell.ring()
     }
 }

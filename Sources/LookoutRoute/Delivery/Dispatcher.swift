@@ -19,8 +19,8 @@ public final class Dispatcher: Sendable {
     let pacing: Bool
     /// How often an idle worker looks for newly queued work.
     let pollInterval: TimeSpan
-    private let finished = LockedFlag()
-    private let stopping = LockedFlag()
+    private let finished = Locked(false)
+    private let stopping = Locked(false)
     /// One per sink: moved by every enqueue and by every attempt of that sink's that comes back.
     private let wakes: [String: LockedCounter]
 
@@ -35,13 +35,13 @@ public final class Dispatcher: Sendable {
 
     /// No more events will be queued: workers stop once their sink has nothing pending.
     public func inputFinished() {
-        finished.set()
+        finished.withLock { $0 = true }
         wakes.values.forEach { $0.increment() }
     }
 
     /// Stop after the sends in flight, leaving what is pending queued for the next start (`route --follow` on SIGTERM).
     public func stop() {
-        stopping.set()
+        stopping.withLock { $0 = true }
         wakes.values.forEach { $0.increment() }
     }
 
@@ -78,7 +78,8 @@ public final class Dispatcher: Sendable {
         let serial = transport is DryRunTransport || sink.groups || (pacing && sink.pace > .zero)
         let limit = serial ? 1 : max(1, sink.concurrency)
         let wake = wakes[sink.name] ?? LockedCounter()
-        let returned = LockedList<Attempt>()
+        // Attempts that came back, appended by the tasks that made them and taken all at once by this worker.
+        let returned = Locked<[Attempt]>([])
         let sites = self.sites
         let via = DeadlineTransport(base: transport, timeout: sink.timeout)
         var notBefore = Timestamp(milliseconds: 0)
@@ -96,7 +97,10 @@ public final class Dispatcher: Sendable {
             while true {
                 try Task.checkCancellation()
                 let generation = wake.value
-                let attempts = returned.takeAll()
+                let attempts = returned.withLock { returned in
+                    defer { returned = [] }
+                    return returned
+                }
                 for a in attempts {
                     running -= 1
                     busy.subtract(a.batch.map(\.id))
@@ -105,7 +109,7 @@ public final class Dispatcher: Sendable {
                 if !attempts.isEmpty { try? writer?.flush() }
                 let now = clock.now()
                 // Stopping (`route --follow` on SIGTERM): nothing new starts; what is in flight is recorded.
-                let halting = stopping.isSet
+                let halting = stopping.value
                 let room = now >= notBefore && !halting ? limit - running : 0
                 let look = generation != seen || !outcomes.isEmpty || knownDue.map { now >= $0 } ?? false
                 var claimed: [[OutboxDelivery]] = []
@@ -134,7 +138,8 @@ public final class Dispatcher: Sendable {
                     busy.formUnion(batch.map(\.id))
                     group.addTask {
                         let result = await sink.sender.send(batch, via: via, now: now)
-                        returned.append(Attempt(batch: batch, result: result, after: self.clock.now()))
+                        let attempt = Attempt(batch: batch, result: result, after: self.clock.now())
+                        returned.withLock { $0.append(attempt) }
                         wake.increment()
                     }
                 }
@@ -146,7 +151,7 @@ public final class Dispatcher: Sendable {
                     await wake.wait(beyond: generation)
                     continue
                 }
-                if running == 0 && finished.isSet && generation == seen, try outbox.pendingCount(sink: sink.name) == 0 { return }
+                if running == 0 && finished.value && generation == seen, try outbox.pendingCount(sink: sink.name) == 0 { return }
                 try await rest(wake: wake, after: generation, looked: generation == seen, running: running, limit: limit,
                                notBefore: notBefore, knownDue: knownDue)
             }
@@ -222,55 +227,44 @@ public final class Dispatcher: Sendable {
     }
 }
 
-/// LockedList hands values from the tasks that produce them to the one worker that consumes them all at once.
-final class LockedList<Element: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [Element] = []
-    func append(_ e: Element) { lock.withLock { items.append(e) } }
-    func takeAll() -> [Element] { lock.withLock { defer { items = [] }; return items } }
-}
-
-/// LockedFlag is a one-way boolean shared between the reading thread and the workers.
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
-}
-
 /// LockedCounter counts enqueues, so workers can tell cheaply whether anything new arrived, and wakes the workers
 /// waiting for the count to move, so a new incident is sent at once rather than at the next poll.
-final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-    private var nextWaiter: UInt64 = 0
+final class LockedCounter: Sendable {
+    private struct State {
+        var count = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+    private let state = Locked(State())
 
     func increment() {
-        let woken: [CheckedContinuation<Void, Never>] = lock.withLock {
-            count += 1
-            defer { waiters.removeAll() }
-            return Array(waiters.values)
+        let woken = state.withLock { state in
+            state.count += 1
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
         woken.forEach { $0.resume() }
     }
 
-    var value: Int { lock.withLock { count } }
+    var value: Int { state.withLock { $0.count } }
 
     /// Returns once the count is past `seen`, or when the task is cancelled.
     func wait(beyond seen: Int) async {
-        let id: UInt64 = lock.withLock { nextWaiter += 1; return nextWaiter }
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let now: Bool = lock.withLock {
-                    if count != seen || Task.isCancelled { return true }
-                    waiters[id] = c
+                let now = state.withLock { state in
+                    if state.count != seen || Task.isCancelled { return true }
+                    state.waiters[id] = c
                     return false
                 }
                 if now { c.resume() }
             }
         } onCancel: {
-            lock.withLock { waiters.removeValue(forKey: id) }?.resume()
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 }

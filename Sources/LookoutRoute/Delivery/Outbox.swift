@@ -83,8 +83,8 @@ public final class Outbox: Sendable {
     /// Plans the event's deliveries and commits them with the incident's routing state; returns how many are new
     /// (a replayed event adds none).
     @discardableResult
-    public func enqueue(_ e: IncidentEvent, line: [UInt8], now: Timestamp) throws -> Int {
-        try enqueue([(e, line)], now: now)
+    public func enqueue(_ incident: IncidentEvent, line: [UInt8], now: Timestamp) throws -> Int {
+        try enqueue([(incident, line)], now: now)
     }
 
     /// Plans a batch of events' deliveries in one transaction (one fsync for a whole read of input), with `position`,

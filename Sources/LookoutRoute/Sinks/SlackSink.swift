@@ -91,8 +91,8 @@ public struct SlackSink: Sink {
     static func clip(_ text: String) -> String { IncidentText.clip(text, sectionLimit) }
 
     /// Slack's mrkdwn needs `&`, `<` and `>` escaped in text that is not a link.
-    package static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    package static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     static func siteLink(_ d: OutboxDelivery) -> String {

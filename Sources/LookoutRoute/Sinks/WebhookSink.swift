@@ -22,16 +22,16 @@ public struct WebhookSink: Sink {
         headers = try settings.headers(context: context)
     }
 
-    public static func payload(_ d: OutboxDelivery) -> JSONValue {
-        var site: [JSONMember] = [JSONMember(key: "id", value: .string(d.incident.site)),
-                                  JSONMember(key: "name", value: .string(IncidentText.siteName(d)))]
-        if let url = IncidentText.siteURL(d) { site.append(JSONMember(key: "url", value: .string(url))) }
-        if let client = IncidentText.client(d) { site.append(JSONMember(key: "client", value: .string(client))) }
-        let incident = d.incident.encoded().withUnsafeBufferPointer { JSONValue.parse($0) } ?? .null
+    public static func payload(_ delivery: OutboxDelivery) -> JSONValue {
+        var site: [JSONMember] = [JSONMember(key: "id", value: .string(delivery.incident.site)),
+                                  JSONMember(key: "name", value: .string(IncidentText.siteName(delivery)))]
+        if let url = IncidentText.siteURL(delivery) { site.append(JSONMember(key: "url", value: .string(url))) }
+        if let client = IncidentText.client(delivery) { site.append(JSONMember(key: "client", value: .string(client))) }
+        let incident = delivery.incident.encoded().withUnsafeBufferPointer { JSONValue.parse($0) } ?? .null
         return .object([
-            JSONMember(key: "key", value: .string(d.key)),
-            JSONMember(key: "event", value: .string(d.event.rawValue)),
-            JSONMember(key: "text", value: .string(IncidentText.headline(d))),
+            JSONMember(key: "key", value: .string(delivery.key)),
+            JSONMember(key: "event", value: .string(delivery.event.rawValue)),
+            JSONMember(key: "text", value: .string(IncidentText.headline(delivery))),
             JSONMember(key: "site", value: .object(site)),
             JSONMember(key: "incident", value: incident),
         ])

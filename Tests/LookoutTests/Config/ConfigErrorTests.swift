@@ -1,12 +1,15 @@
 import Foundation
 @testable import LookoutCommands
 @testable import LookoutCore
+import LookoutProbe
 import Testing
 
 /// Each invalid fixture maps to the exact `FILE:LINE: message` it must give, as blackbox_exporter's config tests do.
 @Suite struct ConfigErrorTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/config")
+    /// The check kinds in registry order, as the refusal of a check without one lists them.
+    static let checkKinds = ProbeRegistry.kinds.map { $0.name }.joined(separator: ", ")
 
     @Test(arguments: [
         ("unknown-top-key", 6, "unknown key \"alerting\" in the top level (known: classify, defaults, maintenance_policy, report, routing, sites, tiers, timezone)"),
@@ -22,7 +25,7 @@ import Testing
         ("window-ends-before-start", 10, "window \"morning\" must end after it starts (09:00-08:00)"),
         ("invalid-timezone", 9, "sites[0].timezone must be an IANA time zone such as Europe/London or UTC (got \"Europe/Lndon\")"),
         ("yaml-syntax", 9, "invalid YAML: did not find expected ',' or ']'"),
-        ("check-without-kind", 10, "check in site acme needs one kind key: tcp, http, health, tls, dns, exec, heartbeat"),
+        ("check-without-kind", 10, "check in site acme needs one kind key: \(ConfigErrorTests.checkKinds)"),
         ("bad-severity", 3, "tiers.enhanced.outage must be one of critical, warning, info, none (got \"loud\")"),
     ] as [(String, Int, String)])
     func invalidFixtureGivesExactError(name: String, line: Int, message: String) throws {

@@ -158,9 +158,9 @@ struct CountingProbe: ProbeKind {
     func run(_ run: ProbeRun) async -> ProbeOutcome { ProbeOutcome(ok: true) }
 }
 
-@Suite struct ProbeHeartbeatTests {
+@Suite struct ProbeLivenessTests {
     @Test func beatsCountSinceTheLastAndTheLatestStart() {
-        let h = ProbeHeartbeat(intervalSeconds: 60)
+        let h = ProbeLiveness(intervalSeconds: 60)
         h.note(ok: true, lateMs: 20)
         h.note(ok: false, lateMs: 1_460)
         #expect(h.beat(checks: 3) == "heartbeat probe: checks=3 out=2 (+2) failed=1 (+1) late_max=1.5s")

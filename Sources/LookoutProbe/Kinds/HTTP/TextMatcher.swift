@@ -75,17 +75,16 @@ public struct TextMatcher: @unchecked Sendable {
 }
 
 /// RegexCache shares one compiled NSRegularExpression per (pattern, options) between checks.
-final class RegexCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var compiled: [String: NSRegularExpression] = [:]
+final class RegexCache: Sendable {
+    private let compiled = Locked<[String: NSRegularExpression]>([:])
 
     func regex(_ pattern: String, insensitive: Bool) throws -> NSRegularExpression {
         let key = (insensitive ? "i/" : "/") + pattern
-        lock.lock()
-        defer { lock.unlock() }
-        if let r = compiled[key] { return r }
-        let r = try NSRegularExpression(pattern: pattern, options: insensitive ? [.caseInsensitive] : [])
-        compiled[key] = r
-        return r
+        return try compiled.withLock { compiled in
+            if let r = compiled[key] { return r }
+            let r = try NSRegularExpression(pattern: pattern, options: insensitive ? [.caseInsensitive] : [])
+            compiled[key] = r
+            return r
+        }
     }
 }

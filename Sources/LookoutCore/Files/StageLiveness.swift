@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 
-/// StageHeartbeat logs on stderr, every `interval`, how a long-running stage is doing: lines in and out (in total
+/// StageLiveness logs on stderr, every `interval`, how a long-running stage is doing: lines in and out (in total
 /// and since the last beat), how many bytes of its input file it has not read yet, and how far the newest event it
 /// handled lags behind the wall clock. A stage that stops beating, or whose lag keeps growing, is stuck.
-public final class StageHeartbeat {
+public final class StageLiveness {
     private let stage: String
     private let interval: Int64
     private let clock: any WallClock

@@ -4,9 +4,9 @@ import Logging
 @testable import LookoutTesting
 import Testing
 
-/// StageHeartbeat on a ManualClock: beats only when the interval has passed, with counts since the last beat,
+/// StageLiveness on a ManualClock: beats only when the interval has passed, with counts since the last beat,
 /// bytes behind, and the event-time lag of the newest event.
-@Suite struct StageHeartbeatTests {
+@Suite struct StageLivenessTests {
     static func object(_ text: String, _ body: (ScannedObject) -> Void) {
         let bytes = Array(text.utf8)
         var fields: [JSONField] = []
@@ -18,7 +18,7 @@ import Testing
 
     @Test func beatsEveryIntervalWithCountsAndLag() {
         let clock = ManualClock(Timestamp(rfc3339: "2026-11-25T10:00:00Z")!)
-        let beat = StageHeartbeat(stage: "classify", intervalSeconds: 60, clock: clock, logger: Logger(label: "test"))
+        let beat = StageLiveness(stage: "classify", intervalSeconds: 60, clock: clock, logger: Logger(label: "test"))
         Self.object(#"{"type":"result","at":"2026-11-25T09:59:30Z"}"#) { beat.note($0) }
         Self.object(#"{"type":"result","at":"2026-11-25T09:59:00Z"}"#) { beat.note($0) }
         Self.object(#"{"type":"other"}"#) { beat.note($0) }
@@ -32,7 +32,7 @@ import Testing
     /// route adds how many deliveries are queued; the count (a database read) is taken only when a beat is due.
     @Test func aStageSpecificFieldIsAddedAndEvaluatedOnlyWhenDue() {
         let clock = ManualClock(Timestamp(rfc3339: "2026-11-25T10:00:00Z")!)
-        let beat = StageHeartbeat(stage: "route", intervalSeconds: 60, clock: clock, logger: Logger(label: "test"))
+        let beat = StageLiveness(stage: "route", intervalSeconds: 60, clock: clock, logger: Logger(label: "test"))
         var asked = 0
         func queued() -> String? { asked += 1; return "queued=7" }
         #expect(beat.tick(linesOut: 0, bytesBehind: 0, extra: queued()) == nil)

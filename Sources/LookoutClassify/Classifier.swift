@@ -43,7 +43,7 @@ public final class Classifier {
     /// Silences and on-demand windows from control lines; `controlsDirty` once they changed since the last commit.
     public private(set) var controls = ControlBook()
     private var controlsDirty = false
-    private let maxControlDuration: TimeSpan
+    private let config: Config
 
     /// `store`: where trackers persist (their saved state is loaded here); nil keeps state in memory only.
     public init(config: Config, store: ClassifyStateStore? = nil, logger: Logger = Logger(label: "classify")) throws {
@@ -51,7 +51,7 @@ public final class Classifier {
         self.logger = logger
         let saved = try store?.load(logger: logger) ?? [:]
         controls = try store?.loadControls(logger: logger) ?? ControlBook()
-        maxControlDuration = config.classify.maxControlDuration
+        self.config = config
         stateMembers = ResultState.allCases.map(\.member)
         var slots: [Slot] = []
         for site in config.sites {
@@ -141,15 +141,9 @@ public final class Classifier {
     /// a window over the configured maximum or matching no check, an ack of an incident that is not open, a note
     /// on an incident classify never had, an end of a window it does not know.
     func apply(_ control: ControlEvent) throws(EventError) {
+        try ControlRules.validate(control, config: config)
         switch control {
         case .window(let w):
-            let length = w.end - w.start
-            guard length <= maxControlDuration else {
-                throw EventError("the \(w.kind.rawValue) lasts \(length), over the maximum of \(maxControlDuration) (classify.max_control_duration)")
-            }
-            guard slots.contains(where: { w.matchers.matches(check: $0.id, site: $0.site.id, client: $0.site.client) }) else {
-                throw EventError("the \(w.kind.rawValue) \(w.id) matches no configured check")
-            }
             if controls.add(w) { controlsDirty = true }
             if controls.prune(before: w.at) { controlsDirty = true }
         case .end(let e):

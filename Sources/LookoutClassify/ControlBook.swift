@@ -42,6 +42,6 @@ public struct ControlBook: Sendable, Equatable {
 
     /// The windows active at `time`, for `classify silences`.
     public func active(at time: Timestamp) -> [ControlEvent.Window] {
-        windows.filter { $0.start <= time && time < $0.end || $0.start > time }
+        windows.filter { ($0.start <= time && time < $0.end) || $0.start > time }
     }
 }

@@ -60,6 +60,7 @@ public enum SinkRegistry {
         FreshdeskSink.self,
         HTTPTicketSink.self,
         EmailSink.self,
+        PagerDutySink.self,
     ]
 
     public static func kind(named name: String) -> (any Sink.Type)? { kinds.first { $0.kind == name } }

@@ -61,6 +61,7 @@ public enum SinkRegistry {
         HTTPTicketSink.self,
         EmailSink.self,
         PagerDutySink.self,
+        TeamsSink.self,
     ]
 
     public static func kind(named name: String) -> (any Sink.Type)? { kinds.first { $0.kind == name } }

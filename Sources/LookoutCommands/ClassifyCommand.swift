@@ -26,7 +26,7 @@ public struct ClassifyCommand: ParsableCommand {
             """,
         version: Stage.version,
         subcommands: [AckCommand.self, SilenceCommand.self, MaintenanceCommand.self, NoteCommand.self,
-                      UnsilenceCommand.self, CancelCommand.self, SilencesCommand.self])
+                      EndWindowCommand.self, SilencesCommand.self])
 
     public init() {}
 

@@ -141,27 +141,42 @@ struct NoteCommand: ParsableCommand {
     }
 }
 
-struct UnsilenceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "unsilence", abstract: "End a silence now.")
-    @Argument(help: "The silence's id.") var id: String
+/// `classify unsilence ID` (alias `cancel`): ends the silence or on-demand window `ID` of the control file now.
+struct EndWindowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unsilence", abstract: "End a silence or an on-demand maintenance window now (also: cancel).",
+                                                    aliases: ["cancel"])
+    @Argument(help: "The silence's or window's id.") var id: String
     @Option(name: .long, help: "Who ends it.") var by: String
     @OptionGroup var options: ControlOptions
 
     func run() throws {
-        try ControlWriter.append(.end(.init(kind: .silence, id: id, by: by, at: options.time())), options: options,
-                                 saying: "silence \(id) ended")
+        guard let window = ControlFile.book(options.control).windows.first(where: { $0.id == id }) else {
+            Stage.fail("refused: no silence or on-demand maintenance window with id \"\(id)\" in \(options.control)", status: .dataError)
+        }
+        try ControlWriter.append(.end(.init(kind: window.kind, id: id, by: by, at: options.time())), options: options,
+                                 saying: "\(window.kind.rawValue) \(id) ended")
     }
 }
 
-struct CancelCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "End an on-demand maintenance window now.")
-    @Argument(help: "The window's id.") var id: String
-    @Option(name: .long, help: "Who ends it.") var by: String
-    @OptionGroup var options: ControlOptions
-
-    func run() throws {
-        try ControlWriter.append(.end(.init(kind: .maintenance, id: id, by: by, at: options.time())), options: options,
-                                 saying: "maintenance \(id) ended")
+/// ControlFile reads the windows a control file holds, ended ones with their new end; other lines are skipped.
+enum ControlFile {
+    static func book(_ path: String) -> ControlBook {
+        guard let data = FileManager.default.contents(atPath: path) else { return ControlBook() }
+        var book = ControlBook()
+        var fields: [JSONField] = []
+        for var line in data.split(separator: UInt8(ascii: "\n")).map(Array.init) where !line.isEmpty {
+            let event: ControlEvent? = line.withUnsafeMutableBufferPointer { b in
+                let buffer = UnsafeBufferPointer(b)
+                guard (try? JSONScanner.scanObject(buffer, into: &fields)) != nil else { return nil }
+                return try? ControlEvent(ScannedObject(bytes: buffer, fields: fields))
+            }
+            switch event {
+            case .window(let w)?: _ = book.add(w)
+            case .end(let e)?: _ = book.end(kind: e.kind, id: e.id, at: e.at)
+            default: break
+            }
+        }
+        return book
     }
 }
 
@@ -178,23 +193,8 @@ struct SilencesCommand: ParsableCommand {
             guard let t = Timestamp(rfc3339: at) else { throw ValidationError("--at must be an RFC 3339 time") }
             now = t
         }
-        guard let data = FileManager.default.contents(atPath: control) else {
-            Stage.fail("\(control): cannot read", status: .ioError)
-        }
-        var book = ControlBook()
-        var fields: [JSONField] = []
-        for var line in data.split(separator: UInt8(ascii: "\n")).map(Array.init) where !line.isEmpty {
-            let event: ControlEvent? = line.withUnsafeMutableBufferPointer { b in
-                let buffer = UnsafeBufferPointer(b)
-                guard (try? JSONScanner.scanObject(buffer, into: &fields)) != nil else { return nil }
-                return try? ControlEvent(ScannedObject(bytes: buffer, fields: fields))
-            }
-            switch event {
-            case .window(let w)?: _ = book.add(w)
-            case .end(let e)?: _ = book.end(kind: e.kind, id: e.id, at: e.at)
-            default: break
-            }
-        }
+        guard FileManager.default.fileExists(atPath: control) else { Stage.fail("\(control): cannot read", status: .ioError) }
+        let book = ControlFile.book(control)
         for w in book.active(at: now) {
             FileHandle.standardOutput.write(Data(ControlEvent.window(w).encoded() + [UInt8(ascii: "\n")]))
         }

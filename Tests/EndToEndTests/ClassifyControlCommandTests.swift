@@ -28,6 +28,15 @@ import Testing
         let after = try ChildProcess.run("classify", ["silences", "--control", control, "--at", "2026-11-24T11:00:00Z"], timeout: 30)
         #expect(after.status == 0)
         #expect(after.stdoutText == "")
+
+        _ = try ChildProcess.run("classify", ["maintenance", "--site", "acme", "--for", "30m", "--by", "arron", "--id", "m1",
+                                              "--at", "2026-11-24T10:50:00Z", "--config", config, "--control", control], timeout: 30)
+        #expect(try ChildProcess.run("classify", ["silences", "--control", control, "--at", "2026-11-24T11:00:00Z"], timeout: 30)
+            .stdoutText.contains(#""type":"maintenance","id":"m1""#))
+        let cancel = try ChildProcess.run("classify", ["cancel", "m1", "--by", "arron", "--at", "2026-11-24T10:55:00Z",
+                                                       "--config", config, "--control", control], timeout: 30)
+        #expect(cancel.stdoutText == #"{"v":1,"type":"cancel","id":"m1","by":"arron","at":"2026-11-24T10:55:00Z"}"# + "\n")
+        #expect(try ChildProcess.run("classify", ["silences", "--control", control, "--at", "2026-11-24T11:00:00Z"], timeout: 30).stdoutText == "")
     }
 
     @Test(arguments: [
@@ -38,6 +47,8 @@ import Testing
         (["silence", "--for", "1h", "--reason", "r", "--by", "x"], Int32(64), "name at least one of --check, --site, --client"),
         (["silence", "--site", "acme", "--for", "soon", "--reason", "r", "--by", "x"], Int32(64), "--for must be a span"),
         (["note", "acme-home/1", "--by", "x"], Int32(64), "give exactly one of --public and --internal"),
+        (["unsilence", "never", "--by", "x"], Int32(65), #"no silence or on-demand maintenance window with id "never""#),
+        (["cancel", "never", "--by", "x"], Int32(65), #"no silence or on-demand maintenance window with id "never""#),
     ])
     func refusesBadInputWith65AndBadArgumentsWith64(args: [String], status: Int32, reason: String) throws {
         let (dir, config, control) = try Self.folder()

@@ -55,6 +55,7 @@ extension CheckTracker {
                 JSONMember(key: "error", value: i.error.map { .string($0) } ?? .null),
             ]
             if let f = i.failed { members.append(JSONMember(key: "failed", value: .array(f.map { .string($0) }))) }
+            if let a = i.ackedBy { members.append(JSONMember(key: "acked_by", value: .string(a))) }
             w.add("incident", .object(members))
         }
         return w.finish()
@@ -108,7 +109,8 @@ extension CheckTracker {
             incident = OpenIncident(id: id, kind: kind, since: try int(i["since"], "incident.since"),
                                     maintenance: i["maintenance"]?.stringValue, severity: severity,
                                     lastNotified: try int(i["last_notified"], "incident.last_notified"),
-                                    error: i["error"]?.stringValue, failed: strings(i["failed"]))
+                                    error: i["error"]?.stringValue, failed: strings(i["failed"]),
+                                    ackedBy: i["acked_by"]?.stringValue)
         }
     }
 }

@@ -29,6 +29,8 @@ public struct CheckTracker: Sendable, Equatable {
         var lastNotified: Int64
         var error: String?
         var failed: [String]?
+        /// Who acknowledged it (an `ack` line): no more reminders, shown on its next line.
+        var ackedBy: String? = nil
     }
 
     /// The newest event time seen for this check: the tracker's "now".
@@ -59,6 +61,15 @@ public struct CheckTracker: Sendable, Equatable {
 
     public var hasOpenIncident: Bool { incident != nil }
     public var isFlapping: Bool { flapping }
+    /// The id of the open incident, if any.
+    public var openIncidentID: String? { incident?.id }
+
+    /// Records an ack of the open incident `id`; false when that incident is not the one open.
+    public mutating func acknowledge(incident id: String, by: String) -> Bool {
+        guard incident?.id == id else { return false }
+        incident!.ackedBy = by
+        return true
+    }
 
     // MARK: - Observing
 
@@ -242,7 +253,7 @@ public struct CheckTracker: Sendable, Equatable {
             }
         } else {
             incident = inc
-            if let every = policy.settings.reminder, inc.severity > .none, now - inc.lastNotified >= every.milliseconds {
+            if let every = policy.settings.reminder, inc.severity > .none, inc.ackedBy == nil, now - inc.lastNotified >= every.milliseconds {
                 let reason = "still \(inc.kind.rawValue) after \(duration(now - inc.since)): \(problem)"
                 emit(.updated, now: now, reason: reason, actions: &actions)
             }
@@ -309,7 +320,8 @@ public struct CheckTracker: Sendable, Equatable {
             event: event, id: inc.id, kind: inc.kind, severity: inc.severity, at: Timestamp(milliseconds: now),
             since: Timestamp(milliseconds: inc.since), reason: reason, maintenance: inc.maintenance,
             durationMs: event == .resolved ? (endedAt ?? now) - inc.since : nil,
-            error: event == .resolved ? nil : inc.error, failed: event == .resolved ? nil : inc.failed)))
+            error: event == .resolved ? nil : inc.error, failed: event == .resolved ? nil : inc.failed,
+            ackedBy: inc.ackedBy)))
     }
 
     /// `1m30s`, `10m`, `2h5m`: whole seconds, exact, so a reason never rounds 90 s down to "1m".

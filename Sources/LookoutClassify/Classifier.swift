@@ -40,12 +40,18 @@ public final class Classifier {
     private let stateMembers: [[UInt8]]
     private static let unknownSuffix = Array(",\"site\":null,\"tier\":null,\"maintenance\":null,\"state\":\"unknown\",\"severity\":\"none\"}".utf8)
     public private(set) var summary = ClassifySummary()
+    /// Silences and on-demand windows from control lines; `controlsDirty` once they changed since the last commit.
+    public private(set) var controls = ControlBook()
+    private var controlsDirty = false
+    private let config: Config
 
     /// `store`: where trackers persist (their saved state is loaded here); nil keeps state in memory only.
     public init(config: Config, store: ClassifyStateStore? = nil, logger: Logger = Logger(label: "classify")) throws {
         self.store = store
         self.logger = logger
         let saved = try store?.load(logger: logger) ?? [:]
+        controls = try store?.loadControls(logger: logger) ?? ControlBook()
+        self.config = config
         stateMembers = ResultState.allCases.map(\.member)
         var slots: [Slot] = []
         for site in config.sites {
@@ -68,7 +74,12 @@ public final class Classifier {
     /// Handles one line: results are classified, every other valid line passes through unchanged.
     public func handle(_ object: ScannedObject, writer: LineWriter) throws {
         guard try object.isEventType(EventKeys.result) else {
-            try EventPassThrough.handle(object, writer: writer)
+            if ControlEvent.types.contains(try object.eventType()) {
+                try apply(ControlEvent(object))
+                try writer.write(object.bytes)
+            } else {
+                try EventPassThrough.handle(object, writer: writer)
+            }
             return
         }
         let head = try ResultHead(object)
@@ -84,7 +95,10 @@ public final class Classifier {
             obs.error = try object.optionalString(EventKeys.error)
             obs.failed = try object.optionalStrings(EventKeys.failed)
         }
-        let window = slot.calendar.active(at: head.at)
+        var window = slot.calendar.active(at: head.at)
+        if window == nil, !controls.isEmpty {
+            window = controls.active(check: slot.id, site: slot.site.id, client: slot.site.client, at: head.at)
+        }
         let verdict = slot.tracker.observe(obs, policy: slot.policy, maintenance: window)
         if store != nil, !slot.dirty { slot.dirty = true; dirty.append(slot) }
         if verdict.late { summary.lateResults += 1 }
@@ -114,10 +128,51 @@ public final class Classifier {
 
     /// Commits as `commit()` does, with the stage's input and output position in the same transaction.
     public func commit(position: StreamPosition?) throws {
-        guard let store, !dirty.isEmpty || position != nil else { return }
-        try store.save(dirty.map { ($0.id, $0.tracker) }, position: position)
+        guard let store, !dirty.isEmpty || position != nil || controlsDirty else { return }
+        try store.save(dirty.map { ($0.id, $0.tracker) }, position: position, controls: controlsDirty ? controls : nil)
+        controlsDirty = false
         for slot in dirty { slot.dirty = false }
         dirty.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Control lines
+
+    /// Applies a person's control line in event time, or refuses it (the stage reports it with its line number):
+    /// a window over the configured maximum or matching no check, an ack of an incident that is not open, a note
+    /// on an incident classify never had, an end of a window it does not know.
+    func apply(_ control: ControlEvent) throws(EventError) {
+        try ControlRules.validate(control, config: config)
+        switch control {
+        case .window(let w):
+            if controls.add(w) { controlsDirty = true }
+            if controls.prune(before: w.at) { controlsDirty = true }
+        case .end(let e):
+            guard controls.end(kind: e.kind, id: e.id, at: e.at) else {
+                throw EventError("no \(e.kind == .silence ? "silence" : "on-demand maintenance window") with id \"\(e.id)\"")
+            }
+            controlsDirty = true
+        case .ack(let a):
+            guard let slot = slot(ofIncident: a.incident), slot.tracker.openIncidentID == a.incident else {
+                throw EventError("unknown incident \"\(a.incident)\": no open incident has that id")
+            }
+            _ = slot.tracker.acknowledge(incident: a.incident, by: a.by)
+            markDirty(slot)
+        case .note(let n):
+            guard let slot = slot(ofIncident: n.incident), let since = Int64(n.incident.split(separator: "/").last ?? ""),
+                  slot.tracker.openIncidentID == n.incident || since <= slot.tracker.latest else {
+                throw EventError("unknown incident \"\(n.incident)\"")
+            }
+        }
+    }
+
+    /// The slot of the check an incident id (`<check>/<since ms>`) names.
+    private func slot(ofIncident id: String) -> Slot? {
+        guard let cut = id.lastIndex(of: "/") else { return nil }
+        return index.index(of: String(id[..<cut])).map { slots[$0] }
+    }
+
+    private func markDirty(_ slot: Slot) {
+        if store != nil, !slot.dirty { slot.dirty = true; dirty.append(slot) }
     }
 
     /// The tracker of a check, for tests and tools.
@@ -179,6 +234,7 @@ public final class Classifier {
         e.failed = c.failed
         e.siteName = slot.site.name
         e.url = slot.site.url
+        e.ackedBy = c.ackedBy
         return e
     }
 }

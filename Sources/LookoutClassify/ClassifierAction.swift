@@ -22,6 +22,8 @@ public struct IncidentChange: Sendable, Equatable {
     public var durationMs: Int64?
     public var error: String?
     public var failed: [String]?
+    /// Who acknowledged the incident, once someone has.
+    public var ackedBy: String? = nil
     /// This `updated` raises an incident that was held in a maintenance window which has now ended.
     public var leftMaintenance = false
 }

@@ -17,6 +17,13 @@ public final class ClassifyStateStore {
                 t.column("latest_at", .integer).notNull()
             }
         }),
+        // Silences and on-demand windows read from control lines, each kept as its own line (ControlEvent).
+        ("classify-v2-controls", { db in
+            try db.create(table: "classify_control") { t in
+                t.primaryKey("id", .text)
+                t.column("line", .text).notNull()
+            }
+        }),
     ]
 
     /// Opens (and migrates) the state at `path`, or an in-memory state when nil.
@@ -44,11 +51,33 @@ public final class ClassifyStateStore {
         }
     }
 
+    /// The saved silences and on-demand windows; a line that no longer decodes is reported and left out.
+    public func loadControls(logger: Logger? = nil) throws -> ControlBook {
+        let lines = try db.read { db in try String.fetchAll(db, sql: "SELECT line FROM classify_control ORDER BY rowid") }
+        var windows: [ControlEvent.Window] = []
+        var fields: [JSONField] = []
+        for line in lines {
+            var bytes = Array(line.utf8)
+            do {
+                let event = try bytes.withUnsafeMutableBufferPointer { b throws -> ControlEvent in
+                    let buffer = UnsafeBufferPointer(b)
+                    try JSONScanner.scanObject(buffer, into: &fields)
+                    return try ControlEvent(ScannedObject(bytes: buffer, fields: fields))
+                }
+                if case .window(let w) = event { windows.append(w) }
+            } catch {
+                logger?.warning("saved control line is unreadable (\(error)); it is dropped: \(line)")
+            }
+        }
+        return ControlBook(windows: windows)
+    }
+
     /// Writes the given trackers in one transaction: when it returns, they survive a crash.
     /// With `position`, the input and output position is saved in the same transaction, so the state never runs
-    /// ahead of or behind the lines that changed it.
-    public func save(_ trackers: [(id: String, tracker: CheckTracker)], position: StreamPosition? = nil) throws {
-        guard !trackers.isEmpty || position != nil else { return }
+    /// ahead of or behind the lines that changed it. With `controls`, the saved windows are replaced by these.
+    public func save(_ trackers: [(id: String, tracker: CheckTracker)], position: StreamPosition? = nil,
+                     controls: ControlBook? = nil) throws {
+        guard !trackers.isEmpty || position != nil || controls != nil else { return }
         let rows = trackers.map { ($0.id, String(decoding: $0.tracker.stateJSON(), as: UTF8.self), $0.tracker.latest) }
         try db.write { db in
             let statement = try db.cachedStatement(sql: """
@@ -56,6 +85,13 @@ public final class ClassifyStateStore {
                 ON CONFLICT(check_id) DO UPDATE SET state = excluded.state, latest_at = excluded.latest_at
                 """)
             for (id, state, latest) in rows { try statement.execute(arguments: [id, state, latest]) }
+            if let controls {
+                try db.execute(sql: "DELETE FROM classify_control")
+                for w in controls.windows {
+                    try db.execute(sql: "INSERT INTO classify_control (id, line) VALUES (?, ?)",
+                                   arguments: [w.name, String(decoding: ControlEvent.window(w).encoded(), as: UTF8.self)])
+                }
+            }
             try position?.save(db, stage: "classify")
         }
     }

@@ -4,6 +4,13 @@ import Logging
 import LookoutClassify
 import LookoutCore
 
+/// ConfigFileOption is `--config FILE`, one declaration shared by `classify` and its subcommands.
+public struct ConfigFileOption: ParsableArguments {
+    public init() {}
+    @Option(name: .long, help: "The YAML config file (docs/config.md).")
+    public var config: String?
+}
+
 /// ClassifyCommand is `classify`: its options, and the wiring of the stage from them.
 public struct ClassifyCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -17,12 +24,15 @@ public struct ClassifyCommand: ParsableCommand {
             Exit status: 0 ok, 64 bad arguments, 65 some input lines were malformed (reported on stderr with their \
             line numbers and set aside), 74 an I/O or state error, 78 bad config.
             """,
-        version: Stage.version)
+        version: Stage.version,
+        subcommands: [AckCommand.self, SilenceCommand.self, MaintenanceCommand.self, NoteCommand.self,
+                      EndWindowCommand.self, SilencesCommand.self])
 
     public init() {}
 
-    @Option(name: .long, help: "The YAML config file (docs/config.md).")
-    var config: String?
+    /// Shared with the control subcommands, so `classify silence --config FILE` reaches them.
+    @OptionGroup var configFile: ConfigFileOption
+    var config: String? { configFile.config }
 
     @Flag(name: .long, help: "Use the embedded demo config.")
     var demo = false

@@ -9,11 +9,16 @@ import Testing
     static let repository = DocExamplesTests.repository
     static let documents = DocExamplesTests.documents
 
-    /// What each command's `--help` prints, run once for every test here (`probe push` is its own command).
+    /// `classify`'s subcommands for people (docs/classify.md, Control lines), each its own command here.
+    static let classifySubcommands = ["ack", "silences", "silence", "maintenance", "note", "unsilence", "cancel"]
+
+    /// What each command's `--help` prints, run once for every test here (`probe push` and the `classify`
+    /// subcommands are their own commands).
     static let helpTexts: [String: String] = {
         var texts: [String: String] = [:]
         for (command, arguments) in [("probe", ["--help"]), ("probe push", ["push", "--help"]), ("classify", ["--help"]),
-                                     ("route", ["--help"]), ("report", ["--help"])] {
+                                     ("route", ["--help"]), ("report", ["--help"])]
+            + classifySubcommands.map({ ("classify \($0)", [$0, "--help"]) }) {
             texts[command] = (try? ChildProcess.run(String(command.prefix { $0 != " " }), arguments, timeout: 30))?.stdoutText ?? ""
         }
         return texts
@@ -25,7 +30,7 @@ import Testing
     }
 
     static let commandPattern = try! NSRegularExpression(
-        pattern: #"(?<![\w.-])(?<!--product )(probe push|probe|classify|route|report)"?((?: +(?!(?:probe|classify|route|report|->)[\s"])[^\s|`;),]+)*)"#)
+        pattern: #"(?<![\w.-])(?<!--product )(probe push|classify (?:ack|silences|silence|maintenance|note|unsilence|cancel)|probe|classify|route|report)"?((?: +(?!(?:probe|classify|route|report|->)[\s"])[^\s|`;),]+)*)"#)
 
     /// Every stage command the docs and scripts show, as (where, command, its long options).
     static func commandsShown() throws -> [(String, String, [String])] {

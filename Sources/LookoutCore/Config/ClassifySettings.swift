@@ -37,8 +37,10 @@ public struct ClassifySettings: Sendable, Equatable {
     /// A result older than the newest one seen for its check by at most this much still counts; an older one is
     /// annotated with the check's current state but changes nothing.
     public var outOfOrder: TimeSpan = .seconds(60)
+    /// The longest silence or on-demand maintenance window a control line may ask for; a longer one is refused.
+    public var maxControlDuration: TimeSpan = .hours(24 * 7)
 
-    static let keys: Set<String> = ["flapping", "quorum", "reminder", "out_of_order"]
+    static let keys: Set<String> = ["flapping", "quorum", "reminder", "out_of_order", "max_control_duration"]
 
     public init() {}
 
@@ -57,6 +59,12 @@ public struct ClassifySettings: Sendable, Equatable {
             }
         }
         if let o = m["out_of_order"] { outOfOrder = try o.duration() }
+        if let d = m["max_control_duration"] {
+            maxControlDuration = try d.duration()
+            guard maxControlDuration >= .minutes(1), maxControlDuration <= .hours(24 * 90) else {
+                throw d.error("\(d.path) must be between 1m and 90d")
+            }
+        }
     }
 
     static func parseFlapping(_ node: ConfigNode, base: FlappingRule) throws -> FlappingRule {

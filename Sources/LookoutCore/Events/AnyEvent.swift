@@ -3,6 +3,8 @@ public enum AnyEvent: Sendable, Equatable {
     case result(ResultEvent)
     case incident(IncidentEvent)
     case delivery(DeliveryEvent)
+    /// A person's ack, silence, maintenance, note, unsilence or cancel (ControlEvent.swift).
+    case control(ControlEvent)
     /// A well-formed v1 line of a type this build does not know: passed through, never refused.
     case other(type: String)
 
@@ -11,6 +13,7 @@ public enum AnyEvent: Sendable, Equatable {
         case "result": self = .result(try ResultEvent(object))
         case "incident": self = .incident(try IncidentEvent(object))
         case "delivery": self = .delivery(try DeliveryEvent(object))
+        case let t where ControlEvent.types.contains(t): self = .control(try ControlEvent(object))
         case let other: self = .other(type: other)
         }
     }

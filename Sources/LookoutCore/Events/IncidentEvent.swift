@@ -22,6 +22,8 @@ public struct IncidentEvent: Sendable, Equatable {
     /// Context for messages: the site's name, address and client.
     public var siteName: String?
     public var url: String?
+    /// Who acknowledged the incident (an `ack` line), on every line after the ack.
+    public var ackedBy: String?
     public var extra: [JSONMember] = []
 
     public init(id: String, event: Event, check: String, site: String, tier: String, severity: Severity,
@@ -32,7 +34,7 @@ public struct IncidentEvent: Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "v", "type", "id", "event", "check", "site", "tier", "severity", "at", "since", "reason", "maintenance",
-        "state", "duration_ms", "error", "failed", "site_name", "url",
+        "state", "duration_ms", "error", "failed", "site_name", "url", "acked_by",
     ]
 
     public init(_ object: ScannedObject) throws(EventError) {
@@ -59,6 +61,7 @@ public struct IncidentEvent: Sendable, Equatable {
         failed = try object.optionalStrings("failed")
         siteName = try object.optionalString("site_name")
         url = try object.optionalString("url")
+        ackedBy = try object.optionalString("acked_by")
         for f in object.fields where !IncidentEvent.knownKeys.contains(object.key(f)) {
             extra.append(JSONMember(key: object.key(f), value: object.value(f)))
         }
@@ -84,6 +87,7 @@ public struct IncidentEvent: Sendable, Equatable {
         if let failed { w.add("failed", failed) }
         if let siteName { w.add("site_name", siteName) }
         if let url { w.add("url", url) }
+        if let ackedBy { w.add("acked_by", ackedBy) }
         for m in extra { w.add(m.key, m.value) }
         return w.finish()
     }

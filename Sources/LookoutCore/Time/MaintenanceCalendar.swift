@@ -7,6 +7,7 @@ public final class MaintenanceCalendar {
         public var name: String
         public var start: Timestamp
         public var end: Timestamp
+        public init(name: String, start: Timestamp, end: Timestamp) { self.name = name; self.start = start; self.end = end }
     }
 
     public let windows: [MaintenanceWindow]

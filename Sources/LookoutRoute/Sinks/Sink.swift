@@ -60,6 +60,8 @@ public enum SinkRegistry {
         FreshdeskSink.self,
         HTTPTicketSink.self,
         EmailSink.self,
+        PagerDutySink.self,
+        TeamsSink.self,
     ]
 
     public static func kind(named name: String) -> (any Sink.Type)? { kinds.first { $0.kind == name } }

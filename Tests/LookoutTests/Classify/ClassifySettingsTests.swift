@@ -64,7 +64,7 @@ import Testing
         ("classify: {quorum: most}", "c.yaml:3: classify.quorum must be majority or a number of locations of at least 1 (got \"most\")"),
         ("classify: {quorum: 0}", "c.yaml:3: classify.quorum must be majority or a number of locations of at least 1 (got \"0\")"),
         ("classify: {reminder: often}", "c.yaml:3: classify.reminder must be a duration such as 30s, 5m, 1h30m or 250ms"),
-        ("classify: {grace: 1m}", "c.yaml:3: unknown key \"grace\" in classify (known: flapping, out_of_order, quorum, reminder)"),
+        ("classify: {grace: 1m}", "c.yaml:3: unknown key \"grace\" in classify (known: flapping, max_control_duration, out_of_order, quorum, reminder)"),
     ])
     func errors(_ yaml: String, _ message: String) {
         do {

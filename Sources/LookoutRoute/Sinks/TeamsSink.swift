@@ -1,0 +1,83 @@
+import Foundation
+import LookoutCore
+
+/// TeamsSink posts to a Microsoft Teams channel through a Workflows webhook ("Send webhook alerts to a channel"):
+/// one Adaptive Card per delivery, wrapped as a `message` with one `application/vnd.microsoft.card.adaptive`
+/// attachment. The webhook answers 202 Accepted with an empty body; like a Slack channel, it gets openings and
+/// resolves but no updates unless `updates: true`.
+public struct TeamsSink: Sink {
+    public static let kind = "teams"
+    public static let settingKeys: Set<String> = ["webhook_url", "webhook_url_file"]
+
+    public let name: String
+    let url: Secret
+    public var wantsUpdatesByDefault: Bool { false }
+
+    public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
+        self.name = name
+        // The Workflows URL carries its signature (`sig=`) in the query: the whole URL is a secret.
+        guard let url = try settings.secret("webhook_url", environment: context.environment) else {
+            throw settings.owner.error("sink \(name) (teams) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH")
+        }
+        self.url = url.registeringURLParts()
+    }
+
+    static func color(_ delivery: OutboxDelivery) -> String {
+        if delivery.event == .resolved { return "Good" }
+        switch delivery.incident.severity {
+        case .critical: return "Attention"
+        case .warning: return "Warning"
+        case .info, .none: return "Default"
+        }
+    }
+
+    public static func payload(_ delivery: OutboxDelivery) -> JSONValue {
+        let incident = delivery.incident
+        var facts: [JSONValue] = []
+        func fact(_ title: String, _ value: String?) {
+            guard let value else { return }
+            facts.append(.object([JSONMember(key: "title", value: .string(title)), JSONMember(key: "value", value: .string(value))]))
+        }
+        fact("Client", IncidentText.client(delivery))
+        fact("Check", incident.check)
+        fact("Severity", incident.severity.rawValue)
+        fact("Since", IncidentText.time(incident.since, delivery))
+        fact("Acknowledged by", incident.ackedBy)
+        fact("Incident", incident.id)
+        var card: [JSONMember] = [
+            JSONMember(key: "$schema", value: .string("http://adaptivecards.io/schemas/adaptive-card.json")),
+            JSONMember(key: "type", value: .string("AdaptiveCard")),
+            JSONMember(key: "version", value: .string("1.4")),
+            JSONMember(key: "body", value: .array([
+                .object([JSONMember(key: "type", value: .string("TextBlock")), JSONMember(key: "size", value: .string("Medium")),
+                         JSONMember(key: "weight", value: .string("Bolder")), JSONMember(key: "color", value: .string(color(delivery))),
+                         JSONMember(key: "wrap", value: .bool(true)),
+                         JSONMember(key: "text", value: .string(IncidentText.headline(delivery)))]),
+                .object([JSONMember(key: "type", value: .string("FactSet")), JSONMember(key: "facts", value: .array(facts))]),
+            ])),
+        ]
+        if let site = IncidentText.siteURL(delivery) {
+            card.append(JSONMember(key: "actions", value: .array([.object([
+                JSONMember(key: "type", value: .string("Action.OpenUrl")), JSONMember(key: "title", value: .string("Open site")),
+                JSONMember(key: "url", value: .string(site)),
+            ])])))
+        }
+        return .object([
+            JSONMember(key: "type", value: .string("message")),
+            JSONMember(key: "attachments", value: .array([.object([
+                JSONMember(key: "contentType", value: .string("application/vnd.microsoft.card.adaptive")),
+                JSONMember(key: "contentUrl", value: .null),
+                JSONMember(key: "content", value: .object(card)),
+            ])])),
+        ])
+    }
+
+    public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
+        guard let d = batch.first else { return .sent(ref: nil) }
+        let request = SinkRequest.json("POST", url.value, TeamsSink.payload(d), key: d.key, timeout: .seconds(10))
+        switch await transport.executeExpectingSuccess(request, now: now) {
+        case .failure(let f): return .failed(f)
+        case .success: return .sent(ref: nil)
+        }
+    }
+}

@@ -36,6 +36,7 @@ public struct TLSProbe: ProbeKind {
     public init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws {
         let text = try target.string()
         if let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https", let h = url.host {
+            if let problem = text.httpURLProblem { throw target.error("tls target \(problem) (got \"\(text)\")") }
             hostName = h
             port = url.port ?? 443
         } else {

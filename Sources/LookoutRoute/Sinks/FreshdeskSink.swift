@@ -20,7 +20,7 @@ public struct FreshdeskSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        let base = try settings.required("url").string().trimmingSuffix("/")
+        let base = try settings.required("url").httpURL(environment: context.environment).trimmingSuffix("/")
         guard let key = try settings.secret("api_key", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (freshdesk) needs api_key: ${ENV_VAR} or api_key_file: PATH")
         }

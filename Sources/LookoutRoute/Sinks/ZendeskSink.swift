@@ -17,7 +17,7 @@ public struct ZendeskSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        let base = try settings.required("url").string().trimmingSuffix("/")
+        let base = try settings.required("url").httpURL(environment: context.environment).trimmingSuffix("/")
         let email = try settings.required("email").string()
         guard let token = try settings.secret("token", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (zendesk) needs token: ${ENV_VAR} or token_file: PATH")

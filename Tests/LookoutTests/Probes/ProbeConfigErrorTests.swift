@@ -6,6 +6,10 @@ import Testing
     @Test(arguments: [
         // http
         ("- id: a\n  http: ftp://acme.example/", "test.yaml:8: sites[0].checks[0].http must be an http:// or https:// URL (got \"ftp://acme.example/\")"),
+        ("- id: a\n  http: http://127.0.0.1:99999/", "test.yaml:8: sites[0].checks[0].http has port 99999, outside 1...65535 (got \"http://127.0.0.1:99999/\")"),
+        ("- id: a\n  http: http://127.0.0.1:99999999999999999999999/", "test.yaml:8: sites[0].checks[0].http has port 99999999999999999999999, outside 1...65535 (got \"http://127.0.0.1:99999999999999999999999/\")"),
+        ("- id: a\n  health: http://127.0.0.1:0/health", "test.yaml:8: sites[0].checks[0].health has port 0, outside 1...65535 (got \"http://127.0.0.1:0/health\")"),
+        ("- id: a\n  tls: https://acme.example:70000/", "test.yaml:8: tls target has port 70000, outside 1...65535 (got \"https://acme.example:70000/\")"),
         ("- id: a\n  http: https://acme.example/\n  method: FETCH", "test.yaml:9: sites[0].checks[0].method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (got \"FETCH\")"),
         ("- id: a\n  http: https://acme.example/\n  expect: {status: [700]}", "test.yaml:9: sites[0].checks[0].expect.status[0] must be an HTTP status between 100 and 599"),
         ("- id: a\n  http: https://acme.example/\n  expect: {contains: [\"/[unclosed/\"]}", "test.yaml:9: sites[0].checks[0].expect.contains[0] is not a valid regular expression: [unclosed"),

@@ -11,7 +11,8 @@ import Testing
 
     static func parse(_ routing: String) throws -> Config {
         try Config.parse(yaml: "tiers:\n  enhanced: {outage: critical, ticket: true}\nrouting:\n" + routing, file: "r.yaml",
-                         environment: ["SLACK": "https://hooks.example/services/abcdefgh", "TOKEN": "tokenVALUE123"])
+                         environment: ["SLACK": "https://hooks.example/services/abcdefgh", "TOKEN": "tokenVALUE123",
+                                       "BADPORT": "http://127.0.0.1:99999/services/abcdefgh"])
     }
 
     @Test(arguments: [
@@ -19,6 +20,18 @@ import Testing
          "r.yaml:5: webhook_url is a secret: write ${ENV_VAR} or webhook_url_file: PATH, never the value itself"),
         ("  sinks:\n    outages: {kind: slack, webhook_url: \"${MISSING}\"}\n",
          "r.yaml:5: environment variable MISSING for webhook_url is not set"),
+        ("  sinks:\n    outages: {kind: slack, webhook_url: \"${BADPORT}\"}\n",
+         "r.yaml:5: webhook_url from environment variable BADPORT has port 99999, outside 1...65535"),
+        ("  sinks:\n    hook: {kind: webhook, url: \"${BADPORT}\"}\n",
+         "r.yaml:5: url from environment variable BADPORT has port 99999, outside 1...65535"),
+        ("  sinks:\n    outages: {kind: slack, bot_token: \"${TOKEN}\", channel: C1, api_url: \"https://slack.example:65536/api\"}\n",
+         "r.yaml:5: routing.sinks.outages.api_url has port 65536, outside 1...65535 (got \"https://slack.example:65536/api\")"),
+        ("  sinks:\n    desk: {kind: zendesk, url: \"https://acme.zendesk.example:99999\", email: a@b.example, token: \"${TOKEN}\"}\n",
+         "r.yaml:5: routing.sinks.desk.url has port 99999, outside 1...65535 (got \"https://acme.zendesk.example:99999\")"),
+        ("  sinks:\n    desk: {kind: freshdesk, url: \"https://x.freshdesk.example:99999\", api_key: \"${TOKEN}\", incident_field: cf_incident}\n",
+         "r.yaml:5: routing.sinks.desk.url has port 99999, outside 1...65535 (got \"https://x.freshdesk.example:99999\")"),
+        ("  sinks:\n    desk: {kind: http_ticket, open: {url: \"https://desk.example:99999/t/{{incident}}\", ref: id}}\n",
+         "r.yaml:5: routing.sinks.desk.open.url has port 99999, outside 1...65535 once {{...}} are filled in"),
         ("  sinks:\n    outages: {kind: slack}\n",
          "r.yaml:5: sink outages (slack) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH (or bot_token with channel)"),
         ("  sinks:\n    outages: {kind: slack, bot_token: \"${TOKEN}\"}\n",

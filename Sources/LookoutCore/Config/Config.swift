@@ -84,7 +84,7 @@ public struct Config: Sendable {
             throw tierNode.error("unknown tier \"\(tierName)\" for site \(id) (known: \(known.isEmpty ? "none defined" : known))")
         }
         let zone = try m["timezone"].map(TimeZone.parse) ?? timeZone
-        let contractHours = try m["contract_hours"].map { try $0.int() } ?? tier.contractHours
+        let contractHours = try m["contract_hours"].map { try $0.int(in: 0...ConfigBounds.maxContractHours) } ?? tier.contractHours
         let windows = try (m["maintenance"]?.sequence() ?? []).map { try MaintenanceWindow.parse($0, timeZone: zone) }
         for (k, w) in windows.enumerated() where windows[..<k].contains(where: { $0.name == w.name }) {
             throw ConfigError(file: w.file, line: w.line, message: "duplicate window name \"\(w.name)\" in site \(id)")

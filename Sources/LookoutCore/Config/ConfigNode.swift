@@ -111,6 +111,14 @@ public struct ConfigNode {
         return v
     }
 
+    /// A whole number within `range`: every count the config accepts has a bound, so no sum or product a stage
+    /// makes of it can overflow.
+    public func int(in range: ClosedRange<Int>) throws -> Int {
+        let v = try int()
+        guard range.contains(v) else { throw error("\(label) must be between \(range.lowerBound) and \(range.upperBound)") }
+        return v
+    }
+
     public func double() throws -> Double {
         guard let s = scalar, [.int, .float].contains(tagName), let v = Double(s.string) else {
             throw error("\(label) must be a number")
@@ -123,11 +131,13 @@ public struct ConfigNode {
         return ["true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"].contains(s.string)
     }
 
-    /// A span written as `30s`, `5m`, `1h30m`, `250ms`, `2d`.
+    /// A span written as `30s`, `5m`, `1h30m`, `250ms`, `2d`, at most `TimeSpan.maxConfigured`: every sum, product
+    /// and deadline the stages compute from a configured span then stays far inside Int64 milliseconds.
     public func duration() throws -> TimeSpan {
         guard let s = scalar, let d = TimeSpan(parsing: s.string) else {
             throw error("\(label) must be a duration such as 30s, 5m, 1h30m or 250ms")
         }
+        guard d <= TimeSpan.maxConfigured else { throw error("\(label) must be at most \(TimeSpan.maxConfigured) (got \(s.string))") }
         return d
     }
 

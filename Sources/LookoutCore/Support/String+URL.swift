@@ -5,6 +5,18 @@ extension String {
     package func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 
     /// Percent-encoded for a URL query value: only RFC 3986 unreserved ASCII characters stay as they are.
+    /// `%2F` written as `%2f`: both are valid, and a server may echo either.
+    package var lowercasedPercentEscapes: String {
+        var out = ""
+        var rest = Substring(self)
+        while let p = rest.firstIndex(of: "%"), rest.distance(from: p, to: rest.endIndex) >= 3 {
+            let end = rest.index(p, offsetBy: 3)
+            out += rest[..<p] + rest[p..<end].lowercased()
+            rest = rest[end...]
+        }
+        return out + rest
+    }
+
     package var queryValueEncoded: String {
         addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? self
     }

@@ -9,10 +9,10 @@ import Testing
     /// The sink kinds in registry order, as the refusal of an unknown kind lists them.
     static let sinkKinds = SinkRegistry.kinds.map { $0.kind }.joined(separator: ", ")
 
-    static func parse(_ routing: String) throws -> Config {
+    static func parse(_ routing: String, extra: [String: String] = [:]) throws -> Config {
         try Config.parse(yaml: "tiers:\n  enhanced: {outage: critical, ticket: true}\nrouting:\n" + routing, file: "r.yaml",
                          environment: ["SLACK": "https://hooks.example/services/abcdefgh", "TOKEN": "tokenVALUE123",
-                                       "BADPORT": "http://127.0.0.1:99999/services/abcdefgh"])
+                                       "BADPORT": "http://127.0.0.1:99999/services/abcdefgh"].merging(extra) { $1 })
     }
 
     @Test(arguments: [
@@ -113,5 +113,11 @@ import Testing
         #expect(routing.sink(named: "desk")?.timeout == .seconds(20) && routing.sink(named: "desk")?.pace == .zero)
         #expect(routing.routes == [RouteRule(severities: [.critical], tiers: ["enhanced"], sinks: ["outages", "desk"])])
         #expect(!"\(routing.sinks.map { "\($0.sink)" })".contains("tokenVALUE123"), "a sink printed shows no secret")
+    }
+
+    @Test func aHelpdeskURLExpandsEnvironmentVariables() throws {
+        let config = try RoutingConfigErrorTests.parse("  sinks:\n    desk: {kind: zendesk, url: \"${DESK_URL}\", email: a@b.example, token: \"${TOKEN}\"}\n",
+                                                       extra: ["DESK_URL": "https://acme.zendesk.example/"])
+        #expect(config.routing?.sinks.count == 1)
     }
 }

@@ -26,8 +26,9 @@ struct ProbePushCommand: AsyncParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ValidationError("--url must be an http(s) URL") }
-        guard TimeSpan(parsing: timeout) != nil else { throw ValidationError("--timeout must be a duration such as 10s") }
+        // Never echo the URL: it holds the heartbeat's token.
+        if let problem = url.httpURLProblem { throw ValidationError("--url \(problem)") }
+        guard let span = TimeSpan(parsing: timeout), span <= TimeSpan.maxConfigured else { throw ValidationError("--timeout must be a duration such as 10s") }
     }
 
     func run() async throws {

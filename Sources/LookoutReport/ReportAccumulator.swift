@@ -44,8 +44,8 @@ public final class ReportAccumulator {
         switch try object.eventType() {
         case "result": try consumeResult(object)
         case "incident":
-            incidentLines += 1
             let e = try IncidentEvent(object)
+            incidentLines += 1
             latestEventMs = max(latestEventMs, e.at.milliseconds)
             notifications.incident(e)
             if incidents[e.id] == nil {
@@ -55,8 +55,8 @@ public final class ReportAccumulator {
                 incidents[e.id]!.merge(e)
             }
         case "delivery":
-            deliveryLines += 1
             let d = try DeliveryEvent(object)
+            deliveryLines += 1
             latestEventMs = max(latestEventMs, d.at.milliseconds)
             notifications.delivery(d)
             guard d.at >= range.from, d.at < range.to else { return }
@@ -76,8 +76,12 @@ public final class ReportAccumulator {
     }
 
     private func consumeResult(_ o: ScannedObject) throws(EventError) {
+        // One decoder, one verdict: the line is checked member by member exactly as classify and route check it
+        // (a `status: "200"` or `degraded: "no"` report once counted is refused here too), and only a line that
+        // passes counts as a result.
+        let head = try ResultHead(o)
         resultLines += 1
-        var checkField: JSONField?, at: Int64?, ok: Bool?, degraded = false
+        let checkField = head.checkField, at = head.at.milliseconds, ok = head.ok, degraded = head.degraded
         var state = SampleState.unclassified, inMaintenance = false
         var latency: Double?, kind = ResultKind.other, kindField: JSONField?
         var errorField: JSONField?, failedField: JSONField?, detailsField: JSONField?
@@ -85,16 +89,6 @@ public final class ReportAccumulator {
             let len = f.keyEnd - f.keyStart
             guard !f.keyEscaped, len >= 2, len <= 11 else { continue }
             switch o.bytes[f.keyStart] {
-            case UInt8(ascii: "c") where o.keyEquals(f, "check"):
-                guard f.kind == .string else { throw EventError("field \"check\" must be a string") }
-                checkField = f
-            case UInt8(ascii: "a") where o.keyEquals(f, "at"):
-                at = try o.timestamp(f, "at").milliseconds
-            case UInt8(ascii: "o") where o.keyEquals(f, "ok"):
-                guard f.kind == .bool else { throw EventError("field \"ok\" must be a boolean") }
-                ok = o.bool(f)
-            case UInt8(ascii: "d") where o.keyEquals(f, "degraded"):
-                degraded = f.kind == .bool && o.bool(f)
             case UInt8(ascii: "d") where o.keyEquals(f, "details"):
                 detailsField = f
             case UInt8(ascii: "s") where o.keyEquals(f, "state"):
@@ -115,9 +109,6 @@ public final class ReportAccumulator {
             default: continue
             }
         }
-        guard let checkField else { throw EventError("missing required field \"check\"") }
-        guard let at else { throw EventError("missing required field \"at\"") }
-        guard let ok else { throw EventError("missing required field \"ok\"") }
         if at > latestEventMs { latestEventMs = at }
         activity.note(at)
         let check = o.string(checkField)

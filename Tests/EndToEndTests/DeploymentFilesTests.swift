@@ -52,4 +52,17 @@ import Testing
         let logs = report.1.dropFirst(3)
         #expect(logs.count == 2 && logs.allSatisfy(outputs.contains), "\(logs) against \(outputs)")
     }
+
+    /// Every service sets an fd limit (systemd's default of 1024 let 1,100 idle connections starve the heartbeat
+    /// receiver) and a memory limit.
+    @Test func everyServiceSetsAnFdAndAMemoryLimit() throws {
+        let dir = Self.pipelines.appendingPathComponent("systemd")
+        let units = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".service") }
+        #expect(units.count == 4)
+        for unit in units {
+            let lines = try String(contentsOf: dir.appendingPathComponent(unit), encoding: .utf8).split(separator: "\n")
+            #expect(lines.contains { $0.hasPrefix("LimitNOFILE=") }, "\(unit) sets no LimitNOFILE")
+            #expect(lines.contains { $0.hasPrefix("MemoryMax=") }, "\(unit) sets no MemoryMax")
+        }
+    }
 }

@@ -54,6 +54,14 @@ import Testing
         #expect(!run.stdoutText.contains(ProbePushTests.token))
     }
 
+    @Test func aPortOver65535IsABadArgumentNotATrap() throws {
+        let run = try ChildProcess.run("probe", ["push", "--url", "http://127.0.0.1:99999/ping/\(ProbePushTests.token)",
+                                                 "--timeout", "2s"], timeout: 30)
+        #expect(run.status == 64)
+        #expect(run.stderrText.contains("--url has port 99999, outside 1...65535"))
+        #expect(!run.stderrText.contains(ProbePushTests.token))
+    }
+
     @Test func dryRunPrintsTheDocument() throws {
         let run = try ChildProcess.run("probe", ["push", "--url", "http://127.0.0.1:1/ping/x", "--dry-run", "--mount", "/"])
         #expect(run.status == 0)

@@ -155,4 +155,21 @@ import Testing
         #expect(server.requests.first?.text.contains(#""type":"header""#) == true)
         #expect(!run.stderrText.contains("HOOKSECRET") && !run.stdoutText.contains("HOOKSECRET"))
     }
+
+    @Test func aSlackWebhookWithAPortOver65535IsAConfigErrorNotATrap() throws {
+        let tmp = try Fixtures.tempFolder("report-slack-port")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        var yaml = try String(contentsOfFile: Self.config, encoding: .utf8)
+        yaml = yaml.replacingOccurrences(of: "  title: Agency daily report", with: "  title: Agency daily report\n  slack_webhook: ${REPORT_HOOK}")
+        let config = tmp.appendingPathComponent("c.yaml")
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        let line = yaml.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("slack_webhook") }! + 1
+        var env = ProcessInfo.processInfo.environment
+        env["REPORT_HOOK"] = "http://127.0.0.1:99999/services/HOOKSECRET"
+        let run = try ChildProcess.run("report", ["--config", config.path, "--day", "2026-11-25", "--format", "slack", Self.log],
+                                       environment: env)
+        #expect(run.status == 78, "\(run.stderrText)")
+        #expect(run.stderrText.contains("\(config.path):\(line): slack_webhook from environment variable REPORT_HOOK has port 99999, outside 1...65535"))
+        #expect(!run.stderrText.contains("HOOKSECRET"))
+    }
 }

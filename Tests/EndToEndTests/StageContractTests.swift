@@ -31,6 +31,27 @@ import Testing
         #expect(run.stderrText.contains("1 bad line set aside"))
     }
 
+    /// The documented cap (README, docs/events.md): stderr names the first 100 bad lines, then only counts; the
+    /// rejects file keeps every one.
+    @Test(arguments: ["classify", "route", "report"])
+    func stderrNamesTheFirst100BadLinesAndTheRejectsFileKeepsEveryOne(stage: String) throws {
+        let dir = try Fixtures.tempFolder("rejects-cap")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rejects = dir.appendingPathComponent("rejects.ndjson").path
+        let input = Data((1...150).map { "garbage \($0)" }.joined(separator: "\n").utf8 + [10])
+        let day = stage == "report" ? ["--day", "2026-11-25"] : []
+        let run = try ChildProcess.run(stage, ["--config", StageContractTests.demoConfig, "--rejects", rejects] + day, stdin: input)
+        #expect(run.status == 65)
+        let named = run.stderrText.split(separator: "\n").filter { $0.contains(": not valid JSON") }
+        #expect(named.count == 100, "\(named.count) named")
+        #expect(named.last?.contains("stdin:100:") == true)
+        #expect(run.stderrText.contains("more than 100 bad lines; only the count is reported from now on, every one is kept in the rejects file"))
+        #expect(run.stderrText.contains("150 bad lines set aside"))
+        let kept = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
+        #expect(kept.count == 150)
+        #expect(kept.last?.contains(#""line":150"#) == true)
+    }
+
     @Test func rejectedLinesAreKeptAsideWithTheirNumbers() throws {
         let dir = try Fixtures.tempFolder("rejects")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -13,6 +13,7 @@ public struct ConfirmRule: Sendable, Equatable {
         if let f = m["failures"] {
             rule.failures = try f.int()
             guard rule.failures >= 1 else { throw f.error("\(f.path) must be at least 1") }
+            rule.failures = try f.int(in: 1...ConfigBounds.maxCount)
         }
         if let d = m["for"] { rule.duration = try d.duration() }
         return rule
@@ -31,6 +32,7 @@ public struct RecoverRule: Sendable, Equatable {
         if let s = m["successes"] {
             rule.successes = try s.int()
             guard rule.successes >= 1 else { throw s.error("\(s.path) must be at least 1") }
+            rule.successes = try s.int(in: 1...ConfigBounds.maxCount)
         }
         return rule
     }

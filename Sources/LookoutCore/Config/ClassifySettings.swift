@@ -98,8 +98,8 @@ public struct ClassifySettings: Sendable, Equatable {
     static func parseQuorum(_ node: ConfigNode) throws -> Quorum {
         let text = try node.scalarText()
         if text == "majority" { return .majority }
-        guard let n = Int(text), n >= 1 else {
-            throw node.error("\(node.path) must be majority or a number of locations of at least 1 (got \"\(text)\")")
+        guard let n = Int(text), (1...ConfigBounds.maxCount).contains(n) else {
+            throw node.error("\(node.path) must be majority or a number of locations from 1 to \(ConfigBounds.maxCount) (got \"\(text)\")")
         }
         return .atLeast(n)
     }

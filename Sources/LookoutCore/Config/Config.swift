@@ -34,7 +34,11 @@ public struct Config: Sendable {
             throw ConfigError(file: path, line: 0, message: "cannot read the config file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, line: 0, message: "the config file is not UTF-8")
+            // The line holding the first byte that is not UTF-8 (a newline is never part of a multi-byte sequence,
+            // so each line can be checked alone).
+            let lines = data.split(separator: 10, omittingEmptySubsequences: false)
+            let line = (lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil } ?? 0) + 1
+            throw ConfigError(file: path, line: line, message: "the config file is not UTF-8")
         }
         return try parse(yaml: text, file: path, environment: environment, kinds: kinds)
     }
@@ -84,7 +88,7 @@ public struct Config: Sendable {
             throw tierNode.error("unknown tier \"\(tierName)\" for site \(id) (known: \(known.isEmpty ? "none defined" : known))")
         }
         let zone = try m["timezone"].map(TimeZone.parse) ?? timeZone
-        let contractHours = try m["contract_hours"].map { try $0.int() } ?? tier.contractHours
+        let contractHours = try m["contract_hours"].map { try $0.int(in: 0...ConfigBounds.maxContractHours) } ?? tier.contractHours
         let windows = try (m["maintenance"]?.sequence() ?? []).map { try MaintenanceWindow.parse($0, timeZone: zone) }
         for (k, w) in windows.enumerated() where windows[..<k].contains(where: { $0.name == w.name }) {
             throw ConfigError(file: w.file, line: w.line, message: "duplicate window name \"\(w.name)\" in site \(id)")

@@ -23,8 +23,33 @@ public struct ConfigNode {
 
     var label: String { path.isEmpty ? "the top level" : path }
 
+    /// The line where `key` is given a second time at the same indentation, searching from line `start`: the line a
+    /// duplicate-key error belongs on (the parser reports only the mapping's line).
+    static func secondKeyLine(_ key: String, in yaml: String, from start: Int) -> Int? {
+        var first: Int?
+        for (k, raw) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where k + 1 >= start {
+            var text = Substring(raw)
+            var indent = text.prefix { $0 == " " }.count
+            text = text.dropFirst(indent)
+            if text.hasPrefix("- ") { text = text.dropFirst(2); indent += 2 }
+            for quoted in [key, "\"\(key)\"", "'\(key)'"] where text.hasPrefix(quoted) {
+                guard text.dropFirst(quoted.count).drop(while: { $0 == " " }).first == ":" else { continue }
+                if let f = first, f == indent { return k + 1 }
+                if first == nil { first = indent }
+            }
+        }
+        return nil
+    }
+
     /// Parses YAML text into its root node; syntax errors carry their line.
     public static func parse(yaml: String, file: String) throws -> ConfigNode {
+        // YAML allows no control character but tab, newline and carriage return; the reader would report one at
+        // line 1, so it is found here on its own line.
+        for (k, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if let c = line.unicodeScalars.first(where: { $0.value < 0x20 && $0 != "\t" && $0 != "\r" || $0.value == 0x7F }) {
+                throw ConfigError(file: file, line: k + 1, message: String(format: "invalid YAML: control character U+%04X", c.value))
+            }
+        }
         do {
             // No resolver while composing: tags are resolved on demand by `tagName` (YAMLPlainTag), not by regular
             // expressions on every key and value.
@@ -37,6 +62,10 @@ public struct ConfigNode {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                  .composer(_, let problem, let mark, _):
                 throw ConfigError(file: file, line: mark.line, message: "invalid YAML: \(problem)")
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                let key = duplicates.first ?? ""
+                throw ConfigError(file: file, line: ConfigNode.secondKeyLine(key, in: yaml, from: context.mark.line) ?? context.mark.line,
+                                  message: "duplicate key \"\(key)\"")
             default:
                 throw ConfigError(file: file, line: 1, message: "invalid YAML: \(e)")
             }
@@ -111,6 +140,14 @@ public struct ConfigNode {
         return v
     }
 
+    /// A whole number within `range`: every count the config accepts has a bound, so no sum or product a stage
+    /// makes of it can overflow.
+    public func int(in range: ClosedRange<Int>) throws -> Int {
+        let v = try int()
+        guard range.contains(v) else { throw error("\(label) must be between \(range.lowerBound) and \(range.upperBound)") }
+        return v
+    }
+
     public func double() throws -> Double {
         guard let s = scalar, [.int, .float].contains(tagName), let v = Double(s.string) else {
             throw error("\(label) must be a number")
@@ -123,11 +160,13 @@ public struct ConfigNode {
         return ["true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"].contains(s.string)
     }
 
-    /// A span written as `30s`, `5m`, `1h30m`, `250ms`, `2d`.
+    /// A span written as `30s`, `5m`, `1h30m`, `250ms`, `2d`, at most `TimeSpan.maxConfigured`: every sum, product
+    /// and deadline the stages compute from a configured span then stays far inside Int64 milliseconds.
     public func duration() throws -> TimeSpan {
         guard let s = scalar, let d = TimeSpan(parsing: s.string) else {
             throw error("\(label) must be a duration such as 30s, 5m, 1h30m or 250ms")
         }
+        guard d <= TimeSpan.maxConfigured else { throw error("\(label) must be at most \(TimeSpan.maxConfigured) (got \(s.string))") }
         return d
     }
 

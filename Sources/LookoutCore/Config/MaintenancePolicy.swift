@@ -9,7 +9,7 @@ public struct MaintenancePolicy: Sendable, Equatable {
 
     init(node: ConfigNode) throws {
         let m = try node.mapping(allowing: ["daily_min_contract_hours", "earliest", "latest"])
-        dailyMinContractHours = try m["daily_min_contract_hours"].map { try $0.int() }
+        dailyMinContractHours = try m["daily_min_contract_hours"].map { try $0.int(in: 0...ConfigBounds.maxContractHours) }
         earliest = try m["earliest"].map(LocalTime.parse)
         latest = try m["latest"].map(LocalTime.parse)
         if let e = earliest, let l = latest, l <= e {

@@ -15,10 +15,11 @@ public struct ReportConfig: Sendable {
     init(node: ConfigNode, environment: [String: String]) throws {
         let m = try node.mapping(allowing: ReportConfig.keys)
         if let t = m["title"] { title = try t.string() }
-        slackWebhook = try m.secret("slack_webhook", environment: environment)
+        slackWebhook = try m.secretHTTPURL("slack_webhook", environment: environment)
         if let d = m["certificate_warning_days"] {
             certificateWarningDays = try d.int()
             guard certificateWarningDays >= 0 else { throw d.error("\(d.path) cannot be negative") }
+            certificateWarningDays = try d.int(in: 0...ConfigBounds.maxDays)
         }
         if let n = m["late_notification"] { lateNotification = try n.duration() }
     }

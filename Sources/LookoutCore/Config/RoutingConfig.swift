@@ -34,6 +34,7 @@ public struct RoutingConfig: Sendable {
             if let b = r["max_attempts"] {
                 retry.maxAttempts = try b.int()
                 guard retry.maxAttempts >= 1 else { throw b.error("\(b.path) must be at least 1") }
+                retry.maxAttempts = try b.int(in: 1...ConfigBounds.maxCount)
             }
             if let b = r["max_age"] { retry.maxAge = try b.duration() }
         }

@@ -22,9 +22,11 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     }
 
     /// Replaces every `${NAME}` in `text` from the environment (for header values such as `Bearer ${TOKEN}`);
-    /// each substituted value is registered as a secret.
+    /// each substituted value is registered as a secret, and so is the whole result: a server echoing the header
+    /// back base64-encoded encodes `Bearer TOKEN` as one, which no encoding of the token alone matches.
     package static func interpolate(_ text: String, environment: [String: String], at node: ConfigNode) throws -> String {
         var out = ""
+        var substituted = false
         var rest = Substring(text)
         while let open = rest.range(of: "${") {
             out += rest[..<open.lowerBound]
@@ -33,8 +35,10 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
             guard let value = environment[name] else { throw node.error("environment variable \(name) is not set") }
             Redactor.shared.register(value)
             out += value
+            substituted = true
             rest = rest[rest.index(after: close)...]
         }
+        if substituted { Redactor.shared.register(out + rest) }
         return out + rest
     }
 }

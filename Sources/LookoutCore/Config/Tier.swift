@@ -15,7 +15,7 @@ public struct Tier: Sendable, Equatable {
     init(name: String, node: ConfigNode) throws {
         let m = try node.mapping(allowing: Tier.keys)
         self.name = name
-        contractHours = try m["contract_hours"].map { try $0.int() }
+        contractHours = try m["contract_hours"].map { try $0.int(in: 0...ConfigBounds.maxContractHours) }
         outage = try m["outage"].map(Severity.parse) ?? .none
         degraded = try m["degraded"].map(Severity.parse) ?? .none
         ticket = try m["ticket"]?.bool() ?? false

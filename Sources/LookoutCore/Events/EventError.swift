@@ -29,6 +29,12 @@ extension ScannedObject {
         return string(f)
     }
 
+    /// A member the contract requires that may be null (an incident's `maintenance`): absent is refused.
+    func requiredNullableString(_ key: JSONKey) throws(EventError) -> String? {
+        guard field(key) != nil else { throw .missing(key.name) }
+        return try optionalString(key)
+    }
+
     package func optionalString(_ key: JSONKey) throws(EventError) -> String? {
         guard let f = field(key), f.kind != .null else { return nil }
         guard f.kind == .string else { throw .type(key.name, "a string") }

@@ -51,7 +51,7 @@ public struct IncidentEvent: Sendable, Equatable {
         self.init(id: try object.requiredString("id"), event: event, check: try object.requiredString("check"),
                   site: try object.requiredString("site"), tier: try object.requiredString("tier"), severity: severity,
                   at: try object.requiredTimestamp("at"), since: try object.requiredTimestamp("since"),
-                  reason: try object.requiredString("reason"), maintenance: try object.optionalString("maintenance"))
+                  reason: try object.requiredString("reason"), maintenance: try object.requiredNullableString("maintenance"))
         state = try object.optionalString("state")
         if let f = object.field("duration_ms"), f.kind != .null {
             guard f.kind == .number, let v = object.integer(f) else { throw .type("duration_ms", "an integer") }

@@ -8,7 +8,8 @@ public final class RejectedLines {
     private let source: String
     private let logger: Logger
     private let keep: FileHandle?
-    /// Past this many, reports are summarised so a stream of garbage cannot flood the log.
+    /// Past this many, stderr gives only the count, so a stream of garbage cannot flood the log; the rejects file,
+    /// when named, keeps every bad line and is the complete record (README, docs/events.md).
     private let reportLimit: Int
 
     public init(source: String, logger: Logger, keepPath: String? = nil, reportLimit: Int = 100) throws {
@@ -34,14 +35,15 @@ public final class RejectedLines {
         if count <= reportLimit {
             logger.error("\(source):\(number): \(Redactor.shared.redact(reason))")
         } else if count == reportLimit + 1 {
-            logger.error("\(source): more bad lines follow; only the count is reported from now on")
+            logger.error("\(source): more than \(reportLimit) bad lines; only the count is reported from now on\(keep == nil ? " (name --rejects FILE to keep every one)" : ", every one is kept in the rejects file")")
         }
         if let keep {
             var record = JSONObjectWriter()
             record.add("source", source)
             record.add("line", number)
-            record.add("reason", reason)
-            if let bytes { record.add("text", Redactor.shared.redact(String(decoding: bytes.prefix(1 << 20), as: UTF8.self))) }
+            record.add("reason", Redactor.shared.redact(reason))
+            // Redacted before it is cut to 1 MiB, so a secret straddling the cut leaves no prefix behind.
+            if let bytes { record.add("text", String(Redactor.shared.redact(String(decoding: bytes, as: UTF8.self)).utf8.prefix(1 << 20)) ?? "") }
             var out = record.finish()
             out.append(0x0A)
             keep.write(Data(out))

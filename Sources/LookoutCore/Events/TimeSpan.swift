@@ -8,6 +8,8 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
     public static func minutes(_ minutes: Int64) -> TimeSpan { TimeSpan(milliseconds: minutes * 60_000) }
     public static func hours(_ hours: Int64) -> TimeSpan { TimeSpan(milliseconds: hours * 3_600_000) }
     public static let zero = TimeSpan(milliseconds: 0)
+    /// The longest span a config may give (366 days): no check, window, retry or report setting needs more.
+    public static let maxConfigured = TimeSpan(milliseconds: 366 * 86_400_000)
 
     public static func < (lhs: TimeSpan, rhs: TimeSpan) -> Bool { lhs.milliseconds < rhs.milliseconds }
     public static func + (lhs: TimeSpan, rhs: TimeSpan) -> TimeSpan { .milliseconds(lhs.milliseconds + rhs.milliseconds) }
@@ -41,7 +43,11 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
                 }
                 chars.removeFirst()
             }
-            total += n * unit
+            // `106751991166d106751991166d`: each part fits, their sum does not. Overflow is no duration at all.
+            let (part, multiplyOverflow) = n.multipliedReportingOverflow(by: unit)
+            let (sum, addOverflow) = total.addingReportingOverflow(part)
+            guard !multiplyOverflow, !addOverflow else { return nil }
+            total = sum
             number = nil
         }
         guard number == nil else { return nil }  // a bare number has no unit: ambiguous, so refused

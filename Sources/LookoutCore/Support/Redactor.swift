@@ -10,15 +10,39 @@ public final class Redactor: Sendable {
 
     private let secrets = Locked<[String]>([])
 
+    /// Registers `secret` in every form a server, a proxy or our own JSON may echo it: raw, percent-encoded, JSON-
+    /// escaped (also with `\/` for `/`, as PHP and others write) and base64 (a Basic credential echoed back).
     public func register(_ secret: String) {
         // Very short values would blank out ordinary words; config validation refuses them as secrets anyway.
         guard secret.count >= 4 else { return }
+        let forms = Redactor.encodings(of: secret)
         secrets.withLock { secrets in
-            if !secrets.contains(secret) {
-                secrets.append(secret)
-                secrets.sort { $0.count > $1.count }  // longest first, so a secret containing another is masked whole
+            var added = false
+            for form in forms where form.count >= 4 && !secrets.contains(form) {
+                secrets.append(form)
+                added = true
             }
+            if added { secrets.sort { $0.count > $1.count } }  // longest first, so a secret containing another is masked whole
         }
+    }
+
+    /// The forms of `secret` a reply may carry it in.
+    static func encodings(of secret: String) -> [String] {
+        var forms = [secret]
+        var quoted: [UInt8] = []
+        JSONText.appendQuoted(secret, to: &quoted)
+        let json = String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
+        forms += [json, json.replacingOccurrences(of: "/", with: "\\/")]
+        forms.append(secret.queryValueEncoded)
+        forms.append(secret.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? secret)
+        forms.append(secret.queryValueEncoded.lowercasedPercentEscapes)
+        let base64 = Data(secret.utf8).base64EncodedString()
+        let unpadded = String(base64.reversed().drop { $0 == "=" }.reversed())
+        forms += [base64, unpadded,
+                  unpadded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")]
+        var unique: [String] = []
+        for f in forms where !unique.contains(f) { unique.append(f) }
+        return unique
     }
 
     public func redact(_ text: String) -> String {

@@ -70,7 +70,8 @@ public struct MaintenanceWindow: Sendable, Equatable {
         let parts = normalized.split(separator: "T")
         if parts.count == 2, let date = parseDate(String(parts[0])) {
             let time = parts[1].split(separator: ":").compactMap { Int($0) }
-            if time.count >= 2, time.count <= 3, let instant = LocalClock(zone).instant(
+            if time.count >= 2, time.count <= 3, (0...23).contains(time[0]), (0...59).contains(time[1]),
+               time.count == 2 || (0...59).contains(time[2]), let instant = LocalClock(zone).instant(
                 year: date.0, month: date.1, day: date.2, minutes: time[0] * 60 + time[1]) {
                 return instant + .seconds(Int64(time.count == 3 ? time[2] : 0))
             }
@@ -80,7 +81,11 @@ public struct MaintenanceWindow: Sendable, Equatable {
 
     static func parseDate(_ s: String) -> (Int, Int, Int)? {
         let p = s.split(separator: "-").compactMap { Int($0) }
-        guard p.count == 3, (1...12).contains(p[1]), (1...31).contains(p[2]) else { return nil }
+        // A day the month does not have (2026-02-30) is refused, not rolled over into the next month.
+        guard p.count == 3, (1970...9999).contains(p[0]), (1...12).contains(p[1]) else { return nil }
+        let leap = p[0] % 4 == 0 && (p[0] % 100 != 0 || p[0] % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][p[1] - 1]
+        guard (1...days).contains(p[2]) else { return nil }
         return (p[0], p[1], p[2])
     }
 }

@@ -13,6 +13,7 @@ public enum HostPush {
     /// Posts `body` as JSON; throws with a one-line, redacted reason unless the receiver answers 2xx.
     public static func send(_ body: JSONValue, to url: String, timeout: TimeSpan) async throws {
         Redactor.shared.register(url)
+        if let problem = url.httpURLProblem { throw Failure(description: "the URL \(problem)") }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -36,6 +36,7 @@ public struct TLSProbe: ProbeKind {
     public init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws {
         let text = try target.string()
         if let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https", let h = url.host {
+            if let problem = text.httpURLProblem { throw target.error("tls target \(problem) (got \"\(text)\")") }
             hostName = h
             port = url.port ?? 443
         } else {
@@ -58,6 +59,7 @@ public struct TLSProbe: ProbeKind {
         serverName = try check["server_name"]?.string() ?? hostName
         warnDays = try check["warn_days"]?.int() ?? 14
         if let n = check["warn_days"], warnDays < 0 { throw n.error("\(n.path) must not be negative") }
+        if let n = check["warn_days"] { _ = try n.int(in: 0...ConfigBounds.maxDays) }
         extraRoots = try check["ca_file"].map { n in
             try HTTPRequestSpec.caCertificates(n, context: context) { try Certificate(derEncoded: $0.toDERBytes()) }
         } ?? []

@@ -80,6 +80,12 @@ public struct AsyncHTTPTransport: HTTPTransport {
     }()
 
     public func execute(_ spec: SinkRequest) async -> Result<SinkResponse, SinkFailure> {
+        // Checked here too, not only at load: a delivery queued under an older config may hold a URL the client
+        // would trap on, and a trap on resume would block every sink on every restart. It can never succeed, so
+        // it is a dead letter, not a retry.
+        if let problem = spec.url.httpURLProblem {
+            return .failure(SinkFailure("\(spec.method) not sent: the URL \(problem)", retryable: false))
+        }
         var request = HTTPClientRequest(url: spec.url)
         request.method = HTTPMethod(rawValue: spec.method)
         for (k, v) in spec.headers { request.headers.add(name: k, value: v) }

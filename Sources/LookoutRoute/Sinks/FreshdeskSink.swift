@@ -20,11 +20,11 @@ public struct FreshdeskSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        let base = try settings.required("url").string().trimmingSuffix("/")
+        let base = try settings.required("url").httpURL(environment: context.environment).trimmingSuffix("/")
         guard let key = try settings.secret("api_key", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (freshdesk) needs api_key: ${ENV_VAR} or api_key_file: PATH")
         }
-        api = HelpdeskAPI(base: base, authorization: Secret("Basic " + Data("\(key.value):X".utf8).base64EncodedString(), source: key.source))
+        api = HelpdeskAPI(base: base, credential: Secret("\(key.value):X", source: key.source))
         let field = try settings["incident_field"]?.string() ?? "cf_lookout_incident"
         guard field.hasPrefix("cf_") else {
             throw try settings.required("incident_field").error("incident_field must be a custom field's API name, starting with cf_")

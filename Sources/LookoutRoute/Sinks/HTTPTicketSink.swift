@@ -45,6 +45,8 @@ public struct HTTPTicketSink: Sink {
         let urlNode = try m.required("url")
         let url = try Secret.interpolate(try urlNode.string(), environment: context.environment, at: urlNode)
         try checkVariables(url, at: urlNode)
+        let sampleURL = render(url, values: Dictionary(uniqueKeysWithValues: variables.map { ($0, "x") }), json: false)
+        if let problem = sampleURL.httpURLProblem { throw urlNode.error("\(urlNode.path) \(problem) once {{...}} are filled in") }
         var body: String?
         if let bodyNode = m["body"] {
             let text = try bodyNode.string()

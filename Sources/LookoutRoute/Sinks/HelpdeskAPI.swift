@@ -1,3 +1,4 @@
+import Foundation
 import LookoutCore
 
 /// HelpdeskAPI is a helpdesk's REST API as the ticket sinks call it: a base URL, one authorization header (as
@@ -5,6 +6,12 @@ import LookoutCore
 struct HelpdeskAPI: Sendable {
     let base: String
     let authorization: Secret
+
+    /// Basic authentication with `credential` (`user:password`), registered with the redactor in every encoding.
+    init(base: String, credential: Secret) {
+        self.base = base
+        authorization = Secret("Basic " + Data(credential.value.utf8).base64EncodedString(), source: credential.source)
+    }
 
     func call(_ method: String, _ path: String, _ body: JSONValue?, key: String?, transport: any HTTPTransport, now: Timestamp) async -> Result<SinkResponse, SinkFailure> {
         let headers = [("Authorization", authorization.value)]

@@ -41,7 +41,9 @@ public struct SinkFailure: Sendable, Equatable, Error {
 
     /// The failure for an HTTP answer that was not a success.
     public static func http(_ response: SinkResponse, now: Timestamp) -> SinkFailure {
-        let snippet = String(decoding: response.body.prefix(200), as: UTF8.self)
+        // Redacted whole before it is cut to 200 characters: cut first, a secret straddling the cut would leave its
+        // prefix, which no longer matches the secret.
+        let snippet = String(Redactor.shared.redact(String(decoding: response.body, as: UTF8.self)).prefix(200))
             .replacingOccurrences(of: "\n", with: " ")
         return SinkFailure("HTTP \(response.status)\(snippet.isEmpty ? "" : ": \(snippet)")",
                            retryable: RetryPolicy.isRetryable(status: response.status),

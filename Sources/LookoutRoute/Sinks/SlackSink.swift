@@ -27,7 +27,7 @@ public struct SlackSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        let webhook = try settings.secret("webhook_url", environment: context.environment)
+        let webhook = try settings.secretHTTPURL("webhook_url", environment: context.environment)
         let token = try settings.secret("bot_token", environment: context.environment)
         switch (webhook, token) {
         case (let webhook?, nil):
@@ -35,7 +35,7 @@ public struct SlackSink: Sink {
         case (nil, let token?):
             let channel = try settings["channel"].map { try $0.string() }
             guard let channel else { throw settings.owner.error("sink \(name) (slack) with bot_token needs channel: the channel id, e.g. C0123456789") }
-            mode = .bot(token: token, channel: channel, api: try settings["api_url"]?.string().trimmingSuffix("/") ?? "https://slack.com/api")
+            mode = .bot(token: token, channel: channel, api: try settings["api_url"]?.httpURL(environment: context.environment).trimmingSuffix("/") ?? "https://slack.com/api")
         case (nil, nil):
             throw settings.owner.error("sink \(name) (slack) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH (or bot_token with channel)")
         case (.some, .some):

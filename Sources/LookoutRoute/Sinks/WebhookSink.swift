@@ -15,7 +15,7 @@ public struct WebhookSink: Sink {
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
         // The whole URL is a secret: webhook receivers usually put their token in it.
-        guard let url = try settings.secret("url", environment: context.environment) else {
+        guard let url = try settings.secretHTTPURL("url", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (webhook) needs url: ${ENV_VAR} or url_file: PATH")
         }
         self.url = url.registeringURLParts()

@@ -17,14 +17,14 @@ public struct ZendeskSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
-        let base = try settings.required("url").string().trimmingSuffix("/")
+        let base = try settings.required("url").httpURL(environment: context.environment).trimmingSuffix("/")
         let email = try settings.required("email").string()
         guard let token = try settings.secret("token", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (zendesk) needs token: ${ENV_VAR} or token_file: PATH")
         }
-        // API token auth: `email/token:TOKEN`, Base64; the encoded form is as secret as the token.
-        api = HelpdeskAPI(base: base, authorization: Secret("Basic " + Data("\(email)/token:\(token.value)".utf8).base64EncodedString(),
-                                                           source: token.source))
+        // API token auth: `email/token:TOKEN`, Base64; the credential is a secret in every form (the redactor
+        // registers its Base64 too, so a 401 echoing only the encoded credential is masked).
+        api = HelpdeskAPI(base: base, credential: Secret("\(email)/token:\(token.value)", source: token.source))
         tags = try settings["tags"]?.list().map { try $0.string() } ?? ["lookout"]
         groupID = try settings["group_id"]?.int()
     }

@@ -61,8 +61,8 @@ import Testing
         ("classify: {flapping: {window: 2}}", "c.yaml:3: classify.flapping.window must be between 3 and 64 results"),
         ("classify: {flapping: {high: 130}}", "c.yaml:3: classify.flapping.high must be a percentage above 0 and at most 100"),
         ("classify: {flapping: {severity: loud}}", "c.yaml:3: classify.flapping.severity must be outage or degraded (got \"loud\")"),
-        ("classify: {quorum: most}", "c.yaml:3: classify.quorum must be majority or a number of locations of at least 1 (got \"most\")"),
-        ("classify: {quorum: 0}", "c.yaml:3: classify.quorum must be majority or a number of locations of at least 1 (got \"0\")"),
+        ("classify: {quorum: most}", "c.yaml:3: classify.quorum must be majority or a number of locations from 1 to 10000 (got \"most\")"),
+        ("classify: {quorum: 0}", "c.yaml:3: classify.quorum must be majority or a number of locations from 1 to 10000 (got \"0\")"),
         ("classify: {reminder: often}", "c.yaml:3: classify.reminder must be a duration such as 30s, 5m, 1h30m or 250ms"),
         ("classify: {grace: 1m}", "c.yaml:3: unknown key \"grace\" in classify (known: flapping, max_control_duration, out_of_order, quorum, reminder)"),
     ])

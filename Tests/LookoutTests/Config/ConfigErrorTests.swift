@@ -26,6 +26,10 @@ import Testing
         ("invalid-timezone", 9, "sites[0].timezone must be an IANA time zone such as Europe/London or UTC (got \"Europe/Lndon\")"),
         ("yaml-syntax", 9, "invalid YAML: did not find expected ',' or ']'"),
         ("check-without-kind", 10, "check in site acme needs one kind key: \(ConfigErrorTests.checkKinds)"),
+        ("nul-byte", 30, "invalid YAML: control character U+0000"),
+        ("duplicate-key", 40, "duplicate key \"timezone\""),
+        ("invalid-utf8", 3, "the config file is not UTF-8"),
+        ("one-off-window-bad-date", 8, "sites[0].maintenance[0].from must be a date-time such as \"2026-12-01T20:00\" (site time) or \"2026-12-01T20:00:00Z\""),
         ("bad-severity", 3, "tiers.enhanced.outage must be one of critical, warning, info, none (got \"loud\")"),
     ] as [(String, Int, String)])
     func invalidFixtureGivesExactError(name: String, line: Int, message: String) throws {

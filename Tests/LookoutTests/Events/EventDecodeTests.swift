@@ -22,6 +22,11 @@ import Testing
         (#"{"v":1,"type":"result","check":"a","at":"2026-11-25T08:00:00Z","ok":true,"failed":[1]}"#, #"field "failed" must be an array of strings"#),
         (#"{"v":2,"type":"result","check":"a","at":"2026-11-25T08:00:00Z","ok":true}"#, "unsupported contract version 2; this build reads v1"),
         (#"{"type":"result","check":"a","at":"2026-11-25T08:00:00Z","ok":true}"#, #"missing required field "v""#),
+        // An incident without `maintenance`, which the contract requires (null when no window is active).
+        (#"{"v":1,"type":"incident","id":"a/1","event":"opened","check":"a","site":"s","tier":"t","severity":"critical","at":"2026-11-25T08:00:00Z","since":"2026-11-25T08:00:00Z","reason":"down"}"#,
+         #"missing required field "maintenance""#),
+        (#"{"v":1,"type":"incident","id":"a/1","event":"opened","check":"a","site":"s","tier":"t","severity":"critical","at":"2026-11-25T08:00:00Z","since":"2026-11-25T08:00:00Z","reason":"down","maintenance":7}"#,
+         #"field "maintenance" must be a string"#),
     ])
     func refusesResultsBreakingTheContract(line: String, message: String) throws {
         #expect(throws: EventError(message)) { try EventDecodeTests.withObject(Array(line.utf8)) { try AnyEvent($0) } }

@@ -6,6 +6,18 @@ import Testing
     @Test(arguments: [
         // http
         ("- id: a\n  http: ftp://acme.example/", "test.yaml:8: sites[0].checks[0].http must be an http:// or https:// URL (got \"ftp://acme.example/\")"),
+        ("- id: a\n  http: http://127.0.0.1:99999/", "test.yaml:8: sites[0].checks[0].http has port 99999, outside 1...65535 (got \"http://127.0.0.1:99999/\")"),
+        ("- id: a\n  http: http://127.0.0.1:99999999999999999999999/", "test.yaml:8: sites[0].checks[0].http has port 99999999999999999999999, outside 1...65535 (got \"http://127.0.0.1:99999999999999999999999/\")"),
+        ("- id: a\n  health: http://127.0.0.1:0/health", "test.yaml:8: sites[0].checks[0].health has port 0, outside 1...65535 (got \"http://127.0.0.1:0/health\")"),
+        ("- id: a\n  tls: https://acme.example:70000/", "test.yaml:8: tls target has port 70000, outside 1...65535 (got \"https://acme.example:70000/\")"),
+        ("- id: a\n  http: https://acme.example/\n  every: 106751991166d106751991166d", "test.yaml:9: sites[0].checks[0].every must be a duration such as 30s, 5m, 1h30m or 250ms"),
+        ("- id: a\n  http: https://acme.example/\n  every: 53375995584d", "test.yaml:9: sites[0].checks[0].every must be at most 366d (got 53375995584d)"),
+        ("- id: a\n  http: https://acme.example/\n  timeout: 367d", "test.yaml:9: sites[0].checks[0].timeout must be at most 366d (got 367d)"),
+        ("- id: a\n  http: https://acme.example/\n  confirm: {failures: 10001}", "test.yaml:9: sites[0].checks[0].confirm.failures must be between 1 and 10000"),
+        ("- id: a\n  http: https://acme.example/\n  recover: {successes: 9223372036854775807}", "test.yaml:9: sites[0].checks[0].recover.successes must be between 1 and 10000"),
+        ("- id: a\n  http: https://acme.example/\n  size_anomaly: {samples: 10001}", "test.yaml:9: sites[0].checks[0].size_anomaly.samples must be between 1 and 10000"),
+        ("- id: a\n  http: https://acme.example/\n  expect: {min_bytes: 1099511627777}", "test.yaml:9: sites[0].checks[0].expect.min_bytes must be between 0 and 1099511627776"),
+        ("- id: a\n  tls: acme.example\n  warn_days: 3651", "test.yaml:9: sites[0].checks[0].warn_days must be between 0 and 3650"),
         ("- id: a\n  http: https://acme.example/\n  method: FETCH", "test.yaml:9: sites[0].checks[0].method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (got \"FETCH\")"),
         ("- id: a\n  http: https://acme.example/\n  expect: {status: [700]}", "test.yaml:9: sites[0].checks[0].expect.status[0] must be an HTTP status between 100 and 599"),
         ("- id: a\n  http: https://acme.example/\n  expect: {contains: [\"/[unclosed/\"]}", "test.yaml:9: sites[0].checks[0].expect.contains[0] is not a valid regular expression: [unclosed"),

@@ -9,9 +9,10 @@ import Testing
     /// The sink kinds in registry order, as the refusal of an unknown kind lists them.
     static let sinkKinds = SinkRegistry.kinds.map { $0.kind }.joined(separator: ", ")
 
-    static func parse(_ routing: String) throws -> Config {
+    static func parse(_ routing: String, extra: [String: String] = [:]) throws -> Config {
         try Config.parse(yaml: "tiers:\n  enhanced: {outage: critical, ticket: true}\nrouting:\n" + routing, file: "r.yaml",
-                         environment: ["SLACK": "https://hooks.example/services/abcdefgh", "TOKEN": "tokenVALUE123"])
+                         environment: ["SLACK": "https://hooks.example/services/abcdefgh", "TOKEN": "tokenVALUE123",
+                                       "BADPORT": "http://127.0.0.1:99999/services/abcdefgh"].merging(extra) { $1 })
     }
 
     @Test(arguments: [
@@ -19,6 +20,18 @@ import Testing
          "r.yaml:5: webhook_url is a secret: write ${ENV_VAR} or webhook_url_file: PATH, never the value itself"),
         ("  sinks:\n    outages: {kind: slack, webhook_url: \"${MISSING}\"}\n",
          "r.yaml:5: environment variable MISSING for webhook_url is not set"),
+        ("  sinks:\n    outages: {kind: slack, webhook_url: \"${BADPORT}\"}\n",
+         "r.yaml:5: webhook_url from environment variable BADPORT has port 99999, outside 1...65535"),
+        ("  sinks:\n    hook: {kind: webhook, url: \"${BADPORT}\"}\n",
+         "r.yaml:5: url from environment variable BADPORT has port 99999, outside 1...65535"),
+        ("  sinks:\n    outages: {kind: slack, bot_token: \"${TOKEN}\", channel: C1, api_url: \"https://slack.example:65536/api\"}\n",
+         "r.yaml:5: routing.sinks.outages.api_url has port 65536, outside 1...65535 (got \"https://slack.example:65536/api\")"),
+        ("  sinks:\n    desk: {kind: zendesk, url: \"https://acme.zendesk.example:99999\", email: a@b.example, token: \"${TOKEN}\"}\n",
+         "r.yaml:5: routing.sinks.desk.url has port 99999, outside 1...65535 (got \"https://acme.zendesk.example:99999\")"),
+        ("  sinks:\n    desk: {kind: freshdesk, url: \"https://x.freshdesk.example:99999\", api_key: \"${TOKEN}\", incident_field: cf_incident}\n",
+         "r.yaml:5: routing.sinks.desk.url has port 99999, outside 1...65535 (got \"https://x.freshdesk.example:99999\")"),
+        ("  sinks:\n    desk: {kind: http_ticket, open: {url: \"https://desk.example:99999/t/{{incident}}\", ref: id}}\n",
+         "r.yaml:5: routing.sinks.desk.open.url has port 99999, outside 1...65535 once {{...}} are filled in"),
         ("  sinks:\n    outages: {kind: slack}\n",
          "r.yaml:5: sink outages (slack) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH (or bot_token with channel)"),
         ("  sinks:\n    outages: {kind: slack, bot_token: \"${TOKEN}\"}\n",
@@ -35,6 +48,12 @@ import Testing
          "r.yaml:5: routing.routes[0].severity must be one of critical, warning, info, none (got \"loud\")"),
         ("  routes:\n    - {tier: gold, sinks: []}\n",
          "r.yaml:5: unknown tier \"gold\" in routing.routes[0]"),
+        ("  group_wait: 106751991166d106751991166d\n",
+         "r.yaml:4: routing.group_wait must be a duration such as 30s, 5m, 1h30m or 250ms"),
+        ("  retry: {max_age: 400d}\n",
+         "r.yaml:4: routing.retry.max_age must be at most 366d (got 400d)"),
+        ("  retry: {max_attempts: 10001}\n",
+         "r.yaml:4: routing.retry.max_attempts must be between 1 and 10000"),
         ("  group_wait: soon\n",
          "r.yaml:4: routing.group_wait must be a duration such as 30s, 5m, 1h30m or 250ms"),
         ("  sinks:\n    desk: {kind: http_ticket, open: {url: \"https://desk.example/t\", body: '{\"t\": {{title}}}', ref: id}}\n",
@@ -94,5 +113,11 @@ import Testing
         #expect(routing.sink(named: "desk")?.timeout == .seconds(20) && routing.sink(named: "desk")?.pace == .zero)
         #expect(routing.routes == [RouteRule(severities: [.critical], tiers: ["enhanced"], sinks: ["outages", "desk"])])
         #expect(!"\(routing.sinks.map { "\($0.sink)" })".contains("tokenVALUE123"), "a sink printed shows no secret")
+    }
+
+    @Test func aHelpdeskURLExpandsEnvironmentVariables() throws {
+        let config = try RoutingConfigErrorTests.parse("  sinks:\n    desk: {kind: zendesk, url: \"${DESK_URL}\", email: a@b.example, token: \"${TOKEN}\"}\n",
+                                                       extra: ["DESK_URL": "https://acme.zendesk.example/"])
+        #expect(config.routing?.sinks.count == 1)
     }
 }

@@ -120,10 +120,12 @@ public struct SizeAnomalyRule: Sendable, Equatable {
         if let n = m["samples"] {
             rule.samples = try n.int()
             guard rule.samples >= 1 else { throw n.error("\(n.path) must be at least 1") }
+            rule.samples = try n.int(in: 1...ConfigBounds.maxCount)
         }
         if let n = m["min_samples"] {
             rule.minSamples = try n.int()
             guard rule.minSamples >= 1 else { throw n.error("\(n.path) must be at least 1") }
+            rule.minSamples = try n.int(in: 1...ConfigBounds.maxCount)
         }
         guard rule.minSamples <= rule.samples else {
             throw node.error("\(node.path).min_samples (\(rule.minSamples)) must not exceed samples (\(rule.samples))")

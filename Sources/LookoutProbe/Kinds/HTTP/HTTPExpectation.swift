@@ -26,10 +26,12 @@ public struct HTTPExpectation: Sendable {
         if let n = m["min_bytes"] {
             minBytes = try n.int()
             guard minBytes! >= 0 else { throw n.error("\(n.path) must not be negative") }
+            minBytes = try n.int(in: 0...ConfigBounds.maxBytes)
         }
         if let n = m["max_ms"] {
             maxMs = try n.int()
             guard maxMs! > 0 else { throw n.error("\(n.path) must be more than 0") }
+            maxMs = try n.int(in: 1...Int(TimeSpan.maxConfigured.milliseconds))
         }
     }
 

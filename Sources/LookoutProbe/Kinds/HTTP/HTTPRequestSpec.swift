@@ -28,6 +28,7 @@ public struct HTTPRequestSpec: Sendable {
               let host = parsed.host, !host.isEmpty else {
             throw target.error("\(target.path) must be an http:// or https:// URL (got \"\(url)\")")
         }
+        if let problem = url.httpURLProblem { throw target.error("\(target.path) \(problem) (got \"\(url)\")") }
         self.host = host
         if let n = check["method"] {
             let text = try n.string().uppercased()
@@ -123,7 +124,8 @@ public struct HTTPRequestSpec: Sendable {
                    let location = response.headers.first(name: "Location") {
                     // Drain the redirect's body so the connection can be reused.
                     for try await _ in response.body {}
-                    guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteString else {
+                    // A Location the client cannot be handed (a port over 65535 traps inside it) is the answer's fault.
+                    guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteString, next.httpURLProblem == nil else {
                         return .failure(Failure(assertion: "redirects", reason: "redirect to an invalid Location \"\(location)\"", elapsedMs: ms(.now())))
                     }
                     if visited.contains(next) {

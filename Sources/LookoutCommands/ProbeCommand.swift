@@ -12,7 +12,7 @@ public struct ProbeCommand: AsyncParsableCommand {
         abstract: "Run the configured checks and write one NDJSON result line per check run to stdout.",
         discussion: "SIGHUP reloads the config (checks that stay keep their schedule); SIGTERM/SIGINT stop after the runs in flight.",
         version: Stage.version,
-        subcommands: [ProbePushCommand.self])
+        subcommands: [ProbePushCommand.self, DemoSiteCommand.self])
 
     public init() {}
 
@@ -67,8 +67,11 @@ public struct ProbeCommand: AsyncParsableCommand {
         StageLogging.bootstrap()
         Stage.ignoreSIGPIPE()
         let logger = Logger(label: "probe")
-        let site = demo ? try await DemoSite() : nil
-        let config = Stage.loadConfig(path: config, demo: demo, demoPort: site?.port ?? 0, demoBannerPort: site?.bannerPort)
+        let site = demo ? try await DemoSite.start { logger.notice("demo: \($0)") } : nil
+        if let site, site.ports != .standard {
+            logger.warning("demo: the standard ports \(DemoConfig.Ports.standard.site)-\(DemoConfig.Ports.standard.helpdesk) are taken; the demo site is on \(site.ports.site), which only this probe knows")
+        }
+        let config = Stage.loadConfig(path: config, demo: demo, demoPorts: site?.ports ?? .standard)
         for id in checkIDs where config.check(id) == nil { Stage.fail("probe: unknown check id \"\(id)\"", status: .usage) }
         let selected = checkIDs
         let select: @Sendable (Config) -> [Check] = { c in selected.isEmpty ? c.allChecks : c.allChecks.filter { selected.contains($0.id) } }

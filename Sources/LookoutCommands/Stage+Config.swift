@@ -1,14 +1,18 @@
 import Foundation
 import LookoutCore
 import LookoutTesting
-import LookoutTesting
 
 extension Stage {
     /// Loads the config named on the command line, the embedded demo config, or fails the process with
     /// `FILE:LINE: message` on stderr and exit code 78.
-    public static func loadConfig(path: String?, demo: Bool, demoPort: Int = 9, demoBannerPort: Int? = nil) -> Config {
+    /// `--demo` is the demo config on `demoPorts`: the standard ones, which the demo site (`probe --demo`, `probe
+    /// demo-site`) listens on, so every stage names the same target; its secrets are the demo's own.
+    public static func loadConfig(path: String?, demo: Bool, demoPorts: DemoConfig.Ports = .standard) -> Config {
         do {
-            if demo { return try Config.parse(yaml: DemoConfig.yaml(port: demoPort, bannerPort: demoBannerPort), file: "<demo>", kinds: .all) }
+            if demo {
+                let environment = ProcessInfo.processInfo.environment.merging(DemoConfig.environment(demoPorts)) { _, demo in demo }
+                return try Config.parse(yaml: DemoConfig.yaml(demoPorts), file: "<demo>", environment: environment, kinds: .all)
+            }
             guard let path else {
                 fail("no config: pass --config FILE (or --demo for the embedded demo)", status: .usage)
             }

@@ -3,15 +3,11 @@ import LookoutCore
 
 /// IncidentText renders the words every sink shares: what broke, where, since when, for how long.
 public enum IncidentText {
-    /// `45s`, `25m`, `1h 5m`, `2d 3h`.
+    /// `45s`, `1m52s`, `1h5m`, `2d3h0m12s`.
     public static func duration(_ span: TimeSpan) -> String {
-        let s = max(span.milliseconds / 1000, 0)
-        switch s {
-        case ..<60: return "\(s)s"
-        case ..<3600: return "\(s / 60)m"
-        case ..<86_400: return s % 3600 / 60 == 0 ? "\(s / 3600)h" : "\(s / 3600)h \(s % 3600 / 60)m"
-        default: return s % 86_400 / 3600 == 0 ? "\(s / 86_400)d" : "\(s / 86_400)d \(s % 86_400 / 3600)h"
-        }
+        // In whole seconds, written as classify writes the incident's own reason ("up again after 1m52s"), so a
+        // message never says another duration than the incident it announces (it said "recovered after 1m").
+        TimeSpan.milliseconds(max(span.milliseconds / 1000, 0) * 1000).description
     }
 
     /// `2026-03-02 10:04 UTC`: minutes are what people read; the exact instant is in the event.

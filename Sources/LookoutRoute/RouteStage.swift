@@ -124,6 +124,7 @@ public enum RouteStage {
         if let dead = try? outbox.deadLetters(), !dead.isEmpty {
             logger.warning("\(dead.count) deliver\(dead.count == 1 ? "y is" : "ies are") in the dead letters")
         }
+        outbox.close()
         return Stage.finish(rejects, logger: logger)
     }
 

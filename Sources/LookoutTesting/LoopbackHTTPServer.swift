@@ -25,11 +25,25 @@ public final class LoopbackHTTPServer: Sendable {
 
     public typealias Responder = @Sendable (_ path: String, _ count: Int) -> Reply
 
+    /// A whole request, for servers that read what they are sent (the demo's chat and helpdesk receivers).
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var body: [UInt8]
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    }
+    public typealias RequestResponder = @Sendable (_ request: Request, _ count: Int) -> Reply
+
     public let port: Int
     private let channel: Channel
 
     /// Starts listening on an ephemeral port of 127.0.0.1; with `tls`, serves HTTPS.
-    public init(tls: NIOSSLContext? = nil, respond: @escaping Responder) async throws {
+    public convenience init(tls: NIOSSLContext? = nil, respond: @escaping Responder) async throws {
+        try await self.init(tls: tls, port: 0) { request, n in respond(request.path, n) }
+    }
+
+    /// Starts listening on `port` of 127.0.0.1 (0: an ephemeral one); `handle` sees each request whole.
+    public init(tls: NIOSSLContext? = nil, port: Int, handle respond: @escaping RequestResponder) async throws {
         let counter = Locked<[String: Int]>([:])
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -41,8 +55,8 @@ public final class LoopbackHTTPServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ReplyHandler(respond: respond, counter: counter))
                 }
             }
-        channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        port = channel.localAddress?.port ?? 0
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
+        self.port = channel.localAddress?.port ?? 0
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -57,14 +71,15 @@ private final class ReplyHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    let respond: LoopbackHTTPServer.Responder
+    let respond: LoopbackHTTPServer.RequestResponder
     /// Requests so far, by path.
     let counter: Locked<[String: Int]>
     private var path = "/"
     private var keepAlive = true
     private var method = HTTPMethod.GET
+    private var body: [UInt8] = []
 
-    init(respond: @escaping LoopbackHTTPServer.Responder, counter: Locked<[String: Int]>) {
+    init(respond: @escaping LoopbackHTTPServer.RequestResponder, counter: Locked<[String: Int]>) {
         self.respond = respond
         self.counter = counter
     }
@@ -75,14 +90,15 @@ private final class ReplyHandler: ChannelInboundHandler, @unchecked Sendable {
             path = head.uri
             keepAlive = head.isKeepAlive
             method = head.method
-        case .body:
-            break
+            body = []
+        case .body(let chunk):
+            body += chunk.readableBytesView
         case .end:
             let count = counter.withLock { counts in
                 counts[path, default: 0] += 1
                 return counts[path]!
             }
-            let reply = respond(path, count)
+            let reply = respond(LoopbackHTTPServer.Request(method: method.rawValue, path: path, body: body), count)
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             if reply.delay.milliseconds > 0 {
                 context.eventLoop.scheduleTask(in: .milliseconds(reply.delay.milliseconds)) {

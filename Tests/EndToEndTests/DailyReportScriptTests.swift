@@ -93,4 +93,37 @@ import Testing
         #expect(short.status == 64)
         #expect(short.stderrText.contains("usage: daily-report"))
     }
+
+    /// A config `report` cannot load stops the script before any report, with the config's own `FILE:LINE` message
+    /// once (it came three times, once per report) and the script's context; no empty day folder is left behind.
+    @Test func aConfigThatDoesNotLoadStopsOnceWithContextAndLeavesNoFolder() throws {
+        let dir = try Fixtures.tempFolder("daily-report")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("bad.yaml").path
+        try "tiers: {enhanced: {outage: loud}}\nsites: []\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let log = dir.appendingPathComponent("classified.ndjson").path
+        try "".write(toFile: log, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("reports")
+        let run = try ChildProcess.run(path: "/bin/bash", [Self.script, "--day", "2026-11-25", config, out.path, log],
+                                       environment: ChildProcess.environment(adding: ["LOOKOUT_BIN": ChildProcess.productsDirectory.path]))
+        #expect(run.status == 78, "\(run.stderrText)")
+        #expect(run.stderrText.components(separatedBy: "bad.yaml:1:").count - 1 == 1, "the config's message once: \(run.stderrText)")
+        #expect(run.stderrText.contains("daily-report: stopped before writing any report"), "\(run.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("2026-11-25").path))
+    }
+
+    /// Without a built `report` (a fresh clone asked for the release path it never built: exit 127), the script says
+    /// so and leaves no empty day folder.
+    @Test func noReportExecutableSaysSoAndLeavesNoFolder() throws {
+        let dir = try Fixtures.tempFolder("daily-report")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("classified.ndjson").path
+        try "".write(toFile: log, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("reports")
+        let run = try ChildProcess.run(path: "/bin/bash", [Self.script, "--day", "2026-11-25", Self.config, out.path, log],
+                                       environment: ChildProcess.environment(adding: ["LOOKOUT_BIN": dir.path]))
+        #expect(run.status == 70, "\(run.stderrText)")
+        #expect(run.stderrText.contains("no report executable"), "\(run.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("2026-11-25").path))
+    }
 }

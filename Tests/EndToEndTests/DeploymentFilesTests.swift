@@ -65,4 +65,24 @@ import Testing
             #expect(lines.contains { $0.hasPrefix("MemoryMax=") }, "\(unit) sets no MemoryMax")
         }
     }
+
+    /// The scripts build through `pipelines/build`, which skips `swift build` (10-30 s even with nothing to do) when
+    /// no source is newer than the stages; and what they write under run/ is never committed.
+    @Test func scriptsBuildOnlyThroughPipelinesBuildAndRunIsIgnored() throws {
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: Self.pipelines.path).filter { name in
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: Self.pipelines.appendingPathComponent(name).path, isDirectory: &isDirectory)
+            return !isDirectory.boolValue && name != "build" && !name.contains(".")
+        }
+        #expect(scripts.count >= 5, "\(scripts)")
+        for name in scripts {
+            let text = try String(contentsOf: Self.pipelines.appendingPathComponent(name), encoding: .utf8)
+            let calls = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") && $0.contains("swift build") }
+            #expect(calls.isEmpty, "pipelines/\(name) runs swift build itself: \(calls)")
+        }
+        let build = try String(contentsOf: Self.pipelines.appendingPathComponent("build"), encoding: .utf8)
+        #expect(build.contains("-newer"), "pipelines/build checks for changed sources before building")
+        let ignore = try String(contentsOf: Fixtures.repository.appendingPathComponent(".gitignore"), encoding: .utf8)
+        #expect(ignore.split(separator: "\n").contains { $0 == "/run/" || $0 == "run/" }, "run/ is not in .gitignore")
+    }
 }

@@ -22,6 +22,12 @@ import Testing
         }
     }
 
+    /// The keys of the deliveries sent.
+    static func sentKeys(_ path: String) -> [String] {
+        lines(path).filter { $0.contains("\"type\":\"delivery\"") && $0.contains("\"outcome\":\"sent\"") }
+            .compactMap { line in line.range(of: #""key":"[^"]*""#, options: .regularExpression).map { String(line[$0]) } }
+    }
+
     static func pid(_ dir: URL, _ stage: String) -> pid_t? {
         (try? String(contentsOf: dir.appendingPathComponent("\(stage).pid"), encoding: .utf8))
             .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
@@ -60,6 +66,9 @@ import Testing
             #expect(await waitUntil(timeout: 30) { Self.resultKeys(classified).count >= before + 3 },
                     "no results flowed after \(stage) was restarted; \(diagnostics)")
         }
+        // The demo config routes the demo target's outage (a few seconds after probe's start) to chat and helpdesk.
+        let deliveries = dir.appendingPathComponent("deliveries.ndjson").path
+        #expect(await waitUntil(timeout: 30) { Self.sentKeys(deliveries).count >= 2 }, "no delivery was sent; \(diagnostics)")
         let stages = ["probe", "classify", "route"].compactMap { Self.pid(dir, $0) }
         run.signal(SIGTERM)
         #expect(run.wait(timeout: 30) == 0, "pipelines/run did not stop cleanly on SIGTERM; \(diagnostics)")
@@ -77,5 +86,40 @@ import Testing
         #expect(text.contains("[probe] ") && text.contains("heartbeat probe: checks=6"), "\(diagnostics)")
         #expect(text.contains("heartbeat classify: in="), "\(diagnostics)")
         #expect(text.contains("heartbeat route: in=") && text.contains("queued="), "\(diagnostics)")
+        // The demo config routes its outage: the deliveries file holds the messages, each sent once, route's
+        // SIGKILL notwithstanding.
+        let sent = Self.sentKeys(deliveries)
+        #expect(Set(sent).count == sent.count, "a delivery was sent twice: \(sent)")
+    }
+
+    /// `pipelines/demo --once` tells the whole story on the terminal, in words: the outage confirmed, announced once
+    /// in #outages, ticketed, resolved and solved, and the report's path; the NDJSON goes to the files it names.
+    /// In this serialized suite because the demo, like `pipelines/run`'s probe, listens on the standard demo ports.
+    @Test(.timeLimit(.minutes(2)))
+    func demoOnceShowsAnOutageDetectedAnnouncedTicketedResolvedAndReported() throws {
+        let dir = try Fixtures.tempFolder("demo")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("demo.log").path
+        let run = try SpawnedProcess("/bin/bash", [Self.repository.appendingPathComponent("pipelines/demo").path, "--once"],
+                                     logPath: log,
+                                     environment: ["LOOKOUT_BIN": ChildProcess.productsDirectory.path,
+                                                   "LOOKOUT_DEMO_DIR": dir.appendingPathComponent("out").path])
+        defer { run.killGroup() }
+        let status = run.wait(timeout: 90)
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(status == 0, "\(text)")
+        func count(_ s: String) -> Int { text.components(separatedBy: s).count - 1 }
+        #expect(count("incident  acme-home opened (critical)") == 1, "\(text)")
+        #expect(count("#outages  ACME Ltd (acme-home) is down") == 1, "\(text)")
+        #expect(count("helpdesk  ticket #1 opened") == 1, "\(text)")
+        #expect(count("incident  acme-home resolved (critical)") == 1, "\(text)")
+        #expect(count("helpdesk  ticket #1 solved") == 1, "\(text)")
+        #expect(count("#outages  ACME Ltd (acme-home) recovered after") == 1, "\(text)")
+        #expect(!text.contains("{\"v\":1"), "raw NDJSON over the story: \(text)")
+        let report = dir.appendingPathComponent("out/report.html").path
+        #expect(text.contains(report))
+        #expect(FileManager.default.fileExists(atPath: report))
+        let routed = Self.lines(dir.appendingPathComponent("out/routed.ndjson").path)
+        #expect(routed.filter { $0.contains("\"type\":\"delivery\"") && $0.contains("\"outcome\":\"sent\"") }.count == 4)
     }
 }

@@ -31,7 +31,7 @@ public struct Config: Sendable {
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                             kinds: ConfigKinds) throws -> Config {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, line: 0, message: "cannot read the config file")
+            throw ConfigError(file: path, line: 0, message: "cannot read the config file: \(readFailure(path))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             // The line holding the first byte that is not UTF-8 (a newline is never part of a multi-byte sequence,
@@ -41,6 +41,16 @@ public struct Config: Sendable {
             throw ConfigError(file: path, line: line, message: "the config file is not UTF-8")
         }
         return try parse(yaml: text, file: path, environment: environment, kinds: kinds)
+    }
+
+    /// Why `path` cannot be read, in the OS's words ("No such file or directory", "Permission denied", "Is a
+    /// directory").
+    static func readFailure(_ path: String) -> String {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(fd) }
+        var byte: UInt8 = 0
+        return read(fd, &byte, 1) < 0 ? String(cString: strerror(errno)) : "unreadable"
     }
 
     public static func parse(yaml: String, file: String, environment: [String: String] = [:],

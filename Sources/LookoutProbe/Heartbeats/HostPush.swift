@@ -21,6 +21,7 @@ public enum HostPush {
         var bytes: [UInt8] = []
         body.append(to: &bytes)
         request.body = .bytes(ByteBuffer(bytes: bytes))
+        let started = ContinuousClock.now
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.milliseconds))
             _ = try? await response.body.collect(upTo: 4096)
@@ -30,7 +31,11 @@ public enum HostPush {
         } catch let f as Failure {
             throw f
         } catch {
-            throw Failure(description: Redactor.shared.redact("cannot reach the receiver: \(error)"))
+            // In the words the probe's HTTP checks use ("connection refused"), not NIO's error dump.
+            let elapsed = ContinuousClock.now - started
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            throw Failure(description: Redactor.shared.redact(
+                "cannot reach the receiver: \(HTTPRequestSpec.describe(error, elapsedMs: ms, timeout: timeout))"))
         }
     }
 }

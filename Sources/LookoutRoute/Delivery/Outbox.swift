@@ -80,6 +80,9 @@ public final class Outbox: Sendable {
         self.journaling = journaling
     }
 
+    /// Checkpoints and closes the database, at a clean exit (nothing may use the outbox after).
+    public func close() { StateDatabase.close(db) }
+
     /// Plans the event's deliveries and commits them with the incident's routing state; returns how many are new
     /// (a replayed event adds none).
     @discardableResult

@@ -190,6 +190,9 @@ import Testing
         let elapsed = Date().timeIntervalSince(began)
         #expect(caughtUp, "\(rig.sentCount) of \(total) sent lines (seed \(seed)); \(stage.stderr.suffix(2000))")
         #expect(status == 0, "\(stage.stderr.suffix(2000))")
+        // A clean stop folds the write-ahead log into the database (it left 1.3 MB beside a 4 KB file).
+        let wal = (try? FileManager.default.attributesOfItem(atPath: rig.state + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0, "route left a \(wal)-byte \(rig.state)-wal after SIGTERM")
         #expect(kills >= 5)
         if rotateInput { #expect(rotations >= 3, "the input should have been rotated a few times, rotated \(rotations)") }
 

@@ -241,7 +241,7 @@ import Testing
         let notes = lines.filter { $0.contains(#""type":"notification""#) }
         #expect(notes == [
             #"{"v":1,"type":"notification","sink":"pipeline","key":"site1-home/1795000000000|opened|pipeline","incident":"site1-home/1795000000000","event":"opened","severity":"critical","site":"site1","text":"Client 1 Shop (site1-home) is down: connection refused"}"#,
-            #"{"v":1,"type":"notification","sink":"pipeline","key":"site1-home/1795000000000|resolved|pipeline","incident":"site1-home/1795000000000","event":"resolved","severity":"critical","site":"site1","text":"Client 1 Shop (site1-home) recovered after 1h 23m"}"#,
+            #"{"v":1,"type":"notification","sink":"pipeline","key":"site1-home/1795000000000|resolved|pipeline","incident":"site1-home/1795000000000","event":"resolved","severity":"critical","site":"site1","text":"Client 1 Shop (site1-home) recovered after 1h23m20s"}"#,
         ])
         #expect(lines.filter { $0.contains(#""type":"delivery""#) && $0.contains(#""outcome":"sent""#) }.count == 2)
     }

@@ -50,7 +50,7 @@ import Testing
         let resolved = try #require(requests.last?.json as? [String: Any])
         let resolvedSection = try #require(((resolved["blocks"] as? [[String: Any]])?[1]["text"] as? [String: Any])?["text"] as? String)
         #expect(resolvedSection.contains(":white_check_mark:") && resolvedSection.contains("has recovered"))
-        #expect(resolvedSection.contains("for 1h 23m"), "duration on resolve: \(resolvedSection)")
+        #expect(resolvedSection.contains("for 1h23m20s"), "duration on resolve: \(resolvedSection)")
         #expect(requests[1].at.timeIntervalSince(requests[0].at) >= 0.95, "at most one message a second per webhook")
         #expect(outcome.deliveries.map(\.outcome) == ["sent", "sent"])
         #expect(requests.map(\.idempotencyKey) == outcome.deliveries.map(\.key))
@@ -193,7 +193,7 @@ import Testing
         #expect((update["body"] as? String)?.hasPrefix("Still investigating: Client 1 Shop has been down for 31m") == true)
         let solve = try #require((server.requests[2].json as? [String: Any])?["ticket"] as? [String: Any])
         #expect(solve["status"] as? String == "solved")
-        #expect(((solve["comment"] as? [String: Any])?["body"] as? String)?.contains("after 1h 23m") == true)
+        #expect(((solve["comment"] as? [String: Any])?["body"] as? String)?.contains("after 1h23m20s") == true)
         #expect(desk.createdCount == 1 && desk.isSolved(101))
         #expect(outcome.deliveries.map(\.outcome) == ["sent", "sent", "sent"])
         RouteSinkTests.noLeaks(outcome)
@@ -428,7 +428,7 @@ import Testing
         #expect(mails[0].body.contains("Our monitoring found Client 1 Shop (https://site1.example/) down"))
         #expect(mails.dropFirst().allSatisfy { $0.header("In-Reply-To") == opening && $0.header("References") == opening })
         #expect(mails[2].header("Subject") == "Re: [critical] Client 1 Shop is down (site1-home)")
-        #expect(mails[2].body.contains("Resolved: Client 1 Shop is back up") && mails[2].body.contains("after 1h 23m"))
+        #expect(mails[2].body.contains("Resolved: Client 1 Shop is back up") && mails[2].body.contains("after 1h23m20s"))
         #expect(outcome.deliveries.map(\.outcome) == ["sent", "sent", "sent"])
     }
 

@@ -39,6 +39,18 @@ import Testing
         }
     }
 
+    /// A config that cannot be read says why, in the OS's words (it said only "cannot read the config file").
+    @Test func anUnreadableConfigGivesTheOSReason() throws {
+        let missing = ConfigErrorTests.directory.appendingPathComponent("no-such-config.yaml").path
+        #expect(throws: ConfigError(file: missing, line: 0, message: "cannot read the config file: No such file or directory")) {
+            try Config.load(path: missing, environment: [:], kinds: .all)
+        }
+        let folder = ConfigErrorTests.directory.path
+        #expect(throws: ConfigError(file: folder, line: 0, message: "cannot read the config file: Is a directory")) {
+            try Config.load(path: folder, environment: [:], kinds: .all)
+        }
+    }
+
     @Test func validFixtureLoadsEverySection() throws {
         let config = try Config.load(path: ConfigErrorTests.directory.appendingPathComponent("valid.yaml").path)
         #expect(config.timeZone.identifier == "Europe/London")

@@ -21,12 +21,21 @@ public struct StatusSite {
         return out
     }
 
-    /// Writes the files that changed; returns how many were written. Throws on the first file it cannot write,
-    /// leaving that file (and every one not yet reached) as it was.
+    /// Writes the files that changed; returns how many were written. Throws when a folder cannot be made (before
+    /// any file changes) or on the first file it cannot write, leaving that file and every one not reached as it was.
     @discardableResult
     public func write(_ snapshot: StatusSnapshot) throws -> Int {
+        let files = StatusSite.files(snapshot)
+        // Every folder first: one that cannot be made stops the rewrite before any page changes.
+        for folder in Set(files.map { (directory + "/" + $0.path as NSString).deletingLastPathComponent }).sorted() {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw WriteError(description: "\(folder): cannot create the folder: \(error.localizedDescription)")
+            }
+        }
         var written = 0
-        for (path, text) in StatusSite.files(snapshot) {
+        for (path, text) in files {
             if try StatusSite.replace(directory + "/" + path, with: Data(text.utf8)) { written += 1 }
         }
         return written
@@ -41,11 +50,6 @@ public struct StatusSite {
         if let old = FileManager.default.contents(atPath: path), old == data { return false }
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw WriteError(description: "\(folder): cannot create the folder: \(error.localizedDescription)")
-        }
         let temporary = folder + "/." + name + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: data) else {
             throw WriteError(description: "\(temporary): cannot write (is \(folder) writable?)")

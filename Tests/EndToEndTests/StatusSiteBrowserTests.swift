@@ -86,3 +86,45 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("site").path))
     }
 }
+
+/// `report --status-site DIR --follow` on a growing classified file and a delivery file: the pages appear, an
+/// incident line reaches the client's page within seconds, and SIGTERM stops it with the last state written.
+@Suite struct StatusSiteFollowTests {
+    @Test func followRewritesThePagesWhenAnIncidentOpens() async throws {
+        let dir = try Fixtures.tempFolder("status-follow")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let classified = dir.appendingPathComponent("classified.ndjson").path
+        let deliveries = dir.appendingPathComponent("deliveries.ndjson").path
+        let site = dir.appendingPathComponent("site").path
+        let lines = try String(contentsOfFile: StatusSiteBrowserTests.log, encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        try (lines.filter { !$0.contains("\"type\":\"delivery\"") }.joined(separator: "\n") + "\n")
+            .write(toFile: classified, atomically: true, encoding: .utf8)
+        try (lines.filter { $0.contains("\"type\":\"delivery\"") }.joined(separator: "\n") + "\n")
+            .write(toFile: deliveries, atomically: true, encoding: .utf8)
+        let report = try BackgroundStage("report", ["--config", StatusSiteBrowserTests.config, "--status-site", site,
+                                                    "--follow", classified, deliveries], in: dir, tag: "report")
+        defer { report.terminate() }
+        let page = site + "/acme-ltd/index.html"
+        #expect(await waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: page) }, "\(report.stderr)")
+        #expect(await waitUntil(timeout: 30) {
+            ((try? String(contentsOfFile: site + "/summary.json", encoding: .utf8)) ?? "").contains("\"delivery_lines\" : 13")
+        }, "both files read")
+        let opened = Date()
+        FileChain.append("""
+            {"v":1,"type":"result","check":"acme-home","at":"2026-11-26T00:05:00Z","ok":false,"kind":"http","site":"acme","tier":"enhanced","maintenance":null,"state":"down","severity":"critical"}
+            {"v":1,"type":"incident","id":"acme-home/1795651500000","event":"opened","check":"acme-home","site":"acme","tier":"enhanced","severity":"critical","at":"2026-11-26T00:05:00Z","since":"2026-11-26T00:05:00Z","reason":"connection refused","maintenance":null,"state":"down"}
+
+            """, to: classified)
+        FileChain.append(#"{"v":1,"type":"delivery","incident":"acme-home/1795651500000","event":"opened","sink":"slack-ops","outcome":"sent","attempt":1,"at":"2026-11-26T00:05:01Z"}"# + "\n", to: deliveries)
+        #expect(await waitUntil(timeout: 20) {
+            ((try? String(contentsOfFile: page, encoding: .utf8)) ?? "").contains("ACME Ltd is unavailable (for ")
+        }, "\(report.stderr)")
+        let seconds = Date().timeIntervalSince(opened)
+        #expect(seconds < 5, "the incident reached the page after \(seconds) s")
+        #expect(await waitUntil(timeout: 20) {
+            ((try? String(contentsOfFile: site + "/index.html", encoding: .utf8)) ?? "").contains("✔ yes: slack-ops")
+        }, "the board says where it was delivered")
+        #expect(report.terminate() == 0, "\(report.stderr)")
+    }
+}

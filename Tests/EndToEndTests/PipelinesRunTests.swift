@@ -60,7 +60,12 @@ import Testing
             #expect(await waitUntil(timeout: 30) { Self.resultKeys(classified).count >= before + 3 },
                     "no results flowed after \(stage) was restarted; \(diagnostics)")
         }
-        let stages = ["probe", "classify", "route"].compactMap { Self.pid(dir, $0) }
+        // The status site is kept live in the run folder.
+        let board = dir.appendingPathComponent("status/index.html").path
+        #expect(await waitUntil(timeout: 30) {
+            ((try? String(contentsOfFile: board, encoding: .utf8)) ?? "").contains("Monitor health")
+        }, "no status board in the run folder; \(diagnostics)")
+        let stages = ["probe", "classify", "route", "status"].compactMap { Self.pid(dir, $0) }
         run.signal(SIGTERM)
         #expect(run.wait(timeout: 30) == 0, "pipelines/run did not stop cleanly on SIGTERM; \(diagnostics)")
         for pid in stages + killed { #expect(!Self.alive(pid), "a stage (pid \(pid)) outlived pipelines/run") }
@@ -77,5 +82,6 @@ import Testing
         #expect(text.contains("[probe] ") && text.contains("heartbeat probe: checks=6"), "\(diagnostics)")
         #expect(text.contains("heartbeat classify: in="), "\(diagnostics)")
         #expect(text.contains("heartbeat route: in=") && text.contains("queued="), "\(diagnostics)")
+        #expect(text.contains("status site: \(dir.path)/status/index.html"), "\(diagnostics)")
     }
 }

@@ -66,8 +66,8 @@ public struct ReportCommand: AsyncParsableCommand {
 
     public func validate() throws {
         if day != nil && (from != nil || to != nil) { throw ValidationError("use --day or --from/--to, not both") }
-        if statusSite != nil && (day != nil || from != nil || client != nil || output != nil) {
-            throw ValidationError("--status-site covers the last 90 days of every client: no --day, --from, --client or --output")
+        if statusSite != nil && (day != nil || from != nil || to != nil || client != nil || output != nil) {
+            throw ValidationError("--status-site covers the last 90 days of every client: no --day, --from, --to, --client or --output")
         }
         if follow {
             guard statusSite != nil else { throw ValidationError("--follow is for --status-site") }

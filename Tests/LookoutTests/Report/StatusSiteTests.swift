@@ -18,6 +18,9 @@ import Testing
         return StatusBuilder(accumulator: accumulator, linesRejected: rejected).build()
     }
 
+    /// The fixture day's site, built once: the suite runs beside the others on a small machine.
+    static let fixture: Result<StatusSnapshot, any Error> = Result { try snapshot() }
+
     static func tempFolder(_ label: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -34,7 +37,7 @@ import Testing
         ("globex-corp/feed.atom", "day.status-globex.atom"),
     ])
     func matchesGolden(file: String, golden: String) throws {
-        let actual = try #require(StatusSiteTests.files(try StatusSiteTests.snapshot())[file])
+        let actual = try #require(StatusSiteTests.files(try StatusSiteTests.fixture.get())[file])
         let path = ReportFixture.path(golden)
         if ProcessInfo.processInfo.environment["LOOKOUT_RECORD"] == "1" {
             try actual.write(toFile: path, atomically: true, encoding: .utf8)
@@ -52,7 +55,7 @@ import Testing
     /// Each day's figure on a client page is the one `report --client X --day D --format json` gives.
     @Test(arguments: ["ACME Ltd", "Globex Corp"])
     func dailyFiguresEqualTheClientReport(client: String) throws {
-        let snapshot = try StatusSiteTests.snapshot()
+        let snapshot = try StatusSiteTests.fixture.get()
         let page = try #require(snapshot.clients.first { $0.name == client })
         for day in ["2026-11-24", "2026-11-25"] {
             let report = try ReportFixture.report(day: day, client: client)
@@ -74,7 +77,7 @@ import Testing
     /// not marked public; the prospect's tier has no page.
     @Test func clientPagesHoldOnlyTheirOwnClient() throws {
         let config = try ReportFixture.config()
-        let snapshot = try StatusSiteTests.snapshot()
+        let snapshot = try StatusSiteTests.fixture.get()
         let files = StatusSiteTests.files(snapshot)
         #expect(files.keys.contains("acme-ltd/index.html") && files.keys.contains("globex-corp/feed.atom"))
         #expect(!files.keys.contains { $0.hasPrefix("initech") }, "a prospect's page is off by default")
@@ -157,7 +160,7 @@ import Testing
     @Test func writesAtomicallyAndOnlyWhatChanged() throws {
         let dir = try StatusSiteTests.tempFolder("status-write")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let snapshot = try StatusSiteTests.snapshot()
+        let snapshot = try StatusSiteTests.fixture.get()
         let site = StatusSite(directory: dir + "/site")
         #expect(try site.write(snapshot) == 8)
         #expect(try site.write(snapshot) == 0)
@@ -177,7 +180,7 @@ import Testing
     }
 
     @Test func boardPutsTheWorstFirstAndSaysWhenStale() throws {
-        var snapshot = try StatusSiteTests.snapshot()
+        var snapshot = try StatusSiteTests.fixture.get()
         snapshot.clients[1].components[0].status = .down
         let board = StatusHTML.board(snapshot)
         let globex = try #require(board.range(of: "data-component=\"globex\""))

@@ -55,11 +55,27 @@ public struct ReportCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the --client values of the config, one customer per line (a site without a client is its own), and exit.")
     var listClients = false
 
+    @Option(name: .long, help: "Write the status site into this folder instead of a report: the team board (index.html, summary.json) and one page per client (<folder>/index.html, summary.json, feed.atom). See docs/status-pages.md.")
+    var statusSite: String?
+
+    @Flag(name: .long, help: "With --status-site: follow the classified file (and route's delivery file) named as arguments, rewriting the pages that changed within 2 s of an incident line or change of state and at least once a minute, until SIGTERM.")
+    var follow = false
+
     @Argument(help: "Classified NDJSON logs, plain or .gz; stdin when none (or -).")
     var files: [String] = []
 
     public func validate() throws {
         if day != nil && (from != nil || to != nil) { throw ValidationError("use --day or --from/--to, not both") }
+        if statusSite != nil && (day != nil || from != nil || to != nil || client != nil || output != nil) {
+            throw ValidationError("--status-site covers the last 90 days of every client: no --day, --from, --to, --client or --output")
+        }
+        if follow {
+            guard statusSite != nil else { throw ValidationError("--follow is for --status-site") }
+            let named = (input.map { [$0] } ?? []) + files
+            guard !named.isEmpty, !named.contains("-"), !named.contains(where: { $0.hasSuffix(".gz") }) else {
+                throw ValidationError("--follow needs the classified file (and the delivery file) by name, not stdin or .gz")
+            }
+        }
     }
 
     public func run() async throws {
@@ -70,6 +86,12 @@ public struct ReportCommand: AsyncParsableCommand {
         let cfg = Stage.loadConfig(path: config, demo: demo)
         if listClients {
             print(ReportBuilder.clients(in: cfg).joined(separator: "\n"))
+            return
+        }
+        if let statusSite {
+            let status = StatusSite.run(directory: statusSite, inputs: (input.map { [$0] } ?? []) + files,
+                                        rejectsPath: rejects, config: cfg, follow: follow, logger: logger)
+            if status != .success { throw ExitCode(status.rawValue) }
             return
         }
         let clock = LocalClock(cfg.timeZone)

@@ -54,10 +54,10 @@ public struct CheckTally: Sendable {
     public var certificate: CertificateSeen?
     public var lastError: String?
 
-    private var hasPrevious = false
-    private var previousAt: Int64 = 0
-    private var previousState = SampleState.unclassified
-    private var previousInMaintenance = false
+    private(set) var hasPrevious = false
+    private(set) var previousAt: Int64 = 0
+    private(set) var previousState = SampleState.unclassified
+    private(set) var previousInMaintenance = false
     private var pending = IntervalSet()
     private var pendingInMaintenance = IntervalSet()
     private var pendingStart: Int64 = 0

@@ -22,6 +22,8 @@ public struct IncidentRecord: Sendable {
     public var updates = 0
     /// The severity each event was announced with, for counting critical messages.
     public var severityByEvent: [String: Severity] = [:]
+    /// Each line's event, time, state and reason, in log order: the status pages' timeline.
+    public var steps: [IncidentStep] = []
 
     init(_ e: IncidentEvent) {
         id = e.id; check = e.check; site = e.site; tier = e.tier; state = e.state; reason = e.reason
@@ -44,6 +46,7 @@ public struct IncidentRecord: Sendable {
         if let err = e.error, error == nil { error = err }
         if e.since < since { since = e.since }
         severityByEvent[e.event.rawValue] = e.severity
+        steps.append(IncidentStep(event: e.event, at: e.at, state: e.state, reason: e.reason, inMaintenance: e.maintenance != nil))
         switch e.event {
         case .opened: openedAt = e.at; reason = e.reason
         case .updated: updates += 1
@@ -71,4 +74,13 @@ public struct DeliveryRecord: Sendable {
     public var error: String?
     public var key: String?
     public var message: String?
+}
+
+/// IncidentStep is one incident line as the status pages' timeline shows it.
+public struct IncidentStep: Sendable, Equatable {
+    public var event: IncidentEvent.Event
+    public var at: Timestamp
+    public var state: String?
+    public var reason: String
+    public var inMaintenance: Bool
 }

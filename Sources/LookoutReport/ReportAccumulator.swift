@@ -39,6 +39,23 @@ public final class ReportAccumulator {
         }
     }
 
+    /// A copy to build from while this one goes on reading (`finish()` closes spans, so the live one must not be).
+    public func copy() -> ReportAccumulator {
+        let c = ReportAccumulator(config: config, range: range, tallies: tallies, index: index, activity: activity,
+                                  notifications: notifications)
+        c.incidents = incidents; c.incidentOrder = incidentOrder; c.deliveries = deliveries
+        c.resultLines = resultLines; c.incidentLines = incidentLines; c.deliveryLines = deliveryLines
+        c.otherLines = otherLines; c.unknownChecks = unknownChecks; c.latestEventMs = latestEventMs
+        c.finished = finished
+        return c
+    }
+
+    private init(config: Config, range: ReportRange, tallies: [CheckTally], index: [String: Int],
+                 activity: ResultActivity, notifications: NotificationTracker) {
+        self.config = config; self.range = range; self.tallies = tallies; self.index = index
+        self.activity = activity; self.notifications = notifications
+    }
+
     /// Takes one validated line; throws `EventError` for a line that breaks the contract (it is then set aside).
     public func consume(_ object: ScannedObject) throws(EventError) {
         switch try object.eventType() {

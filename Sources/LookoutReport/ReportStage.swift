@@ -27,10 +27,19 @@ public enum ReportStage {
     /// Reads the inputs (stdin when there are none, or for `-`) and returns the finished report.
     public static func read(_ options: Options, config: Config, logger: Logger) -> (DailyReport, rejected: Int) {
         let accumulator = ReportAccumulator(config: config, range: options.range)
+        let (linesRead, rejected) = accumulate(options.inputs, into: accumulator, rejectsPath: options.rejectsPath, logger: logger)
+        let builder = ReportBuilder(accumulator: accumulator, linesRead: linesRead, linesRejected: rejected, client: options.client)
+        return (builder.build(), rejected)
+    }
+
+    /// Feeds every input (plain or gzip; stdin when there are none, or for `-`) through the accumulator, setting
+    /// malformed lines aside; returns the lines read and rejected. Shared by the report and the status site.
+    public static func accumulate(_ inputs: [String], into accumulator: ReportAccumulator, rejectsPath: String?,
+                                  logger: Logger) -> (linesRead: Int, rejected: Int) {
         var linesRead = 0, rejected = 0
         let progress = isatty(STDERR_FILENO) == 1
         let writer = LineWriter(fd: STDOUT_FILENO)  // StageLoop flushes it per batch; report writes nothing there
-        for path in options.inputs.isEmpty ? ["-"] : options.inputs {
+        for path in inputs.isEmpty ? ["-"] : inputs {
             let gzip = GzipInput()
             let fd: Int32
             if path.hasSuffix(".gz") {
@@ -39,7 +48,7 @@ public enum ReportStage {
             } else {
                 fd = Stage.openInput(path)
             }
-            let rejects = Stage.makeRejects(source: path == "-" ? "stdin" : path, keepPath: options.rejectsPath, logger: logger)
+            let rejects = Stage.makeRejects(source: path == "-" ? "stdin" : path, keepPath: rejectsPath, logger: logger)
             var loop = StageLoop(reader: LineReader(fd: fd), writer: writer, rejects: rejects)
             let base = linesRead
             let failure = Stage.runLoop({
@@ -61,8 +70,7 @@ public enum ReportStage {
             if let summary = rejects.summary { logger.warning("\(summary)") }
         }
         if progress { FileHandle.standardError.write(Data("\rreport: \(linesRead) lines read.       \n".utf8)) }
-        let builder = ReportBuilder(accumulator: accumulator, linesRead: linesRead, linesRejected: rejected, client: options.client)
-        return (builder.build(), rejected)
+        return (linesRead, rejected)
     }
 
     /// The document for a format other than slack.

@@ -69,7 +69,12 @@ import Testing
         // The demo config routes the demo target's outage (a few seconds after probe's start) to chat and helpdesk.
         let deliveries = dir.appendingPathComponent("deliveries.ndjson").path
         #expect(await waitUntil(timeout: 30) { Self.sentKeys(deliveries).count >= 2 }, "no delivery was sent; \(diagnostics)")
-        let stages = ["probe", "classify", "route"].compactMap { Self.pid(dir, $0) }
+        // The status site is kept live in the run folder.
+        let board = dir.appendingPathComponent("status/index.html").path
+        #expect(await waitUntil(timeout: 30) {
+            ((try? String(contentsOfFile: board, encoding: .utf8)) ?? "").contains("Monitor health")
+        }, "no status board in the run folder; \(diagnostics)")
+        let stages = ["probe", "classify", "route", "status"].compactMap { Self.pid(dir, $0) }
         run.signal(SIGTERM)
         #expect(run.wait(timeout: 30) == 0, "pipelines/run did not stop cleanly on SIGTERM; \(diagnostics)")
         for pid in stages + killed { #expect(!Self.alive(pid), "a stage (pid \(pid)) outlived pipelines/run") }
@@ -86,6 +91,7 @@ import Testing
         #expect(text.contains("[probe] ") && text.contains("heartbeat probe: checks=6"), "\(diagnostics)")
         #expect(text.contains("heartbeat classify: in="), "\(diagnostics)")
         #expect(text.contains("heartbeat route: in=") && text.contains("queued="), "\(diagnostics)")
+        #expect(text.contains("status site: \(dir.path)/status/index.html"), "\(diagnostics)")
         // The demo config routes its outage: the deliveries file holds the messages, each sent once, route's
         // SIGKILL notwithstanding.
         let sent = Self.sentKeys(deliveries)
@@ -119,6 +125,10 @@ import Testing
         let report = dir.appendingPathComponent("out/report.html").path
         #expect(text.contains(report))
         #expect(FileManager.default.fileExists(atPath: report))
+        // The status site holds the end of the story: the board and ACME's page, which shows the resolved outage.
+        let board = dir.appendingPathComponent("out/status/index.html").path
+        #expect(text.contains(board), "\(text)")
+        #expect(((try? String(contentsOfFile: board, encoding: .utf8)) ?? "").contains("Monitor health"))
         let routed = Self.lines(dir.appendingPathComponent("out/routed.ndjson").path)
         #expect(routed.filter { $0.contains("\"type\":\"delivery\"") && $0.contains("\"outcome\":\"sent\"") }.count == 4)
     }

@@ -15,9 +15,11 @@ public struct Config: Sendable {
     /// Where each check id lives: `sites[site].checks[check]`.
     public private(set) var checkIndex: [String: (site: Int, check: Int)] = [:]
     public var report = ReportConfig()
+    /// The status site's settings (`status:`); the defaults when the file has none.
+    public var status = StatusConfig()
 
     static let keys: Set<String> = [
-        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing",
+        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing", "status",
     ]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
@@ -80,6 +82,7 @@ public struct Config: Sendable {
             config.sites.append(site)
         }
         if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
+        config.status = try StatusConfig(node: m["status"], config: config)
         config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: context, tiers: config.tiers, kinds: kinds) }
         return config
     }

@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import LookoutCore
+
+/// StatusSite writes the status site: `DIR/index.html` and `DIR/summary.json` (the team board) and, for each client
+/// with a page, `DIR/<folder>/index.html`, `summary.json` and `feed.atom`. Each file is replaced atomically
+/// (temporary file in the same folder, then rename), and only when its bytes changed.
+public struct StatusSite {
+    public let directory: String
+
+    public init(directory: String) { self.directory = directory }
+
+    /// Every file of the site for a snapshot, by path relative to the folder.
+    public static func files(_ snapshot: StatusSnapshot) -> [(path: String, text: String)] {
+        var out: [(String, String)] = [("index.html", StatusHTML.board(snapshot)), ("summary.json", StatusSummaryJSON.board(snapshot))]
+        for c in snapshot.clients where c.published {
+            out.append(("\(c.folder)/index.html", StatusHTML.client(c, snapshot: snapshot)))
+            out.append(("\(c.folder)/summary.json", StatusSummaryJSON.client(c, snapshot: snapshot)))
+            out.append(("\(c.folder)/feed.atom", StatusAtom.client(c, snapshot: snapshot)))
+        }
+        return out
+    }
+
+    /// Writes the files that changed; returns how many were written. Throws when a folder cannot be made (before
+    /// any file changes) or on the first file it cannot write, leaving that file and every one not reached as it was.
+    @discardableResult
+    public func write(_ snapshot: StatusSnapshot) throws -> Int {
+        let files = StatusSite.files(snapshot)
+        // Every folder first: one that cannot be made stops the rewrite before any page changes.
+        for folder in Set(files.map { (directory + "/" + $0.path as NSString).deletingLastPathComponent }).sorted() {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw WriteError(description: "\(folder): cannot create the folder: \(error.localizedDescription)")
+            }
+        }
+        var written = 0
+        for (path, text) in files {
+            if try StatusSite.replace(directory + "/" + path, with: Data(text.utf8)) { written += 1 }
+        }
+        return written
+    }
+
+    struct WriteError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Replaces one file atomically, unless it already holds these bytes.
+    static func replace(_ path: String, with data: Data) throws -> Bool {
+        if let old = FileManager.default.contents(atPath: path), old == data { return false }
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let temporary = folder + "/." + name + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            throw WriteError(description: "\(temporary): cannot write (is \(folder) writable?)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw WriteError(description: "\(path): cannot replace: \(reason)")
+        }
+        return true
+    }
+
+    /// `report --status-site DIR`: reads the logs once and writes the site. 65 when lines were malformed (the site
+    /// is still written), 74 when the folder cannot be written (the old pages stay).
+    public static func run(directory: String, inputs: [String], rejectsPath: String?, config: Config,
+                           follow: Bool = false, logger: Logger) -> ExitStatus {
+        if follow {
+            return StatusFollower(directory: directory, inputs: inputs, rejectsPath: rejectsPath, config: config,
+                                  logger: logger).run()
+        }
+        let accumulator = ReportAccumulator(config: config, range: StatusBuilder.readingRange)
+        let (_, rejected) = ReportStage.accumulate(inputs, into: accumulator, rejectsPath: rejectsPath, logger: logger)
+        let snapshot = StatusBuilder(accumulator: accumulator, linesRejected: rejected).build()
+        do {
+            let written = try StatusSite(directory: directory).write(snapshot)
+            logger.info("status site in \(directory): \(written) files written, updated at \(snapshot.updatedAt)")
+        } catch {
+            logger.error("\(error)")
+            return .ioError
+        }
+        return rejected > 0 ? .dataError : .success
+    }
+}

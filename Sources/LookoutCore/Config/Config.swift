@@ -15,9 +15,11 @@ public struct Config: Sendable {
     /// Where each check id lives: `sites[site].checks[check]`.
     public private(set) var checkIndex: [String: (site: Int, check: Int)] = [:]
     public var report = ReportConfig()
+    /// How `nats://` inputs and outputs reach JetStream (Config/NATSSettings.swift); defaults without a `nats:` section.
+    public var nats = NATSSettings()
 
     static let keys: Set<String> = [
-        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing",
+        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing", "nats",
     ]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
@@ -66,6 +68,7 @@ public struct Config: Sendable {
             config.sites.append(site)
         }
         if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
+        if let n = m["nats"] { config.nats = try NATSSettings(node: n, environment: environment) }
         config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: context, tiers: config.tiers, kinds: kinds) }
         return config
     }

@@ -70,7 +70,8 @@ final class NATSConnection: @unchecked Sendable {
         _ = natsOptions_SetClosedCB(opts, { _, closure in Unmanaged<ConnectionEvents>.fromOpaque(closure!).release() }, me)
         var connection: OpaquePointer?
         let status = natsConnection_Connect(&connection, opts)
-        if status != NATS_OK {
+        // Retrying, a server not there yet is NATS_NOT_YET_CONNECTED: the connection goes on trying in the background.
+        if status != NATS_OK && !(retryOnFailedConnect && status == NATS_NOT_YET_CONNECTED) {
             Unmanaged<ConnectionEvents>.fromOpaque(me).release()
             try natsCheck(status, "cannot connect to \(url)")
         }
@@ -163,6 +164,14 @@ final class JetStream: @unchecked Sendable {
             return js_PublishAsync(js, subject, bytes.baseAddress, Int32(bytes.count), &po)
         }
         try natsCheck(status, "publish to \(subject)")
+    }
+
+    /// Forgets the messages still waiting for an acknowledgement (their replies were lost with a connection): the
+    /// caller publishes them again with the same ids, and the stream drops any that did arrive. Without this, every
+    /// later `publishAsyncComplete` would wait for acknowledgements that never come.
+    func abandonPending() {
+        var list = natsMsgList()
+        if js_PublishAsyncGetPendingList(&list, js) == NATS_OK { natsMsgList_Destroy(&list) }
     }
 
     /// Waits until every queued message is acknowledged, up to `seconds`.

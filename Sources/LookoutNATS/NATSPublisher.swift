@@ -107,6 +107,7 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
             }
             return true
         } catch {
+            jetStream.abandonPending()
             if unreachableSince == nil {
                 unreachableSince = Date()
                 logger.warning("cannot publish to \(subject): \(error); keeping the lines and trying again")

@@ -42,10 +42,26 @@ public struct NATSTransport: StreamTransport {
 
     public func source(_ address: String, after: UInt64, follow: Bool, stop: StopFlag, logger: Logger) throws -> any SequencedLineSource {
         let (server, subject) = try Self.parse(address)
-        let connection = try NATSConnection(url: server, settings: settings, name: name, retryOnFailedConnect: false)
+        // A server not reachable yet (restarting, the link down) is waited for: a following stage forever (until
+        // stopped), a run to the end of the stream for 10 s.
+        let connection = try NATSConnection(url: server, settings: settings, name: name, retryOnFailedConnect: true)
         let jetStream = try JetStream(connection)
-        try jetStream.ensureStream(name: settings.stream, subjects: settings.subjects,
-                                   duplicateWindow: Double(settings.duplicateWindow.milliseconds) / 1000)
+        let deadline = Date(timeIntervalSinceNow: 10)
+        var warned = false
+        while true {
+            let failure: NATSError
+            do {
+                try jetStream.ensureStream(name: settings.stream, subjects: settings.subjects,
+                                           duplicateWindow: Double(settings.duplicateWindow.milliseconds) / 1000)
+                break
+            } catch {
+                failure = error
+            }
+            guard failure.isUnreachable, !stop.isSet, follow || Date() < deadline else { throw failure }
+            if !warned { logger.warning("\(failure); waiting for the server") }
+            warned = true
+            stop.sleep(0.5)
+        }
         return try NATSLineSource(jetStream: jetStream, stream: settings.stream, subject: subject, after: after, follow: follow,
                                   stop: stop, logger: logger)
     }

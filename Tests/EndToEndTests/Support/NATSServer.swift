@@ -18,11 +18,13 @@ final class NATSServer {
     }
 
     var url: String { "nats://127.0.0.1:\(port)" }
+    var log: String { store.path + ".log" }
+    var logTail: String { String(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(1500)) }
 
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.path!)
-        p.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store.path]
+        p.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store.path, "-l", log]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()

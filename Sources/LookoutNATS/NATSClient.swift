@@ -96,19 +96,12 @@ final class ConnectionEvents: @unchecked Sendable {
 final class JetStream: @unchecked Sendable {
     let connection: NATSConnection
     let js: OpaquePointer
-    let acks = AckCounter()
 
     init(_ connection: NATSConnection) throws(NATSError) {
         self.connection = connection
         var o = jsOptions()
         try natsCheck(jsOptions_Init(&o), "JetStream options")
         o.Wait = 5000
-        o.PublishAsync.MaxPending = 4096
-        o.PublishAsync.AckHandlerClosure = Unmanaged.passUnretained(acks).toOpaque()
-        o.PublishAsync.AckHandler = { _, msg, ack, error, closure in
-            Unmanaged<AckCounter>.fromOpaque(closure!).takeUnretainedValue().record(ok: ack != nil && error == nil)
-            natsMsg_Destroy(msg)  // with an ack handler, the message is ours to free
-        }
         var context: OpaquePointer?
         try natsCheck(natsConnection_JetStream(&context, connection.nc, &o), "JetStream context")
         js = context!
@@ -155,38 +148,20 @@ final class JetStream: @unchecked Sendable {
         jsStreamInfo_Destroy(info)
     }
 
-    /// Queues one message for publishing; `acks` counts the outcome.
-    func publishAsync(subject: String, _ bytes: UnsafeRawBufferPointer, messageID: String) throws(NATSError) {
+    /// Publishes one message and waits for the server's acknowledgement (up to the context's 5 s). Synchronous on
+    /// purpose: nats.c 3.4's asynchronous publishing keeps messages whose replies were lost with a connection pending
+    /// for ever, and handing them back crashed it when the server was down; one message at a time leaves no state
+    /// behind a failure, and a retry resends with the same id.
+    func publish(subject: String, _ bytes: UnsafeRawBufferPointer, messageID: String) throws(NATSError) {
         var po = jsPubOptions()
         _ = jsPubOptions_Init(&po)
+        var ack: UnsafeMutablePointer<jsPubAck>?
+        var code = jsErrCode(rawValue: 0)
         let status = messageID.withCString { id in
             po.MsgId = id
-            return js_PublishAsync(js, subject, bytes.baseAddress, Int32(bytes.count), &po)
+            return js_Publish(&ack, js, subject, bytes.baseAddress, Int32(bytes.count), &po, &code)
         }
+        jsPubAck_Destroy(ack)
         try natsCheck(status, "publish to \(subject)")
     }
-
-    /// Forgets the messages still waiting for an acknowledgement (their replies were lost with a connection): the
-    /// caller publishes them again with the same ids, and the stream drops any that did arrive. Without this, every
-    /// later `publishAsyncComplete` would wait for acknowledgements that never come.
-    func abandonPending() {
-        var list = natsMsgList()
-        if js_PublishAsyncGetPendingList(&list, js) == NATS_OK { natsMsgList_Destroy(&list) }
-    }
-
-    /// Waits until every queued message is acknowledged, up to `seconds`.
-    func publishAsyncComplete(seconds: Double) throws(NATSError) {
-        var po = jsPubOptions()
-        _ = jsPubOptions_Init(&po)
-        po.MaxWait = Int64(seconds * 1000)
-        try natsCheck(js_PublishAsyncComplete(js, &po), "waiting for the server's acknowledgements")
-    }
-}
-
-/// AckCounter counts acknowledged and failed asynchronous publishes (bumped on nats.c's thread).
-final class AckCounter: @unchecked Sendable {
-    private let counts = Locked((ok: 0, failed: 0))
-    func record(ok: Bool) { counts.withLock { if ok { $0.ok += 1 } else { $0.failed += 1 } } }
-    /// The counts so far, and resets them.
-    func take() -> (ok: Int, failed: Int) { counts.withLock { let c = $0; $0 = (0, 0); return c } }
 }

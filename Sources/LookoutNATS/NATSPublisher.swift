@@ -93,21 +93,16 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
                                            duplicateWindow: Double(settings.duplicateWindow.milliseconds) / 1000)
                 streamReady = true
             }
-            _ = jetStream.acks.take()
             for line in lines {
                 let id = line.withUnsafeBufferPointer { MessageID.of($0, subject: subject, fields: &fields) }
-                try line.withUnsafeBytes { try jetStream.publishAsync(subject: subject, $0, messageID: id) }
+                try line.withUnsafeBytes { try jetStream.publish(subject: subject, $0, messageID: id) }
             }
-            try jetStream.publishAsyncComplete(seconds: 5)
-            let acks = jetStream.acks.take()
-            guard acks.failed == 0 else { throw NATSError(context: "publish to \(subject)", status: NATS_ERR, detail: "\(acks.failed) messages refused") }
             if let since = unreachableSince {
                 logger.info("publishing to \(subject) again after \(Int(-since.timeIntervalSinceNow)) s")
                 unreachableSince = nil
             }
             return true
         } catch {
-            jetStream.abandonPending()
             if unreachableSince == nil {
                 unreachableSince = Date()
                 logger.warning("cannot publish to \(subject): \(error); keeping the lines and trying again")

@@ -66,7 +66,8 @@ public final class StageIO {
         } else if let output = options.output, output != "-" {
             published = nil
             let resume = committed.flatMap { c in c.outputInode.map { ($0, c.outputOffset ?? 0) } }
-            let file = try RotatingFileWriter(path: output, policy: options.rotate, committed: options.follow ? resume : nil,
+            // A followed file or a stream resumes from the committed position: output past it is cut, not repeated.
+            let file = try RotatingFileWriter(path: output, policy: options.rotate, committed: options.follow || stream != nil ? resume : nil,
                                               stop: stop, logger: logger)
             self.file = file
             writer = LineWriter(sink: file)

@@ -28,6 +28,7 @@ let package = Package(
     ],
     // The layers (docs/architecture.md): every arrow points down this list, and ArchitectureTests keeps it so.
     //   LookoutCore      the event contract, time, the config model and YAML walk, files, SQLite, logging, redaction
+    //   LookoutNATS      nats:// inputs and outputs over NATS JetStream (nats.c)         (Core)
     //   LookoutProbe     the runner, the check kinds, the heartbeat receiver            (Core)
     //   LookoutClassify  tier policy, confirmation, flapping, quorum, incidents         (Core)
     //   LookoutRoute     outbox, dispatcher, sinks                                      (Core)
@@ -38,6 +39,9 @@ let package = Package(
     targets: [
         // zlib from the system (zlib1g-dev), for reading rotated .gz logs in `report`.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // nats.c 3.4 from the system (libnats-dev), for `nats://` inputs and outputs over JetStream.
+        .systemLibrary(name: "CNats", path: "Sources/CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .target(name: "LookoutNATS", dependencies: ["LookoutCore", "CNats", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "LookoutCore",
             dependencies: [
@@ -88,7 +92,7 @@ let package = Package(
         .target(
             name: "LookoutCommands",
             dependencies: [
-                "LookoutCore", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
+                "LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
                 argumentParser,
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -119,7 +123,7 @@ let package = Package(
         // Depends on the executables so `swift test` builds them before running them as child processes.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LookoutCore", "LookoutProbe", "LookoutRoute", "LookoutTesting", "LookoutCommands",
+            dependencies: ["LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutRoute", "LookoutTesting", "LookoutCommands",
                            "probe", "classify", "route", "report",
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]
         ),

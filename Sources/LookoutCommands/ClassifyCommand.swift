@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import LookoutClassify
 import LookoutCore
+import LookoutNATS
 
 /// ConfigFileOption is `--config FILE`, one declaration shared by `classify` and its subcommands.
 public struct ConfigFileOption: ParsableArguments {
@@ -37,7 +38,7 @@ public struct ClassifyCommand: ParsableCommand {
     @Flag(name: .long, help: "Use the embedded demo config.")
     var demo = false
 
-    @Option(name: .long, help: "Read NDJSON from this file instead of stdin.")
+    @Option(name: .long, help: "Read NDJSON from this file instead of stdin, or from nats://HOST:PORT/SUBJECT (wildcards allowed; with --state, resumed after the last stream sequence handled; with --follow, waiting for more).")
     var input: String?
 
     @OptionGroup var files: MessageFileOptions
@@ -67,13 +68,15 @@ public struct ClassifyCommand: ParsableCommand {
         do {
             store = try state.map { try ClassifyStateStore(path: $0) }
             classifier = try Classifier(config: settings, store: store, logger: logger)
-            committed = files.follow ? try store?.loadPosition() : nil
+            committed = files.follow || NATSTransport.isAddress(input) ? try store?.loadPosition() : nil
         } catch {
             Stage.fail("\(state ?? "state"): cannot open the classify state: \(error)", status: .ioError)
         }
         if files.follow && state == nil { logger.warning("--follow without --state: a restart reads the input from its start again") }
         let io: StageIO
-        do { io = try StageIO(files.stageIO(input: input), stage: "classify", committed: committed, logger: logger) } catch let e as StageIOError {
+        var options = files.stageIO(input: input)
+        options.transport = NATSTransport(settings: settings.nats, name: "classify")
+        do { io = try StageIO(options, stage: "classify", committed: committed, logger: logger) } catch let e as StageIOError {
             Stage.fail(e.description, status: .usage)
         } catch {
             Stage.fail("\(files.file.output ?? "output"): cannot open: \(error)", status: .ioError)
@@ -89,6 +92,7 @@ public struct ClassifyCommand: ParsableCommand {
             }
         }, logger: logger)
         if summary { FileHandle.standardError.write(Data(classifier.summary.render().utf8)) }
+        io.published?.finish(waitingUpTo: 10)
         if let failure { throw ExitCode(failure.rawValue) }
         let status = Stage.finish(rejected, logger: logger)
         if status != .success { throw ExitCode(status.rawValue) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import LookoutCore
+import LookoutNATS
 import LookoutProbe
 import LookoutTesting
 
@@ -30,6 +31,9 @@ public struct ProbeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Stamp every result with this location name (for multi-location setups).")
     var location: String?
+
+    @Option(name: .long, help: "Run only shard K of N (K in 1...N): the checks split among N probe processes by a stable hash of the check id.")
+    var shard: String?
 
     @Option(name: .long, help: "How many checks may run at the same time.")
     var concurrency = 64
@@ -60,6 +64,7 @@ public struct ProbeCommand: AsyncParsableCommand {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }
         if let heartbeat, !(heartbeat > 0) { throw ValidationError("--heartbeat must be a number of seconds above 0") }
+        if let shard, Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N <= 1024, e.g. 2/3") }
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen must be ADDR:PORT, e.g. 127.0.0.1:8080") }
     }
 
@@ -74,7 +79,11 @@ public struct ProbeCommand: AsyncParsableCommand {
         let config = Stage.loadConfig(path: config, demo: demo, demoPorts: site?.ports ?? .standard)
         for id in checkIDs where config.check(id) == nil { Stage.fail("probe: unknown check id \"\(id)\"", status: .usage) }
         let selected = checkIDs
-        let select: @Sendable (Config) -> [Check] = { c in selected.isEmpty ? c.allChecks : c.allChecks.filter { selected.contains($0.id) } }
+        let shard = self.shard.flatMap(Shard.init)
+        let select: @Sendable (Config) -> [Check] = { c in
+            let checks = selected.isEmpty ? c.allChecks : c.allChecks.filter { selected.contains($0.id) }
+            return shard.map { s in checks.filter { s.contains($0.id) } } ?? checks
+        }
         let services: ProbeServices
         do {
             let database = try StateDatabase.open(path: state, migrations: BodySizeBaseline.migrations + PingStore.migrations)
@@ -84,7 +93,17 @@ public struct ProbeCommand: AsyncParsableCommand {
             Stage.fail("probe: cannot open the state file \(state ?? ""): \(error)", status: .ioError)
         }
         let writer: LineWriter
-        if let output = file.output {
+        var published: (any FinishingLineSink)?
+        if let output = file.output, NATSTransport.isAddress(output) {
+            do {
+                let sink = try NATSTransport(settings: config.nats, name: "probe").sink(output, confirm: false, logger: logger)
+                published = sink
+                writer = LineWriter(sink: sink)
+            } catch {
+                Stage.fail("\(error)", status: .usage)
+            }
+            writer.flushInBackground()
+        } else if let output = file.output {
             do {
                 writer = LineWriter(sink: try RotatingFileWriter(path: output, policy: file.rotation, logger: logger))
             } catch {
@@ -119,10 +138,27 @@ public struct ProbeCommand: AsyncParsableCommand {
                 try await runner.runForever(control: controls)
             }
             try writer.finish()
+            published?.finish(waitingUpTo: 10)
         } catch LineWriter.WriteError.closed {
         }
         await receiver?.stop()
         await services.shutdown()
         await site?.stop()
     }
+}
+
+/// Shard is `probe --shard K/N`: shard K (1...N) runs the checks whose stable hash (FNV-1a of the id) falls on it,
+/// so N processes run every check exactly once between them, whatever order the config lists them in.
+public struct Shard: Sendable, Equatable {
+    public let index: Int
+    public let count: Int
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), (1...1024).contains(n), (1...n).contains(k) else { return nil }
+        index = k
+        count = n
+    }
+
+    public func contains(_ checkID: String) -> Bool { Int(FNV1a.hash(checkID) % UInt64(count)) == index - 1 }
 }

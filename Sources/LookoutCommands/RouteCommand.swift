@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import LookoutCore
+import LookoutNATS
 import LookoutRoute
 
 /// RouteCommand is `route`: its options, and the wiring of the stage from them.
@@ -52,6 +53,7 @@ public struct RouteCommand: AsyncParsableCommand {
         let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
         var options = RouteStage.Options(statePath: state, dryRun: dryRun)
         options.io = files.stageIO(input: input)
+        options.io.transport = NATSTransport(settings: loaded.nats, name: "route")
         let status = await RouteStage.run(config: loaded, options: options, rejects: rejected, logger: logger)
         if status != .success { throw ExitCode(status.rawValue) }
     }

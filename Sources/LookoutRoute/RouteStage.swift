@@ -47,7 +47,8 @@ public enum RouteStage {
         let mark: Outbox.JournalMark?
         do {
             outbox = try Outbox(path: statePath, router: IncidentRouter(config: routing, tiers: config.tiers), journaling: follow)
-            committed = follow ? try outbox.loadPosition() : nil
+            let streamed = options.io.input.map { options.io.transport?.handles($0) ?? false } ?? false
+            committed = follow || streamed ? try outbox.loadPosition() : nil
             mark = follow ? try outbox.loadJournalMark() : nil
         } catch {
             logger.critical("cannot open the outbox \(statePath ?? "in memory"): \(error)")
@@ -141,11 +142,13 @@ public enum RouteStage {
         /// Commits the input position just past the lines read (not the output: the journal commits that) with the
         /// batch's deliveries.
         func commit() throws {
-            guard let follower else {
+            // A followed file's position, or a nats:// input's stream sequence.
+            guard var position = io.position else {
                 if !batch.isEmpty, try outbox.enqueue(batch, now: clock.now()) > 0 { dispatcher.noteQueued() }
                 return
             }
-            let position = StreamPosition(inputInode: follower.inode, inputOffset: follower.offset, inputLine: follower.lineNumber)
+            position.outputInode = nil
+            position.outputOffset = nil
             if try outbox.enqueue(batch, now: clock.now(), position: position) > 0 { dispatcher.noteQueued() }
             committedOffset = (position.inputInode, position.inputOffset)
             lastCommit = Date()

@@ -6,13 +6,16 @@ import Testing
 /// (a new dependency added to Package.swift to make an upstream import compile fails here).
 @Suite struct ArchitectureTests {
     static let stages = ["LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport"]
-    static let libraries = ["LookoutCore"] + stages + ["LookoutTesting", "LookoutCommands"]
+    static let libraries = ["LookoutCore", "LookoutNATS"] + stages + ["LookoutTesting", "LookoutCommands"]
 
     /// Every target under Sources/ and the package targets it may import. A target missing here fails the test, so
     /// a new one is placed in a layer on purpose.
     static let allowed: [String: Set<String>] = [
         "CZlib": [],
+        "CNats": [],
         "LookoutCore": [],
+        // The nats:// transport is core-level I/O every stage's commands share; no stage imports it.
+        "LookoutNATS": ["LookoutCore", "CNats"],
         "LookoutProbe": ["LookoutCore"],
         "LookoutClassify": ["LookoutCore"],
         "LookoutRoute": ["LookoutCore"],
@@ -20,7 +23,7 @@ import Testing
         "LookoutReport": ["LookoutCore", "LookoutRoute", "CZlib"],
         "LookoutTesting": ["LookoutCore"],
         "LookoutCommands": Set(libraries.filter { $0 != "LookoutCommands" }),
-        "Lookout": Set(libraries.filter { $0 != "LookoutTesting" }),
+        "Lookout": Set(libraries.filter { $0 != "LookoutTesting" && $0 != "LookoutNATS" }),
         "probe": ["LookoutCommands"],
         "classify": ["LookoutCommands"],
         "route": ["LookoutCommands"],

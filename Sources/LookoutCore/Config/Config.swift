@@ -17,9 +17,11 @@ public struct Config: Sendable {
     public var report = ReportConfig()
     /// The status site's settings (`status:`); the defaults when the file has none.
     public var status = StatusConfig()
+    /// How `nats://` inputs and outputs reach JetStream (Config/NATSSettings.swift); defaults without a `nats:` section.
+    public var nats = NATSSettings()
 
     static let keys: Set<String> = [
-        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing", "status",
+        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing", "status", "nats",
     ]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
@@ -83,6 +85,7 @@ public struct Config: Sendable {
         }
         if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
         config.status = try StatusConfig(node: m["status"], config: config)
+        if let n = m["nats"] { config.nats = try NATSSettings(node: n, environment: environment) }
         config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: context, tiers: config.tiers, kinds: kinds) }
         return config
     }

@@ -6,6 +6,12 @@ public struct InputLine {
     public var bytes: UnsafeBufferPointer<UInt8>
     public var number: Int
     public var endOffset: Int64
+
+    public init(bytes: UnsafeBufferPointer<UInt8>, number: Int, endOffset: Int64) {
+        self.bytes = bytes
+        self.number = number
+        self.endOffset = endOffset
+    }
 }
 
 /// LineReader reads newline-delimited input from a file descriptor with `read(2)` and `memchr`, lending each line's

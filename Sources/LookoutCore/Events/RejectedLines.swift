@@ -33,7 +33,8 @@ public final class RejectedLines {
     public func reject(line number: Int, reason: String, bytes: UnsafeBufferPointer<UInt8>?) {
         count += 1
         if count <= reportLimit {
-            logger.error("\(source):\(number): \(Redactor.shared.redact(reason))")
+            // A stream's lines are numbered by their stream sequence: `nats://HOST:PORT/SUBJECT#SEQ`.
+            logger.error("\(source)\(source.hasPrefix("nats://") ? "#" : ":")\(number): \(Redactor.shared.redact(reason))")
         } else if count == reportLimit + 1 {
             logger.error("\(source): more than \(reportLimit) bad lines; only the count is reported from now on\(keep == nil ? " (name --rejects FILE to keep every one)" : ", every one is kept in the rejects file")")
         }

@@ -12,6 +12,8 @@ public final class StageIO {
         public var rotate = RotatingFileWriter.Policy()
         public var heartbeatSeconds: Double?
         public var pollSeconds = 0.2
+        /// Opens `nats://` inputs and outputs; nil when the command was built without one.
+        public var transport: (any StreamTransport)?
         public init(input: String? = nil, follow: Bool = false, output: String? = nil) {
             self.input = input
             self.follow = follow
@@ -22,6 +24,10 @@ public final class StageIO {
     public let source: any LineSource
     public let writer: LineWriter
     public let follower: FileFollower?
+    /// The `nats://` input, whose stream sequence is the durable position instead of a byte offset.
+    public let stream: (any SequencedLineSource)?
+    /// The `nats://` output: confirmed by the server at each batch end, before the commit.
+    public let published: (any FinishingLineSink)?
     public let file: RotatingFileWriter?
     public let stop = StopFlag()
     public let heartbeat: StageLiveness?
@@ -31,7 +37,15 @@ public final class StageIO {
         if options.output == nil, options.rotate.daily || options.rotate.maxBytes != nil {
             throw StageIOError("--rotate-daily and --rotate-bytes rotate the --output FILE: name one")
         }
-        if options.follow {
+        let transport = options.transport
+        if let input = options.input, let transport, transport.handles(input) {
+            follower = nil
+            let source = try transport.source(input, after: committed?.streamSequence ?? 0, follow: options.follow, stop: stop, logger: logger)
+            stream = source
+            self.source = source
+            stop.installSignalHandlers(logger: logger)
+        } else if options.follow {
+            stream = nil
             guard let input = options.input, input != "-" else {
                 throw StageIOError("--follow needs --input FILE (a pipe cannot be followed or resumed)")
             }
@@ -41,15 +55,24 @@ public final class StageIO {
             stop.installSignalHandlers(logger: logger)
         } else {
             follower = nil
+            stream = nil
             source = LineReader(fd: Stage.openInput(options.input))
         }
-        if let output = options.output, output != "-" {
+        if let output = options.output, let transport, transport.handles(output) {
+            let sink = try transport.sink(output, confirm: true, logger: logger)
+            published = sink
+            file = nil
+            writer = LineWriter(sink: sink)
+        } else if let output = options.output, output != "-" {
+            published = nil
             let resume = committed.flatMap { c in c.outputInode.map { ($0, c.outputOffset ?? 0) } }
-            let file = try RotatingFileWriter(path: output, policy: options.rotate, committed: options.follow ? resume : nil,
+            // A followed file or a stream resumes from the committed position: output past it is cut, not repeated.
+            let file = try RotatingFileWriter(path: output, policy: options.rotate, committed: options.follow || stream != nil ? resume : nil,
                                               stop: stop, logger: logger)
             self.file = file
             writer = LineWriter(sink: file)
         } else {
+            published = nil
             file = nil
             writer = LineWriter(fd: STDOUT_FILENO, flushThreshold: .max)
         }
@@ -60,8 +83,9 @@ public final class StageIO {
         }
     }
 
-    /// The durable position after the lines handled so far; nil unless following.
+    /// The durable position after the lines handled so far; nil unless following a file or reading a stream.
     public var position: StreamPosition? {
+        if let stream { return StreamPosition(streamSequence: stream.lastSequence, outputInode: file?.inode, outputOffset: file?.length) }
         guard let follower else { return nil }
         return StreamPosition(inputInode: follower.inode, inputOffset: follower.offset, inputLine: follower.lineNumber,
                               outputInode: file?.inode, outputOffset: file?.length)
@@ -78,11 +102,13 @@ public final class StageIO {
     }
 
     /// Ends a batch. To a file, output is written (and fsynced) before the commit: a crash in between leaves bytes
-    /// past the committed length, which the restarted stage reproduces and does not write twice. To a pipe, the
+    /// past the committed length, which the restarted stage reproduces and does not write twice. To a `nats://`
+    /// subject likewise: the server has stored the batch before the commit, and a replay after a crash republishes
+    /// it with the same message ids, which the stream's duplicate window drops. To a pipe, the
     /// commit comes first, since written lines cannot be taken back: a crash in between loses that batch's output
     /// (the in-flight loss a pipe has anyway) but never repeats it.
     public func endBatch(commit: (StreamPosition?) throws -> Void) throws {
-        if file != nil {
+        if file != nil || published != nil {
             try writer.flush()
             try commit(position)
         } else {

@@ -3,6 +3,8 @@ import GRDB
 /// StreamPosition is how far a stage has durably got: the input file (by inode), the byte offset just past the
 /// last line it handled and that line's number, and the output file's inode and length after the lines it wrote.
 /// It is saved in the same transaction as the state those lines changed, so a restart neither skips nor repeats.
+/// For a `nats://` input there is no file: the input inode is 0 and the offset (and line) hold the JetStream stream
+/// sequence of the last message handled; the stage resumes from the one after it.
 public struct StreamPosition: Equatable, Sendable {
     public var inputInode: UInt64
     public var inputOffset: Int64
@@ -17,6 +19,15 @@ public struct StreamPosition: Equatable, Sendable {
         self.outputInode = outputInode
         self.outputOffset = outputOffset
     }
+
+    /// The position in a stream: the sequence of the last message handled.
+    public init(streamSequence: UInt64, outputInode: UInt64? = nil, outputOffset: Int64? = nil) {
+        self.init(inputInode: 0, inputOffset: Int64(streamSequence), inputLine: Int(streamSequence),
+                  outputInode: outputInode, outputOffset: outputOffset)
+    }
+
+    /// The stream sequence handled, when this is a stream's position (input inode 0).
+    public var streamSequence: UInt64? { inputInode == 0 && inputOffset >= 0 ? UInt64(inputOffset) : nil }
 
     /// The table every stage with a durable position shares, one row per stage.
     public static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [

@@ -12,7 +12,7 @@ import Testing
     static let checkKinds = ProbeRegistry.kinds.map { $0.name }.joined(separator: ", ")
 
     @Test(arguments: [
-        ("unknown-top-key", 6, "unknown key \"alerting\" in the top level (known: classify, defaults, maintenance_policy, report, routing, sites, status, tiers, timezone)"),
+        ("unknown-top-key", 6, "unknown key \"alerting\" in the top level (known: classify, defaults, maintenance_policy, nats, report, routing, sites, status, tiers, timezone)"),
         ("unknown-check-key", 12, "unknown key \"expect_bannr\" in sites[0].checks[0] (known: classify, confirm, every, expect_banner, id, name, recover, send, tcp, timeout)"),
         ("wrong-type-timezone", 1, "timezone must be a string, not the number 3; quote it if you mean text"),
         ("wrong-type-failures", 7, "defaults.confirm.failures must be a whole number"),

@@ -1,0 +1,167 @@
+import CNats
+import Foundation
+import LookoutCore
+
+/// NATSError is a failed nats.c call: what was being done, nats.c's status text and its last error (which is per
+/// thread, so it is read on the thread that got the status).
+public struct NATSError: Error, CustomStringConvertible {
+    public let context: String
+    let status: natsStatus
+    let detail: String
+    public var description: String {
+        let text = String(cString: natsStatus_GetText(status))
+        return detail.isEmpty || detail == text ? "\(context): \(text)" : "\(context): \(text) (\(detail))"
+    }
+    /// True when the server could not be reached (or went away): worth waiting and trying again.
+    var isUnreachable: Bool {
+        [NATS_NO_SERVER, NATS_CONNECTION_CLOSED, NATS_CONNECTION_DISCONNECTED, NATS_STALE_CONNECTION, NATS_TIMEOUT,
+         NATS_NO_RESPONDERS, NATS_IO_ERROR, NATS_NOT_YET_CONNECTED].contains(status)
+    }
+}
+
+@inline(__always)
+func natsCheck(_ status: natsStatus, _ context: @autoclosure () -> String) throws(NATSError) {
+    guard status != NATS_OK else { return }
+    var ignored = NATS_OK
+    let detail = nats_GetLastError(&ignored).map { String(cString: $0) } ?? ""
+    throw NATSError(context: context(), status: status, detail: Redactor.shared.redact(detail))
+}
+
+
+/// NATSConnection is one nats.c connection that reconnects forever; `reconnects` counts the reconnections so a
+/// reader can re-subscribe from its own position instead of waiting for the ordered consumer's heartbeat check.
+final class NATSConnection: @unchecked Sendable {
+    let nc: OpaquePointer
+    private let events: ConnectionEvents
+
+    init(url: String, settings: NATSSettings, name: String, retryOnFailedConnect: Bool) throws(NATSError) {
+        var opts: OpaquePointer?
+        try natsCheck(natsOptions_Create(&opts), "nats options")
+        defer { natsOptions_Destroy(opts) }
+        try natsCheck(natsOptions_SetURL(opts, url), "nats URL \(url)")
+        try natsCheck(natsOptions_SetName(opts, name), "nats client name")
+        if let user = settings.user {
+            try natsCheck(natsOptions_SetUserInfo(opts, user, settings.password?.value), "nats user")
+        }
+        if let token = settings.token { try natsCheck(natsOptions_SetToken(opts, token.value), "nats token") }
+        if let creds = settings.credentialsFile {
+            try natsCheck(natsOptions_SetUserCredentialsFromFiles(opts, creds, nil), "nats credentials file \(creds)")
+        }
+        if let ca = settings.caFile {
+            try natsCheck(natsOptions_SetSecure(opts, true), "nats TLS")
+            try natsCheck(natsOptions_LoadCATrustedCertificates(opts, ca), "nats CA file \(ca)")
+        }
+        try natsCheck(natsOptions_SetTimeout(opts, 2000), "nats timeout")
+        try natsCheck(natsOptions_SetMaxReconnect(opts, -1), "nats reconnect")
+        try natsCheck(natsOptions_SetReconnectWait(opts, 250), "nats reconnect wait")
+        // While disconnected, publishes are buffered by nats.c up to this many bytes; ours wait in the spool instead.
+        try natsCheck(natsOptions_SetReconnectBufSize(opts, 8 << 20), "nats reconnect buffer")
+        if retryOnFailedConnect {
+            // With a connected callback, connecting returns at once and goes on in the background.
+            try natsCheck(natsOptions_SetRetryOnFailedConnect(opts, true, { _, _ in }, nil), "nats retry")
+        }
+        // Callbacks run on nats.c's thread, possibly after close returned: the state is retained until the closed
+        // callback, always the last one for a connection.
+        let events = ConnectionEvents()
+        let me = Unmanaged.passRetained(events).toOpaque()
+        _ = natsOptions_SetReconnectedCB(opts, { _, closure in
+            Unmanaged<ConnectionEvents>.fromOpaque(closure!).takeUnretainedValue().reconnected()
+        }, me)
+        _ = natsOptions_SetClosedCB(opts, { _, closure in Unmanaged<ConnectionEvents>.fromOpaque(closure!).release() }, me)
+        var connection: OpaquePointer?
+        let status = natsConnection_Connect(&connection, opts)
+        // Retrying, a server not there yet is NATS_NOT_YET_CONNECTED: the connection goes on trying in the background.
+        if status != NATS_OK && !(retryOnFailedConnect && status == NATS_NOT_YET_CONNECTED) {
+            Unmanaged<ConnectionEvents>.fromOpaque(me).release()
+            try natsCheck(status, "cannot connect to \(url)")
+        }
+        nc = connection!
+        self.events = events
+    }
+
+    var reconnects: Int { events.count.value }
+
+    deinit {
+        natsConnection_Close(nc)
+        natsConnection_Destroy(nc)
+    }
+}
+
+final class ConnectionEvents: @unchecked Sendable {
+    let count = Locked(0)
+    func reconnected() { count.withLock { $0 += 1 } }
+}
+
+/// JetStream is a JetStream context on a connection: the stream, publishing with message ids, ordered reading.
+final class JetStream: @unchecked Sendable {
+    let connection: NATSConnection
+    let js: OpaquePointer
+
+    init(_ connection: NATSConnection) throws(NATSError) {
+        self.connection = connection
+        var o = jsOptions()
+        try natsCheck(jsOptions_Init(&o), "JetStream options")
+        o.Wait = 5000
+        var context: OpaquePointer?
+        try natsCheck(natsConnection_JetStream(&context, connection.nc, &o), "JetStream context")
+        js = context!
+    }
+
+    deinit { jsCtx_Destroy(js) }
+
+    /// The stream's last sequence, or nil when it does not exist.
+    func lastSequence(stream: String) throws(NATSError) -> UInt64? {
+        var info: UnsafeMutablePointer<jsStreamInfo>?
+        var code = jsErrCode(rawValue: 0)
+        let status = js_GetStreamInfo(&info, js, stream, nil, &code)
+        if status == NATS_NOT_FOUND { return nil }
+        try natsCheck(status, "stream \(stream)")
+        defer { jsStreamInfo_Destroy(info) }
+        return info!.pointee.State.LastSeq
+    }
+
+    /// Creates the stream (file storage, `subjects`, de-duplication over `duplicateWindow` seconds) unless it exists.
+    func ensureStream(name: String, subjects: [String], duplicateWindow: Double) throws(NATSError) {
+        if try lastSequence(stream: name) != nil { return }
+        var owned: [UnsafeMutablePointer<CChar>] = []
+        defer { owned.forEach { free($0) } }
+        func dup(_ s: String) -> UnsafePointer<CChar>? {
+            let p = strdup(s)!
+            owned.append(p)
+            return UnsafePointer(p)
+        }
+        var config = jsStreamConfig()
+        try natsCheck(jsStreamConfig_Init(&config), "stream config")
+        config.Name = dup(name)
+        config.Storage = js_FileStorage
+        config.Duplicates = Int64(duplicateWindow * 1e9)
+        var subjectPointers: [UnsafePointer<CChar>?] = subjects.map { dup($0) }
+        var code = jsErrCode(rawValue: 0)
+        var info: UnsafeMutablePointer<jsStreamInfo>?
+        let status = subjectPointers.withUnsafeMutableBufferPointer { buffer in
+            config.Subjects = buffer.baseAddress
+            config.SubjectsLen = Int32(buffer.count)
+            return js_AddStream(&info, js, &config, nil, &code)
+        }
+        if status != NATS_OK && code == JSStreamNameExistErr { return }  // another process created it first
+        try natsCheck(status, "cannot create stream \(name) for \(subjects.joined(separator: ", "))")
+        jsStreamInfo_Destroy(info)
+    }
+
+    /// Publishes one message and waits for the server's acknowledgement (up to the context's 5 s). Synchronous on
+    /// purpose: nats.c 3.4's asynchronous publishing keeps messages whose replies were lost with a connection pending
+    /// for ever, and handing them back crashed it when the server was down; one message at a time leaves no state
+    /// behind a failure, and a retry resends with the same id.
+    func publish(subject: String, _ bytes: UnsafeRawBufferPointer, messageID: String) throws(NATSError) {
+        var po = jsPubOptions()
+        _ = jsPubOptions_Init(&po)
+        var ack: UnsafeMutablePointer<jsPubAck>?
+        var code = jsErrCode(rawValue: 0)
+        let status = messageID.withCString { id in
+            po.MsgId = id
+            return js_Publish(&ack, js, subject, bytes.baseAddress, Int32(bytes.count), &po, &code)
+        }
+        jsPubAck_Destroy(ack)
+        try natsCheck(status, "publish to \(subject)")
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import LookoutCore
+import LookoutNATS
+import Testing
+
+/// The chain carried by NATS JetStream (docs/scaling.md), with real `nats-server` processes on loopback ports:
+/// locations voting through one stream, classify killed while it consumes, the server restarted, bad lines.
+@Suite(.serialized) struct NATSChainTests {
+    /// Publishes lines as a stage's `--output nats://...` does (confirmed by the server).
+    static func publish(_ lines: [String], to address: String) throws {
+        let sink = try NATSTransport(settings: NATSSettings(), name: "test").sink(address, confirm: true, logger: Logger(label: "test"))
+        let writer = LineWriter(sink: sink)
+        for line in lines { try writer.write(line) }
+        try writer.flush()
+        sink.finish(waitingUpTo: 5)
+    }
+
+    static func result(_ check: String, _ at: Date, ok: Bool, location: String) -> String {
+        let tail = ok ? "\"latency_ms\":12.5" : "\"error\":\"connection refused\""
+        return "{\"v\":1,\"type\":\"result\",\"check\":\"\(check)\",\"at\":\"\(FileChain.rfc3339(at))\",\"ok\":\(ok),\"kind\":\"tcp\",\(tail),\"location\":\"\(location)\"}"
+    }
+
+    @Test func aFailureFromOneLocationOpensNoIncidentFromTwoItDoes() throws {
+        guard NATSServer.available() else { return }
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
+        defer { server.stop() }
+        let config = folder.path("quorum.yaml")
+        try (FileChain.config + "\nclassify: {quorum: 2}\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        // Three locations each publish on their own subject, minute by minute as probes do; lon fails from the
+        // start, fra too after ten minutes, nyc never.
+        let places = [("lon", 0), ("fra", 10), ("nyc", Int.max)]
+        let writers = try places.map { place, _ in
+            LineWriter(sink: try NATSTransport(settings: NATSSettings(), name: place).sink("\(server.url)/lookout.results.\(place)",
+                                                                                        confirm: true, logger: Logger(label: "test")))
+        }
+        for minute in 0..<20 {
+            for ((place, failsFrom), writer) in zip(places, writers) {
+                try writer.write(Self.result("acme-home", start.addingTimeInterval(Double(minute * 60 + 1)), ok: minute < failsFrom, location: place))
+                try writer.flush()
+            }
+        }
+        let run = try ChildProcess.run("classify", ["--config", config, "--input", "\(server.url)/lookout.results.>"], timeout: 60)
+        #expect(run.status == 0, "\(run.stderrText)")
+        let incidents = run.stdoutLines.filter { $0.contains("\"type\":\"incident\"") && $0.contains("\"event\":\"opened\"") }
+        #expect(incidents.count == 1, "\(incidents)")
+        // Opened only once fra failed too: not in lon's first ten minutes alone.
+        let opened = incidents.first.flatMap { $0.range(of: "\"at\":\"") }.map { incidents.first![$0.upperBound...].prefix(20) }
+        #expect(opened.map { String($0) >= FileChain.rfc3339(start.addingTimeInterval(600)) } == true, "\(incidents)")
+    }
+
+    @Test func classifyKilledAndTheServerRestartedWhileConsumingLosesAndRepeatsNothing() throws {
+        guard NATSServer.available() else { return }
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
+        defer { server.stop() }
+        let subject = "\(server.url)/lookout.results.lon"
+        let whole = folder.path("whole.ndjson")
+        let lines = Array(FileChain.day(seed: 11).prefix(3000))
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: whole))
+        let args = ["--config", folder.config, "--input", "\(server.url)/lookout.results.>", "--follow",
+                    "--state", folder.path("classify.sqlite"), "--output", folder.output]
+        var rng = SeededGenerator(seed: 11)
+        var stage = try BackgroundStage("classify", args, in: folder.dir, tag: "classify")
+        var kills = 0, restarted = false, killedMidway = 0
+        func resultsOut() -> Int {
+            ((try? String(contentsOfFile: folder.output, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains("\"type\":\"result\"") }.count
+        }
+        // A probe publishing a few lines at a time, as results come, while classify is killed and the server restarted.
+        let sent = Locked(0)
+        let publisher = Thread {
+            let sink = try! NATSTransport(settings: NATSSettings(), name: "probe").sink(subject, confirm: true, logger: Logger(label: "test"))
+            let writer = LineWriter(sink: sink)
+            for chunk in stride(from: 0, to: lines.count, by: 5) {
+                for line in lines[chunk..<min(chunk + 5, lines.count)] { try! writer.write(line) }
+                try! writer.flush()
+                sent.withLock { $0 = min(chunk + 5, lines.count) }
+                usleep(3_000)
+            }
+        }
+        publisher.start()
+        let deadline = Date().addingTimeInterval(60)
+        while sent.value < lines.count, Date() < deadline {
+            usleep(UInt32.random(in: 50_000...300_000, using: &rng))
+            if kills == 2 && !restarted {
+                // The server stops and comes back on the same port and store while classify runs.
+                server.stop()
+                usleep(300_000)
+                try server.start()
+                restarted = true
+            } else if kills < 5 {
+                stage.kill9()
+                kills += 1
+                if resultsOut() < sent.value { killedMidway += 1 }
+                stage = try BackgroundStage("classify", args, in: folder.dir, tag: "classify")
+            }
+        }
+        #expect(sent.value == lines.count, "the publisher stalled at \(sent.value) of \(lines.count) lines")
+        let expected = try FileChain.uninterrupted(config: folder.config, input: whole)
+        let expectedLines = expected.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let caughtUp = eventually(timeout: 60) { FileChain.lineCount(folder.output) >= expectedLines }
+        let status = stage.terminate()
+        #expect(caughtUp, "output has \(FileChain.lineCount(folder.output)) of \(expectedLines) lines; \(stage.stderr.suffix(2000)); server: \(server.logTail)")
+        #expect(status == 0, "\(stage.stderr.suffix(2000))")
+        #expect(kills >= 3 && killedMidway >= 1 && restarted,
+                "killed \(kills), \(killedMidway) while behind, restarted \(restarted); server: \(server.logTail)")
+        let got = FileManager.default.contents(atPath: folder.output) ?? Data()
+        #expect(FileChain.firstDifference(got, expected) == nil, "killed \(kills) times; \(stage.stderr.suffix(2000))")
+    }
+
+    @Test func aBadLineIsReportedWithItsStreamSequenceAndTheStreamGoesOn() throws {
+        guard NATSServer.available() else { return }
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
+        defer { server.stop() }
+        let lines = Array(FileChain.day(seed: 5).prefix(4))
+        try Self.publish([lines[0], lines[1], "this is not json", lines[2], lines[3]], to: "\(server.url)/lookout.results.fra")
+        let input = "\(server.url)/lookout.results.>"
+        let rejects = folder.path("rejects.ndjson")
+        let run = try ChildProcess.run("classify", ["--config", folder.config, "--input", input, "--rejects", rejects], timeout: 60)
+        #expect(run.status == 65, "\(run.stderrText)")
+        #expect(run.stderrText.contains("\(input)#3: not valid JSON"), "\(run.stderrText)")
+        #expect(run.stdoutLines.filter { $0.contains("\"type\":\"result\"") }.count == 4)
+        let kept = (try? String(contentsOfFile: rejects, encoding: .utf8)) ?? ""
+        #expect(kept.contains("\"line\":3") && kept.contains("this is not json"), "\(kept)")
+    }
+}

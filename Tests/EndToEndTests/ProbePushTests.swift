@@ -29,9 +29,13 @@ import Testing
         for await p in ports { port = p; break }
         let url = "http://127.0.0.1:\(port)/ping/\(ProbePushTests.token)"
         // Waited for on a Dispatch thread: the receiver above answers on this process's cooperative pool (one thread
-        // per core), which a blocking wait here, beside another test's, would starve until the push timed out.
+        // per core), which a blocking wait here, beside another test's, would starve until the push timed out. Other
+        // suites still block that pool for seconds at a time on a 2-core machine (the push timed out at 10 s in a full
+        // run while Chromium checked the status pages), so the push gets 45 s: the test is about what is stored.
         let run = try await withCheckedThrowingContinuation { (c: CheckedContinuation<ChildProcess.Output, any Error>) in
-            DispatchQueue.global().async { c.resume(with: Result { try ChildProcess.run("probe", ["push", "--url", url, "--mount", "/"], timeout: 30) }) }
+            DispatchQueue.global().async {
+                c.resume(with: Result { try ChildProcess.run("probe", ["push", "--url", url, "--mount", "/", "--timeout", "45s"], timeout: 60) })
+            }
         }
         await server.stop()
         #expect(run.status == 0, "\(run.stderrText)")

@@ -85,4 +85,61 @@ public struct IncidentRouter: Sendable {
         }
         return (out, state)
     }
+
+    // MARK: Escalation
+
+    /// What the router remembers of an incident that may still escalate: when its clock started, the `after` of the
+    /// last step fired (zero: none) and whether an ack stopped it. A resolve forgets it.
+    public struct Escalation: Sendable, Equatable {
+        public var openedAt: Timestamp
+        public var fired: TimeSpan
+        public var acked: Bool
+        public init(openedAt: Timestamp, fired: TimeSpan = .zero, acked: Bool = false) {
+            self.openedAt = openedAt; self.fired = fired; self.acked = acked
+        }
+    }
+
+    /// The escalation steps of every route matching the incident, merged in order of `after` (sinks of steps with
+    /// the same delay joined).
+    public func escalationSteps(_ incident: IncidentEvent) -> [EscalationStep] {
+        var byDelay: [TimeSpan: [String]] = [:]
+        for rule in config.routes where rule.matches(incident) {
+            for step in rule.escalate {
+                for sink in step.sinks where !(byDelay[step.after]?.contains(sink) ?? false) { byDelay[step.after, default: []].append(sink) }
+            }
+        }
+        return byDelay.keys.sorted().map { EscalationStep(after: $0, sinks: byDelay[$0]!) }
+    }
+
+    /// The escalation state after `incident` (its latest line): started by an alerting, unmuted, unacknowledged line
+    /// of an incident some route escalates; stopped by `acked_by`; nil once resolved.
+    public func escalation(after incident: IncidentEvent, state: Escalation?) -> Escalation? {
+        if incident.event == .resolved { return nil }
+        if var s = state {
+            if incident.ackedBy != nil { s.acked = true }
+            return s
+        }
+        guard incident.maintenance == nil, incident.ackedBy == nil, !escalationSteps(incident).isEmpty else { return nil }
+        return Escalation(openedAt: incident.at, fired: .zero, acked: incident.ackedBy != nil)
+    }
+
+    /// The steps due by `now` (event time) not fired yet, each once, as openings to their sinks (an escalation sink
+    /// that already heard of the incident gets nothing new: the key is the opening's), and the new state.
+    /// While the incident's latest line is muted (a maintenance window or a silence), no step fires; the steps due
+    /// fire once it is unmuted and still not acknowledged.
+    public func escalate(_ incident: IncidentEvent, state: Escalation, now: Timestamp) -> (deliveries: [Planned], state: Escalation) {
+        guard !state.acked, incident.maintenance == nil else { return ([], state) }
+        var state = state
+        var out: [Planned] = []
+        for step in escalationSteps(incident) where step.after > state.fired && now - state.openedAt >= step.after {
+            for sink in step.sinks {
+                guard let configured = config.sink(named: sink) else { continue }
+                let ticketTier = tiers.first { $0.name == incident.tier }?.ticket ?? false
+                if configured.sink.isTicketSink && !ticketTier { continue }
+                out.append(Planned(sink: sink, key: IncidentRouter.key(incident.id, .opened, at: incident.at, sink: sink), event: .opened))
+            }
+            state.fired = step.after
+        }
+        return (out, state)
+    }
 }

@@ -135,21 +135,26 @@ public enum RouteStage {
         let passThrough = !options.io.follow && !options.dryRun
         // Following, the output belongs to the journal's thread; a dry run's would_send lines flush themselves.
         var loop = StageLoop(reader: io.source, writer: passThrough ? writer : LineWriter(fd: -1), rejects: rejects)
-        var batch: [(event: IncidentEvent, line: [UInt8])] = []
+        var batch: [RouteInput] = []
+        /// The latest event time of the batch's other lines (results, notes...): escalation's clock moves with them.
+        var eventTime: Timestamp?
         let follower = io.follower
         var committedOffset = committed.map { ($0.inputInode, $0.inputOffset) }
         var lastCommit = Date()
         /// Commits the input position just past the lines read (not the output: the journal commits that) with the
         /// batch's deliveries.
         func commit() throws {
+            defer { eventTime = nil }
             // A followed file's position, or a nats:// input's stream sequence.
             guard var position = io.position else {
-                if !batch.isEmpty, try outbox.enqueue(batch, now: clock.now()) > 0 { dispatcher.noteQueued() }
+                if !batch.isEmpty || eventTime != nil, try outbox.enqueue(batch, now: clock.now(), eventTime: eventTime) > 0 {
+                    dispatcher.noteQueued()
+                }
                 return
             }
             position.outputInode = nil
             position.outputOffset = nil
-            if try outbox.enqueue(batch, now: clock.now(), position: position) > 0 { dispatcher.noteQueued() }
+            if try outbox.enqueue(batch, now: clock.now(), eventTime: eventTime, position: position) > 0 { dispatcher.noteQueued() }
             committedOffset = (position.inputInode, position.inputOffset)
             lastCommit = Date()
         }
@@ -181,7 +186,13 @@ public enum RouteStage {
                 io.note(object)
                 let event = try AnyEvent(object)
                 if passThrough { try writer.write(object.bytes) }
-                if case .incident(let incident) = event { batch.append((incident, Array(object.bytes))) }
+                switch event {
+                case .incident(let incident): batch.append(.incident(incident, line: Array(object.bytes)))
+                case .control(.ack(let ack)): batch.append(.ack(incident: ack.incident, at: ack.at))
+                case .control(let control): eventTime = max(eventTime ?? control.at, control.at)
+                case .result(let result): eventTime = max(eventTime ?? result.at, result.at)
+                case .delivery, .other: break
+                }
             }
             // Read once, the input may end without a batch end after its last lines.
             if follower == nil { try commit() }

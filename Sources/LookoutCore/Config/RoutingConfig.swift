@@ -10,8 +10,10 @@ public struct RoutingConfig: Sendable {
     /// At most one `updated` delivery per incident and sink this often (event time).
     public var updateInterval: TimeSpan
     public var retry: RetryPolicy
+    /// `time_intervals`: named times of day and week that routes are active or muted in.
+    public var timeIntervals: [RouteTimeInterval] = []
 
-    static let keys: Set<String> = ["sinks", "routes", "group_wait", "update_interval", "retry"]
+    static let keys: Set<String> = ["sinks", "routes", "group_wait", "update_interval", "retry", "time_intervals"]
     static let sinkCommonKeys: Set<String> = ["kind", "pace", "timeout", "group", "updates", "concurrency"]
 
     public init(sinks: [ConfiguredSink] = [], routes: [RouteRule] = [], groupWait: TimeSpan = .seconds(3),
@@ -21,6 +23,37 @@ public struct RoutingConfig: Sendable {
     }
 
     public func sink(named name: String) -> ConfiguredSink? { sinks.first { $0.name == name } }
+
+    /// The longest `after` an escalation step may wait: an incident unacknowledged for a week is a process problem.
+    public static let maxEscalationDelay = TimeSpan.hours(24 * 7)
+
+    /// `escalate: [{after: 10m, sinks: [oncall]}, ...]`: positive, bounded, strictly increasing delays, defined sinks.
+    func escalationSteps(_ node: ConfigNode) throws -> [EscalationStep] {
+        var steps: [EscalationStep] = []
+        for stepNode in try node.sequence() {
+            let m = try stepNode.mapping(allowing: ["after", "sinks"])
+            let afterNode = try m.required("after")
+            let after = try afterNode.duration()
+            guard after > .zero, after <= RoutingConfig.maxEscalationDelay else {
+                throw afterNode.error("\(afterNode.path) must be more than 0s and at most \(RoutingConfig.maxEscalationDelay)")
+            }
+            if let last = steps.last, after <= last.after {
+                throw afterNode.error("\(afterNode.path) must be later than the step before it (\(last.after)): steps fire in order")
+            }
+            let sinksNode = try m.required("sinks")
+            var names: [String] = []
+            for s in try sinksNode.list() {
+                let name = try s.string()
+                guard sink(named: name) != nil else {
+                    throw s.error("escalation step names sink \"\(name)\", which is not defined under routing.sinks")
+                }
+                names.append(name)
+            }
+            guard !names.isEmpty else { throw sinksNode.error("\(sinksNode.path) must name at least one sink") }
+            steps.append(EscalationStep(after: after, sinks: names))
+        }
+        return steps
+    }
 
     init(node: ConfigNode, context: ConfigContext, tiers: [Tier], kinds: ConfigKinds) throws {
         let m = try node.mapping(allowing: RoutingConfig.keys)
@@ -61,8 +94,21 @@ public struct RoutingConfig: Sendable {
             try configured.setConcurrency(settings["concurrency"])
             sinks.append(configured)
         }
+        for (name, intervalNode) in try m["time_intervals"]?.namedEntries() ?? [] {
+            timeIntervals.append(try RouteTimeInterval.parse(name: name, node: intervalNode, defaultZone: context.timeZone))
+        }
+        func intervals(_ node: ConfigNode) throws -> [RouteTimeInterval] {
+            try node.list().map { item in
+                let name = try item.string()
+                guard let interval = timeIntervals.first(where: { $0.name == name }) else {
+                    throw item.error("route names time interval \"\(name)\", which is not defined under routing.time_intervals")
+                }
+                return interval
+            }
+        }
         for ruleNode in try m["routes"]?.sequence() ?? [] {
-            let r = try ruleNode.mapping(allowing: ["severity", "tier", "site", "sinks"])
+            let r = try ruleNode.mapping(allowing: ["severity", "tier", "site", "sinks", "escalate", "active_time_intervals",
+                                                    "mute_time_intervals"])
             var rule = RouteRule(sinks: [])
             if let n = r["severity"] { rule.severities = Set(try n.list().map(Severity.parse)) }
             if let n = r["tier"] {
@@ -81,6 +127,9 @@ public struct RoutingConfig: Sendable {
                 }
                 rule.sinks.append(name)
             }
+            if let n = r["escalate"] { rule.escalate = try escalationSteps(n) }
+            if let n = r["active_time_intervals"] { rule.activeIn = try intervals(n) }
+            if let n = r["mute_time_intervals"] { rule.mutedIn = try intervals(n) }
             routes.append(rule)
         }
     }
@@ -139,12 +188,28 @@ public struct RouteRule: Sendable, Equatable {
     public var tiers: Set<String>?
     public var sites: Set<String>?
     public var sinks: [String]
+    /// Who hears of a matching incident nobody acknowledged or resolved within each step's `after` (event time).
+    public var escalate: [EscalationStep]
+    /// The route applies only at times in one of these intervals (none: always)...
+    public var activeIn: [RouteTimeInterval] = []
+    /// ...and never at times in one of these.
+    public var mutedIn: [RouteTimeInterval] = []
 
-    public init(severities: Set<Severity>? = nil, tiers: Set<String>? = nil, sites: Set<String>? = nil, sinks: [String]) {
-        self.severities = severities; self.tiers = tiers; self.sites = sites; self.sinks = sinks
+    public init(severities: Set<Severity>? = nil, tiers: Set<String>? = nil, sites: Set<String>? = nil, sinks: [String],
+                escalate: [EscalationStep] = []) {
+        self.severities = severities; self.tiers = tiers; self.sites = sites; self.sinks = sinks; self.escalate = escalate
     }
 
+    /// Whether the route applies to the incident line, at the line's own event time.
     public func matches(_ incident: IncidentEvent) -> Bool {
         (severities?.contains(incident.severity) ?? true) && (tiers?.contains(incident.tier) ?? true) && (sites?.contains(incident.site) ?? true)
+            && (activeIn.isEmpty || activeIn.contains { $0.contains(incident.at) }) && !mutedIn.contains { $0.contains(incident.at) }
     }
+}
+
+/// EscalationStep: once an incident has been open `after` without an ack or a resolve, its `sinks` hear of it.
+public struct EscalationStep: Sendable, Equatable {
+    public var after: TimeSpan
+    public var sinks: [String]
+    public init(after: TimeSpan, sinks: [String]) { self.after = after; self.sinks = sinks }
 }

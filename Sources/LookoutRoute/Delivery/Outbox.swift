@@ -75,7 +75,7 @@ public final class Outbox: Sendable {
     ]
 
     public init(path: String?, router: IncidentRouter, journaling: Bool = false) throws {
-        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + StreamPosition.migrations)
+        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + Outbox.escalationMigrations + StreamPosition.migrations)
         self.router = router
         self.journaling = journaling
     }
@@ -95,10 +95,28 @@ public final class Outbox: Sendable {
     /// line whose deliveries are queued, so nothing is queued twice or skipped, even once old deliveries are pruned.
     @discardableResult
     public func enqueue(_ events: [(event: IncidentEvent, line: [UInt8])], now: Timestamp, position: StreamPosition? = nil) throws -> Int {
-        guard !events.isEmpty || position != nil else { return 0 }
+        try enqueue(events.map { RouteInput.incident($0.event, line: $0.line) }, now: now, eventTime: nil, position: position)
+    }
+
+    /// Plans a batch of incident and ack lines in order, each first firing the escalation steps due by its event
+    /// time, and then those due by `eventTime` (the latest time of the batch's other lines), in one transaction
+    /// with `position` and what was escalated, so a restart neither skips nor repeats a step.
+    @discardableResult
+    public func enqueue(_ inputs: [RouteInput], now: Timestamp, eventTime: Timestamp?, position: StreamPosition? = nil) throws -> Int {
+        guard !inputs.isEmpty || position != nil || eventTime != nil else { return 0 }
         return try db.write { db in
             var added = 0
-            for (e, line) in events { added += try enqueue(e, line: line, now: now, in: db) }
+            for input in inputs {
+                added += try escalateDue(upTo: input.at, now: now, in: db)
+                switch input {
+                case .incident(let e, let line):
+                    added += try enqueue(e, line: line, now: now, in: db)
+                    try trackEscalation(e, line: line, in: db)
+                case .ack(let incident, _):
+                    try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [incident])
+                }
+            }
+            if let eventTime { added += try escalateDue(upTo: eventTime, now: now, in: db) }
             try position?.save(db, stage: Outbox.stage)
             return added
         }
@@ -112,14 +130,7 @@ public final class Outbox: Sendable {
         }
         let (planned, newState) = router.plan(e, state: state)
         var added = 0
-        for p in planned {
-            let wait = router.config.sink(named: p.sink).map { $0.groups ? router.config.groupWait : .zero } ?? .zero
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO route_delivery (key, incident, event, sink, line, queued_ms, due_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [p.key, e.id, p.event.rawValue, p.sink, Data(line), now.milliseconds, (now + wait).milliseconds])
-            added += db.changesCount
-        }
+        for p in planned { added += try insert(p, incident: e.id, line: line, now: now, in: db) }
         for (sink, s) in newState where state[sink] != s {
             try db.execute(sql: """
                 INSERT INTO route_incident (incident, sink, opened_ms, last_update_ms) VALUES (?, ?, ?, ?)
@@ -127,6 +138,16 @@ public final class Outbox: Sendable {
                 """, arguments: [e.id, sink, s.openedAt.milliseconds, s.lastUpdate?.milliseconds])
         }
         return added
+    }
+
+    /// Queues one planned delivery unless its key is already known; returns 1 if it is new.
+    func insert(_ p: IncidentRouter.Planned, incident: String, line: [UInt8], now: Timestamp, in db: Database) throws -> Int {
+        let wait = router.config.sink(named: p.sink).map { $0.groups ? router.config.groupWait : .zero } ?? .zero
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO route_delivery (key, incident, event, sink, line, queued_ms, due_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [p.key, incident, p.event.rawValue, p.sink, Data(line), now.milliseconds, (now + wait).milliseconds])
+        return db.changesCount
     }
 
     /// When the sink's next delivery that order allows falls due (one waiting behind an earlier delivery of its

@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+import LookoutCore
+
+/// RouteInput is a line route plans from: an incident line, or an ack (which stops the incident's escalation).
+public enum RouteInput: Sendable {
+    case incident(IncidentEvent, line: [UInt8])
+    case ack(incident: String, at: Timestamp)
+
+    public var at: Timestamp {
+        switch self {
+        case .incident(let e, _): e.at
+        case .ack(_, let at): at
+        }
+    }
+}
+
+/// Escalation state lives in the outbox, so the steps fired are committed with the deliveries they queued.
+extension Outbox {
+    static let escalationMigrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
+        ("route.v3-escalation", { db in
+            try db.execute(sql: """
+                CREATE TABLE route_escalation (
+                    incident TEXT PRIMARY KEY,
+                    opened_ms INTEGER NOT NULL,
+                    fired_ms INTEGER NOT NULL DEFAULT 0,
+                    acked INTEGER NOT NULL DEFAULT 0,
+                    line BLOB NOT NULL
+                );
+                """)
+        }),
+    ]
+
+    /// Starts, updates (latest line, ack) or forgets (resolve) the incident's escalation.
+    func trackEscalation(_ e: IncidentEvent, line: [UInt8], in db: Database) throws {
+        let row = try Row.fetchOne(db, sql: "SELECT opened_ms, fired_ms, acked FROM route_escalation WHERE incident = ?", arguments: [e.id])
+        let old = row.map {
+            IncidentRouter.Escalation(openedAt: Timestamp(milliseconds: $0["opened_ms"]), fired: .milliseconds($0["fired_ms"]),
+                                      acked: ($0["acked"] as Int64) != 0)
+        }
+        guard let new = router.escalation(after: e, state: old) else {
+            if old != nil { try db.execute(sql: "DELETE FROM route_escalation WHERE incident = ?", arguments: [e.id]) }
+            return
+        }
+        try db.execute(sql: """
+            INSERT INTO route_escalation (incident, opened_ms, fired_ms, acked, line) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (incident) DO UPDATE SET acked = excluded.acked, line = excluded.line
+            """, arguments: [e.id, new.openedAt.milliseconds, new.fired.milliseconds, new.acked ? 1 : 0, Data(line)])
+    }
+
+    /// Fires every escalation step due by `time` (event time) of every open, unacknowledged incident.
+    func escalateDue(upTo time: Timestamp, now: Timestamp, in db: Database) throws -> Int {
+        var added = 0
+        let rows = try Row.fetchAll(db, sql: "SELECT incident, opened_ms, fired_ms, line FROM route_escalation WHERE acked = 0 AND opened_ms <= ? ORDER BY opened_ms, incident",
+                                    arguments: [time.milliseconds])
+        for row in rows {
+            let line: Data = row["line"]
+            guard let incident = IncidentEvent.decode(Array(line)) else { continue }
+            let state = IncidentRouter.Escalation(openedAt: Timestamp(milliseconds: row["opened_ms"]), fired: .milliseconds(row["fired_ms"]))
+            let (planned, new) = router.escalate(incident, state: state, now: time)
+            guard new != state else { continue }
+            for p in planned {
+                added += try insert(p, incident: incident.id, line: Array(line), now: now, in: db)
+                // The sink now knows of the incident: it hears of its end too.
+                try db.execute(sql: "INSERT OR IGNORE INTO route_incident (incident, sink, opened_ms) VALUES (?, ?, ?)",
+                               arguments: [incident.id, p.sink, time.milliseconds])
+            }
+            try db.execute(sql: "UPDATE route_escalation SET fired_ms = ? WHERE incident = ?", arguments: [new.fired.milliseconds, incident.id])
+        }
+        return added
+    }
+}

@@ -12,15 +12,21 @@ import ServiceLifecycle
 /// gets 413 and nothing is recorded.
 public struct HeartbeatReceiver: Sendable {
     public static let defaultMaxBodyBytes = 100 * 1024
+    /// How long a connection may sit without a complete request head: an idle keep-alive connection, or one that sends
+    /// its headers a byte at a time (slowloris), is closed after this. Without it 1,100 idle connections exhausted the
+    /// 1,024 file descriptors systemd gives a service and every real ping timed out. A cron job's `curl` sends its
+    /// whole request at once, so 15 s is generous.
+    public static let defaultIdleTimeout = TimeSpan.seconds(15)
 
     private let tokens: [(token: [UInt8], checkID: String)]
     private let store: PingStore
     private let clock: any WallClock
     private let metrics: ProbeMetrics
     public let maxBodyBytes: Int
+    public let idleTimeout: TimeSpan
 
     public init(checks: [Check], store: PingStore, clock: any WallClock, metrics: ProbeMetrics,
-                maxBodyBytes: Int = HeartbeatReceiver.defaultMaxBodyBytes) {
+                maxBodyBytes: Int = HeartbeatReceiver.defaultMaxBodyBytes, idleTimeout: TimeSpan = HeartbeatReceiver.defaultIdleTimeout) {
         tokens = checks.compactMap { check in
             (check.probe as? HeartbeatProbe).map { (Array($0.token.value.utf8), check.id) }
         }
@@ -28,6 +34,7 @@ public struct HeartbeatReceiver: Sendable {
         self.clock = clock
         self.metrics = metrics
         self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
     }
 
     /// The check a token belongs to. Every configured token is compared in full, in constant time, so response
@@ -108,7 +115,9 @@ public struct HeartbeatReceiver: Sendable {
     /// until `Server.stop()`, which lets requests in flight finish.
     public func start(host: String, port: Int, logger: Logger,
                       onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> Server {
-        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "lookout-probe"),
+        let app = Application(router: router(),
+                              server: .http1(configuration: .init(idleTimeout: .milliseconds(idleTimeout.milliseconds))),
+                              configuration: .init(address: .hostname(host, port: port), serverName: "lookout-probe"),
                               onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
         let group = ServiceGroup(services: [app], logger: logger)
         return Server(group: group, task: Task { try await group.run() })

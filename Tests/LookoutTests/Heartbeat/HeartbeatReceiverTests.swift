@@ -57,9 +57,9 @@ import Testing
             store = try PingStore(path: statePath)
         }
 
-        func start() async throws {
+        func start(idleTimeout: TimeSpan = HeartbeatReceiver.defaultIdleTimeout) async throws {
             let receiver = HeartbeatReceiver(checks: config.allChecks, store: store, clock: clock, metrics: ProbeMetrics(),
-                                             maxBodyBytes: 1000)
+                                             maxBodyBytes: 1000, idleTimeout: idleTimeout)
             let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
             server = receiver.start(host: "127.0.0.1", port: 0, logger: Logger(label: "test")) { continuation.yield($0) }
             for await p in stream { port = p; break }
@@ -96,11 +96,56 @@ import Testing
         deinit { try? FileManager.default.removeItem(atPath: statePath) }
 
         /// Runs `body` against a started receiver and always stops it, whether the body passes or throws.
-        static func with(_ body: (Harness) async throws -> Void) async throws {
+        static func with(idleTimeout: TimeSpan = HeartbeatReceiver.defaultIdleTimeout, _ body: (Harness) async throws -> Void) async throws {
             let h = try Harness()
-            try await h.start()
+            try await h.start(idleTimeout: idleTimeout)
             do { try await body(h) } catch { await h.stop(); throw error }
             await h.stop()
+        }
+    }
+
+    /// A TCP connection to the receiver that sends `text` and then nothing.
+    static func rawConnection(port: Int, sending text: String) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+        _ = text.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        return fd
+    }
+
+    /// Whether the server has closed the connection (end of file or a reset), without waiting.
+    static func closedByServer(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+        return n == 0 || (n < 0 && errno == ECONNRESET)
+    }
+
+    /// Slowloris and idle keep-alive connections are closed after the idle timeout, so they cannot hold the file
+    /// descriptors real pings need; a ping meanwhile is answered at once. Fails without the timeout: the half-sent
+    /// requests stay open until the read times out.
+    @Test func connectionsWithoutACompleteRequestAreClosedAfterTheIdleTimeout() async throws {
+        try await Harness.with(idleTimeout: .seconds(1)) { (h: Harness) async throws in
+            let slow = try (0..<50).map { _ in
+                try Self.rawConnection(port: h.port, sending: "POST /ping/\(HeartbeatReceiverTests.backupToken) HTTP/1.1\r\nHost: a\r\n")
+            }
+            let idle = try Self.rawConnection(port: h.port, sending: "")
+            defer { for fd in slow + [idle] { close(fd) } }
+            #expect(try await h.ping("/ping/\(HeartbeatReceiverTests.backupToken)", method: .GET).0 == 200,
+                    "a real ping is answered beside them")
+            // Closed after about a second; a loaded machine gets up to 20 s before the test says they stayed open.
+            var closed = 0
+            for _ in 0..<40 where closed < 51 {
+                try await Task.sleep(for: .milliseconds(500))
+                closed = (slow + [idle]).filter(Self.closedByServer).count
+            }
+            #expect(closed == 51, "\(51 - closed) of 51 connections without a complete request were still open after 20 s")
         }
     }
 

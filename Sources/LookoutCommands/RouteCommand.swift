@@ -49,7 +49,7 @@ public struct RouteCommand: AsyncParsableCommand {
         StageLogging.bootstrap()
         Stage.ignoreSIGPIPE()
         let logger = Logger(label: "route")
-        let loaded = Stage.loadConfig(path: config, demo: demo)
+        let loaded = Stage.loadConfig(path: config, demo: demo, routingSecrets: .required)
         let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
         var options = RouteStage.Options(statePath: state, dryRun: dryRun)
         options.io = files.stageIO(input: input)

@@ -7,7 +7,10 @@ extension Stage {
     /// `FILE:LINE: message` on stderr and exit code 78.
     /// `--demo` is the demo config on `demoPorts`: the standard ones, which the demo site (`probe --demo`, `probe
     /// demo-site`) listens on, so every stage names the same target; its secrets are the demo's own.
-    public static func loadConfig(path: String?, demo: Bool, demoPorts: DemoConfig.Ports = .standard) -> Config {
+    /// Only route needs the routing sinks' secrets (`routingSecrets: .required`); the other stages load the config
+    /// with an unset one standing in.
+    public static func loadConfig(path: String?, demo: Bool, demoPorts: DemoConfig.Ports = .standard,
+                                  routingSecrets: Config.RoutingSecrets = .notNeeded) -> Config {
         do {
             if demo {
                 let environment = ProcessInfo.processInfo.environment.merging(DemoConfig.environment(demoPorts)) { _, demo in demo }
@@ -16,7 +19,7 @@ extension Stage {
             guard let path else {
                 fail("no config: pass --config FILE (or --demo for the embedded demo)", status: .usage)
             }
-            return try Config.load(path: path, kinds: .all)
+            return try Config.load(path: path, kinds: .all, routingSecrets: routingSecrets)
         } catch let e as ConfigError {
             fail(e.description, status: .config)
         } catch {

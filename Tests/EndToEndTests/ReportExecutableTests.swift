@@ -18,6 +18,27 @@ import Testing
         #expect(!run.stderrText.contains("lines read"), "progress is shown only when stderr is a terminal")
     }
 
+    /// Only route sends through the routing sinks, so only route needs their secrets: report exited 78 for an unset
+    /// webhook variable it never uses (and via daily-report printed it three times).
+    @Test func aRoutingSecretUnsetStopsOnlyRoute() throws {
+        let tmp = try Fixtures.tempFolder("report-routing-secret")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let config = tmp.appendingPathComponent("c.yaml")
+        let text = try String(contentsOfFile: Self.config, encoding: .utf8)
+            + "\nrouting:\n  sinks:\n    hook: {kind: webhook, url: \"${LOOKOUT_TEST_UNSET_HOOK}\"}\n  routes:\n    - {sinks: [hook]}\n"
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["LOOKOUT_TEST_UNSET_HOOK"] = nil
+        let report = try ChildProcess.run("report", ["--config", config.path, "--day", "2026-11-25", Self.log], environment: environment)
+        #expect(report.status == 65, "the fixture's two bad lines, nothing else: \(report.stderrText)")
+        #expect(!report.stderrText.contains("is not set"))
+        let classify = try ChildProcess.run("classify", ["--config", config.path], environment: environment)
+        #expect(classify.status == 0, "\(classify.stderrText)")
+        let route = try ChildProcess.run("route", ["--config", config.path, "--dry-run"], environment: environment)
+        #expect(route.status == 78)
+        #expect(route.stderrText.contains("environment variable LOOKOUT_TEST_UNSET_HOOK for url is not set"), "\(route.stderrText)")
+    }
+
     @Test func readsStdinAndWritesAnOutputFile() throws {
         let tmp = try Fixtures.tempFolder("report-e2e")
         defer { try? FileManager.default.removeItem(at: tmp) }

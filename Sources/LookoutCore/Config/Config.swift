@@ -33,7 +33,7 @@ public struct Config: Sendable {
     public var allChecks: [Check] { sites.flatMap(\.checks) }
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            kinds: ConfigKinds) throws -> Config {
+                            kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required) throws -> Config {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, line: 0, message: "cannot read the config file: \(readFailure(path))")
         }
@@ -44,7 +44,26 @@ public struct Config: Sendable {
             let line = (lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil } ?? 0) + 1
             throw ConfigError(file: path, line: line, message: "the config file is not UTF-8")
         }
-        return try parse(yaml: text, file: path, environment: environment, kinds: kinds)
+        return try parse(yaml: text, file: path, environment: environment, kinds: kinds, routingSecrets: routingSecrets)
+    }
+
+    /// Whether the stage loading the config sends through the routing sinks. Only route does: probe, classify and
+    /// report read `routing` for its rules (report matches deliveries to the routes), so a sink's secret that is not
+    /// set where they run must not stop them (report exited 78 for an unset Slack variable it never uses).
+    public enum RoutingSecrets: Sendable {
+        case required
+        /// An unset `${NAME}` in the routing section stands for a placeholder that is never sent anything.
+        case notNeeded
+    }
+
+    /// The environment with a stand-in for every `${NAME}` the config text names and the environment lacks: a URL
+    /// under the reserved `.invalid` domain, so URL-shaped secrets still validate.
+    static func standInSecrets(in yaml: String, environment: [String: String]) -> [String: String] {
+        var filled = environment
+        for match in yaml.matches(of: /\$\{([A-Za-z0-9_]+)\}/) where (environment[String(match.output.1)] ?? "").isEmpty {
+            filled[String(match.output.1)] = "https://unset.invalid/lookout-unset-\(match.output.1.lowercased())"
+        }
+        return filled
     }
 
     /// Why `path` cannot be read, in the OS's words ("No such file or directory", "Permission denied", "Is a
@@ -58,7 +77,7 @@ public struct Config: Sendable {
     }
 
     public static func parse(yaml: String, file: String, environment: [String: String] = [:],
-                             kinds: ConfigKinds) throws -> Config {
+                             kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required) throws -> Config {
         let root = try ConfigNode.parse(yaml: yaml, file: file)
         let m = try root.mapping(allowing: keys)
         let zone = try m["timezone"].map(TimeZone.parse) ?? TimeZone(identifier: "UTC")!
@@ -86,7 +105,9 @@ public struct Config: Sendable {
         if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
         config.status = try StatusConfig(node: m["status"], config: config)
         if let n = m["nats"] { config.nats = try NATSSettings(node: n, environment: environment) }
-        config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: context, tiers: config.tiers, kinds: kinds) }
+        var routingContext = context
+        if routingSecrets == .notNeeded { routingContext.environment = standInSecrets(in: yaml, environment: environment) }
+        config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: routingContext, tiers: config.tiers, kinds: kinds) }
         return config
     }
 

@@ -115,12 +115,12 @@ public enum ReportStage {
                 try await SlackWebhook(url: webhook).deliver(SlackRenderer().payload(report))
                 logger.info("posted the report to Slack (\(webhook))")
             } catch {
-                logger.error("cannot post the report to Slack: \(error.message)")
+                Stage.printError("report: cannot post the report to Slack: \(error.message)")
                 return .ioError
             }
         } else if let output = options.output, output != "-" {
             do { try ReportStage.write(document, to: output) } catch {
-                logger.error("\(output): cannot write: \(error.localizedDescription)")
+                Stage.printError("\(output): cannot write: \(error.localizedDescription)")
                 return .ioError
             }
         } else {

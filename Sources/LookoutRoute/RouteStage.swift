@@ -37,7 +37,7 @@ public enum RouteStage {
         let statePath = options.dryRun ? nil : options.statePath
         let lock: StateLock?
         do { lock = try statePath.map { try StateLock(path: $0, stage: "route") } } catch {
-            logger.critical("\(error)")
+            Stage.printError("\(error)")
             return .ioError
         }
         defer { withExtendedLifetime(lock) {} }
@@ -51,14 +51,14 @@ public enum RouteStage {
             committed = follow || streamed ? try outbox.loadPosition() : nil
             mark = follow ? try outbox.loadJournalMark() : nil
         } catch {
-            logger.critical("cannot open the outbox \(statePath ?? "in memory"): \(error)")
+            Stage.printError("\(statePath ?? "route"): cannot open the outbox: \(error)")
             return .ioError
         }
         let io: StageIO
         do { io = try StageIO(options.io, stage: "route", committed: resumePoint(committed, mark), logger: logger) } catch let e as StageIOError {
             return usage(e.description, logger: logger)
         } catch {
-            logger.critical("\(options.io.output ?? "output"): cannot open: \(error)")
+            Stage.printError("\(options.io.output ?? "output"): cannot open: \(error)")
             return .ioError
         }
         // Read once to stdout, the writer the `stdout` sink writes its notification lines through too, so all of it
@@ -66,7 +66,7 @@ public enum RouteStage {
         let writer = io.file == nil && !follow ? LineWriter.standardOutput : io.writer
         let journal: DeliveryJournal?
         do { journal = follow ? try DeliveryJournal(outbox: outbox, writer: writer, file: io.file, logger: logger) : nil } catch {
-            logger.critical("cannot start the delivery journal in \(statePath ?? "memory"): \(error)")
+            Stage.printError("\(statePath ?? "route"): cannot start the delivery journal: \(error)")
             return .ioError
         }
         let transport: any HTTPTransport = options.dryRun ? DryRunTransport(writer: writer) : AsyncHTTPTransport()
@@ -215,7 +215,7 @@ public enum RouteStage {
     }
 
     private static func usage(_ message: String, logger: Logger) -> ExitStatus {
-        logger.critical("\(message)")
+        Stage.printError("route: \(message)")
         return .usage
     }
 }

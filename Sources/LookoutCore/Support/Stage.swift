@@ -44,8 +44,15 @@ public enum Stage {
 
     /// Writes one line to stderr and exits: for errors before logging is useful (bad config, bad arguments).
     public static func fail(_ message: String, status: ExitStatus) -> Never {
-        FileHandle.standardError.write(Data((Redactor.shared.redact(message) + "\n").utf8))
+        printError(message)
         exit(status.rawValue)
+    }
+
+    /// stderr's one convention for what a person reads: an error that stops the run (bad config, bad arguments, a
+    /// file or state that cannot be opened or written) is one bare line, compiler-style (`FILE:LINE: message` or
+    /// `PATH: message`), redacted; what happens while running is a timestamped log line with its level.
+    public static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((Redactor.shared.redact(message) + "\n").utf8))
     }
 
     /// A stage writing into a pipe must not die of SIGPIPE when the reader goes away; it sees EPIPE instead.

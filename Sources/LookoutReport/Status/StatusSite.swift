@@ -77,7 +77,7 @@ public struct StatusSite {
             let written = try StatusSite(directory: directory).write(snapshot)
             logger.info("status site in \(directory): \(written) files written, updated at \(snapshot.updatedAt)")
         } catch {
-            logger.error("\(error)")
+            Stage.printError("\(error)")
             return .ioError
         }
         return rejected > 0 ? .dataError : .success

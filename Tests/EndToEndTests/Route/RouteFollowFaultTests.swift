@@ -328,5 +328,7 @@ import Testing
         let run = try ChildProcess.run("route", args, environment: env, timeout: 20)
         #expect(run.status == 64)
         #expect(run.stderrText.contains(message), "\(run.stderrText)")
+        // An error that stops the run is one bare line, as a config error is, not a timestamped log line.
+        #expect(run.stderrText.hasPrefix("route: ") && run.stderrText.split(separator: "\n").count == 1, "\(run.stderrText)")
     }
 }

@@ -67,6 +67,15 @@ public struct OverallFigure: Codable, Sendable, Equatable {
     public var mttrMs: Int64?
     public var downMs: Int64
     public var maintenanceMs: Int64
+    /// Time in the range when some check of the report was observed (results within twice its interval).
+    public var observedMs: Int64
+    /// The first and last observed moment in the range: a report read before the day ends, or over a monitor that
+    /// ran part of the day, says what its figures rest on. Nil with no data.
+    public var dataFrom: String?
+    public var dataThrough: String?
+
+    /// Observed for less than 90% of the range: the figures describe part of it, which the headline says.
+    public func isPartial(rangeHours: Double) -> Bool { Double(observedMs) < 0.9 * rangeHours * 3_600_000 }
 }
 
 /// TimeFigures is the time attribution of a check or a site (docs/report.md).

@@ -89,11 +89,16 @@ public struct ReportBuilder {
 
         let nonMaintTotal = siteSets.values.reduce(Int64(0)) { $0 + $1.nonMaint }
         let downTotal = siteSets.values.reduce(Int64(0)) { $0 + $1.down }
+        let observedAll = IntervalSet.union(siteList.flatMap { $0.checks.compactMap { tallyByCheck[$0.id]?.observed } })
+            .subtracting(IntervalSet([(Int64.min, from), (to, Int64.max)]))
         let overall = OverallFigure(
             availability: ReportBuilder.percent(nonMaintTotal - downTotal, of: nonMaintTotal), sites: sites.count,
             checks: sites.reduce(0) { $0 + $1.checks.count }, incidents: incidentsInRange.count,
             outages: incidentsInRange.filter { $0.isOutage && !$0.isMaintenanceOnly }.count, mttrMs: mttr(incidentsInRange),
-            downMs: downTotal, maintenanceMs: siteSets.values.reduce(Int64(0)) { $0 + $1.maint })
+            downMs: downTotal, maintenanceMs: siteSets.values.reduce(Int64(0)) { $0 + $1.maint },
+            observedMs: observedAll.total,
+            dataFrom: observedAll.intervals.first.map { Timestamp(milliseconds: $0.start).rfc3339 },
+            dataThrough: observedAll.intervals.last.map { Timestamp(milliseconds: $0.end).rfc3339 })
 
         let allChecks = sites.flatMap { s in s.checks.map { (s, $0) } }
         let certificates: [CertificateFigure] = siteList.flatMap { site in

@@ -30,6 +30,28 @@ public struct ReportText: Sendable {
         self.init(zone: zone, singleDay: !report.range.label.contains(" to "), showsOffset: changes)
     }
 
+    /// The caveat of a report whose checks were observed for less than 90% of its range (read before the day
+    /// ended, or over a monitor that ran part of it): how long, and when, every figure rests on. Nil otherwise.
+    public func partialCaveat(_ report: DailyReport) -> String? {
+        let o = report.overall
+        guard o.isPartial(rangeHours: report.range.hours) else { return nil }
+        guard o.observedMs > 0 else { return "No check was observed in this range: there are no figures to read." }
+        let hours = report.range.hours.rounded() == report.range.hours ? "\(Int(report.range.hours))h" : String(format: "%.1fh", report.range.hours)
+        return "Partial: checks were observed for \(ReportText.duration(o.observedMs)) of \(hours), "
+            + "from \(time(o.dataFrom)) to \(time(o.dataThrough)); every figure here rests on that."
+    }
+
+    /// `BREACH` with what it rests on when the report is partial.
+    public func breachLabel(_ report: DailyReport) -> String {
+        report.overall.isPartial(rangeHours: report.range.hours)
+            ? "BREACH (on \(ReportText.duration(report.overall.observedMs)) observed)" : "BREACH"
+    }
+
+    /// `Data through 14:32:10`: the last moment a result covers, in event time (a replay prints the same).
+    public func dataThrough(_ report: DailyReport) -> String? {
+        report.overall.dataThrough.map { "data through \(dateTime($0))" }
+    }
+
     /// `1 site`, `3 sites`.
     public static func count(_ number: Int, _ noun: String) -> String { number == 1 ? "1 \(noun)" : "\(number) \(noun)s" }
 

@@ -54,19 +54,20 @@ public struct HTMLRenderer {
         h.append("</style></head>")
         h.append("<body>")
         h.append("<h1>\(e(title))</h1>")
-        h.append("<p class=\"muted\">\(e(text.dateTime(report.range.from))) to \(e(text.dateTime(report.range.to))) (\(e(report.range.timezone)))</p>")
+        h.append("<p class=\"muted\">\(e(text.dateTime(report.range.from))) to \(e(text.dateTime(report.range.to))) (\(e(report.range.timezone)))\(text.dataThrough(report).map { "; " + e($0) } ?? "")</p>")
         let o = report.overall
         if client {
             h.append("<p class=\"headline\">Your sites were available <strong>\(ReportText.percent(o.availability))</strong> of the time outside planned maintenance, with \(e(ReportText.clientIncidentSentence(report))).</p>")
         } else {
             h.append("<p class=\"headline\"><strong>Availability \(ReportText.percent(o.availability))</strong> across \(ReportText.count(o.sites, "site")) and \(ReportText.count(o.checks, "check")). \(ReportText.count(o.incidents, "incident")) (\(ReportText.count(o.outages, "outage"))), MTTR \(ReportText.duration(o.mttrMs)), downtime \(ReportText.duration(o.downMs)), maintenance \(ReportText.duration(o.maintenanceMs)).</p>")
         }
+        if let caveat = text.partialCaveat(report) { h.append("<p class=\"headline\"><strong>\(e(caveat))</strong></p>") }
         if let tiers = report.tiers, !tiers.isEmpty {
             h.append("<h2>SLA by tier</h2>")
             h.append("<table><tr><th>Tier</th><th class=\"num\">Target</th><th class=\"num\">Measured</th><th class=\"num\">Sites</th><th>Status</th></tr>")
             for t in tiers {
                 let status = t.target == nil ? "<span class=\"muted\">no target</span>" : t.breached
-                    ? "<span class=\"bad\">BREACH</span> " + e(t.breaches.map { "\($0.site) \(ReportText.percent($0.availability))" }.joined(separator: ", "))
+                    ? "<span class=\"bad\">\(e(text.breachLabel(report)))</span> " + e(t.breaches.map { "\($0.site) \(ReportText.percent($0.availability))" }.joined(separator: ", "))
                     : "<span class=\"good\">met</span>"
                 h.append("<tr><td>\(e(t.tier))</td><td class=\"num\">\(t.target.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.percent(t.measured))</td><td class=\"num\">\(t.sites)</td><td>\(status)</td></tr>")
             }
@@ -270,7 +271,8 @@ public struct HTMLRenderer {
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(hgt))\" viewBox=\"0 0 \(Int(w)) \(Int(hgt))\" role=\"img\" aria-label=\"\(HTMLRenderer.escape(label))\"><title>\(HTMLRenderer.escape(label))</title>" + shapes.joined() + "</svg>"
     }
 
-    /// One row per incident from its start to its end (or the range's end when ongoing), coloured by severity.
+    /// One row per incident from its start to its end (when ongoing, to the last observed moment: a bar to midnight
+    /// would claim hours no result covers), coloured by severity.
     func timeline(_ r: DailyReport, _ incidents: [IncidentFigure], _ text: ReportText) -> String {
         let shown = Array(incidents.prefix(40))
         let labelW = 170.0, barW = 600.0, rowH = 12.0, gap = 4.0, top = 4.0, axis = 18.0
@@ -284,7 +286,8 @@ public struct HTMLRenderer {
         for (k, i) in shown.enumerated() {
             let y = top + Double(k) * (rowH + gap)
             let start = Timestamp(rfc3339: i.start)?.milliseconds ?? from.milliseconds
-            let end = i.end.flatMap { Timestamp(rfc3339: $0)?.milliseconds } ?? to.milliseconds
+            let dataEnd = r.overall.dataThrough.flatMap { Timestamp(rfc3339: $0)?.milliseconds } ?? to.milliseconds
+            let end = i.end.flatMap { Timestamp(rfc3339: $0)?.milliseconds } ?? max(start, min(dataEnd, to.milliseconds))
             let a = max(0, Double(start - from.milliseconds)), b = min(length, Double(end - from.milliseconds))
             let x = labelW + a / length * barW, w = max(2, (b - a) / length * barW)
             let color = i.maintenanceOnly ? HTMLRenderer.colors["maintenance"]!

@@ -12,7 +12,8 @@ public struct MarkdownRenderer {
     private func header(_ r: DailyReport, _ text: ReportText) -> [String] {
         let title = r.audience == .client ? "Service report for \(r.client ?? "you")" : r.title
         return ["# \(title): \(r.range.label)", "",
-                "\(text.dateTime(r.range.from)) to \(text.dateTime(r.range.to)) (\(r.range.timezone), \(formatHours(r.range.hours)))", ""]
+                "\(text.dateTime(r.range.from)) to \(text.dateTime(r.range.to)) (\(r.range.timezone), \(formatHours(r.range.hours)))"
+                    + (text.dataThrough(r).map { "; \($0)" } ?? ""), ""]
     }
 
     private func formatHours(_ h: Double) -> String {
@@ -26,13 +27,14 @@ public struct MarkdownRenderer {
         out.append("**Availability \(ReportText.percent(o.availability))** across \(ReportText.count(o.sites, "site")) and \(ReportText.count(o.checks, "check")). "
                    + "\(ReportText.count(o.incidents, "incident")) (\(ReportText.count(o.outages, "outage"))), MTTR \(ReportText.duration(o.mttrMs)), "
                    + "downtime \(ReportText.duration(o.downMs)), maintenance \(ReportText.duration(o.maintenanceMs)).")
+        if let caveat = text.partialCaveat(r) { out += ["", "**\(caveat)**"] }
         out.append("")
         if let tiers = r.tiers, !tiers.isEmpty {
             out += ["## SLA by tier", "", "| Tier | Target | Measured | Sites | Status |", "|---|---:|---:|---:|---|"]
             for t in tiers {
                 let status: String
                 if t.target == nil { status = "no target" } else if t.breached {
-                    status = "**BREACH**" + (t.breaches.isEmpty ? "" : ": " + t.breaches.map { "\($0.site) \(ReportText.percent($0.availability))" }.joined(separator: ", "))
+                    status = "**\(text.breachLabel(r))**" + (t.breaches.isEmpty ? "" : ": " + t.breaches.map { "\($0.site) \(ReportText.percent($0.availability))" }.joined(separator: ", "))
                 } else { status = "met" }
                 out.append("| \(t.tier) | \(t.target.map { ReportText.percent($0) } ?? "-") | \(ReportText.percent(t.measured)) | \(t.sites) | \(status) |")
             }
@@ -173,6 +175,7 @@ public struct MarkdownRenderer {
         let planned = r.incidents.filter(\.maintenanceOnly)
         out.append("Your sites were available **\(ReportText.percent(r.overall.availability))** of the time outside planned maintenance, "
                    + "with \(ReportText.clientIncidentSentence(r)).")
+        if let caveat = text.partialCaveat(r) { out += ["", "**\(caveat)**"] }
         out.append("")
         out += ["## Your sites", "", "| Site | Availability | Agreed target | Down time | Planned maintenance |", "|---|---:|---:|---:|---:|"]
         for s in r.sites {

@@ -21,9 +21,10 @@ public struct SlackRenderer {
         sections.append([client
             ? "Your sites were available *\(ReportText.percent(o.availability))* of the time outside planned maintenance, with \(ReportText.clientIncidentSentence(r))."
             : "*Availability \(ReportText.percent(o.availability))* across \(ReportText.count(o.sites, "site")), \(ReportText.count(o.checks, "check")). \(ReportText.count(o.incidents, "incident")) (\(ReportText.count(o.outages, "outage"))), MTTR \(ReportText.duration(o.mttrMs)), downtime \(ReportText.duration(o.downMs))."])
+        if let caveat = text.partialCaveat(r) { sections.append(["*\(caveat)*"]) }
         if let tiers = r.tiers, !tiers.isEmpty {
             sections.append(["*SLA by tier*"] + tiers.map { t in
-                let mark = t.breached ? ":red_circle: BREACH" : ":large_green_circle:"
+                let mark = t.breached ? ":red_circle: \(text.breachLabel(r))" : ":large_green_circle:"
                 return "\(mark) \(t.tier): \(ReportText.percent(t.measured)) (target \(t.target.map { ReportText.percent($0) } ?? "none"))"
                     + (t.breaches.isEmpty ? "" : ": " + t.breaches.map { "\($0.site) \(ReportText.percent($0.availability))" }.joined(separator: ", "))
             })

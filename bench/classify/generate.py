@@ -14,13 +14,16 @@ that goes with them. The failures are the ones classify exists for, one pattern 
 Results carry what probe writes for an http check (kind, location, latency_ms, status, bytes, details, error and
 failed when failing), and the two locations' results of a round are a few hundred ms apart.
 
-usage: generate.py OUT_DIR [CHECKS] [ROUNDS]
+usage: generate.py OUT_DIR [CHECKS] [ROUNDS] [LOCATIONS]
+
+LOCATIONS is 2 (lon1 and fra1, the default) or 1 (lon1 only: bench/chain's hour of 1,000 checks is 120,000 lines).
 """
 import os, random, sys
 
 out = sys.argv[1]
 checks = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 500
+locations = ("lon1", "fra1")[:int(sys.argv[4]) if len(sys.argv) > 4 else 2]
 sites = max(1, (checks + 9) // 10)
 os.makedirs(out, exist_ok=True)
 tiers = ["enhanced", "standard", "unsupported", "prospect"]
@@ -62,7 +65,7 @@ lines = 0
 with open(os.path.join(out, "classify.ndjson"), "w", buffering=1 << 22) as f:
     for r in range(rounds):
         buf = []
-        for li, loc in enumerate(("lon1", "fra1")):
+        for li, loc in enumerate(locations):
             for k, check in enumerate(ids):
                 at = (base + r * 30) * 1000 + (k * 29) % 25000 + li * 300 + rng.randrange(200)
                 p = k % 10
@@ -83,4 +86,4 @@ with open(os.path.join(out, "classify.ndjson"), "w", buffering=1 << 22) as f:
         buf.sort(key=lambda l: l[l.index('"at"'):l.index('"at"') + 30])
         f.write("".join(buf))
         lines += len(buf)
-print(f"{lines} result lines, {checks} checks, {rounds} rounds, 2 locations -> {out}/classify.ndjson", file=sys.stderr)
+print(f"{lines} result lines, {checks} checks, {rounds} rounds, {len(locations)} location(s) -> {out}/classify.ndjson", file=sys.stderr)

@@ -256,6 +256,8 @@ run, capped at 180 s). The disk at the time: one fsynced SQLite commit (WAL, syn
 
 - Target median latency under 50 ms with the outbox's fsync: {verdict(lat_ok)} ({rm:.1f} ms; Alertmanager {am_m:.1f} ms).
 - Target 10,000 incidents through the outbox at 1,000/s or better: {verdict(rate_ok)} ({rate:,.0f}/s).
+- Target (issue 21) rate at least 2x Alertmanager's: {verdict(rate_ok and rate >= 2 * am_rate)} ({rate / am_rate:.2f}x: {rate:,.0f}/s against {am_rate:,.0f}/s).
+- Target (issue 21) median latency at most Alertmanager's: {verdict(lat_ok and rm <= am_m)} ({rm:.1f} ms against {am_m:.1f} ms).
 
 ```sh
 bench/run route      # python3 bench/route/compare.py (route --config route.yaml --state outbox.sqlite; prometheus-alertmanager --config.file=alertmanager.yml)

@@ -76,6 +76,10 @@ public struct ClassifyCommand: ParsableCommand {
         let io: StageIO
         var options = files.stageIO(input: input)
         options.transport = NATSTransport(settings: settings.nats, name: "classify")
+        // With --state, a backlog (a replay, a restart after an outage) commits the touched checks' state per 4 MiB of
+        // input, not per 64 KiB read: that commit was most of the time. Caught up, each read is still its own batch.
+        // In memory there is nothing to commit, and output flushed per read stays in the cache.
+        if state != nil { options.batching = .backlog }
         do { io = try StageIO(options, stage: "classify", committed: committed, logger: logger) } catch let e as StageIOError {
             Stage.fail(e.description, status: .usage)
         } catch {

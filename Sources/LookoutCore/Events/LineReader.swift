@@ -27,14 +27,37 @@ public final class LineReader {
     public private(set) var offset: Int64 = 0
     private var discarding = false
     private var discardedBytes = 0
+    /// How a batch ends (`Batching`); by default after every read.
+    public let batching: Batching
+    /// Whether more input can be waiting without a read saying so: a regular file (read until it returns 0).
+    private let seekable: Bool
 
-    public init(fd: Int32, startingAt offset: Int64 = 0, firstLineNumber: Int = 1, maxLineBytes: Int = 16 << 20) {
+    /// When a batch ends, which is when a stage commits its state and flushes its output. After every read is what
+    /// a live stream wants (each line goes on at once); a backlog wants fewer, larger batches, since each commit is
+    /// an fsync and rewrites the state every line of the batch touched.
+    public struct Batching: Sendable, Equatable {
+        /// A batch ends once this many bytes were read, or earlier when no more input is waiting; 0: after every read.
+        public var bytes: Int
+        /// ... or once the batch has been this long in the reading (so output keeps flowing through a slow handler).
+        public var seconds: Double
+        public init(bytes: Int, seconds: Double) { self.bytes = bytes; self.seconds = seconds }
+        public static let everyRead = Batching(bytes: 0, seconds: 0)
+        /// What `classify` and `route` use: a backlog is committed every 4 MiB (or quarter second) of input instead of
+        /// every 64 KiB read, while a stage that has caught up still ends its batch at each read, line by line.
+        public static let backlog = Batching(bytes: 4 << 20, seconds: 0.25)
+    }
+
+    public init(fd: Int32, startingAt offset: Int64 = 0, firstLineNumber: Int = 1, maxLineBytes: Int = 16 << 20,
+                batching: Batching = .everyRead) {
         self.fd = fd
         self.capacity = 1 << 16
         self.buffer = .allocate(capacity: capacity)
         self.maxLineBytes = maxLineBytes
         self.offset = offset
         self.lineNumber = firstLineNumber - 1
+        self.batching = batching
+        var st = stat()
+        seekable = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     deinit { buffer.deallocate() }
@@ -54,6 +77,8 @@ public final class LineReader {
     /// unless `holdPartialLastLine` is set (a follower waits for the writer to finish it instead).
     @discardableResult
     public func read(holdPartialLastLine: Bool = false, _ handle: (Event) throws -> Bool) rethrows -> Stop {
+        var batched = 0
+        var began: UInt64 = 0
         while true {
             let n = fill()
             if n <= 0 {
@@ -68,8 +93,23 @@ public final class LineReader {
                 return .endOfInput
             }
             guard try deliverCompleteLines(handle) else { return .stopped }
+            if batching.bytes > 0 {
+                if batched == 0 { began = DispatchTime.now().uptimeNanoseconds }
+                batched += n
+                if batched < batching.bytes, moreWaiting(),
+                   Double(DispatchTime.now().uptimeNanoseconds - began) < batching.seconds * 1e9 { continue }
+                batched = 0
+            }
             guard try handle(.batchEnd) else { return .stopped }
         }
+    }
+
+    /// Whether a read now would return input at once: a regular file is read on until a read returns nothing (its
+    /// end: the batch ends there); a pipe or socket is asked with a zero-timeout poll.
+    private func moreWaiting() -> Bool {
+        if seekable { return true }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0
     }
 
     /// The bytes buffered after the last complete line: a partial line a writer has not finished.

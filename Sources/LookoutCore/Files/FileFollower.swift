@@ -8,6 +8,8 @@ import Logging
 public final class FileFollower: LineSource {
     public let path: String
     public let maxLineBytes: Int
+    /// When a batch ends (`LineReader.Batching`).
+    public let batching: LineReader.Batching
     /// The file being read and the offset just past the last line delivered.
     public private(set) var inode: UInt64 = 0
     public private(set) var offset: Int64 = 0
@@ -26,8 +28,9 @@ public final class FileFollower: LineSource {
     private var opened = false
 
     public init(path: String, resumeFrom position: StreamPosition?, pollInterval: Double = 0.2, maxLineBytes: Int = 16 << 20,
-                stop: StopFlag, logger: Logger) {
+                batching: LineReader.Batching = .everyRead, stop: StopFlag, logger: Logger) {
         self.path = path
+        self.batching = batching
         self.pollInterval = pollInterval
         self.maxLineBytes = maxLineBytes
         self.stop = stop
@@ -197,7 +200,7 @@ public final class FileFollower: LineSource {
     /// Forgets the buffered unfinished line: the next read starts just past the last complete line.
     private func rewindToLastLine() {
         lseek(fd, off_t(offset), SEEK_SET)
-        reader = LineReader(fd: fd, startingAt: offset, firstLineNumber: lineNumber + 1, maxLineBytes: maxLineBytes)
+        reader = LineReader(fd: fd, startingAt: offset, firstLineNumber: lineNumber + 1, maxLineBytes: maxLineBytes, batching: batching)
     }
 
     private func openFile(_ file: String, from start: Int64, line: Int) {
@@ -215,6 +218,6 @@ public final class FileFollower: LineSource {
         offset = start
         lineNumber = line
         lseek(fd, off_t(start), SEEK_SET)
-        reader = LineReader(fd: fd, startingAt: start, firstLineNumber: line + 1, maxLineBytes: maxLineBytes)
+        reader = LineReader(fd: fd, startingAt: start, firstLineNumber: line + 1, maxLineBytes: maxLineBytes, batching: batching)
     }
 }

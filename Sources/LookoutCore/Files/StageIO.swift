@@ -12,6 +12,8 @@ public final class StageIO {
         public var rotate = RotatingFileWriter.Policy()
         public var heartbeatSeconds: Double?
         public var pollSeconds = 0.2
+        /// When an input batch ends, and with it a commit and a flush (`LineReader.Batching`).
+        public var batching = LineReader.Batching.everyRead
         /// Opens `nats://` inputs and outputs; nil when the command was built without one.
         public var transport: (any StreamTransport)?
         public init(input: String? = nil, follow: Bool = false, output: String? = nil) {
@@ -49,14 +51,15 @@ public final class StageIO {
             guard let input = options.input, input != "-" else {
                 throw StageIOError("--follow needs --input FILE (a pipe cannot be followed or resumed)")
             }
-            let follower = FileFollower(path: input, resumeFrom: committed, pollInterval: options.pollSeconds, stop: stop, logger: logger)
+            let follower = FileFollower(path: input, resumeFrom: committed, pollInterval: options.pollSeconds,
+                                        batching: options.batching, stop: stop, logger: logger)
             self.follower = follower
             source = follower
             stop.installSignalHandlers(logger: logger)
         } else {
             follower = nil
             stream = nil
-            source = LineReader(fd: Stage.openInput(options.input))
+            source = LineReader(fd: Stage.openInput(options.input), batching: options.batching)
         }
         if let output = options.output, let transport, transport.handles(output) {
             let sink = try transport.sink(output, confirm: true, logger: logger)

@@ -55,12 +55,12 @@ public struct StreamPosition: Equatable, Sendable {
 
     /// Saves inside the caller's transaction.
     public func save(_ db: Database, stage: String) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO stream_position (stage, input_inode, input_offset, input_line, output_inode, output_offset)
             VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(stage) DO UPDATE SET input_inode = excluded.input_inode, input_offset = excluded.input_offset,
               input_line = excluded.input_line, output_inode = excluded.output_inode, output_offset = excluded.output_offset
-            """, arguments: [stage, Int64(bitPattern: inputInode), inputOffset, inputLine,
+            """).execute(arguments: [stage, Int64(bitPattern: inputInode), inputOffset, inputLine,
                              outputInode.map { Int64(bitPattern: $0) }, outputOffset])
     }
 }

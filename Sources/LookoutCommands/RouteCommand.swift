@@ -54,6 +54,8 @@ public struct RouteCommand: AsyncParsableCommand {
         var options = RouteStage.Options(statePath: state, dryRun: dryRun)
         options.io = files.stageIO(input: input)
         options.io.transport = NATSTransport(settings: loaded.nats, name: "route")
+        // A backlog queues (and claims) per 4 MiB of input, one commit each; caught up, each read is its own batch.
+        options.io.batching = .backlog
         let status = await RouteStage.run(config: loaded, options: options, rejects: rejected, logger: logger)
         if status != .success { throw ExitCode(status.rawValue) }
     }

@@ -3,7 +3,8 @@ import Logging
 import LookoutCore
 
 /// RouteStage wires `route`: a reading thread queues each incident's deliveries in the outbox, one transaction per
-/// read of input, committed before anything is sent, while the dispatcher sends them.
+/// batch of input (a read, or 4 MiB of a backlog), committed before anything is sent, and in that transaction the
+/// dispatcher claims what can go at once; the dispatcher sends them and records the outcomes, a transaction per batch.
 ///
 /// Read once (standard input or `--input FILE`), every line is passed through to the output along with the
 /// delivery lines, and at the end of input it waits until every delivery is sent or dead. Following
@@ -147,14 +148,12 @@ public enum RouteStage {
             defer { eventTime = nil }
             // A followed file's position, or a nats:// input's stream sequence.
             guard var position = io.position else {
-                if !batch.isEmpty || eventTime != nil, try outbox.enqueue(batch, now: clock.now(), eventTime: eventTime) > 0 {
-                    dispatcher.noteQueued()
-                }
+                if !batch.isEmpty || eventTime != nil { try dispatcher.enqueue(batch, now: clock.now(), eventTime: eventTime) }
                 return
             }
             position.outputInode = nil
             position.outputOffset = nil
-            if try outbox.enqueue(batch, now: clock.now(), eventTime: eventTime, position: position) > 0 { dispatcher.noteQueued() }
+            try dispatcher.enqueue(batch, now: clock.now(), eventTime: eventTime, position: position)
             committedOffset = (position.inputInode, position.inputOffset)
             lastCommit = Date()
         }

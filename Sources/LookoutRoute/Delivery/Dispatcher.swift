@@ -1,11 +1,14 @@
 import Foundation
+import GRDB
 import Logging
 import LookoutCore
 
-/// Dispatcher drains the outbox: one worker per sink sends what is due, in order per incident, paced, up to the
-/// sink's `concurrency` messages (to different incidents) at once, and records each attempt's outcome in the outbox
-/// and as a `delivery` line. Retries, backoff and pacing run on the injected clock; what to send was already
-/// decided, on event time, when the event was queued.
+/// Dispatcher drains the outbox. Per sink, a worker claims what is due and records the outcomes that came back, in
+/// one transaction per batch (one fsync for all of it), and up to the sink's `concurrency` senders send what was
+/// claimed, each message to a different incident, in order per incident, paced. Deliveries that can go at once are
+/// claimed in the very transaction that queues them (`enqueue`), so a lone incident costs one fsync before its send.
+/// Retries, backoff and pacing run on the injected clock; what to send was already decided, on event time, when the
+/// event was queued.
 public final class Dispatcher: Sendable {
     let outbox: Outbox
     let routing: RoutingConfig
@@ -21,8 +24,8 @@ public final class Dispatcher: Sendable {
     let pollInterval: TimeSpan
     private let finished = Locked(false)
     private let stopping = Locked(false)
-    /// One per sink: moved by every enqueue and by every attempt of that sink's that comes back.
-    private let wakes: [String: LockedCounter]
+    /// One per sink, in config order.
+    private let lanes: [SinkLane]
 
     public init(outbox: Outbox, routing: RoutingConfig, sites: [Site], transport: any HTTPTransport, clock: any WallClock,
                 writer: LineWriter?, logger: Logger, pacing: Bool = true, pollInterval: TimeSpan = .milliseconds(50),
@@ -30,28 +33,60 @@ public final class Dispatcher: Sendable {
         self.outbox = outbox; self.routing = routing; self.transport = transport; self.clock = clock
         self.writer = writer; self.logger = logger; self.pacing = pacing; self.pollInterval = pollInterval; self.jitter = jitter
         self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        wakes = Dictionary(routing.sinks.map { ($0.name, LockedCounter()) }, uniquingKeysWith: { a, _ in a })
+        // A dry run prints its requests in queue order; pacing and grouping need one message at a time.
+        let dryRun = transport is DryRunTransport
+        var seen: Set<String> = []
+        lanes = routing.sinks.filter { seen.insert($0.name).inserted }.map { sink in
+            SinkLane(sink: sink, serial: dryRun || sink.groups || (pacing && sink.pace > .zero))
+        }
     }
 
     /// No more events will be queued: workers stop once their sink has nothing pending.
     public func inputFinished() {
         finished.withLock { $0 = true }
-        wakes.values.forEach { $0.increment() }
+        lanes.forEach { $0.wake.increment() }
     }
 
     /// Stop after the sends in flight, leaving what is pending queued for the next start (`route --follow` on SIGTERM).
     public func stop() {
         stopping.withLock { $0 = true }
-        wakes.values.forEach { $0.increment() }
+        lanes.forEach { $0.wake.increment() }
     }
 
     /// Something was queued: idle workers look at the outbox again.
-    public func noteQueued() { wakes.values.forEach { $0.increment() } }
+    public func noteQueued() { lanes.forEach { $0.wake.increment() } }
+
+    /// Queues a batch of input as `Outbox.enqueue` does, and in the same transaction claims, for every sink that
+    /// takes several messages at once, the deliveries it has room for: their attempt is committed with them, and
+    /// they are handed to the sink's senders as soon as that one commit is done.
+    @discardableResult
+    public func enqueue(_ inputs: [RouteInput], now: Timestamp, eventTime: Timestamp?, position: StreamPosition? = nil) throws -> Int {
+        let sites = self.sites
+        // Lanes whose claim took everything due leave their worker asleep: it would only find nothing.
+        var settled: Set<ObjectIdentifier> = []
+        let added = try outbox.enqueue(inputs, now: now, eventTime: eventTime, position: position) { db, added in
+            guard added > 0 else { return }
+            for lane in self.lanes where lane.claimsOnEnqueue {
+                let room = lane.room(now: now)
+                guard room > 0 else { continue }
+                let claimed = try self.outbox.claim(in: db, sink: lane.sink, now: now, messages: room, excluding: lane.claimedIDs,
+                                                    sites: { sites[$0] })
+                if claimed.count < room { settled.insert(ObjectIdentifier(lane)) }
+                guard !claimed.isEmpty else { continue }
+                lane.reserve(claimed)
+                db.afterNextTransaction(onCommit: { _ in lane.start(claimed, now: now) }, onRollback: { _ in lane.unreserve(claimed) })
+            }
+        }
+        if added > 0 {
+            for lane in lanes where !settled.contains(ObjectIdentifier(lane)) { lane.wake.increment() }
+        }
+        return added
+    }
 
     /// Runs every sink's worker until the input is finished and the outbox is empty (or a database error).
     public func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for sink in routing.sinks { group.addTask { try await self.work(sink) } }
+            for lane in lanes { group.addTask { try await self.work(lane) } }
             try await group.waitForAll()
         }
     }
@@ -66,116 +101,108 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// An attempt that came back, waiting for the worker to record it.
+    /// An attempt that came back, waiting for the worker to record it; `result` nil for a message given up unsent
+    /// (its incident's opening died for this sink).
     struct Attempt: Sendable {
         var batch: [OutboxDelivery]
-        var result: SinkResult
+        var result: SinkResult?
         var after: Timestamp
     }
 
-    func work(_ sink: ConfiguredSink) async throws {
-        // A dry run prints its requests in queue order; pacing and grouping need one message at a time.
-        let serial = transport is DryRunTransport || sink.groups || (pacing && sink.pace > .zero)
-        let limit = serial ? 1 : max(1, sink.concurrency)
-        let wake = wakes[sink.name] ?? LockedCounter()
-        // Attempts that came back, appended by the tasks that made them and taken all at once by this worker.
-        let returned = Locked<[Attempt]>([])
+    /// A sink's worker: records what came back and claims what is due, one transaction per round, until the input
+    /// is finished and nothing is pending (or, stopping, nothing is in flight); its senders run beside it.
+    func work(_ lane: SinkLane) async throws {
+        let sink = lane.sink
         let sites = self.sites
         let via = DeadlineTransport(base: transport, timeout: sink.timeout)
         var notBefore = Timestamp(milliseconds: 0)
-        // The deliveries in flight: still pending in the outbox, so left out of claims (and, being pending, they
-        // hold back their incidents' later deliveries until their outcome is recorded).
-        var busy: Set<Int64> = []
-        var running = 0
-        // Outcomes known but not yet recorded; recorded in the transaction of the next claim.
-        var outcomes: [DeliveryOutcome] = []
         // A worker only reads the database when something was queued or came back since its last look, when the
         // earliest waiting delivery falls due, or at the end of input: an idle `route` costs next to no CPU.
         var seen = -1
         var knownDue: Timestamp?
         try await withThrowingDiscardingTaskGroup { group in
+            defer { lane.close() }
+            for _ in 0..<lane.limit { group.addTask { await self.send(lane, via: via) } }
             while true {
                 try Task.checkCancellation()
-                let generation = wake.value
-                let attempts = returned.withLock { returned in
-                    defer { returned = [] }
-                    return returned
-                }
-                for a in attempts {
-                    running -= 1
-                    busy.subtract(a.batch.map(\.id))
-                    outcomes.append(settle(a, sink: sink, notBefore: &notBefore))
-                }
+                let generation = lane.wake.value
+                let attempts = lane.takeReturned()
+                var outcomes: [DeliveryOutcome] = []
+                for a in attempts { outcomes.append(settle(a, sink: sink, notBefore: &notBefore)) }
                 if !attempts.isEmpty { try? writer?.flush() }
-                let now = clock.now()
                 // Stopping (`route --follow` on SIGTERM): nothing new starts; what is in flight is recorded.
                 let halting = stopping.value
-                let room = now >= notBefore && !halting ? limit - running : 0
+                var now = clock.now()
+                lane.update(notBefore: notBefore, halting: halting, now: now)
                 let look = generation != seen || !outcomes.isEmpty || knownDue.map { now >= $0 } ?? false
                 var claimed: [[OutboxDelivery]] = []
-                if room > 0 && look {
+                if look && (!outcomes.isEmpty || lane.room(now: now) > 0) {
                     seen = generation
-                    claimed = try outbox.claim(sink: sink, now: now, maxBatch: sink.groups ? 500 : 1, messages: room,
-                                               excluding: busy, recording: outcomes, sites: { sites[$0] })
-                    outcomes = []
-                    knownDue = claimed.isEmpty ? try outbox.nextDue(sink: sink.name, excluding: busy) : nil
-                } else if !outcomes.isEmpty {
-                    try outbox.record(outcomes)
-                    outcomes = []
-                }
-                for message in claimed {
-                    // An update or resolve of an incident whose opening never arrived would puzzle its readers: give
-                    // it up too (recorded with the next claim, which therefore comes at once).
-                    let orphans = message.filter { $0.openingDead && $0.event != .opened }
-                    if !orphans.isEmpty {
-                        let reason = "not sent: the incident's opening never reached this sink"
-                        let lines = emit(orphans, .dead, at: now, error: reason)
-                        outcomes.append(DeliveryOutcome(orphans, .dead(error: reason, at: now), journal: lines))
+                    let at = now, recording = outcomes, outbox = self.outbox
+                    (claimed, knownDue) = try await outbox.record(recording) { db in
+                        let room = lane.room(now: at, recording: attempts.reduce(0) { $0 + $1.batch.count })
+                        let claimed = room > 0 ? try outbox.claim(in: db, sink: sink, now: at, maxBatch: sink.groups ? 500 : 1,
+                                                                  messages: room, excluding: lane.claimedIDs, sites: { sites[$0] }) : []
+                        lane.reserve(claimed)
+                        // Nothing due now: when the next one falls due, so the worker can sleep until then.
+                        return (claimed, claimed.isEmpty ? try outbox.nextDue(in: db, sink: sink.name, excluding: lane.claimedIDs) : nil)
                     }
-                    let batch = message.filter { !($0.openingDead && $0.event != .opened) }
-                    if batch.isEmpty { continue }
-                    running += 1
-                    busy.formUnion(batch.map(\.id))
-                    group.addTask {
-                        let result = await sink.sender.send(batch, via: via, now: now)
-                        let attempt = Attempt(batch: batch, result: result, after: self.clock.now())
-                        returned.withLock { $0.append(attempt) }
-                        wake.increment()
-                    }
+                    lane.recorded(attempts)
+                    lane.start(claimed, now: now)
                 }
-                if !outcomes.isEmpty { try? writer?.flush() }
-                // After a claim that found something, look again at once: more may be due.
-                if !claimed.isEmpty || !outcomes.isEmpty { seen = -1; continue }
+                // After a round that found something, look again at once: more may be due.
+                if !claimed.isEmpty || !attempts.isEmpty { seen = -1; continue }
                 if halting {
-                    if running == 0 { return }
-                    await wake.wait(beyond: generation)
+                    if lane.isQuiet {
+                        // Claimed but never started: the attempt counted for them was not made.
+                        try await outbox.unclaim(lane.takeWaiting())
+                        return
+                    }
+                    await lane.wake.wait(beyond: generation)
                     continue
                 }
-                if running == 0 && finished.value && generation == seen, try outbox.pendingCount(sink: sink.name) == 0 { return }
-                try await rest(wake: wake, after: generation, looked: generation == seen, running: running, limit: limit,
-                               notBefore: notBefore, knownDue: knownDue)
+                now = clock.now()
+                if lane.isIdle && finished.value && generation == seen, try await outbox.pendingDeliveries(sink: sink.name) == 0 { return }
+                try await rest(lane, after: generation, looked: generation == seen, notBefore: notBefore, knownDue: knownDue)
+            }
+        }
+    }
+
+    /// A sender: starts the lane's waiting messages one after the other while the lane lets it, until the lane closes.
+    private func send(_ lane: SinkLane, via: any HTTPTransport) async {
+        let sink = lane.sink
+        while true {
+            let generation = lane.go.value
+            switch lane.next(now: clock.now()) {
+            case .closed:
+                return
+            case .send(let batch):
+                let result = await sink.sender.send(batch, via: via, now: clock.now())
+                lane.returned(Attempt(batch: batch, result: result, after: clock.now()))
+            case .wait:
+                await lane.go.wait(beyond: generation)
+                if Task.isCancelled { return }
             }
         }
     }
 
     /// Waits until the worker has reason to look again: an attempt came back or something was queued (`wake` moved
     /// past `generation`), a hold (pace, Retry-After) ended, a delivery known to be waiting fell due, or, idle, the
-    /// poll. A worker with requests in flight does not need the clock otherwise: their return wakes it. A hold is a
-    /// nap, not a sleep, so a stop is not held up by a long Retry-After.
-    private func rest(wake: LockedCounter, after generation: Int, looked: Bool, running: Int, limit: Int,
-                      notBefore: Timestamp, knownDue: Timestamp?) async throws {
+    /// poll. A worker with requests out does not need the clock otherwise: their return wakes it. A hold is a nap,
+    /// not a sleep, so a stop is not held up by a long Retry-After.
+    private func rest(_ lane: SinkLane, after generation: Int, looked: Bool, notBefore: Timestamp, knownDue: Timestamp?) async throws {
         let now = clock.now()
         if now < notBefore {
-            try await nap(until: notBefore, unless: wake, movesBeyond: generation)
-        } else if running > 0 {
-            if running < limit, let due = knownDue {
-                try await nap(until: max(due, now + .milliseconds(1)), unless: wake, movesBeyond: generation)
+            try await nap(until: notBefore, unless: lane.wake, movesBeyond: generation)
+        } else if !lane.isIdle {
+            if lane.room(now: now) > 0, let due = knownDue {
+                try await nap(until: max(due, now + .milliseconds(1)), unless: lane.wake, movesBeyond: generation)
             } else {
-                await wake.wait(beyond: generation)
+                await lane.wake.wait(beyond: generation)
             }
         } else if looked {
             let due = knownDue.map { max($0, now + .milliseconds(1)) } ?? (now + pollInterval)
-            try await nap(until: min(due, now + pollInterval), unless: wake, movesBeyond: generation)
+            try await nap(until: min(due, now + pollInterval), unless: lane.wake, movesBeyond: generation)
         }
     }
 
@@ -185,8 +212,13 @@ public final class Dispatcher: Sendable {
     /// are committed with the outcome and reach the file exactly once.
     private func settle(_ a: Attempt, sink: ConfiguredSink, notBefore: inout Timestamp) -> DeliveryOutcome {
         let batch = a.batch, after = a.after
+        guard let result = a.result else {
+            // An update or resolve of an incident whose opening never arrived would puzzle its readers: given up.
+            let reason = "not sent: the incident's opening never reached this sink"
+            return DeliveryOutcome(batch, .dead(error: reason, at: after), journal: emit(batch, .dead, at: after, error: reason))
+        }
         defer { if pacing { notBefore = max(notBefore, after + sink.pace) } }
-        switch a.result {
+        switch result {
         case .sent(let ref):
             let lines = emit(batch, .sent, at: after, error: nil)
             return DeliveryOutcome(batch, .sent(ref: ref), journal: lines)

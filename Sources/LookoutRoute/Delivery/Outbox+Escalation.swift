@@ -33,7 +33,7 @@ extension Outbox {
 
     /// Starts, updates (latest line, ack) or forgets (resolve) the incident's escalation.
     func trackEscalation(_ e: IncidentEvent, line: [UInt8], in db: Database) throws {
-        let row = try Row.fetchOne(db, sql: "SELECT opened_ms, fired_ms, acked FROM route_escalation WHERE incident = ?", arguments: [e.id])
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT opened_ms, fired_ms, acked FROM route_escalation WHERE incident = ?"), arguments: [e.id])
         let old = row.map {
             IncidentRouter.Escalation(openedAt: Timestamp(milliseconds: $0["opened_ms"]), fired: .milliseconds($0["fired_ms"]),
                                       acked: ($0["acked"] as Int64) != 0)
@@ -51,7 +51,7 @@ extension Outbox {
     /// Fires every escalation step due by `time` (event time) of every open, unacknowledged incident.
     func escalateDue(upTo time: Timestamp, now: Timestamp, in db: Database) throws -> Int {
         var added = 0
-        let rows = try Row.fetchAll(db, sql: "SELECT incident, opened_ms, fired_ms, line FROM route_escalation WHERE acked = 0 AND opened_ms <= ? ORDER BY opened_ms, incident",
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT incident, opened_ms, fired_ms, line FROM route_escalation WHERE acked = 0 AND opened_ms <= ? ORDER BY opened_ms, incident"),
                                     arguments: [time.milliseconds])
         for row in rows {
             let line: Data = row["line"]
@@ -60,7 +60,7 @@ extension Outbox {
             let (planned, new) = router.escalate(incident, state: state, now: time)
             guard new != state else { continue }
             for p in planned {
-                added += try insert(p, incident: incident.id, line: Array(line), now: now, in: db)
+                added += try insert(p, incident: incident, line: Array(line), now: now, in: db)
                 // The sink now knows of the incident: it hears of its end too.
                 try db.execute(sql: "INSERT OR IGNORE INTO route_incident (incident, sink, opened_ms) VALUES (?, ?, ?)",
                                arguments: [incident.id, p.sink, time.milliseconds])

@@ -66,7 +66,7 @@ extension Outbox {
     /// time), so a line never appears behind one already read.
     public func journalLines(after seq: Int64, limit: Int) throws -> [(seq: Int64, line: [UInt8])] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, line FROM route_journal WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map {
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, line FROM route_journal WHERE seq > ? ORDER BY seq LIMIT ?"), arguments: [seq, limit]).map {
                 let line: Data = $0["line"]
                 return (seq: $0["seq"], line: Array(line))
             }
@@ -81,7 +81,7 @@ extension Outbox {
                 ON CONFLICT(id) DO UPDATE SET written_seq = excluded.written_seq, output_inode = excluded.output_inode,
                   output_length = excluded.output_length
                 """, arguments: [mark.writtenSeq, mark.outputInode.map { Int64(bitPattern: $0) }, mark.outputLength])
-            try db.execute(sql: "DELETE FROM route_journal WHERE seq <= ?", arguments: [mark.writtenSeq])
+            try db.cachedStatement(sql: "DELETE FROM route_journal WHERE seq <= ?").execute(arguments: [mark.writtenSeq])
         }
     }
 

@@ -31,6 +31,10 @@ public final class Outbox: Sendable {
     public let journaling: Bool
     /// Rung when journal lines were committed, so the journal writer does not have to poll.
     public let journalBell = Bell()
+    /// Incidents parsed by the reader, kept by delivery key from their queueing until their first claim.
+    let parsed = ParsedIncidents()
+    /// Whether incident lines are tracked for escalation (`Outbox+Escalation`).
+    let escalating: Bool
 
     public static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("route.v1", { db in
@@ -78,6 +82,10 @@ public final class Outbox: Sendable {
         db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + Outbox.escalationMigrations + StreamPosition.migrations)
         self.router = router
         self.journaling = journaling
+        // A config without escalation steps, and no escalation left from an earlier one, never needs the escalation
+        // table: two statements less for every incident line.
+        escalating = try router.config.routes.contains { !$0.escalate.isEmpty }
+            || db.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM route_escalation)") ?? false }
     }
 
     /// Checkpoints and closes the database, at a clean exit (nothing may use the outbox after).
@@ -103,75 +111,98 @@ public final class Outbox: Sendable {
     /// with `position` and what was escalated, so a restart neither skips nor repeats a step.
     @discardableResult
     public func enqueue(_ inputs: [RouteInput], now: Timestamp, eventTime: Timestamp?, position: StreamPosition? = nil) throws -> Int {
+        try enqueue(inputs, now: now, eventTime: eventTime, position: position, then: nil)
+    }
+
+    /// `enqueue`, with `then` run inside its transaction after the inputs are planned, given how many deliveries
+    /// are new: where the dispatcher claims what can be sent at once, so the claim shares the queueing's fsync.
+    func enqueue(_ inputs: [RouteInput], now: Timestamp, eventTime: Timestamp?, position: StreamPosition?,
+                 then: ((Database, Int) throws -> Void)?) throws -> Int {
         guard !inputs.isEmpty || position != nil || eventTime != nil else { return 0 }
         return try db.write { db in
             var added = 0
             for input in inputs {
-                added += try escalateDue(upTo: input.at, now: now, in: db)
+                if escalating { added += try escalateDue(upTo: input.at, now: now, in: db) }
                 switch input {
                 case .incident(let e, let line):
                     added += try enqueue(e, line: line, now: now, in: db)
-                    try trackEscalation(e, line: line, in: db)
+                    if escalating { try trackEscalation(e, line: line, in: db) }
                 case .ack(let incident, _):
-                    try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [incident])
+                    if escalating { try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [incident]) }
                 }
             }
-            if let eventTime { added += try escalateDue(upTo: eventTime, now: now, in: db) }
+            if escalating, let eventTime { added += try escalateDue(upTo: eventTime, now: now, in: db) }
             try position?.save(db, stage: Outbox.stage)
+            try then?(db, added)
             return added
         }
     }
 
     private func enqueue(_ e: IncidentEvent, line: [UInt8], now: Timestamp, in db: Database) throws -> Int {
         var state: [String: IncidentRouter.SinkState] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT sink, opened_ms, last_update_ms FROM route_incident WHERE incident = ?", arguments: [e.id]) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT sink, opened_ms, last_update_ms FROM route_incident WHERE incident = ?"), arguments: [e.id]) {
             state[row["sink"]] = IncidentRouter.SinkState(openedAt: Timestamp(milliseconds: row["opened_ms"]),
                                                           lastUpdate: (row["last_update_ms"] as Int64?).map { Timestamp(milliseconds: $0) })
         }
         let (planned, newState) = router.plan(e, state: state)
         var added = 0
-        for p in planned { added += try insert(p, incident: e.id, line: line, now: now, in: db) }
+        for p in planned { added += try insert(p, incident: e, line: line, now: now, in: db) }
         for (sink, s) in newState where state[sink] != s {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO route_incident (incident, sink, opened_ms, last_update_ms) VALUES (?, ?, ?, ?)
                 ON CONFLICT (incident, sink) DO UPDATE SET last_update_ms = excluded.last_update_ms
-                """, arguments: [e.id, sink, s.openedAt.milliseconds, s.lastUpdate?.milliseconds])
+                """).execute(arguments: [e.id, sink, s.openedAt.milliseconds, s.lastUpdate?.milliseconds])
         }
         return added
     }
 
-    /// Queues one planned delivery unless its key is already known; returns 1 if it is new.
-    func insert(_ p: IncidentRouter.Planned, incident: String, line: [UInt8], now: Timestamp, in db: Database) throws -> Int {
+    /// Queues one planned delivery unless its key is already known; returns 1 if it is new. The incident, parsed
+    /// already, is kept for the claim (`parsed`), so its line is not parsed again to be sent.
+    func insert(_ p: IncidentRouter.Planned, incident: IncidentEvent, line: [UInt8], now: Timestamp, in db: Database) throws -> Int {
         let wait = router.config.sink(named: p.sink).map { $0.groups ? router.config.groupWait : .zero } ?? .zero
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO route_delivery (key, incident, event, sink, line, queued_ms, due_ms)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [p.key, incident, p.event.rawValue, p.sink, Data(line), now.milliseconds, (now + wait).milliseconds])
-        return db.changesCount
+            """).execute(arguments: [p.key, incident.id, p.event.rawValue, p.sink, Data(line), now.milliseconds, (now + wait).milliseconds])
+        let added = db.changesCount
+        if added > 0 { parsed.keep(incident, for: p.key) }
+        return added
     }
 
     /// When the sink's next delivery that order allows falls due (one waiting behind an earlier delivery of its
     /// incident falls due when that one is done), leaving out the deliveries in flight.
     public func nextDue(sink: String, excluding busy: Set<Int64> = []) throws -> Timestamp? {
-        try db.read { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(due_ms) FROM route_delivery WHERE \(Outbox.eligible)\(Outbox.notBusy)"),
-                               arguments: [sink, Outbox.jsonArray(busy)])
-        }.map { Timestamp(milliseconds: $0) }
+        try db.read { db in try nextDue(in: db, sink: sink, excluding: busy) }
+    }
+
+    func nextDue(in db: Database, sink: String, excluding busy: Set<Int64>) throws -> Timestamp? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(due_ms) FROM route_delivery WHERE \(Outbox.eligible)\(Outbox.notBusy)"),
+                           arguments: [sink, Outbox.jsonArray(busy)]).map { Timestamp(milliseconds: $0) }
+    }
+
+    /// `pendingCount(sink:)` read on the database's own thread, for the dispatcher's tasks (which run on the HTTP
+    /// client's event loops and must not wait there for another thread's commit).
+    func pendingDeliveries(sink: String) async throws -> Int {
+        try await db.read { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?"), arguments: [sink]) ?? 0
+        }
     }
 
     public func pendingCount(sink: String? = nil) throws -> Int {
         try db.read { db in
             if let sink {
-                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?", arguments: [sink]) ?? 0
+                return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?"), arguments: [sink]) ?? 0
             }
-            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending'") ?? 0
+            return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending'")) ?? 0
         }
     }
 
-    /// Every delivery the outbox remembers (pending or finished and not pruned yet), oldest first.
-    func deliveryKeys() throws -> [(key: String, sink: String)] {
+    /// Every delivery the outbox remembers (pending or finished and not pruned yet), oldest first; with `status`,
+    /// only those (`pending`, `sent`, `dead`).
+    func deliveryKeys(status: String? = nil) throws -> [(key: String, sink: String)] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT key, sink FROM route_delivery ORDER BY id").map { (key: $0["key"], sink: $0["sink"]) }
+            try Row.fetchAll(db, sql: "SELECT key, sink FROM route_delivery WHERE ? IS NULL OR status = ? ORDER BY id", arguments: [status, status])
+                .map { (key: $0["key"], sink: $0["sink"]) }
         }
     }
 
@@ -200,13 +231,30 @@ public final class Outbox: Sendable {
                       recording outcomes: [DeliveryOutcome] = [], sites: (String) -> Site?) throws -> [[OutboxDelivery]] {
         try db.write { db -> [[OutboxDelivery]] in
             try record(outcomes, in: db)
-            guard messages > 0 else { return [] }
-            if sink.groups && maxBatch > 1 {
-                return try claimGroup(db, sink: sink, now: now, maxBatch: maxBatch, sites: sites).map { [$0] } ?? []
-            }
-            let rows = try Row.fetchAll(db.cachedStatement(sql: "\(Outbox.selectDelivery) WHERE \(Outbox.eligible)\(Outbox.notBusy) AND route_delivery.due_ms <= ? ORDER BY route_delivery.id LIMIT ?"),
-                                        arguments: [sink.name, Outbox.jsonArray(busy), now.milliseconds, messages])
-            return try Outbox.attempt(rows, db, sites: sites).map { [$0] }
+            return try claim(in: db, sink: sink, now: now, maxBatch: maxBatch, messages: messages, excluding: busy, sites: sites)
+        }
+    }
+
+    /// `claim` inside the caller's transaction, without recording anything.
+    func claim(in db: Database, sink: ConfiguredSink, now: Timestamp, maxBatch: Int = 1, messages: Int, excluding busy: Set<Int64>,
+               sites: (String) -> Site?) throws -> [[OutboxDelivery]] {
+        guard messages > 0 else { return [] }
+        if sink.groups && maxBatch > 1 {
+            return try claimGroup(db, sink: sink, now: now, maxBatch: maxBatch, sites: sites).map { [$0] } ?? []
+        }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "\(Outbox.selectDelivery) WHERE \(Outbox.eligible)\(Outbox.notBusy) AND route_delivery.due_ms <= ? ORDER BY route_delivery.id LIMIT ?"),
+                                    arguments: [sink.name, Outbox.jsonArray(busy), now.milliseconds, messages])
+        return try attempt(rows, db, sites: sites).map { [$0] }
+    }
+
+    /// Takes back claims never acted on (a stop with messages claimed but not started): the attempt counted for
+    /// each was not made.
+    public func unclaim(_ messages: [[OutboxDelivery]]) async throws {
+        let ids = messages.flatMap { $0.map(\.id) }
+        guard !ids.isEmpty else { return }
+        try await db.write { db in
+            try db.cachedStatement(sql: "UPDATE route_delivery SET attempts = attempts - 1 WHERE id IN (SELECT value FROM json_each(?)) AND attempts > 0")
+                .execute(arguments: [Outbox.jsonArray(ids)])
         }
     }
 
@@ -238,20 +286,21 @@ public final class Outbox: Sendable {
         }
         let rows = try Row.fetchAll(db.cachedStatement(sql: "\(Outbox.selectDelivery) WHERE route_delivery.id IN (SELECT value FROM json_each(?)) ORDER BY route_delivery.id"),
                                     arguments: [Outbox.jsonArray(ids)])
-        return try Outbox.attempt(rows, db, sites: sites)
+        return try attempt(rows, db, sites: sites)
     }
 
-    /// Counts the attempt on each row (before it is made: after a crash the count says "maybe sent") and decodes it.
-    private static func attempt(_ rows: [Row], _ db: Database, sites: (String) -> Site?) throws -> [OutboxDelivery] {
+    /// Counts the attempt on each row (before it is made: after a crash the count says "maybe sent") and decodes it
+    /// (the incident as parsed when it was queued by this process, else from its stored line).
+    private func attempt(_ rows: [Row], _ db: Database, sites: (String) -> Site?) throws -> [OutboxDelivery] {
         guard !rows.isEmpty else { return [] }
         let ids: [Int64] = rows.map { $0["id"] }
         try db.cachedStatement(sql: "UPDATE route_delivery SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))")
-            .execute(arguments: [jsonArray(ids)])
+            .execute(arguments: [Outbox.jsonArray(ids)])
         return rows.compactMap { row in
-            let line: Data = row["line"]
-            guard let incident = IncidentEvent.decode(Array(line)),
+            let key: String = row["key"]
+            guard let incident = parsed.take(key) ?? IncidentEvent.decode(Array(row["line"] as Data)),
                   let event = IncidentEvent.Event(rawValue: row["event"]) else { return nil }
-            return OutboxDelivery(id: row["id"], key: row["key"], event: event, sink: row["sink"], incident: incident,
+            return OutboxDelivery(id: row["id"], key: key, event: event, sink: row["sink"], incident: incident,
                                   attempt: (row["attempts"] as Int) + 1, queuedAt: Timestamp(milliseconds: row["queued_ms"]),
                                   ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"])
         }
@@ -262,6 +311,15 @@ public final class Outbox: Sendable {
     public func record(_ outcomes: [DeliveryOutcome]) throws {
         guard !outcomes.isEmpty else { return }
         try db.write { db in try record(outcomes, in: db) }
+    }
+
+    /// Records `outcomes` and runs `then` (the dispatcher's claim) in the same transaction: one fsync for both. The
+    /// transaction runs on the database's own thread, so the task waiting for its fsync blocks no other task's thread.
+    func record<T: Sendable>(_ outcomes: [DeliveryOutcome], then: @Sendable (Database) throws -> T) async throws -> T {
+        try await db.write { db in
+            try self.record(outcomes, in: db)
+            return try then(db)
+        }
     }
 
     func record(_ outcomes: [DeliveryOutcome], in db: Database) throws {

@@ -82,7 +82,16 @@ public final class Classifier {
             }
             return
         }
-        let head = try ResultHead(object)
+        try classify(object, head: ResultHead(object), writer: writer)
+    }
+
+    /// `handle`, with a result's head already read on the reading thread (`StageLoop.runPipelined`).
+    public func handle(_ object: ScannedObject, ahead: ResultHead.Ahead, writer: LineWriter) throws {
+        guard let ahead else { return try handle(object, writer: writer) }
+        try classify(object, head: ahead.get(), writer: writer)
+    }
+
+    private func classify(_ object: ScannedObject, head: ResultHead, writer: LineWriter) throws {
         summary.results += 1
         let found = object.unescapedStringBody(head.checkField).map { index.index(of: $0) } ?? index.index(of: head.check)
         guard let found else {

@@ -88,11 +88,21 @@ public struct ClassifyCommand: ParsableCommand {
         let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
         let writer = io.writer
         var loop = StageLoop(reader: io.source, writer: writer, rejects: rejected)
+        // Read once from a file or a pipe, reading and validating go on a thread of their own; a follower or a stream
+        // reads on this one, so the position it commits is that of the lines handled.
+        let pipelined = io.follower == nil && io.stream == nil
         let failure = Stage.runLoop({
             try io.start(committed: committed, commit: classifier.commit(position:))
-            try loop.run(onBatchEnd: { try io.endBatch(commit: classifier.commit(position:)) }) { object, _ in
-                io.note(object)
-                try classifier.handle(object, writer: writer)
+            if pipelined {
+                try loop.runPipelined(onBatchEnd: { try io.endBatch(commit: classifier.commit(position:)) }) { object, _, head in
+                    io.note(object)
+                    try classifier.handle(object, ahead: head, writer: writer)
+                }
+            } else {
+                try loop.run(onBatchEnd: { try io.endBatch(commit: classifier.commit(position:)) }) { object, _ in
+                    io.note(object)
+                    try classifier.handle(object, writer: writer)
+                }
             }
         }, logger: logger)
         if summary { FileHandle.standardError.write(Data(classifier.summary.render().utf8)) }

@@ -9,7 +9,7 @@ public struct StageLoop {
     public let source: any LineSource
     public let writer: LineWriter
     public let rejects: RejectedLines
-    public private(set) var linesRead = 0
+    public internal(set) var linesRead = 0
 
     public init(reader: some LineSource, writer: LineWriter, rejects: RejectedLines) {
         self.source = reader

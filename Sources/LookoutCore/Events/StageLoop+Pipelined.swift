@@ -1,0 +1,198 @@
+import Foundation
+
+extension StageLoop {
+    /// `run`, with reading, validating and `prepare` on a thread of their own while the caller's thread handles the
+    /// lines validated before: on two cores a replay goes at the pace of the slower half instead of the sum. Batches,
+    /// their ends (`onBatchEnd`, then the flush), line numbers, rejects and the order of everything are exactly
+    /// `run`'s; only lines are copied once more. For input read once: a follower's position must match what was
+    /// handled, which this reading ahead would break.
+    ///
+    /// A result line's head is read on the reading thread too (`ResultHead.ahead`) and passed to `handle` with the line.
+    public mutating func runPipelined(onBatchEnd: () throws -> Void = {},
+                                      _ handle: (ScannedObject, InputLine, ResultHead.Ahead) throws -> Void) throws {
+        let handoff = ChunkHandoff(capacity: 4)
+        let source = self.source
+        nonisolated(unsafe) let unsafeSource = source
+        let reader = Thread {
+            var chunk = handoff.fresh()
+            var scratch: [JSONField] = []
+            scratch.reserveCapacity(32)
+            try? unsafeSource.lines { event in
+                switch event {
+                case .line(let line):
+                    chunk.append(line, scratch: &scratch)
+                case .oversized(let number, let bytes):
+                    chunk.refuse(number: number, bytes: bytes)
+                case .batchEnd:
+                    guard handoff.put(chunk) else { return false }
+                    chunk = handoff.fresh()
+                }
+                return true
+            }
+            if !chunk.entries.isEmpty { _ = handoff.put(chunk) }
+            handoff.finishReading()
+        }
+        reader.stackSize = 1 << 20
+        reader.start()
+        // Returning early (a handler's error), the reader stops at its next batch end; it is not waited for, since it
+        // may be blocked reading a pipe that has nothing more to say.
+        defer { handoff.stop() }
+
+        var fields: [JSONField] = []
+        fields.reserveCapacity(32)
+        var read = 0
+        defer { linesRead = read }
+        let rejects = self.rejects, writer = self.writer, maxLineBytes = source.maxLineBytes
+        while let chunk = handoff.take() {
+            try chunk.bytes.withUnsafeBufferPointer { all in
+                for (k, entry) in chunk.entries.enumerated() {
+                    read += 1
+                    switch entry.problem {
+                    case .blank?:
+                        continue
+                    case .oversized(let bytes)?:
+                        rejects.reject(line: entry.number, reason: "line of \(bytes) bytes exceeds the \(maxLineBytes)-byte limit", bytes: nil)
+                        continue
+                    case .syntax(let e)?:
+                        rejects.reject(line: entry.number, reason: "not valid JSON: \(e)",
+                                       bytes: UnsafeBufferPointer(rebasing: all[entry.start..<(entry.start + entry.count)]))
+                        continue
+                    case nil:
+                        break
+                    }
+                    let bytes = UnsafeBufferPointer(rebasing: all[entry.start..<(entry.start + entry.count)])
+                    fields.removeAll(keepingCapacity: true)
+                    fields.append(contentsOf: chunk.fields[entry.fieldStart..<(entry.fieldStart + entry.fieldCount)])
+                    do {
+                        try handle(ScannedObject(bytes: bytes, fields: fields), InputLine(bytes: bytes, number: entry.number, endOffset: entry.endOffset),
+                                   chunk.prepared[k]!)
+                    } catch let e as EventError {
+                        rejects.reject(line: entry.number, reason: e.message, bytes: bytes)
+                    }
+                }
+            }
+            if chunk.batchEnd {
+                try onBatchEnd()
+                try writer.flush()
+            }
+            handoff.recycle(chunk)
+        }
+        try writer.flush()
+    }
+}
+
+/// ScannedChunk is one input batch as the reading thread hands it over: its lines' bytes back to back, each line's
+/// validated members and prepared value, or why it was refused.
+final class ScannedChunk: @unchecked Sendable {
+    enum Problem { case blank, syntax(JSONSyntaxError), oversized(bytes: Int) }
+    struct Entry {
+        var start: Int, count: Int, number: Int, endOffset: Int64
+        var fieldStart: Int, fieldCount: Int
+        var problem: Problem?
+    }
+    var bytes: [UInt8] = []
+    var entries: [Entry] = []
+    var fields: [JSONField] = []
+    /// One per entry; nil for a refused line.
+    var prepared: [ResultHead.Ahead?] = []
+    /// Whether the source said "batch end" after these lines (not so for the lines left at a stop).
+    var batchEnd = true
+
+    func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
+        prepared.removeAll(keepingCapacity: true)
+        batchEnd = true
+    }
+
+    /// A line over the length limit: counted, never buffered.
+    func refuse(number: Int, bytes: Int) {
+        entries.append(Entry(start: 0, count: 0, number: number, endOffset: 0, fieldStart: 0, fieldCount: 0, problem: .oversized(bytes: bytes)))
+        prepared.append(nil)
+    }
+
+    func append(_ line: InputLine, scratch: inout [JSONField]) {
+        var entry = Entry(start: bytes.count, count: line.bytes.count, number: line.number, endOffset: line.endOffset,
+                          fieldStart: fields.count, fieldCount: 0, problem: nil)
+        bytes.append(contentsOf: line.bytes)
+        if line.bytes.isEmpty || line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+            entry.problem = .blank
+        } else {
+            do {
+                try JSONScanner.scanObject(line.bytes, into: &scratch)
+                fields.append(contentsOf: scratch)
+                entry.fieldCount = scratch.count
+                entries.append(entry)
+                prepared.append(ResultHead.ahead(ScannedObject(bytes: line.bytes, fields: scratch)))
+                return
+            } catch {
+                entry.problem = .syntax(error)
+            }
+        }
+        entries.append(entry)
+        prepared.append(nil)
+    }
+}
+
+/// ChunkHandoff passes chunks from the reading thread to the handling one, at most `capacity` waiting, and recycles
+/// their buffers.
+final class ChunkHandoff: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [ScannedChunk] = []
+    private var spare: [ScannedChunk] = []
+    private var readerDone = false
+    private var stopped = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func fresh() -> ScannedChunk {
+        condition.lock()
+        defer { condition.unlock() }
+        return spare.popLast() ?? ScannedChunk()
+    }
+
+    /// Hands a chunk over, waiting while `capacity` are queued; false once the handling side has stopped.
+    func put(_ chunk: ScannedChunk) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= capacity && !stopped { condition.wait() }
+        guard !stopped else { return false }
+        queue.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    func finishReading() {
+        condition.lock()
+        readerDone = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next chunk, or nil once the reader has finished and every chunk was taken.
+    func take() -> ScannedChunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !readerDone { condition.wait() }
+        guard !queue.isEmpty else { return nil }
+        condition.broadcast()
+        return queue.removeFirst()
+    }
+
+    func recycle(_ chunk: ScannedChunk) {
+        chunk.reset()
+        condition.lock()
+        if spare.count < capacity + 2 { spare.append(chunk) }
+        condition.unlock()
+    }
+
+    /// Stops the reader at its next hand-over.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

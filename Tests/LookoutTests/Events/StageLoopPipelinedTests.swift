@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+@testable import LookoutCore
+import Testing
+
+/// `StageLoop.runPipelined` reads and validates on a thread of its own, but what a stage sees must be exactly what
+/// `run` shows it: the same lines in the same order with the same numbers, the same batch ends between them, the same
+/// rejects (not JSON, too long, refused by the handler), and a result's head read ahead equal to the one read after.
+@Suite struct StageLoopPipelinedTests {
+    /// Results, other events, blank lines, broken JSON, a line over the limit, a result the head refuses (`ok` not a
+    /// boolean) and lines the handler refuses, over several reads.
+    static let input: [UInt8] = {
+        var lines: [String] = []
+        for k in 0..<6_000 {
+            switch k % 50 {
+            case 7: lines.append("")
+            case 13: lines.append("{\"v\":1,\"type\":\"result\",\"check\":\"c\(k)\"")
+            case 21: lines.append("{\"v\":1,\"type\":\"result\",\"check\":\"c\(k)\",\"at\":\"2026-11-24T06:00:00Z\",\"ok\":\"yes\"}")
+            case 29: lines.append("{\"v\":1,\"type\":\"note\",\"text\":\"refuse me\"}")
+            case 33: lines.append("{\"v\":1,\"type\":\"note\",\"text\":\"" + String(repeating: "x", count: 5_000) + "\"}")
+            case 41: lines.append("   ")
+            default:
+                lines.append("{\"v\":1,\"type\":\"result\",\"check\":\"c\(k % 97)\",\"at\":\"2026-11-24T06:\(String(format: "%02d", k % 60)):00Z\",\"ok\":\(k % 3 != 0),\"location\":\"lon1\"}")
+            }
+        }
+        return Array((lines.joined(separator: "\n") + "\n").utf8)
+    }()
+
+    /// What a stage saw: each line handled (number, end offset, head, text), each batch end, in order; and the
+    /// count of rejects and of lines read. From a file, so the reads, and the batches, end at the same places.
+    static func observe(pipelined: Bool) throws -> (events: [String], rejects: Int, read: Int) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipelined-\(UUID()).ndjson").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(input).write(to: URL(fileURLWithPath: path))
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var events: [String] = []
+        let logs = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let rejects = try RejectedLines(source: "pipe", logger: logs)
+        var loop = StageLoop(reader: LineReader(fd: fd, maxLineBytes: 4_096), writer: LineWriter(fd: -1), rejects: rejects)
+        let handle = { (object: ScannedObject, line: InputLine, head: ResultHead?) throws in
+            let text = String(decoding: line.bytes, as: UTF8.self)
+            if text.contains("refuse me") { throw EventError("refused") }
+            events.append("\(line.number)@\(line.endOffset) \(head.map { "\($0.check) \($0.at) \($0.ok)" } ?? "-") \(text.prefix(40))")
+        }
+        if pipelined {
+            try loop.runPipelined(onBatchEnd: { events.append("batch end") }) { object, line, ahead in
+                try handle(object, line, ahead.map { try $0.get() })
+            }
+        } else {
+            try loop.run(onBatchEnd: { events.append("batch end") }) { object, line in
+                let head = try object.isEventType(EventKeys.result) ? try ResultHead(object) : nil
+                try handle(object, line, head)
+            }
+        }
+        return (events, rejects.count, loop.linesRead)
+    }
+
+    @Test func showsTheStageExactlyWhatRunShowsIt() throws {
+        let serial = try Self.observe(pipelined: false), piped = try Self.observe(pipelined: true)
+        #expect(piped.events == serial.events)
+        #expect(serial.events.filter { $0 == "batch end" }.count > 10, "the input spans many reads")
+        #expect(piped.rejects == serial.rejects && serial.rejects == 4 * 120, "broken JSON, a refused head, a refused line and a line too long in every 50")
+        #expect(piped.read == serial.read && serial.read == 6_000)
+    }
+}

@@ -41,7 +41,7 @@ import Testing
         ("  sinks:\n    outages: {kind: pager, url: x}\n",
          "r.yaml:5: unknown sink kind \"pager\" for sink outages (known: \(RoutingConfigErrorTests.sinkKinds))"),
         ("  sinks:\n    outages: {kind: slack, webhook_url: \"${SLACK}\", colour: red}\n",
-         "r.yaml:5: unknown key \"colour\" in routing.sinks.outages (known: api_url, bot_token, bot_token_file, channel, concurrency, group, kind, pace, timeout, updates, webhook_url, webhook_url_file)"),
+         "r.yaml:5: unknown key \"colour\" in routing.sinks.outages (known: action_links, api_url, bot_token, bot_token_file, channel, concurrency, group, kind, pace, timeout, updates, webhook_url, webhook_url_file)"),
         ("  sinks:\n    outages: {kind: slack, webhook_url: \"${SLACK}\"}\n  routes:\n    - {severity: critical, sinks: [pager]}\n",
          "r.yaml:7: route names sink \"pager\", which is not defined under routing.sinks"),
         ("  routes:\n    - {severity: loud, sinks: []}\n",

@@ -158,14 +158,8 @@ extension ControlFile {
     static func book(_ path: String) -> ControlBook {
         guard let data = FileManager.default.contents(atPath: path) else { return ControlBook() }
         var book = ControlBook()
-        var fields: [JSONField] = []
-        for var line in data.split(separator: UInt8(ascii: "\n")).map(Array.init) where !line.isEmpty {
-            let event: ControlEvent? = line.withUnsafeMutableBufferPointer { b in
-                let buffer = UnsafeBufferPointer(b)
-                guard (try? JSONScanner.scanObject(buffer, into: &fields)) != nil else { return nil }
-                return try? ControlEvent(ScannedObject(bytes: buffer, fields: fields))
-            }
-            switch event {
+        for line in data.split(separator: UInt8(ascii: "\n")).map(Array.init) where !line.isEmpty {
+            switch ControlEvent.decode(line) {
             case .window(let w)?: _ = book.add(w)
             case .end(let e)?: _ = book.end(kind: e.kind, id: e.id, at: e.at)
             default: break

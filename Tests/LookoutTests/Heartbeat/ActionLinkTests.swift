@@ -266,13 +266,5 @@ import Testing
 
 /// Decodes a control line in tests.
 enum AnyEventTestSupport {
-    static func control(_ line: String) -> ControlEvent? {
-        var bytes = Array(line.utf8)
-        var fields: [JSONField] = []
-        return bytes.withUnsafeMutableBufferPointer { b in
-            let buffer = UnsafeBufferPointer(b)
-            guard (try? JSONScanner.scanObject(buffer, into: &fields)) != nil else { return nil }
-            return try? ControlEvent(ScannedObject(bytes: buffer, fields: fields))
-        }
-    }
+    static func control(_ line: String) -> ControlEvent? { ControlEvent.decode(Array(line.utf8)) }
 }

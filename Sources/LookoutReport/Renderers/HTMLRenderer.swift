@@ -170,11 +170,16 @@ public struct HTMLRenderer {
             }
         }
         h.append("<h2>\(client ? "Planned maintenance" : "Maintenance adherence")</h2>")
-        h.append("<table><tr><th>Client</th><th class=\"num\">Down inside windows</th><th class=\"num\">Down outside windows</th><th class=\"num\">Inside share</th><th class=\"num\">Window time</th><th class=\"num\">Overran a window</th></tr>")
+        let unagreed = report.adherence.contains { $0.unagreedMaintenanceMs != nil }
+        h.append("<table><tr><th>Client</th><th class=\"num\">Down inside windows</th><th class=\"num\">Down outside windows</th><th class=\"num\">Inside share</th><th class=\"num\">Window time</th>"
+                 + (unagreed ? "<th class=\"num\">Unagreed window time</th>" : "") + "<th class=\"num\">Overran a window</th></tr>")
         for a in report.adherence {
-            h.append("<tr><td>\(e(a.client))</td><td class=\"num\">\(ReportText.duration(a.downInsideWindowsMs))</td><td class=\"num\">\(ReportText.duration(a.downOutsideWindowsMs))</td><td class=\"num\">\(a.insideShare.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.duration(a.maintenanceMs))</td><td class=\"num\">\(a.overruns)</td></tr>")
+            h.append("<tr><td>\(e(a.client))</td><td class=\"num\">\(ReportText.duration(a.downInsideWindowsMs))</td><td class=\"num\">\(ReportText.duration(a.downOutsideWindowsMs))</td><td class=\"num\">\(a.insideShare.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.duration(a.maintenanceMs))</td>"
+                     + (unagreed ? "<td class=\"num\">\(e(ReportText.unagreed(a)))</td>" : "") + "<td class=\"num\">\(a.overruns)</td></tr>")
         }
         h.append("</table>")
+        let sentence = ReportText.unagreedSentence(report.adherence)
+        if !sentence.isEmpty { h.append("<p>\(e(sentence.trimmingCharacters(in: .whitespaces)))</p>") }
         let f = report.footer
         if client {
             h.append("<p class=\"muted\">\(ReportText.clientFootnote)</p>")

@@ -27,7 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     // The layers (docs/architecture.md): every arrow points down this list, and ArchitectureTests keeps it so.
-    //   LookoutCore      the event contract, time, the config model and YAML walk, files, SQLite, logging, redaction
+    //   LookoutCore      the event contract, time, the config model and YAML walk, files, SQLite, logging, redaction,
+//                    signed action links
     //   LookoutNATS      nats:// inputs and outputs over NATS JetStream (nats.c)         (Core)
     //   LookoutProbe     the runner, the check kinds, the heartbeat receiver            (Core)
     //   LookoutClassify  tier policy, confirmation, flapping, quorum, incidents         (Core)
@@ -48,6 +49,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // HMAC-SHA256 for the signed one-tap action links (ActionLink), checked by probe and made by route.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -125,7 +128,8 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutRoute", "LookoutTesting", "LookoutCommands",
                            "probe", "classify", "route", "report",
-                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
     ]
 )

@@ -55,6 +55,9 @@ public struct ProbeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The largest ping body the receiver keeps, in bytes; larger pings are refused with 413.")
     var maxPingBody = HeartbeatReceiver.defaultMaxBodyBytes
 
+    @Option(name: .long, help: "The control file the receiver appends one-tap actions to (the file classify reads; docs/actions.md); default: --output.")
+    var control: String?
+
     public static func main() async {
         ProbeServices.runConcurrencyOnEventLoops()
         await main(nil)
@@ -85,10 +88,12 @@ public struct ProbeCommand: AsyncParsableCommand {
             return shard.map { s in checks.filter { s.contains($0.id) } } ?? checks
         }
         let services: ProbeServices
+        let usedLinks: UsedLinkStore
         do {
-            let database = try StateDatabase.open(path: state, migrations: BodySizeBaseline.migrations + PingStore.migrations)
+            let database = try StateDatabase.open(path: state, migrations: BodySizeBaseline.migrations + PingStore.migrations + UsedLinkStore.migrations)
             services = try ProbeServices(state: database, perHostConnections: perHost,
                                          pings: listen == nil ? nil : PingStore(database: database))
+            usedLinks = UsedLinkStore(database: database)
         } catch {
             Stage.fail("probe: cannot open the state file \(state ?? ""): \(error)", status: .ioError)
         }
@@ -116,9 +121,10 @@ public struct ProbeCommand: AsyncParsableCommand {
         let runner = ProbeRunner(checks: select(config), location: location, writer: writer,
                                  concurrency: concurrency, perHost: perHost, services: services,
                                  heartbeat: heartbeat.map(ProbeLiveness.init(intervalSeconds:)), logger: logger)
+        let actions = listen == nil ? nil : actionEndpoint(config: config, usedLinks: usedLinks, metrics: services.metrics, logger: logger)
         let receiver = listen.flatMap(ListenAddress.init).map { address in
             HeartbeatReceiver(checks: config.allChecks, store: services.pings!, clock: SystemClock(),
-                              metrics: services.metrics, maxBodyBytes: maxPingBody)
+                              metrics: services.metrics, maxBodyBytes: maxPingBody, actions: actions)
                 .start(host: address.host, port: address.port, logger: logger) { port in
                     logger.info("heartbeat receiver listening on \(address.host):\(port)")
                 }
@@ -144,6 +150,21 @@ public struct ProbeCommand: AsyncParsableCommand {
         await receiver?.stop()
         await services.shutdown()
         await site?.stop()
+    }
+}
+
+extension ProbeCommand {
+    /// The receiver's one-tap links, when the config has `actions:`: they append to `--control`, else to the
+    /// `--output` file (the file classify follows). Without either there is nowhere to write, so probe refuses to start.
+    func actionEndpoint(config: Config, usedLinks: UsedLinkStore, metrics: ProbeMetrics, logger: Logger) -> ActionEndpoint? {
+        guard let actions = config.actions else { return nil }
+        let output = file.output.flatMap { NATSTransport.isAddress($0) ? nil : $0 }
+        guard let path = control ?? output else {
+            Stage.fail("probe: the config's actions: section needs a control file for the receiver: --control FILE (the file classify reads) or --output FILE",
+                       status: .usage)
+        }
+        return ActionEndpoint(config: config, actions: actions, controlPath: path, used: usedLinks,
+                              clock: SystemClock(), metrics: metrics, logger: logger)
     }
 }
 

@@ -31,6 +31,11 @@ public struct CheckTally: Sendable {
     public private(set) var down = IntervalSet()
     /// Down inside a maintenance window: excluded from the SLA, shown for window adherence.
     public private(set) var downInMaintenance = IntervalSet()
+    /// Maintenance time in windows nobody agreed with the client: on-demand windows and silences from control lines
+    /// (`classify maintenance|silence`), which classify names `maintenance:<id>` and `silence:<id>`.
+    public private(set) var unagreedMaintenance = IntervalSet()
+    /// The names of the site's windows from the config: the agreed ones. Any other name on a result is on demand.
+    public var agreedWindows: Set<String> = []
     public private(set) var degraded = IntervalSet()
 
     public private(set) var results = 0
@@ -58,6 +63,7 @@ public struct CheckTally: Sendable {
     private(set) var previousAt: Int64 = 0
     private(set) var previousState = SampleState.unclassified
     private(set) var previousInMaintenance = false
+    private(set) var previousUnagreed = false
     private var pending = IntervalSet()
     private var pendingInMaintenance = IntervalSet()
     private var pendingStart: Int64 = 0
@@ -79,9 +85,9 @@ public struct CheckTally: Sendable {
     @inline(__always) func inRange(_ t: Int64) -> Bool { t >= from && t < to }
 
     /// Takes one result. Results older than the previous one of this check (out of order across locations) count
-    /// in the tallies but not in the timeline.
-    public mutating func ingest(at time: Int64, state: SampleState, inMaintenance: Bool, ok: Bool, degradedFlag: Bool,
-                                latencyMs: Double?, kind: ResultKind) {
+    /// in the tallies but not in the timeline. `unagreed`: the window holding it is not one of the agreed ones.
+    public mutating func ingest(at time: Int64, state: SampleState, inMaintenance: Bool, unagreed: Bool = false, ok: Bool,
+                                degradedFlag: Bool, latencyMs: Double?, kind: ResultKind) {
         let counted = inRange(time)
         if counted {
             results += 1
@@ -102,7 +108,7 @@ public struct CheckTally: Sendable {
         }
         if hasPrevious {
             guard time >= previousAt else { outOfOrder += 1; return }
-            attribute(previousAt, Swift.min(time, previousAt + capMs), previousState, previousInMaintenance)
+            attribute(previousAt, Swift.min(time, previousAt + capMs), previousState, previousInMaintenance, previousUnagreed)
         }
         if previousState == .failing && state != .failing && hasPrevious { settleFailingRun(confirmed: state.isDown) }
         if state == .failing && !(hasPrevious && previousState == .failing) {
@@ -118,6 +124,7 @@ public struct CheckTally: Sendable {
         previousAt = time
         previousState = state
         previousInMaintenance = inMaintenance
+        previousUnagreed = inMaintenance && unagreed
     }
 
     /// Records a failing assertion of a host check (`failed`), for "hosts over thresholds".
@@ -129,7 +136,7 @@ public struct CheckTally: Sendable {
     public mutating func finish() {
         guard hasPrevious else { return }
         let end = previousAt + capMs
-        attribute(previousAt, end, previousState, previousInMaintenance)
+        attribute(previousAt, end, previousState, previousInMaintenance, previousUnagreed)
         if previousState == .failing {
             if inRange(pendingStart) { unconfirmedAtEnd += 1 }
             pending = IntervalSet(); pendingInMaintenance = IntervalSet()
@@ -149,13 +156,14 @@ public struct CheckTally: Sendable {
         pendingInMaintenance = IntervalSet()
     }
 
-    private mutating func attribute(_ a0: Int64, _ b0: Int64, _ state: SampleState, _ inMaintenance: Bool) {
+    private mutating func attribute(_ a0: Int64, _ b0: Int64, _ state: SampleState, _ inMaintenance: Bool, _ unagreed: Bool) {
         guard state != .unclassified else { return }
         let a = Swift.max(a0, from), b = Swift.min(b0, to)
         guard a < b else { return }
         observed.add(a, b)
         if inMaintenance {
             maintenance.add(a, b)
+            if unagreed { unagreedMaintenance.add(a, b) }
             if state.isDown { downInMaintenance.add(a, b) } else if state == .failing { pendingInMaintenance.add(a, b) }
         } else if state.isDown {
             down.add(a, b)

@@ -220,6 +220,11 @@ public struct AdherenceFigure: Codable, Sendable, Equatable {
     public var overruns: Int
     /// Percent of downtime inside agreed windows; nil without downtime.
     public var insideShare: Double?
+    /// Window time nobody agreed with the client: on-demand windows and silences from control lines (part of
+    /// `maintenanceMs`); nil when there was none.
+    public var unagreedMaintenanceMs: Int64? = nil
+    /// Down time inside those windows, counted in `downOutsideWindowsMs`; nil when there were none.
+    public var downInsideUnagreedMs: Int64? = nil
 }
 
 public struct CertificateFigure: Codable, Sendable, Equatable {

@@ -35,6 +35,7 @@ public final class ReportAccumulator {
                 index[check.id] = tallies.count
                 tallies.append(CheckTally(id: check.id, siteID: site.id, kind: check.kindName,
                                           capMs: check.every.milliseconds * 2, range: range))
+                tallies[tallies.count - 1].agreedWindows = Set(site.maintenance.map(\.name))
             }
         }
     }
@@ -99,7 +100,7 @@ public final class ReportAccumulator {
         let head = try ResultHead(o)
         resultLines += 1
         let checkField = head.checkField, at = head.at.milliseconds, ok = head.ok, degraded = head.degraded
-        var state = SampleState.unclassified, inMaintenance = false
+        var state = SampleState.unclassified, inMaintenance = false, maintenanceField: JSONField?
         var latency: Double?, kind = ResultKind.other, kindField: JSONField?
         var errorField: JSONField?, failedField: JSONField?, detailsField: JSONField?
         for f in o.fields {
@@ -114,6 +115,7 @@ public final class ReportAccumulator {
             case UInt8(ascii: "m") where o.keyEquals(f, "maintenance"):
                 guard f.kind == .string || f.kind == .null else { throw EventError("field \"maintenance\" must be a string or null") }
                 inMaintenance = f.kind == .string
+                if inMaintenance { maintenanceField = f }
             case UInt8(ascii: "l") where o.keyEquals(f, "latency_ms"):
                 guard f.kind == .number || f.kind == .null else { throw EventError("field \"latency_ms\" must be a number") }
                 if f.kind == .number { latency = o.double(f) }
@@ -144,7 +146,9 @@ public final class ReportAccumulator {
             tallies[k].kind = o.string(kindField)
             tallies[k].kindFromResults = true
         }
-        tallies[k].ingest(at: at, state: state, inMaintenance: inMaintenance, ok: ok, degradedFlag: degraded,
+        // A window the config does not name (an on-demand window or a silence) was not agreed with the client.
+        let unagreed = maintenanceField.map { !tallies[k].agreedWindows.contains(o.string($0)) } ?? false
+        tallies[k].ingest(at: at, state: state, inMaintenance: inMaintenance, unagreed: unagreed, ok: ok, degradedFlag: degraded,
                           latencyMs: latency, kind: kind)
         guard at >= range.from.milliseconds && at < range.to.milliseconds else { return }
         if !ok, let errorField, errorField.kind == .string { tallies[k].lastError = o.string(errorField) }

@@ -60,7 +60,7 @@ public struct ReportBuilder {
         }
 
         var sites: [SiteFigure] = []
-        var siteSets: [String: (nonMaint: Int64, down: Int64, downInMaint: Int64, maint: Int64)] = [:]
+        var siteSets: [String: SiteTimes] = [:]
         for site in siteList {
             let tallies = site.checks.compactMap { tallyByCheck[$0.id] }
             let observed = IntervalSet.union(tallies.map(\.observed))
@@ -70,7 +70,11 @@ public struct ReportBuilder {
             let degraded = IntervalSet.union(tallies.map(\.degraded)).subtracting(maint).subtracting(down)
             let time = ReportBuilder.timeFigures(observed: observed, maint: maint, down: down, downInMaint: downInMaint,
                                                  degraded: degraded, rangeLength: range.length)
-            siteSets[site.id] = (observed.total - maint.total, down.total, downInMaint.total, maint.total)
+            // Down inside an unagreed window, check by check (another check's agreed window at the same time is not it).
+            let downInUnagreed = IntervalSet.union(tallies.map { $0.downInMaintenance.intersecting($0.unagreedMaintenance) })
+            siteSets[site.id] = SiteTimes(nonMaint: observed.total - maint.total, down: down.total, downInMaint: downInMaint.total,
+                                          maint: maint.total, unagreed: IntervalSet.union(tallies.map(\.unagreedMaintenance)).total,
+                                          downInUnagreed: downInUnagreed.total)
             let siteIncidents = incidentsInRange.filter { $0.site == site.id }
             let target = config.tier(named: site.tier)?.sla
             var checks: [CheckFigure] = []
@@ -135,14 +139,19 @@ public struct ReportBuilder {
         }
         for key in clientOrder {
             let members = bySite[key]!
-            let inside = members.reduce(Int64(0)) { $0 + (siteSets[$1.id]?.downInMaint ?? 0) }
-            let outside = members.reduce(Int64(0)) { $0 + (siteSets[$1.id]?.down ?? 0) }
-            let maint = members.reduce(Int64(0)) { $0 + (siteSets[$1.id]?.maint ?? 0) }
+            func total(_ figure: (SiteTimes) -> Int64) -> Int64 { members.reduce(Int64(0)) { $0 + (siteSets[$1.id].map(figure) ?? 0) } }
+            // Down time in a window nobody agreed (on demand, a silence) is down time outside the agreed windows.
+            let unagreedDown = total(\.downInUnagreed)
+            let inside = total(\.downInMaint) - unagreedDown
+            let outside = total(\.down) + unagreedDown
+            let unagreed = total(\.unagreed)
             let ids = Set(members.map(\.id))
             let overruns = incidentsInRange.filter { ids.contains($0.site) && $0.firstMaintenance != nil && !$0.isMaintenanceOnly }.count
             adherence.append(AdherenceFigure(client: key, sites: members.map(\.id), downInsideWindowsMs: inside,
-                                             downOutsideWindowsMs: outside, maintenanceMs: maint, overruns: overruns,
-                                             insideShare: ReportBuilder.percent(inside, of: inside + outside)))
+                                             downOutsideWindowsMs: outside, maintenanceMs: total(\.maint), overruns: overruns,
+                                             insideShare: ReportBuilder.percent(inside, of: inside + outside),
+                                             unagreedMaintenanceMs: unagreed > 0 ? unagreed : nil,
+                                             downInsideUnagreedMs: unagreed > 0 ? unagreedDown : nil))
         }
 
         let siteNames = Dictionary(uniqueKeysWithValues: config.sites.map { ($0.id, $0.name) })
@@ -261,7 +270,7 @@ public struct ReportBuilder {
     }
 
     private func tierFigures(config: Config, sites: [SiteFigure],
-                             siteSets: [String: (nonMaint: Int64, down: Int64, downInMaint: Int64, maint: Int64)]) -> [TierFigure] {
+                             siteSets: [String: SiteTimes]) -> [TierFigure] {
         var out: [TierFigure] = []
         for tier in config.tiers {
             let members = sites.filter { $0.tier == tier.name }
@@ -327,4 +336,20 @@ public struct ReportBuilder {
             incidentsWithoutAlert: incidents.filter { $0.maxSeverity == .none && !$0.isMaintenanceOnly }.count,
             deadLetters: dead.sorted { ($0.at, $0.sink) < ($1.at, $1.sink) })
     }
+}
+
+/// SiteTimes are a site's time totals in the range, in milliseconds: what tiers and adherence add up per client.
+struct SiteTimes {
+    /// Observed outside any window.
+    var nonMaint: Int64
+    /// Down outside any window.
+    var down: Int64
+    /// Down inside a window, agreed or not.
+    var downInMaint: Int64
+    /// In any window.
+    var maint: Int64
+    /// In a window nobody agreed with the client (on demand, a silence).
+    var unagreed: Int64
+    /// Down inside such a window.
+    var downInUnagreed: Int64
 }

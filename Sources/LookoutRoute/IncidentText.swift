@@ -57,8 +57,9 @@ public enum IncidentText {
         }
     }
 
-    /// The body of a customer-facing ticket or comment.
+    /// The body of a customer-facing ticket or comment (or, for an ack or note, the note's words).
     public static func ticketBody(_ delivery: OutboxDelivery) -> String {
+        if let note = delivery.note { return note.body }
         let incident = delivery.incident
         let name = siteName(delivery)
         let link = siteURL(delivery).map { " (\($0))" } ?? ""

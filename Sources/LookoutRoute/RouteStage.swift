@@ -188,8 +188,12 @@ public enum RouteStage {
                 if passThrough { try writer.write(object.bytes) }
                 switch event {
                 case .incident(let incident): batch.append(.incident(incident, line: Array(object.bytes)))
-                case .control(.ack(let ack)): batch.append(.ack(incident: ack.incident, at: ack.at))
-                case .control(let control): eventTime = max(eventTime ?? control.at, control.at)
+                case .control(let control):
+                    switch control {
+                    // An ack stops escalation; acks and notes go to the incident's tickets.
+                    case .ack, .note: batch.append(.control(control, line: Array(object.bytes)))
+                    case .window, .end: eventTime = max(eventTime ?? control.at, control.at)
+                    }
                 case .result(let result): eventTime = max(eventTime ?? result.at, result.at)
                 case .delivery, .other: break
                 }

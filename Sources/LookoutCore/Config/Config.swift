@@ -19,9 +19,11 @@ public struct Config: Sendable {
     public var status = StatusConfig()
     /// How `nats://` inputs and outputs reach JetStream (Config/NATSSettings.swift); defaults without a `nats:` section.
     public var nats = NATSSettings()
+    /// One-tap links in chat messages (Config/ActionsConfig.swift, docs/actions.md); nil without an `actions:` section.
+    public var actions: ActionsConfig? = nil
 
     static let keys: Set<String> = [
-        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing", "status", "nats",
+        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing", "status", "nats", "actions",
     ]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
@@ -105,8 +107,13 @@ public struct Config: Sendable {
         if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
         config.status = try StatusConfig(node: m["status"], config: config)
         if let n = m["nats"] { config.nats = try NATSSettings(node: n, environment: environment) }
+        config.actions = try m["actions"].map {
+            try ActionsConfig(node: $0, environment: environment, maxControlDuration: config.classify.maxControlDuration)
+        }
         var routingContext = context
         if routingSecrets == .notNeeded { routingContext.environment = standInSecrets(in: yaml, environment: environment) }
+        // Sinks that carry one-tap links sign them with the actions key.
+        routingContext.actions = config.actions
         config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: routingContext, tiers: config.tiers, kinds: kinds) }
         return config
     }

@@ -7,4 +7,6 @@ public struct ConfigContext: Sendable {
     public var timeZone: TimeZone
     /// The folder of the config file, against which relative paths (CA files, plugins) are resolved.
     public var directory: String
+    /// The `actions:` section, for sinks that put one-tap links in their messages; nil when the file has none.
+    public var actions: ActionsConfig? = nil
 }

@@ -9,7 +9,8 @@ import ServiceLifecycle
 ///
 /// `GET|POST|HEAD /ping/<token>` success, `/ping/<token>/start`, `/ping/<token>/fail`, `/ping/<token>/<exit-code>`
 /// (0 is success, 1-255 failure). An unknown token gets 404 and nothing is recorded; a body over `maxBodyBytes`
-/// gets 413 and nothing is recorded.
+/// gets 413 and nothing is recorded. With an `actions:` section it also serves the one-tap links at `/act`
+/// (`ActionEndpoint`).
 public struct HeartbeatReceiver: Sendable {
     public static let defaultMaxBodyBytes = 100 * 1024
     /// How long a connection may sit without a complete request head: an idle keep-alive connection, or one that sends
@@ -24,9 +25,11 @@ public struct HeartbeatReceiver: Sendable {
     private let metrics: ProbeMetrics
     public let maxBodyBytes: Int
     public let idleTimeout: TimeSpan
+    private let actions: ActionEndpoint?
 
     public init(checks: [Check], store: PingStore, clock: any WallClock, metrics: ProbeMetrics,
-                maxBodyBytes: Int = HeartbeatReceiver.defaultMaxBodyBytes, idleTimeout: TimeSpan = HeartbeatReceiver.defaultIdleTimeout) {
+                maxBodyBytes: Int = HeartbeatReceiver.defaultMaxBodyBytes, idleTimeout: TimeSpan = HeartbeatReceiver.defaultIdleTimeout,
+                actions: ActionEndpoint? = nil) {
         tokens = checks.compactMap { check in
             (check.probe as? HeartbeatProbe).map { (Array($0.token.value.utf8), check.id) }
         }
@@ -35,6 +38,7 @@ public struct HeartbeatReceiver: Sendable {
         self.metrics = metrics
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
+        self.actions = actions
     }
 
     /// The check a token belongs to. Every configured token is compared in full, in constant time, so response
@@ -104,6 +108,7 @@ public struct HeartbeatReceiver: Sendable {
             router.on("ping/:token", method: method, use: handler)
             router.on("ping/:token/:signal", method: method, use: handler)
         }
+        actions?.register(on: router)
         router.get("metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.render())))

@@ -15,23 +15,7 @@ public struct HTMLRenderer {
     ]
 
     /// Escapes text for element content and attribute values.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                // XML 1.0 forbids most control characters even when escaped.
-                if c.value < 0x20 && c != "\n" && c != "\t" { out += " " } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out
-    }
+    public static func escape(_ text: String) -> String { text.htmlEscaped }
 
     static func n(_ v: Double) -> String { String(format: "%.2f", v) }
 
@@ -187,11 +171,16 @@ public struct HTMLRenderer {
             }
         }
         h.append("<h2>\(client ? "Planned maintenance" : "Maintenance adherence")</h2>")
-        h.append("<table><tr><th>Client</th><th class=\"num\">Down inside windows</th><th class=\"num\">Down outside windows</th><th class=\"num\">Inside share</th><th class=\"num\">Window time</th><th class=\"num\">Overran a window</th></tr>")
+        let unagreed = report.adherence.contains { $0.unagreedMaintenanceMs != nil }
+        h.append("<table><tr><th>Client</th><th class=\"num\">Down inside windows</th><th class=\"num\">Down outside windows</th><th class=\"num\">Inside share</th><th class=\"num\">Window time</th>"
+                 + (unagreed ? "<th class=\"num\">Unagreed window time</th>" : "") + "<th class=\"num\">Overran a window</th></tr>")
         for a in report.adherence {
-            h.append("<tr><td>\(e(a.client))</td><td class=\"num\">\(ReportText.duration(a.downInsideWindowsMs))</td><td class=\"num\">\(ReportText.duration(a.downOutsideWindowsMs))</td><td class=\"num\">\(a.insideShare.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.duration(a.maintenanceMs))</td><td class=\"num\">\(a.overruns)</td></tr>")
+            h.append("<tr><td>\(e(a.client))</td><td class=\"num\">\(ReportText.duration(a.downInsideWindowsMs))</td><td class=\"num\">\(ReportText.duration(a.downOutsideWindowsMs))</td><td class=\"num\">\(a.insideShare.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.duration(a.maintenanceMs))</td>"
+                     + (unagreed ? "<td class=\"num\">\(e(ReportText.unagreed(a)))</td>" : "") + "<td class=\"num\">\(a.overruns)</td></tr>")
         }
         h.append("</table>")
+        let sentence = ReportText.unagreedSentence(report.adherence)
+        if !sentence.isEmpty { h.append("<p>\(e(sentence.trimmingCharacters(in: .whitespaces)))</p>") }
         let f = report.footer
         if client {
             h.append("<p class=\"muted\">\(ReportText.clientFootnote)</p>")

@@ -19,6 +19,9 @@ public struct OutboxDelivery: Sendable {
     public var site: Site?
     /// The incident's opening went to the dead letters for this sink: nobody there heard of the incident.
     public var openingDead = false
+    /// Set when the delivery is an ack or a note for the incident's ticket (`event` is then `updated`): what to
+    /// comment, and whether the customer may see it (Outbox+Notes).
+    public var note: TicketNote? = nil
 }
 
 /// Outbox keeps route's deliveries in SQLite: each incident event becomes its deliveries in one transaction before
@@ -75,7 +78,8 @@ public final class Outbox: Sendable {
     ]
 
     public init(path: String?, router: IncidentRouter, journaling: Bool = false) throws {
-        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + Outbox.escalationMigrations + StreamPosition.migrations)
+        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + Outbox.escalationMigrations + Outbox.noteMigrations
+                                                     + StreamPosition.migrations)
         self.router = router
         self.journaling = journaling
     }
@@ -98,7 +102,7 @@ public final class Outbox: Sendable {
         try enqueue(events.map { RouteInput.incident($0.event, line: $0.line) }, now: now, eventTime: nil, position: position)
     }
 
-    /// Plans a batch of incident and ack lines in order, each first firing the escalation steps due by its event
+    /// Plans a batch of incident, ack and note lines in order, each first firing the escalation steps due by its event
     /// time, and then those due by `eventTime` (the latest time of the batch's other lines), in one transaction
     /// with `position` and what was escalated, so a restart neither skips nor repeats a step.
     @discardableResult
@@ -112,8 +116,11 @@ public final class Outbox: Sendable {
                 case .incident(let e, let line):
                     added += try enqueue(e, line: line, now: now, in: db)
                     try trackEscalation(e, line: line, in: db)
-                case .ack(let incident, _):
-                    try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [incident])
+                case .control(let control, let line):
+                    if case .ack(let ack) = control {
+                        try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [ack.incident])
+                    }
+                    added += try enqueueNote(control, line: line, now: now, in: db)
                 }
             }
             if let eventTime { added += try escalateDue(upTo: eventTime, now: now, in: db) }
@@ -249,11 +256,12 @@ public final class Outbox: Sendable {
             .execute(arguments: [jsonArray(ids)])
         return rows.compactMap { row in
             let line: Data = row["line"]
+            let note = (row["note"] as Data?).flatMap { TicketNote(line: Array($0)) }
             guard let incident = IncidentEvent.decode(Array(line)),
-                  let event = IncidentEvent.Event(rawValue: row["event"]) else { return nil }
+                  let event = note != nil ? .updated : IncidentEvent.Event(rawValue: row["event"]) else { return nil }
             return OutboxDelivery(id: row["id"], key: row["key"], event: event, sink: row["sink"], incident: incident,
                                   attempt: (row["attempts"] as Int) + 1, queuedAt: Timestamp(milliseconds: row["queued_ms"]),
-                                  ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"])
+                                  ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"], note: note)
         }
     }
 

@@ -3,14 +3,19 @@ import LookoutCore
 
 /// HTTPTicketSink drives any helpdesk with an HTTP API from templates: one request to open a ticket (whose answer
 /// holds the ticket's id), one to comment on updates, one to resolve. `{{name}}` in a body becomes a JSON string, in
-/// a URL a percent-encoded value, so a template can never produce broken JSON.
+/// a URL a percent-encoded value, so a template can never produce broken JSON. Acks and notes go through the `update`
+/// template with `{{body}}` the note's words; an internal one (an ack, `--internal`) only when that template says
+/// where it goes (`{{public}}`, a JSON boolean, or `{{visibility}}`), so a template that always comments publicly
+/// never shows the customer a note meant for the team.
 public struct HTTPTicketSink: Sink {
     public static let kind = "http_ticket"
     public static let settingKeys: Set<String> = ["headers", "open", "update", "resolve"]
     public static let variables: Set<String> = [
         "incident", "key", "event", "subject", "body", "headline", "site", "site_name", "site_url", "client",
-        "contact_email", "severity", "check", "since", "at", "duration", "cause", "ref",
+        "contact_email", "severity", "check", "since", "at", "duration", "cause", "ref", "public", "visibility", "by",
     ]
+    /// Variables written as JSON literals rather than strings.
+    static let literals: Set<String> = ["public"]
 
     /// One templated request.
     struct Step: Sendable {
@@ -29,6 +34,12 @@ public struct HTTPTicketSink: Sink {
     public var isTicketSink: Bool { true }
     // Different incidents go in parallel: a helpdesk that cannot keep up answers 429 or 503, which holds the sink.
     public var defaultConcurrency: Int { 8 }
+
+    public func takesNote(isPublic: Bool) -> Bool {
+        guard let update else { return false }
+        let placeholders = HTTPTicketSink.placeholders(update.url + (update.body ?? ""))
+        return isPublic || placeholders.contains("public") || placeholders.contains("visibility")
+    }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
@@ -87,7 +98,9 @@ public struct HTTPTicketSink: Sink {
             out += rest[..<open.lowerBound]
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             let value = values[name] ?? ""
-            if json {
+            if json && literals.contains(name) {
+                out += value == "true" ? "true" : "false"
+            } else if json {
                 var bytes: [UInt8] = []
                 JSONText.appendQuoted(value, to: &bytes)
                 out += String(decoding: bytes, as: UTF8.self)
@@ -108,6 +121,9 @@ public struct HTTPTicketSink: Sink {
             "client": IncidentText.client(d) ?? "", "contact_email": d.site?.contactEmail ?? "",
             "severity": e.severity.rawValue, "check": e.check, "since": e.since.rfc3339, "at": e.at.rfc3339,
             "duration": IncidentText.duration(IncidentText.lasted(d)), "cause": IncidentText.cause(e), "ref": ref ?? "",
+            // Comments are public unless they carry an ack or an internal note.
+            "public": d.note.map { $0.isPublic ? "true" : "false" } ?? "true",
+            "visibility": d.note.map { $0.isPublic ? "public" : "internal" } ?? "public", "by": d.note?.by ?? "",
         ]
     }
 

@@ -3,10 +3,12 @@ import LookoutCore
 /// SlackSink posts Block Kit messages to Slack, with a plain `text` fallback for notifications; incidents queued
 /// within the group wait go out as one message, so a shared-server outage is one post, not forty. With an incoming
 /// webhook a post cannot be threaded onto; with a bot token (`chat.postMessage`) updates and the resolve land in the
-/// incident's thread, the resolve also shown in the channel.
+/// incident's thread, the resolve also shown in the channel. With an `actions:` section, each alerting incident's
+/// section ends with its one-tap links (`ActionLinks`).
 public struct SlackSink: Sink {
     public static let kind = "slack"
-    public static let settingKeys: Set<String> = ["webhook_url", "webhook_url_file", "bot_token", "bot_token_file", "channel", "api_url"]
+    public static let settingKeys: Set<String> = ["webhook_url", "webhook_url_file", "bot_token", "bot_token_file", "channel", "api_url",
+                                                  ActionLinks.settingKey]
     /// Slack allows 50 blocks; a header, a context line and an overflow line leave room for 45 incidents.
     public static let maxIncidentsPerMessage = 45
     static let sectionLimit = 3000, headerLimit = 150
@@ -20,6 +22,7 @@ public struct SlackSink: Sink {
 
     public let name: String
     let mode: Mode
+    let links: ActionLinks?
     var isBot: Bool { if case .bot = mode { true } else { false } }
     public var groupsMessages: Bool { true }
     public var groupsOnlyOpenings: Bool { isBot }
@@ -27,6 +30,7 @@ public struct SlackSink: Sink {
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
+        links = try ActionLinks.configured(settings, context: context)
         let webhook = try settings.secretHTTPURL("webhook_url", environment: context.environment)
         let token = try settings.secret("bot_token", environment: context.environment)
         switch (webhook, token) {
@@ -45,7 +49,7 @@ public struct SlackSink: Sink {
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
         guard let first = batch.first else { return .sent(ref: nil) }
-        let message = SlackSink.message(batch)
+        let message = SlackSink.message(batch, links: links)
         let key = batch.count == 1 ? first.key : "group:\(first.key)+\(batch.count - 1)"
         switch mode {
         case .webhook(let webhook):
@@ -101,6 +105,14 @@ public struct SlackSink: Sink {
         return "*<\(url)|\(name)>*"
     }
 
+    /// An incident's section: its fields, then its one-tap links on a line of their own, which the clip to Slack's
+    /// 3,000 characters never cuts (the fields give way).
+    static func incidentSection(_ d: OutboxDelivery, links: ActionLinks?) -> JSONValue {
+        let actions = (links?.links(d) ?? []).map { "<\($0.url)|\(escape($0.title))>" }.joined(separator: " · ")
+        guard !actions.isEmpty else { return section(detail(d)) }
+        return section(IncidentText.clip(detail(d), sectionLimit - actions.count - 1) + "\n" + actions)
+    }
+
     /// The fields of one incident, as one mrkdwn paragraph.
     static func detail(_ d: OutboxDelivery) -> String {
         let e = d.incident
@@ -127,8 +139,8 @@ public struct SlackSink: Sink {
     }
 
     /// The webhook payload: a header, one section per incident (at most 45, then a count of the rest), and a
-    /// context line, with a plain-text fallback that names every site.
-    public static func message(_ batch: [OutboxDelivery]) -> JSONValue {
+    /// context line, with a plain-text fallback that names every site. `links`: the sink's one-tap links, if any.
+    public static func message(_ batch: [OutboxDelivery], links: ActionLinks? = nil) -> JSONValue {
         let header: String
         if batch.count == 1 {
             header = "\(IncidentText.siteName(batch[0])) \(verb(batch[0]))"
@@ -146,7 +158,7 @@ public struct SlackSink: Sink {
                                                      JSONMember(key: "text", value: .string(IncidentText.clip(header, headerLimit))),
                                                      JSONMember(key: "emoji", value: .bool(true))])),
         ])]
-        for d in batch.prefix(maxIncidentsPerMessage) { blocks.append(section(detail(d))) }
+        for d in batch.prefix(maxIncidentsPerMessage) { blocks.append(incidentSection(d, links: links)) }
         if batch.count > maxIncidentsPerMessage {
             let rest = batch.dropFirst(maxIncidentsPerMessage).map { IncidentText.siteName($0) }
             blocks.append(section("…and \(rest.count) more: \(escape(rest.joined(separator: ", ")))"))

@@ -12,7 +12,7 @@ import Testing
     static let checkKinds = ProbeRegistry.kinds.map { $0.name }.joined(separator: ", ")
 
     @Test(arguments: [
-        ("unknown-top-key", 6, "unknown key \"alerting\" in the top level (known: classify, defaults, maintenance_policy, nats, report, routing, sites, status, tiers, timezone)"),
+        ("unknown-top-key", 6, "unknown key \"alerting\" in the top level (known: actions, classify, defaults, maintenance_policy, nats, report, routing, sites, status, tiers, timezone)"),
         ("unknown-check-key", 12, "unknown key \"expect_bannr\" in sites[0].checks[0] (known: classify, confirm, every, expect_banner, id, name, recover, send, tcp, timeout)"),
         ("wrong-type-timezone", 1, "timezone must be a string, not the number 3; quote it if you mean text"),
         ("wrong-type-failures", 7, "defaults.confirm.failures must be a whole number"),
@@ -31,6 +31,8 @@ import Testing
         ("invalid-utf8", 3, "the config file is not UTF-8"),
         ("one-off-window-bad-date", 8, "sites[0].maintenance[0].from must be a date-time such as \"2026-12-01T20:00\" (site time) or \"2026-12-01T20:00:00Z\""),
         ("bad-severity", 3, "tiers.enhanced.outage must be one of critical, warning, info, none (got \"loud\")"),
+        ("actions-without-key", 8, "actions needs key_file: PATH (or key: ${ENV_VAR}): the secret that signs the links, e.g. from `openssl rand -hex 32`"),
+        ("actions-literal-key", 9, "key is a secret: write ${ENV_VAR} or key_file: PATH, never the value itself"),
     ] as [(String, Int, String)])
     func invalidFixtureGivesExactError(name: String, line: Int, message: String) throws {
         let path = ConfigErrorTests.directory.appendingPathComponent("invalid/\(name).yaml").path

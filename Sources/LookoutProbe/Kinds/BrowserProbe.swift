@@ -133,21 +133,21 @@ public struct BrowserProbe: ProbeKind {
         return outcome
     }
 
-    /// The judgement plus the text baseline (which records this run's size).
+    /// The judgement, with the text baseline (which records this run's size).
     func outcome(of visit: PageVisit, run: ProbeRun) -> ProbeOutcome {
-        var outcome = judge(visit, timeout: run.timeout)
-        if let rule = textAnomaly, outcome.status.map({ expectation.statuses.isEmpty ? (200..<300).contains($0) : expectation.statuses.contains($0) }) == true,
-           visit.text != nil {
+        judge(visit, timeout: run.timeout) { bytes, outcome in
+            guard let rule = textAnomaly else { return }
             // The baseline table is shared with http bodies; `:text` keeps a check's two kinds of sample apart (ids
             // cannot hold a colon).
-            outcome.judgeSize(visit.textBytes, of: "visible text", key: run.checkID + ":text", rule: rule, at: run.startedAt,
+            outcome.judgeSize(bytes, of: "visible text", key: run.checkID + ":text", rule: rule, at: run.startedAt,
                               baselines: run.services.baselines, assertion: "text_size_anomaly", medianKey: "median_text_bytes")
         }
-        return outcome
     }
 
-    /// The verdict on a visit, without the baseline: a pure function of what the browser saw.
-    func judge(_ visit: PageVisit, timeout: TimeSpan) -> ProbeOutcome {
+    /// The verdict on a visit: a pure function of what the browser saw, but for `baseline`, which is given the
+    /// visible text's size when the page loaded and was read with an accepted status, before page errors are judged (so a size
+    /// failure, not a degrading exception, is the run's `error`).
+    func judge(_ visit: PageVisit, timeout: TimeSpan, baseline: ((Int, inout ProbeOutcome) -> Void)? = nil) -> ProbeOutcome {
         var outcome = ProbeOutcome(ok: true)
         outcome.latencyMs = visit.elapsedMs
         if let error = visit.browserError {
@@ -197,6 +197,8 @@ public struct BrowserProbe: ProbeKind {
                 case .none: outcome.fail("selector: \(selector)", because: "\"\(selector)\" is not a valid CSS selector")
                 }
             }
+            // A page still loading or stuck says nothing about its usual size.
+            if events.loadFired, !visit.unresponsive { baseline?(visit.textBytes, &outcome) }
         }
         judgeErrors(events, into: &outcome)
         // `max_ms` is on the load event (slower: degraded).

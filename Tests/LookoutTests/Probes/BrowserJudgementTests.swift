@@ -207,6 +207,25 @@ import Testing
         #expect(o.details.first { $0.key == "console_errors" }?.value == .array([.string("could not load")]), "listed even when ignored")
     }
 
+    @Test func sizeFailureIsTheErrorBeforeADegradingException() throws {
+        let probe = try Self.probe()
+        var v = Self.loaded(text: "ACME Shop")
+        v.events.exceptions = ["SyntaxError: Unexpected end of input (broken.js:1)"]
+        var seen: Int?
+        let o = probe.judge(v, timeout: .seconds(10)) { bytes, outcome in
+            seen = bytes
+            outcome.fail("text_size_anomaly", because: "visible text is \(bytes) bytes")
+        }
+        #expect(seen == 9)
+        #expect(o.failed == ["text_size_anomaly", "exceptions"])
+        #expect(o.error == "visible text is 9 bytes")
+        var loading = Self.loaded()
+        loading.events.loadFired = false
+        seen = nil
+        _ = probe.judge(loading, timeout: .seconds(10)) { bytes, _ in seen = bytes }
+        #expect(seen == nil, "a page that never loaded does not teach the baseline")
+    }
+
     // MARK: screenshots
 
     @Test func screenshotsOlderThanMaxAgeArePruned() throws {

@@ -16,7 +16,7 @@ import Testing
 
     /// Runs `body` against the loopback site with fresh services (screenshots in a temp folder), then stops the
     /// browser and the site, whatever happens. Without chromium the test records why and does nothing.
-    static func scenario(broken: Locked<Bool> = Locked(false),
+    static func scenario(broken: Locked<Bool> = Locked(false), browser: ProbeServices.BrowserSettings = .init(),
                          _ body: (ProbeSite, ProbeServices, URL) async throws -> Void) async throws {
         guard BrowserTestSite.hasChromium else {
             Issue.record("chromium is not installed: pipelines/install-deps installs it (.ci/run runs it)")
@@ -24,7 +24,7 @@ import Testing
         }
         let site = try await BrowserTestSite.start(broken: broken)
         let dir = try ProbeTestSupport.tempDirectory()
-        let services = try ProbeServices(screenshots: dir.appendingPathComponent("screenshots").path)
+        let services = try ProbeServices(screenshots: dir.appendingPathComponent("screenshots").path, browser: browser)
         var failure: (any Error)?
         do { try await body(site, services, dir) } catch { failure = error }
         await services.shutdown()
@@ -207,6 +207,42 @@ import Testing
             #expect(next.ok, "\(next)")
             #expect(browser.starts == 2)
             #expect(browser.pid != victim)
+        }
+    }
+
+    @Test func everyPageGetsAFreshContextWithinThePageLimit() async throws {
+        // One page at a time: three checks started together take their turns, and none sees another's cookie.
+        try await Self.scenario(browser: .init(pages: 1)) { site, services, _ in
+            let check = try Self.check("- id: acme-visitor\n  browser: \(site.baseURL)/visitor\n  timeout: 20s\n  expect: {contains: [first visit]}")
+            let outcomes = await withTaskGroup(of: ProbeOutcome.self) { group in
+                for _ in 0..<3 { group.addTask { await ProbeTestSupport.run(check, services: services) } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.count == 3)
+            #expect(outcomes.allSatisfy { $0.ok }, "\(outcomes)")
+            #expect(services.browser(executable: BrowserTestSite.chromium).starts == 1, "one browser for all of them")
+        }
+    }
+
+    @Test func browserOverItsMemoryCapIsReplacedBetweenPages() async throws {
+        // A cap no browser fits under: every page after the first finds the browser over it and gets a new one,
+        // and the old one is killed once its page has closed.
+        try await Self.scenario(browser: .init(pages: 2, memoryCapBytes: 1)) { site, services, _ in
+            let check = try Self.check("- id: acme-shop\n  browser: \(site.baseURL)/shop\n  timeout: 10s")
+            let browser = services.browser(executable: BrowserTestSite.chromium)
+            let first = await ProbeTestSupport.run(check, services: services)
+            let firstPID = try #require(browser.pid)
+            let second = await ProbeTestSupport.run(check, services: services)
+            #expect(first.ok && second.ok, "\(first) \(second)")
+            #expect(browser.starts == 2)
+            #expect(browser.pid != firstPID)
+            // The retired browser is gone (its group killed and reaped): bounded wait, the close runs in the background.
+            var gone = false
+            for _ in 0..<100 where !gone {
+                gone = kill(firstPID, 0) != 0
+                if !gone { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(gone, "chromium pid \(firstPID) still runs")
         }
     }
 }

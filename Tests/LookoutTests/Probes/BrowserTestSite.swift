@@ -57,6 +57,13 @@ enum BrowserTestSite {
         case "/hanging": return .init(headers: html, body: shell(script: "/hanging.js"))
         case "/hanging.js": return .init(headers: js, body: renderer(api: "/api/hang"))
         case "/api/hang": return .init(headers: json, body: products, delay: .seconds(60))
+        // Says whether this browser context has been here before: a cookie set on the first visit.
+        case "/visitor": return .init(headers: html, body: shell(script: "/visitor.js"))
+        case "/visitor.js":
+            return .init(headers: js, body: """
+                document.getElementById("products").textContent = document.cookie.includes("seen=1") ? "welcome back" : "first visit";
+                document.cookie = "seen=1; max-age=3600";
+                """)
         default: return .init(status: 404, body: "not found")
         }
     }

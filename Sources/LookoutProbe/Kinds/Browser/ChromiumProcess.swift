@@ -56,7 +56,10 @@ final class ChromiumProcess: Sendable {
         }
         let pid: pid_t
         switch spawned {
-        case .success(let p): pid = p
+        case .success(let p):
+            pid = p
+            ChromiumProcess.running.withLock { _ = $0.insert(p) }
+            ChromiumProcess.killAtExit
         case .failure(let failure):
             try? FileManager.default.removeItem(atPath: profile)
             throw StartFailure(description: "cannot run \(executable): \(failure.reason)")
@@ -73,6 +76,7 @@ final class ChromiumProcess: Sendable {
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
                 Glibc.kill(-pid, SIGKILL)
+                ChromiumProcess.running.withLock { _ = $0.remove(pid) }
                 let tail = lastLines(of: log)
                 try? FileManager.default.removeItem(atPath: profile)
                 throw StartFailure(description: "\(executable) exited at start (status \(status))\(tail.isEmpty ? "" : ": \(tail)")")
@@ -95,7 +99,7 @@ final class ChromiumProcess: Sendable {
     /// Whether the browser process is still running. A browser found dead is reaped, and what is left of its group
     /// (renderers keep the group's number alive) is killed at once, before the number can be handed out again.
     var isRunning: Bool {
-        reaped.withLock { reaped in
+        let running = reaped.withLock { reaped in
             if reaped { return false }
             var status: Int32 = 0
             guard waitpid(pid, &status, WNOHANG) == pid else { return true }
@@ -103,11 +107,26 @@ final class ChromiumProcess: Sendable {
             reaped = true
             return false
         }
+        if !running { ChromiumProcess.running.withLock { _ = $0.remove(pid) } }
+        return running
     }
+
+    /// Browsers this process started and has not killed yet.
+    private static let running = Locked<Set<pid_t>>([])
+
+    /// Kills every browser still running when the probe exits by `exit()` (a second SIGTERM exits at once, without
+    /// waiting for `shutdown`); installed with the first browser. A probe killed with SIGKILL cannot do this: the
+    /// systemd unit's control-group kill does (docs/probe.md).
+    private static let killAtExit: Void = {
+        atexit {
+            for pid in ChromiumProcess.running.withLock({ $0 }) { Glibc.kill(-pid, SIGKILL) }
+        }
+    }()
 
     /// Kills the whole group (browser, renderers, GPU and utility processes), reaps the browser and removes the
     /// profile.
     func terminate() {
+        ChromiumProcess.running.withLock { _ = $0.remove(pid) }
         reaped.withLock { reaped in
             guard !reaped else { return }
             Glibc.kill(-pid, SIGKILL)

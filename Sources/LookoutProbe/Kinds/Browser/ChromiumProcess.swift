@@ -137,6 +137,19 @@ final class ChromiumProcess: Sendable {
         try? FileManager.default.removeItem(atPath: profile)
     }
 
+    /// Asks the browser to quit (SIGTERM: it closes its pages and reaps its own processes, so their CPU time is
+    /// accounted to the probe), then kills the group anyway after `grace`.
+    func stop(grace: Duration) async {
+        let signalled = reaped.withLock { reaped in reaped ? false : Glibc.kill(pid, SIGTERM) == 0 }
+        if signalled {
+            let deadline = ContinuousClock.now + grace
+            while isRunning, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        terminate()
+    }
+
     /// The proportional set size of every process in the group, in bytes: shared pages are counted once between
     /// the processes sharing them, where adding up RSS would count the browser's libraries ten times over.
     var memoryBytes: Int {

@@ -109,7 +109,11 @@ public final class SharedBrowser: Sendable {
             return (state.current, Array(state.retiring.values), state.starting)
         }
         if let started = try? await starting?.value, started.id != current?.id { stop(started, because: "the probe is stopping") }
-        for generation in [current].compactMap({ $0 }) + retiring { stop(generation, because: "the probe is stopping") }
+        for generation in [current].compactMap({ $0 }) + retiring {
+            logger.info("browser: stopping chromium pid \(generation.process.pid): the probe is stopping")
+            generation.connection.shutdown()
+            await generation.process.stop(grace: .seconds(3))
+        }
     }
 
     private func stop(_ generation: Generation, because reason: String) {

@@ -31,7 +31,8 @@ enum BrowserPage {
             Task { if let late = try? await acquiring.value { browser.release(late) } }
             visit.elapsedMs = elapsed()
             visit.browserError = error is Deadline.Passed
-                ? "no browser page free within \(timeout)" : "cannot start the browser: \(error)"
+                ? "no browser page within \(timeout) (the browser was starting, or every page was busy)"
+                : "cannot start the browser: \(error)"
             return Result(visit: visit)
         }
         let connection = lease.connection

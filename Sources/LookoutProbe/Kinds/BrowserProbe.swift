@@ -114,7 +114,7 @@ public struct BrowserProbe: ProbeKind {
         // is consulted (and fed) exactly once, there or after.
         let verdict = Locked<ProbeOutcome?>(nil)
         let result = await BrowserPage.visit(url, selectors: selectors, browser: browser, started: started,
-                                             timeout: .milliseconds(run.timeout.milliseconds)) { visit in
+                                             timeout: run.timeout) { visit in
             let outcome = self.outcome(of: visit, run: run)
             verdict.withLock { $0 = outcome }
             return !outcome.ok && screenshots != nil

@@ -16,9 +16,9 @@ enum BrowserPage {
     }
 
     static func visit(_ url: String, selectors: [String], browser: SharedBrowser, started: ContinuousClock.Instant,
-                      timeout: Duration, wantsScreenshot: @escaping @Sendable (PageVisit) -> Bool) async -> Result {
-        let settleBy = Deadline(started + timeout)
-        let readBy = Deadline(started + timeout + readAllowance)
+                      timeout: TimeSpan, wantsScreenshot: @escaping @Sendable (PageVisit) -> Bool) async -> Result {
+        let settleBy = Deadline(started + .milliseconds(timeout.milliseconds))
+        let readBy = Deadline(started + .milliseconds(timeout.milliseconds) + readAllowance)
         var visit = PageVisit()
         func elapsed() -> Double { ProbeOutcome.round((ContinuousClock.now - started).fractionalMilliseconds) }
 

@@ -145,8 +145,8 @@ public struct BrowserProbe: ProbeKind {
     }
 
     /// The verdict on a visit: a pure function of what the browser saw, but for `baseline`, which is given the
-    /// visible text's size when the page loaded and was read with an accepted status, before page errors are judged (so a size
-    /// failure, not a degrading exception, is the run's `error`).
+    /// visible text's size when the page loaded and was read with an accepted status, before page errors are judged
+    /// (so a size failure, not a degrading exception, is the run's `error`).
     func judge(_ visit: PageVisit, timeout: TimeSpan, baseline: ((Int, inout ProbeOutcome) -> Void)? = nil) -> ProbeOutcome {
         var outcome = ProbeOutcome(ok: true)
         outcome.latencyMs = visit.elapsedMs
@@ -175,7 +175,7 @@ public struct BrowserProbe: ProbeKind {
         if events.crashed {
             outcome.fail("load", because: "the page crashed the browser's renderer")
         } else if !events.loadFired {
-            let waiting = events.inFlight.prefix(5).map { PageRecorder.FailedRequest(url: $0, method: "", status: nil, reason: "").written(relativeTo: origin).trimmingCharacters(in: .whitespaces) }
+            let waiting = events.inFlight.prefix(5).map { PageRecorder.shortURL($0, relativeTo: pageOrigin(events)) }
             outcome.fail("load", because: "the page did not finish loading within \(timeout)"
                          + (waiting.isEmpty ? "" : " (still loading: \(waiting.joined(separator: ", ")))"))
             if !events.inFlight.isEmpty {

@@ -19,11 +19,17 @@ final class PageRecorder: Sendable {
 
         /// `500 GET /api/items`, `GET /app.js net::ERR_CONNECTION_REFUSED`, `GET /ad.js blocked (csp)`.
         func written(relativeTo origin: String?) -> String {
-            var shown = url
-            if let origin, url.hasPrefix(origin) { shown = String(url.dropFirst(origin.count)); if shown.isEmpty { shown = "/" } }
+            let shown = PageRecorder.shortURL(url, relativeTo: origin)
             if let status { return "\(status) \(method) \(shown)" }
             return "\(method) \(shown) \(reason)"
         }
+    }
+
+    /// A URL without the page's origin (`/api/items`); another origin's URL whole.
+    static func shortURL(_ url: String, relativeTo origin: String?) -> String {
+        guard let origin, url.hasPrefix(origin) else { return url }
+        let path = String(url.dropFirst(origin.count))
+        return path.isEmpty ? "/" : path
     }
 
     struct Snapshot: Sendable {

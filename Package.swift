@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The WebSocket client (WSClient) that browser checks speak the Chrome DevTools protocol over.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     // The layers (docs/architecture.md): every arrow points down this list, and ArchitectureTests keeps it so.
     //   LookoutCore      the event contract, time, the config model and YAML walk, files, SQLite, logging, redaction,
@@ -67,6 +69,7 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),
         .target(name: "LookoutClassify", dependencies: ["LookoutCore", .product(name: "GRDB", package: "GRDB.swift")]),

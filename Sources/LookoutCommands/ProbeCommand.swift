@@ -44,6 +44,12 @@ public struct ProbeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "SQLite file keeping state across restarts (body-size baselines, heartbeat pings); memory if omitted.")
     var state: String?
 
+    @Option(name: .long, help: "How many pages browser checks may have open at once in the shared headless Chromium.")
+    var browserPages = 2
+
+    @Option(name: .long, help: "Replace the shared headless Chromium once its processes use more than this many MiB (PSS).")
+    var browserMemory = 1024
+
     @OptionGroup var file: OutputFileOptions
 
     @Option(name: .long, help: "Log a heartbeat on stderr every this many seconds: results written and failed, and how late runs started behind their schedule.")
@@ -66,6 +72,8 @@ public struct ProbeCommand: AsyncParsableCommand {
     public func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }
+        guard (1...64).contains(browserPages) else { throw ValidationError("--browser-pages must be between 1 and 64") }
+        guard (64...65536).contains(browserMemory) else { throw ValidationError("--browser-memory must be between 64 and 65536 MiB") }
         if let heartbeat, !(heartbeat > 0) { throw ValidationError("--heartbeat must be a number of seconds above 0") }
         if let shard, Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N <= 1024, e.g. 2/3") }
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen must be ADDR:PORT, e.g. 127.0.0.1:8080") }
@@ -91,8 +99,11 @@ public struct ProbeCommand: AsyncParsableCommand {
         let usedLinks: UsedLinkStore
         do {
             let database = try StateDatabase.open(path: state, migrations: BodySizeBaseline.migrations + PingStore.migrations + UsedLinkStore.migrations)
+            // Screenshots of failed browser runs go beside the state file; without one, none are kept.
+            let screenshots = state.map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("screenshots") }
             services = try ProbeServices(state: database, perHostConnections: perHost,
-                                         pings: listen == nil ? nil : PingStore(database: database))
+                                         pings: listen == nil ? nil : PingStore(database: database), screenshots: screenshots,
+                                         browser: .init(pages: browserPages, memoryCapBytes: browserMemory << 20))
             usedLinks = UsedLinkStore(database: database)
         } catch {
             Stage.fail("probe: cannot open the state file \(state ?? ""): \(error)", status: .ioError)

@@ -169,7 +169,7 @@ public struct Config: Sendable {
         let id = try Config.identifier(idNode)
         let targetNode = try m.required(kind.name)
         let probe = try kind.make(target: targetNode, check: m, context: context)
-        var every = defaults.every, timeout = defaults.timeout
+        var every = kind.defaultEvery ?? defaults.every, timeout = kind.defaultTimeout ?? defaults.timeout
         var confirm = defaults.confirm, recover = defaults.recover
         if let n = m["every"] { every = try positive(n) }
         if let n = m["timeout"] { timeout = try positive(n) }

@@ -17,6 +17,9 @@ public final class Classifier {
         let prefix: [UInt8]
         let site: Site
         var dirty = false
+        /// What the metrics last said of this check (`--metrics-listen`): changed gauges only are set.
+        var shownState = ""
+        var shownOpen: Bool?
 
         init(id: String, tracker: CheckTracker, policy: CheckPolicy, calendar: MaintenanceCalendar, site: Site) {
             self.id = id; self.tracker = tracker; self.policy = policy; self.calendar = calendar; self.site = site
@@ -44,6 +47,10 @@ public final class Classifier {
     public private(set) var controls = ControlBook()
     private var controlsDirty = false
     private let config: Config
+    /// `classify --metrics-listen`: the state gauges and the stage's counts; nil when nobody scrapes.
+    public var metrics: ClassifyMetrics?
+    /// The newest event time of any result handled.
+    public private(set) var latestEventMs: Int64?
 
     /// `store`: where trackers persist (their saved state is loaded here); nil keeps state in memory only.
     public init(config: Config, store: ClassifyStateStore? = nil, logger: Logger = Logger(label: "classify")) throws {
@@ -119,6 +126,22 @@ public final class Classifier {
             summary.count(action, tier: slot.site.tier)
             guard case .incident(let change) = action else { continue }
             try writer.write(incidentEvent(change, slot: slot).encoded())
+            metrics?.incident(change.event)
+        }
+        if latestEventMs ?? .min < head.at.milliseconds { latestEventMs = head.at.milliseconds }
+        if let metrics { show(slot, state: window != nil ? "maintenance" : verdict.state.rawValue, metrics: metrics) }
+    }
+
+    /// Updates the check's gauges when what they say changed.
+    private func show(_ slot: Slot, state: String, metrics: ClassifyMetrics) {
+        if slot.shownState != state {
+            metrics.state(check: slot.id, state)
+            slot.shownState = state
+        }
+        let open = slot.tracker.hasOpenIncident
+        if slot.shownOpen != open {
+            metrics.incidentOpen(check: slot.id, open)
+            slot.shownOpen = open
         }
     }
 

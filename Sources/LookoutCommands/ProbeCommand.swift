@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import LookoutCore
 import LookoutNATS
+import LookoutMetrics
 import LookoutProbe
 import LookoutTesting
 

@@ -94,8 +94,12 @@ public struct StatusBuilder {
             stale: lastResult == nil || silent! > config.status.staleAfter.milliseconds, silentMs: silent,
             results: accumulator.resultLines, incidentLines: accumulator.incidentLines,
             deliveryLines: accumulator.deliveryLines, linesRejected: linesRejected)
-        return StatusSnapshot(title: config.status.title, updatedAt: ReportBuilder.rfc(now),
-                              timeZone: config.timeZone.identifier, clients: clients, monitor: monitor)
+        var snapshot = StatusSnapshot(title: config.status.title, updatedAt: ReportBuilder.rfc(now),
+                                      timeZone: config.timeZone.identifier, clients: clients, monitor: monitor)
+        if nowMs != .min {
+            snapshot.budgets = ReportBuilder(accumulator: accumulator, linesRead: 0, linesRejected: 0).budgets(asOf: now + 1)
+        }
+        return snapshot
     }
 
     /// A site (the union of its checks, as report counts a site) or a single public check.

@@ -20,6 +20,8 @@ public final class Classifier {
         /// What the metrics last said of this check (`--metrics-listen`): changed gauges only are set.
         var shownState = ""
         var shownOpen: Bool?
+        /// Whether the check's site has an SLA target, so its results feed the client's error budget.
+        var budgeted = false
 
         init(id: String, tracker: CheckTracker, policy: CheckPolicy, calendar: MaintenanceCalendar, site: Site) {
             self.id = id; self.tracker = tracker; self.policy = policy; self.calendar = calendar; self.site = site
@@ -51,6 +53,8 @@ public final class Classifier {
     public var metrics: ClassifyMetrics?
     /// The newest event time of any result handled.
     public private(set) var latestEventMs: Int64?
+    /// Each client's error budget and its warning incident (docs/classify.md, "Error-budget warnings").
+    let budget: BudgetWatch
 
     /// `store`: where trackers persist (their saved state is loaded here); nil keeps state in memory only.
     public init(config: Config, store: ClassifyStateStore? = nil, logger: Logger = Logger(label: "classify")) throws {
@@ -73,6 +77,8 @@ public final class Classifier {
                 slots.append(Slot(id: check.id, tracker: tracker, policy: policy, calendar: calendar, site: site))
             }
         }
+        budget = BudgetWatch(config: config, saved: try store?.loadBudget() ?? [:]) { logger.warning("\($0)") }
+        for slot in slots { slot.budgeted = budget.watches(slot.id) }
         self.slots = slots
         index = ByteKeyIndex(slots.map { $0.id })
         scratch.reserveCapacity(4096)
@@ -128,6 +134,16 @@ public final class Classifier {
             try writer.write(incidentEvent(change, slot: slot).encoded())
             metrics?.incident(change.event)
         }
+        if slot.budgeted, !verdict.late {
+            let (figure, warning) = budget.observe(check: slot.id, at: head.at.milliseconds,
+                                                   state: SampleState(state: verdict.state.rawValue, ok: head.ok),
+                                                   inMaintenance: window != nil)
+            if let warning {
+                try writer.write(warning.encoded())
+                metrics?.incident(warning.event)
+            }
+            if let figure { metrics?.budget(figure) }
+        }
         if latestEventMs ?? .min < head.at.milliseconds { latestEventMs = head.at.milliseconds }
         if let metrics { show(slot, state: window != nil ? "maintenance" : verdict.state.rawValue, metrics: metrics) }
     }
@@ -151,8 +167,9 @@ public final class Classifier {
 
     /// Commits as `commit()` does, with the stage's input and output position in the same transaction.
     public func commit(position: StreamPosition?) throws {
-        guard let store, !dirty.isEmpty || position != nil || controlsDirty else { return }
-        try store.save(dirty.map { ($0.id, $0.tracker) }, position: position, controls: controlsDirty ? controls : nil)
+        guard let store, !dirty.isEmpty || position != nil || controlsDirty || budget.hasChanges else { return }
+        try store.save(dirty.map { ($0.id, $0.tracker) }, position: position, controls: controlsDirty ? controls : nil,
+                       budget: budget.takeChanges())
         controlsDirty = false
         for slot in dirty { slot.dirty = false }
         dirty.removeAll(keepingCapacity: true)

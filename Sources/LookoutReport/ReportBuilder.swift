@@ -48,7 +48,7 @@ public struct ReportBuilder {
         for t in accumulator.tallies { tallyByCheck[t.id] = t }
 
         let incidentsInRange = accumulator.incidentOrder.compactMap { accumulator.incidents[$0] }.filter {
-            siteIDs.contains($0.site) && $0.since.milliseconds < to && ($0.resolvedAt?.milliseconds ?? Int64.max) > from
+            siteIDs.contains($0.site) && !(forClient && $0.isBudget) && $0.since.milliseconds < to && ($0.resolvedAt?.milliseconds ?? Int64.max) > from
         }.sorted { ($0.since, $0.id) < ($1.since, $1.id) }
         func mttr(_ list: [IncidentRecord]) -> Int64? {
             let resolved = list.filter {
@@ -270,6 +270,7 @@ public struct ReportBuilder {
         switch r.state {
         case "degraded": return "degraded"
         case "flapping": return "flapping"
+        case IncidentEvent.budgetState: return "budget"
         default: return "outage"
         }
     }

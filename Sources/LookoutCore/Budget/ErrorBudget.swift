@@ -25,8 +25,11 @@ public enum ErrorBudget {
         public var down: IntervalSet
         /// The site's agreed maintenance windows, to take out of the allowed time.
         public var calendar: MaintenanceCalendar
-        public init(site: String, target: Double, down: IntervalSet, calendar: MaintenanceCalendar) {
+        /// The month's agreed maintenance, when the caller already knows it (classify computes it once a month).
+        public var monthMaintenanceMs: Int64?
+        public init(site: String, target: Double, down: IntervalSet, calendar: MaintenanceCalendar, monthMaintenanceMs: Int64? = nil) {
             self.site = site; self.target = target; self.down = down; self.calendar = calendar
+            self.monthMaintenanceMs = monthMaintenanceMs
         }
     }
 
@@ -126,8 +129,8 @@ public enum ErrorBudget {
         let windows = [shortWindowMs, longWindowMs]
         for s in sites {
             let share = (100 - s.target) / 100
-            let maint = maintenance(s.calendar, from: month.start, to: month.end)
-            allowed += share * Double(monthLength - maint.total)
+            let maint = s.monthMaintenanceMs ?? maintenance(s.calendar, from: month.start, to: month.end).total
+            allowed += share * Double(monthLength - maint)
             used += s.down.total(from: month.start, to: min(asOf, month.end))
             for (k, w) in windows.enumerated() {
                 let from = asOf - w

@@ -58,6 +58,13 @@ public enum ErrorBudget {
         /// already has): what opens classify's budget warning.
         public var warning: Bool
 
+        enum CodingKeys: String, CodingKey {
+            case client, target, sites, month, monthStart, monthEnd, asOf, allowedMs, usedMs, remainingMs
+            // Spelled out so a snake_case encoder writes burn_rate_1h, not burn_rate1h.
+            case burnRate1h = "burn_rate_1h", burnRate6h = "burn_rate_6h"
+            case exhaustsAt, warning
+        }
+
         /// Percent of the allowed downtime used (0 with nothing allowed and nothing used).
         public var usedShare: Double? { allowedMs > 0 ? Double(usedMs) * 100 / Double(allowedMs) : nil }
     }

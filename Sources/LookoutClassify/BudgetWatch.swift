@@ -18,6 +18,12 @@ final class BudgetWatch {
         let key: String
         let sites: [(site: Site, target: Double, calendar: MaintenanceCalendar)]
         var state = ClientState()
+        /// Where spans were last forgotten up to (not kept: forgetting again after a restart changes no figure).
+        var forgotAt: Int64 = .min / 4
+        /// The month of the last full evaluation, if both its burn rates were 0: while no check of the client is
+        /// down or failing and no down time falls in the last 6 h, nothing can change but the time, so the
+        /// evaluation is skipped (not kept: after a restart the first one is full).
+        var quietMonth: Int64?
     }
 
     static let evaluationEveryMs: Int64 = 60_000
@@ -31,6 +37,8 @@ final class BudgetWatch {
     private var dirtyClients: Set<Int> = []
     /// Each site's agreed maintenance in the month being evaluated: computed once a month, not once a minute.
     private var monthMaintenance: (start: Int64, bySite: [String: Int64]) = (.min, [:])
+    /// The local month last evaluated in: finding it is a calendar computation, needed once a month.
+    private var month: (start: Int64, end: Int64, label: String) = (.max, .min, "")
 
     init(config: Config, saved: [String: String] = [:], logger: ((String) -> Void)? = nil) {
         clock = LocalClock(config.timeZone)
@@ -74,18 +82,37 @@ final class BudgetWatch {
         guard at >= clients[c].state.nextEvaluation else { return (nil, nil) }
         clients[c].state.nextEvaluation = (at / BudgetWatch.evaluationEveryMs + 1) * BudgetWatch.evaluationEveryMs
         dirtyClients.insert(c)
+        if isQuiet(c, at: at) { return (nil, nil) }
         let figure = evaluate(c, asOf: at)
+        clients[c].quietMonth = figure.burnRate1h ?? 0 == 0 && figure.burnRate6h ?? 0 == 0 && clients[c].state.openID == nil
+            ? month.start : nil
         return (figure, transition(c, figure: figure, at: at))
     }
 
+    /// Whether a full evaluation would give the last one's figures again (at a later time) and no transition.
+    private func isQuiet(_ c: Int, at: Int64) -> Bool {
+        guard let quiet = clients[c].quietMonth, quiet == month.start, month.start < at, at <= month.end else { return false }
+        let since = at - ErrorBudget.longWindowMs
+        for (site, _, _) in clients[c].sites {
+            for check in site.checks {
+                guard let span = spans[check.id] else { continue }
+                if span.previousState.isDown || span.previousState == .failing { return false }
+                if let end = span.down.bounds.last, end > since { return false }
+            }
+        }
+        return true
+    }
+
     private func evaluate(_ c: Int, asOf: Int64) -> ErrorBudget.Figure {
-        let month = ErrorBudget.month(containing: asOf - 1, clock: clock)
+        if !(month.start < asOf && asOf <= month.end) { month = ErrorBudget.month(containing: asOf - 1, clock: clock) }
         if monthMaintenance.start != month.start { monthMaintenance = (month.start, [:]) }
+        // What no window or month can need again is dropped, hourly, so a check's state stays small all year.
         let keepFrom = min(month.start, asOf - ErrorBudget.longWindowMs)
+        let forget = keepFrom - clients[c].forgotAt >= 3_600_000
+        if forget { clients[c].forgotAt = keepFrom }
         let sites = clients[c].sites.map { site, target, calendar in
             let own = site.checks.compactMap { check -> SpanAttribution? in
-                // What no window or month can need again is dropped, so a check's state stays small all year.
-                spans[check.id]?.forget(before: keepFrom)
+                if forget { spans[check.id]?.forget(before: keepFrom) }
                 return spans[check.id]
             }
             let down = IntervalSet.union(own.map(\.down)).subtracting(IntervalSet.union(own.map(\.maintenance)))
@@ -95,33 +122,39 @@ final class BudgetWatch {
             return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down, calendar: calendar,
                                             monthMaintenanceMs: maintenance)
         }
-        return ErrorBudget.figure(client: clients[c].key, sites: sites, asOf: asOf, clock: clock)
+        return ErrorBudget.figure(client: clients[c].key, sites: sites, asOf: asOf, clock: clock, month: month)
     }
 
     private func transition(_ c: Int, figure: ErrorBudget.Figure, at: Int64) -> IncidentEvent? {
         let site = clients[c].sites[0].site
-        let burn = "1h burn \(BudgetWatch.rate(figure.burnRate1h)), 6h burn \(BudgetWatch.rate(figure.burnRate6h))"
-        let left = figure.remainingMs > 0
-            ? "\(TimeSpan.milliseconds(figure.remainingMs / 1000 * 1000)) of \(TimeSpan.milliseconds(figure.allowedMs / 1000 * 1000)) left this month"
-            : "this month's \(TimeSpan.milliseconds(figure.allowedMs / 1000 * 1000)) already spent"
-        var event: IncidentEvent
+        // The words are made only when something changes: this runs once a minute per client.
+        func words() -> (burn: String, left: String) {
+            let burn = "1h burn \(BudgetWatch.rate(figure.burnRate1h)), 6h burn \(BudgetWatch.rate(figure.burnRate6h))"
+            let allowed = TimeSpan.milliseconds(figure.allowedMs / 1000 * 1000)
+            let left = figure.remainingMs > 0
+                ? "\(TimeSpan.milliseconds(figure.remainingMs / 1000 * 1000)) of \(allowed) left this month"
+                : "this month's \(allowed) already spent"
+            return (burn, left)
+        }
         if clients[c].state.openID == nil, figure.warning {
             let id = "\(site.id):budget/\(at)"
             clients[c].state.openID = id
             clients[c].state.openSince = at
+            let (burn, left) = words()
             let by = figure.remainingMs > 0 ? figure.exhaustsAt.map { ", gone by \($0) at this rate" } ?? "" : ""
-            event = incident(id: id, .opened, site: site, at: at, since: at,
-                             reason: "error budget of \(clients[c].key) burning fast: \(burn); \(left)\(by)")
-        } else if let id = clients[c].state.openID, !figure.warning {
+            return incident(id: id, .opened, site: site, at: at, since: at,
+                            reason: "error budget of \(clients[c].key) burning fast: \(burn); \(left)\(by)")
+        }
+        if let id = clients[c].state.openID, !figure.warning {
             let since = clients[c].state.openSince
             clients[c].state.openID = nil
-            event = incident(id: id, .resolved, site: site, at: at, since: since,
-                             reason: "error budget of \(clients[c].key) no longer burning fast: \(burn); \(left)")
+            let (burn, left) = words()
+            var event = incident(id: id, .resolved, site: site, at: at, since: since,
+                                 reason: "error budget of \(clients[c].key) no longer burning fast: \(burn); \(left)")
             event.durationMs = at - since
-        } else {
-            return nil
+            return event
         }
-        return event
+        return nil
     }
 
     private func incident(id: String, _ kind: IncidentEvent.Event, site: Site, at: Int64, since: Int64, reason: String) -> IncidentEvent {

@@ -128,8 +128,10 @@ public enum ErrorBudget {
     }
 
     /// The client's budget at `asOf` (event time), over the local month holding `asOf - 1 ms` in `clock`'s zone.
-    public static func figure(client: String, sites: [SiteDowntime], asOf: Int64, clock: LocalClock) -> Figure {
-        let month = month(containing: asOf - 1, clock: clock)
+    /// `month`: the month holding `asOf - 1 ms`, when the caller has it already (classify evaluates every minute).
+    public static func figure(client: String, sites: [SiteDowntime], asOf: Int64, clock: LocalClock,
+                              month known: (start: Int64, end: Int64, label: String)? = nil) -> Figure {
+        let month = known ?? month(containing: asOf - 1, clock: clock)
         let monthLength = month.end - month.start
         var allowed = 0.0, used: Int64 = 0
         var windowAllowed: [Double] = [0, 0], windowDown: [Int64] = [0, 0]

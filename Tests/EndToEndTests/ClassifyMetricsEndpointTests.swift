@@ -26,7 +26,8 @@ import Testing
                                                        "--output", dir.appendingPathComponent("out.ndjson").path,
                                                        "--metrics-listen", "127.0.0.1:0"])
         defer { classify.killIfRunning() }
-        #expect(await classify.stderr.waitFor { $0.contains("metrics listening on 127.0.0.1:") })
+        // Generous: a debug build starting beside the whole suite on two cores has been seen to take over 30 s.
+        #expect(await classify.stderr.waitFor(seconds: 120) { $0.contains("metrics listening on 127.0.0.1:") })
         let port = try #require(classify.stderr.lines.compactMap { $0.split(separator: "metrics listening on 127.0.0.1:").last.flatMap { Int($0) } }.first)
         var text = ""
         for _ in 0..<100 {

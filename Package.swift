@@ -27,13 +27,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // The WebSocket client (WSClient) that browser checks speak the Chrome DevTools protocol over.
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     // The layers (docs/architecture.md): every arrow points down this list, and ArchitectureTests keeps it so.
     //   LookoutCore      the event contract, time, the config model and YAML walk, files, SQLite, logging, redaction,
-//                    signed action links
+    //                    signed action links
     //   LookoutNATS      nats:// inputs and outputs over NATS JetStream (nats.c)         (Core)
-    //   LookoutProbe     the runner, the check kinds, the heartbeat receiver            (Core)
-    //   LookoutClassify  tier policy, confirmation, flapping, quorum, incidents         (Core)
+    //   LookoutMetrics   /metrics: check labels, the series registry, the HTTP server   (Core)
+    //   LookoutProbe     the runner, the check kinds, the heartbeat receiver            (Core, Metrics)
+    //   LookoutClassify  tier policy, confirmation, flapping, quorum, incidents         (Core, Metrics)
     //   LookoutRoute     outbox, dispatcher, sinks                                      (Core)
     //   LookoutReport    aggregation and renderers; route's planner and Slack sender    (Core, Route)
     //   LookoutTesting   demo site, loopback servers, manual clock                      (Core)
@@ -55,10 +57,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The Prometheus exposition (swift-prometheus) and the small HTTP server classify serves it from.
+        .target(
+            name: "LookoutMetrics",
+            dependencies: [
+                "LookoutCore",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "LookoutProbe",
             dependencies: [
-                "LookoutCore",
+                "LookoutCore", "LookoutMetrics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -72,7 +86,7 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),
-        .target(name: "LookoutClassify", dependencies: ["LookoutCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "LookoutClassify", dependencies: ["LookoutCore", "LookoutMetrics", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LookoutRoute",
             dependencies: [
@@ -98,8 +112,8 @@ let package = Package(
         .target(
             name: "LookoutCommands",
             dependencies: [
-                "LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
-                argumentParser,
+                "LookoutCore", "LookoutNATS", "LookoutMetrics", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport",
+                "LookoutTesting", argumentParser,
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -115,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "LookoutTests",
             dependencies: [
-                "LookoutCore", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
+                "LookoutCore", "LookoutMetrics", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
                 "LookoutCommands",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import LookoutCore
 import LookoutNATS
+import LookoutMetrics
 import LookoutProbe
 import LookoutTesting
 
@@ -129,6 +130,7 @@ public struct ProbeCommand: AsyncParsableCommand {
         } else {
             writer = .standardOutput
         }
+        services.metrics.configure(config, location: location)
         let runner = ProbeRunner(checks: select(config), location: location, writer: writer,
                                  concurrency: concurrency, perHost: perHost, services: services,
                                  heartbeat: heartbeat.map(ProbeLiveness.init(intervalSeconds:)), logger: logger)
@@ -140,14 +142,18 @@ public struct ProbeCommand: AsyncParsableCommand {
                     logger.info("heartbeat receiver listening on \(address.host):\(port)")
                 }
         }
-        let path = self.config
+        let path = self.config, location = self.location
         do {
             if once {
                 try await runner.runOnce()
             } else {
                 let controls = ProbeSignals.controls(reload: {
                     guard let path else { return nil }
-                    do { return select(try Config.load(path: path)) } catch {
+                    do {
+                        let reloaded = try Config.load(path: path)
+                        services.metrics.configure(reloaded, location: location)
+                        return select(reloaded)
+                    } catch {
                         logger.error("reload failed, keeping the running config: \(error)")
                         return nil
                     }

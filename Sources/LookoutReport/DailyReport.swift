@@ -25,6 +25,8 @@ public struct DailyReport: Codable, Sendable, Equatable {
     public var monitorGaps: [PeriodFigure]?
     /// Team only, and only when there was one: openings route announced late or not at all (route or a sink was down).
     public var lateNotifications: [LateNotificationFigure]?
+    /// Team only, when a client has an SLA target: each client's error budget for the month, as of the range's end.
+    public var budgets: [ErrorBudget.Figure]?
     public var footer: FooterFigure
 }
 

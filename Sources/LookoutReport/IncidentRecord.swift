@@ -56,8 +56,11 @@ public struct IncidentRecord: Sendable {
         }
     }
 
-    /// An outage (down or flapping) rather than a degradation.
-    public var isOutage: Bool { state != "degraded" }
+    /// An outage (down or flapping) rather than a degradation or a budget warning.
+    public var isOutage: Bool { state != "degraded" && !isBudget }
+
+    /// classify's error-budget warning: the team's business, never shown to the client.
+    public var isBudget: Bool { state == IncidentEvent.budgetState }
 
     /// Held entirely inside maintenance windows: planned work, not an interruption.
     public var isMaintenanceOnly: Bool { !everOutsideMaintenance }

@@ -48,7 +48,7 @@ public struct ReportBuilder {
         for t in accumulator.tallies { tallyByCheck[t.id] = t }
 
         let incidentsInRange = accumulator.incidentOrder.compactMap { accumulator.incidents[$0] }.filter {
-            siteIDs.contains($0.site) && $0.since.milliseconds < to && ($0.resolvedAt?.milliseconds ?? Int64.max) > from
+            siteIDs.contains($0.site) && !(forClient && $0.isBudget) && $0.since.milliseconds < to && ($0.resolvedAt?.milliseconds ?? Int64.max) > from
         }.sorted { ($0.since, $0.id) < ($1.since, $1.id) }
         func mttr(_ list: [IncidentRecord]) -> Int64? {
             let resolved = list.filter {
@@ -183,7 +183,26 @@ public struct ReportBuilder {
             overall: overall, tiers: tiers, sites: sites, incidents: incidents, noise: noise, adherence: adherence,
             certificates: certificates, heartbeats: heartbeats, hosts: forClient ? nil : hosts,
             unknownChecks: unknown, monitorGaps: gaps.isEmpty ? nil : gaps,
-            lateNotifications: late.isEmpty ? nil : late, footer: footer)
+            lateNotifications: late.isEmpty ? nil : late, budgets: forClient ? nil : budgets(asOf: accumulator.budgetAsOf), footer: footer)
+    }
+
+    /// Each client's error budget (ErrorBudget) from the month's spans, as of `asOf`; nil when no client has an SLA
+    /// target. Call after `finish()`.
+    func budgets(asOf: Int64) -> [ErrorBudget.Figure]? {
+        let config = accumulator.config
+        let clients = ErrorBudget.clients(in: config)
+        guard !clients.isEmpty else { return nil }
+        var spansByCheck: [String: SpanAttribution] = [:]
+        for (k, t) in accumulator.tallies.enumerated() { if let s = accumulator.budgetSpans[k] { spansByCheck[t.id] = s } }
+        return clients.map { client, _ in
+            let sites = ErrorBudget.sites(of: client, in: config).map { site, target in
+                let spans = site.checks.compactMap { spansByCheck[$0.id] }
+                let down = IntervalSet.union(spans.map(\.down)).subtracting(IntervalSet.union(spans.map(\.maintenance)))
+                return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down,
+                                                calendar: MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone)))
+            }
+            return ErrorBudget.figure(client: client, sites: sites, asOf: asOf, clock: LocalClock(config.timeZone))
+        }
     }
 
     /// Openings announced later than `report.late_notification`, or never: what the classified log cannot show
@@ -265,6 +284,7 @@ public struct ReportBuilder {
         switch r.state {
         case "degraded": return "degraded"
         case "flapping": return "flapping"
+        case IncidentEvent.budgetState: return "budget"
         default: return "outage"
         }
     }

@@ -31,7 +31,9 @@ public enum IncidentText {
     public static func client(_ delivery: OutboxDelivery) -> String? { delivery.site?.client }
 
     /// `down`, `degraded`, `flapping`: the incident's kind of trouble in words.
-    public static func trouble(_ incident: IncidentEvent) -> String { incident.state ?? "down" }
+    public static func trouble(_ incident: IncidentEvent) -> String {
+        incident.state == IncidentEvent.budgetState ? "burning its error budget" : incident.state ?? "down"
+    }
 
     /// What failed: the failed assertions as written in config, else the error, else classify's reason.
     public static func cause(_ incident: IncidentEvent) -> String {

@@ -8,8 +8,8 @@ import Testing
 @Suite struct DocExamplesTests {
     static let repository = Fixtures.repository
     static let documents = ["README.md", "docs/config.md", "docs/classify.md", "docs/events.md", "docs/heartbeats.md",
-                            "docs/operations.md", "docs/probe.md", "docs/report.md", "docs/routing.md", "docs/status-pages.md", "docs/actions.md",
-                            "bench/README.md"]
+                            "docs/metrics.md", "docs/operations.md", "docs/probe.md", "docs/report.md", "docs/routing.md",
+                            "docs/status-pages.md", "docs/actions.md", "bench/README.md"]
 
     /// DocBlock is one fenced block of a document, with the line its first line is on.
     struct DocBlock: Sendable, CustomTestStringConvertible {

@@ -143,7 +143,7 @@ public struct ActionEndpoint: Sendable {
     }
 
     private func count(_ action: String, _ outcome: String) {
-        metrics.increment("lookout_action_links_total", [("action", action), ("outcome", outcome)])
+        metrics.actionLink(action: action, outcome: outcome)
     }
 
     /// The field of the confirmation form.

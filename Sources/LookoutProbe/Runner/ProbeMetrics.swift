@@ -29,6 +29,8 @@ public final class ProbeMetrics: Sendable {
         "When the check's latest heartbeat ping arrived, in Unix seconds.")
     public static let pingsRejected = MetricFamily("lookout_pings_rejected_total", .counter,
         "Heartbeat requests refused, by reason (unknown_token, bad_signal, body_too_large, store_error).")
+    public static let actionLinks = MetricFamily("lookout_action_links_total", .counter,
+        "One-tap action link requests (docs/actions.md), by action and outcome (shown, done, forged, expired, used, refused, error).")
     public static let results = MetricFamily("lookout_probe_results_total", .counter,
         "Result lines the probe made.")
     public static let lastResult = MetricFamily("lookout_probe_last_result_timestamp_seconds", .gauge,
@@ -84,6 +86,11 @@ public final class ProbeMetrics: Sendable {
     /// Records a refused heartbeat request.
     public func rejectPing(reason: String) {
         registry.increment(ProbeMetrics.pingsRejected, labels: [("reason", reason)])
+    }
+
+    /// Records a request to a one-tap action link.
+    public func actionLink(action: String, outcome: String) {
+        registry.increment(ProbeMetrics.actionLinks, labels: [("action", action), ("outcome", outcome)])
     }
 
     /// The exposition text.

@@ -90,6 +90,12 @@ public final class ReportAccumulator {
             deliveries.append(DeliveryRecord(incident: d.incident, event: d.event.rawValue, sink: d.sink,
                                              outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error,
                                              key: d.key, message: d.message))
+        case "note":
+            otherLines += 1
+            // A public note is an update for the client's status page; an internal one stays with the team's tools.
+            guard case .note(let note) = try ControlEvent(object), note.visibility == .public else { return }
+            latestEventMs = max(latestEventMs, note.at.milliseconds)
+            incidents[note.incident]?.publicNotes.append(IncidentRecord.PublicNote(at: note.at, text: note.text))
         default:
             otherLines += 1
         }

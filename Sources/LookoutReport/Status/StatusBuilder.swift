@@ -154,10 +154,21 @@ public struct StatusBuilder {
         let siteName = sites.first { $0.id == r.site }?.name ?? r.site
         let state = r.state ?? "down"
         let end = r.resolvedAt?.milliseconds ?? now
-        let updates = r.steps.map { step in
-            StatusUpdate(event: step.event.rawValue, at: step.at.rfc3339,
-                         body: StatusBuilder.updateSentence(step, siteName: siteName))
+        // The incident's own steps and the team's public notes, in time order (a note stays after a step at the
+        // same moment).
+        let stepUpdates = r.steps.map { step in
+            (at: step.at, update: StatusUpdate(event: step.event.rawValue, at: step.at.rfc3339,
+                                               body: StatusBuilder.updateSentence(step, siteName: siteName)))
         }
+        let noteUpdates = r.publicNotes.map { note in
+            (at: note.at, update: StatusUpdate(event: "note", at: note.at.rfc3339, body: Redactor.shared.redact(note.text)))
+        }
+        var merged = stepUpdates
+        for note in noteUpdates {
+            let index = merged.firstIndex { $0.at > note.at } ?? merged.endIndex
+            merged.insert(note, at: index)
+        }
+        let updates = merged.map(\.update)
         return StatusIncident(
             publicID: StatusBuilder.publicID(r.id), id: r.id, client: client, site: r.site, siteName: siteName,
             check: r.check, state: state, severity: r.maxSeverity.rawValue, opened: r.since.rfc3339,

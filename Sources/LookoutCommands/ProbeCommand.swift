@@ -88,7 +88,7 @@ public struct ProbeCommand: AsyncParsableCommand {
         if let site, site.ports != .standard {
             logger.warning("demo: the standard ports \(DemoConfig.Ports.standard.site)-\(DemoConfig.Ports.standard.helpdesk) are taken; the demo site is on \(site.ports.site), which only this probe knows")
         }
-        let config = Stage.loadConfig(path: config, demo: demo, demoPorts: site?.ports ?? .standard)
+        let config = Stage.loadConfig(path: config, demo: demo, demoPorts: site?.ports ?? .standard, checksRunHere: true)
         for id in checkIDs where config.check(id) == nil { Stage.fail("probe: unknown check id \"\(id)\"", status: .usage) }
         let selected = checkIDs
         let shard = self.shard.flatMap(Shard.init)

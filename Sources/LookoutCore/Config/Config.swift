@@ -35,7 +35,8 @@ public struct Config: Sendable {
     public var allChecks: [Check] { sites.flatMap(\.checks) }
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required) throws -> Config {
+                            kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required,
+                            checksRunHere: Bool = true) throws -> Config {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, line: 0, message: "cannot read the config file: \(readFailure(path))")
         }
@@ -46,7 +47,8 @@ public struct Config: Sendable {
             let line = (lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil } ?? 0) + 1
             throw ConfigError(file: path, line: line, message: "the config file is not UTF-8")
         }
-        return try parse(yaml: text, file: path, environment: environment, kinds: kinds, routingSecrets: routingSecrets)
+        return try parse(yaml: text, file: path, environment: environment, kinds: kinds, routingSecrets: routingSecrets,
+                         checksRunHere: checksRunHere)
     }
 
     /// Whether the stage loading the config sends through the routing sinks. Only route does: probe, classify and
@@ -79,13 +81,15 @@ public struct Config: Sendable {
     }
 
     public static func parse(yaml: String, file: String, environment: [String: String] = [:],
-                             kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required) throws -> Config {
+                             kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required,
+                             checksRunHere: Bool = true) throws -> Config {
         let root = try ConfigNode.parse(yaml: yaml, file: file)
         let m = try root.mapping(allowing: keys)
         let zone = try m["timezone"].map(TimeZone.parse) ?? TimeZone(identifier: "UTC")!
         let directory = (file as NSString).deletingLastPathComponent
-        let context = ConfigContext(file: file, environment: environment, timeZone: zone,
+        var context = ConfigContext(file: file, environment: environment, timeZone: zone,
                                     directory: directory.isEmpty ? "." : directory)
+        context.checksRunHere = checksRunHere
         var config = Config(
             file: file, timeZone: zone,
             maintenancePolicy: try m["maintenance_policy"].map(MaintenancePolicy.init(node:)) ?? MaintenancePolicy(),

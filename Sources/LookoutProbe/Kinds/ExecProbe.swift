@@ -30,7 +30,7 @@ public struct ExecProbe: ProbeKind {
         }
         guard let first = args.first, !first.isEmpty else { throw target.error("\(target.path) needs a program to run") }
         if first.contains("/"), !first.hasPrefix("/") { args[0] = context.directory + "/" + first }
-        if args[0].contains("/") {
+        if args[0].contains("/"), context.checksRunHere {
             guard FileManager.default.isExecutableFile(atPath: args[0]) else {
                 throw target.error("\(target.path): \(args[0]) is not an executable file")
             }

@@ -45,11 +45,15 @@ public struct ConfigNode {
     public static func parse(yaml: String, file: String) throws -> ConfigNode {
         // YAML allows no control character but tab, newline and carriage return; the reader would report one at
         // line 1, so it is found here on its own line.
-        for (k, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        for (k, line) in lines.enumerated() {
             if let c = line.unicodeScalars.first(where: { $0.value < 0x20 && $0 != "\t" && $0 != "\r" || $0.value == 0x7F }) {
                 throw ConfigError(file: file, line: k + 1, message: String(format: "invalid YAML: control character U+%04X", c.value))
             }
         }
+        // libyaml puts a problem it finds at the end of the text (a key without its colon on the last line, an
+        // unclosed bracket) on the line after the last, which the file does not have: the last line is meant.
+        let lastLine = max(1, lines.count - (yaml.hasSuffix("\n") ? 1 : 0))
         do {
             // No resolver while composing: tags are resolved on demand by `tagName` (YAMLPlainTag), not by regular
             // expressions on every key and value.
@@ -61,7 +65,7 @@ public struct ConfigNode {
             switch e {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                  .composer(_, let problem, let mark, _):
-                throw ConfigError(file: file, line: mark.line, message: "invalid YAML: \(problem)")
+                throw ConfigError(file: file, line: min(mark.line, lastLine), message: "invalid YAML: \(problem)")
             case .duplicatedKeysInMapping(let duplicates, let context):
                 let key = duplicates.first ?? ""
                 throw ConfigError(file: file, line: ConfigNode.secondKeyLine(key, in: yaml, from: context.mark.line) ?? context.mark.line,

@@ -24,7 +24,10 @@ import Testing
         ("window-outside-policy", 10, "window \"evening\" of site acme ends at 10:30, after the policy's latest 10:00"),
         ("window-ends-before-start", 10, "window \"morning\" must end after it starts (09:00-08:00)"),
         ("invalid-timezone", 9, "sites[0].timezone must be an IANA time zone such as Europe/London or UTC (got \"Europe/Lndon\")"),
-        ("yaml-syntax", 9, "invalid YAML: did not find expected ',' or ']'"),
+        ("yaml-syntax", 8, "invalid YAML: did not find expected ',' or ']'"),
+        // Found by fuzz/run (config): a problem at the end of the text was put on the line after the last.
+        ("yaml-last-line-without-colon", 4, "invalid YAML: could not find expected ':'"),
+        ("yaml-unclosed-at-end", 2, "invalid YAML: did not find expected node content"),
         ("check-without-kind", 10, "check in site acme needs one kind key: \(ConfigErrorTests.checkKinds)"),
         ("nul-byte", 30, "invalid YAML: control character U+0000"),
         ("duplicate-key", 40, "duplicate key \"timezone\""),

@@ -20,7 +20,7 @@ carries several incidents).
 
 Prints one Markdown table row per sink (plus a JSON line with everything to stderr). Not part of bench/run.
 """
-import argparse, http.server, json, os, random, re, socketserver, subprocess, sys, tempfile, threading, time, urllib.parse
+import argparse, http.server, json, os, random, re, shutil, socketserver, subprocess, sys, tempfile, threading, time, urllib.parse
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--route", default=".build/debug/route")
@@ -162,6 +162,8 @@ while True:
     sys.exit(f"route exited {p.returncode}; see {work}/route.err")
 elapsed = time.monotonic() - began
 server.shutdown()
+stderr.close()
+shutil.rmtree(work)  # kept when route failed (the exit above names it)
 
 label = args.label or os.path.basename(os.path.dirname(os.path.abspath(args.route))) + "/" + os.path.basename(args.route)
 result = {"label": label, "kills": kills, "runs": runs, "incidents": args.incidents, "seconds": round(elapsed, 1), "sinks": {}}

@@ -59,8 +59,23 @@ public enum IncidentText {
         }
     }
 
-    /// The body of a customer-facing ticket or comment (or, for an ack or note, the note's words).
+    /// Said by a message sent again because the attempt before was in flight when route stopped (a crash), so
+    /// nobody reads the repeat as a second incident.
+    public static let repeated = "repeated after a restart"
+    public static let repeatNote = "Repeated after a restart of our monitoring: you may have received this message already."
+
+    /// `text`, with ` (repeated after a restart)` when the delivery may have been sent before.
+    public static func marked(_ text: String, _ delivery: OutboxDelivery) -> String {
+        delivery.repeatedAfterRestart ? "\(text) (\(repeated))" : text
+    }
+
+    /// The body of a customer-facing ticket, comment or mail (or, for an ack or note, the note's words); a repeat
+    /// after a restart says so first.
     public static func ticketBody(_ delivery: OutboxDelivery) -> String {
+        delivery.repeatedAfterRestart ? repeatNote + "\n\n" + plainTicketBody(delivery) : plainTicketBody(delivery)
+    }
+
+    static func plainTicketBody(_ delivery: OutboxDelivery) -> String {
         if let note = delivery.note { return note.body }
         let incident = delivery.incident
         let name = siteName(delivery)

@@ -79,6 +79,9 @@ public enum RouteStage {
         if let pending = try? outbox.pendingCount(), pending > 0 {
             logger.notice("resuming \(pending) queued deliver\(pending == 1 ? "y" : "ies") from \(statePath ?? "memory")")
         }
+        if let unsure = try? outbox.inFlightCount(), unsure > 0 {
+            logger.notice("\(unsure) deliver\(unsure == 1 ? "y was" : "ies were") in flight when route last stopped: sent again, marked \"repeated after a restart\" (or looked up first where the receiver can be asked)")
+        }
 
         let readerDone = LockedResult()
         // The reading thread is the only user of `rejects` until it finishes, after which only this function is.

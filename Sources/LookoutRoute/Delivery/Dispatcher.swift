@@ -218,6 +218,7 @@ public final class Dispatcher: Sendable {
             e.error = error.map { Redactor.shared.redact($0) }
             e.key = d.key
             e.note = d.note?.label
+            e.repeated = d.repeatedAfterRestart
             // Several deliveries carried by one grouped message share its id, so a report can count messages.
             if batch.count > 1 { e.message = "group:\(batch[0].key)+\(batch.count - 1)" }
             lines.append(e.encoded())

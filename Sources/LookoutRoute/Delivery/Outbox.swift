@@ -22,6 +22,9 @@ public struct OutboxDelivery: Sendable {
     /// Set when the delivery is an ack or a note for the incident's ticket (`event` is then `updated`): what to
     /// comment, and whether the customer may see it (Outbox+Notes).
     public var note: TicketNote? = nil
+    /// An earlier attempt was in flight when route stopped without recording how it ended (a crash, a kill): the
+    /// receiver may have it already. Sinks say so in the message, or ask the receiver first where they can.
+    public var repeatedAfterRestart = false
 }
 
 /// Outbox keeps route's deliveries in SQLite: each incident event becomes its deliveries in one transaction before
@@ -78,8 +81,8 @@ public final class Outbox: Sendable {
     ]
 
     public init(path: String?, router: IncidentRouter, journaling: Bool = false) throws {
-        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + Outbox.escalationMigrations + Outbox.noteMigrations
-                                                     + StreamPosition.migrations)
+        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + Outbox.escalationMigrations
+                                        + Outbox.noteMigrations + Outbox.inFlightMigrations + StreamPosition.migrations)
         self.router = router
         self.journaling = journaling
     }
@@ -248,11 +251,12 @@ public final class Outbox: Sendable {
         return try Outbox.attempt(rows, db, sites: sites)
     }
 
-    /// Counts the attempt on each row (before it is made: after a crash the count says "maybe sent") and decodes it.
+    /// Counts the attempt on each row and marks it in flight, before it is made: a row still in flight when it is
+    /// claimed again was attempted by a route that stopped before recording the outcome, so it may have been sent.
     private static func attempt(_ rows: [Row], _ db: Database, sites: (String) -> Site?) throws -> [OutboxDelivery] {
         guard !rows.isEmpty else { return [] }
         let ids: [Int64] = rows.map { $0["id"] }
-        try db.cachedStatement(sql: "UPDATE route_delivery SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))")
+        try db.cachedStatement(sql: "UPDATE route_delivery SET attempts = attempts + 1, in_flight = 1 WHERE id IN (SELECT value FROM json_each(?))")
             .execute(arguments: [jsonArray(ids)])
         return rows.compactMap { row in
             let line: Data = row["line"]
@@ -261,7 +265,8 @@ public final class Outbox: Sendable {
                   let event = note != nil ? .updated : IncidentEvent.Event(rawValue: row["event"]) else { return nil }
             return OutboxDelivery(id: row["id"], key: row["key"], event: event, sink: row["sink"], incident: incident,
                                   attempt: (row["attempts"] as Int) + 1, queuedAt: Timestamp(milliseconds: row["queued_ms"]),
-                                  ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"], note: note)
+                                  ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"], note: note,
+                                  repeatedAfterRestart: row["in_flight"])
         }
     }
 
@@ -284,7 +289,7 @@ public final class Outbox: Sendable {
     }
 
     func markSent(_ batch: [OutboxDelivery], ref: String?, in db: Database) throws {
-        let sent = try db.cachedStatement(sql: "UPDATE route_delivery SET status = 'sent', error = NULL WHERE id = ?")
+        let sent = try db.cachedStatement(sql: "UPDATE route_delivery SET status = 'sent', error = NULL, in_flight = 0 WHERE id = ?")
         for d in batch {
             try sent.execute(arguments: [d.id])
             if let ref {
@@ -295,7 +300,7 @@ public final class Outbox: Sendable {
     }
 
     func markRetry(_ batch: [OutboxDelivery], due: Timestamp, error: String, in db: Database) throws {
-        let retry = try db.cachedStatement(sql: "UPDATE route_delivery SET due_ms = ?, error = ? WHERE id = ?")
+        let retry = try db.cachedStatement(sql: "UPDATE route_delivery SET due_ms = ?, error = ?, in_flight = 0 WHERE id = ?")
         for d in batch {
             try retry.execute(arguments: [due.milliseconds, error, d.id])
         }
@@ -303,7 +308,7 @@ public final class Outbox: Sendable {
 
     func markDead(_ batch: [OutboxDelivery], error: String, now: Timestamp, in db: Database) throws {
         for d in batch {
-            try db.execute(sql: "UPDATE route_delivery SET status = 'dead', error = ? WHERE id = ?", arguments: [error, d.id])
+            try db.execute(sql: "UPDATE route_delivery SET status = 'dead', error = ?, in_flight = 0 WHERE id = ?", arguments: [error, d.id])
             try db.execute(sql: """
                 INSERT OR REPLACE INTO route_dead_letter (key, incident, event, sink, line, attempts, error, at_ms)
                 SELECT key, incident, event, sink, line, attempts, ?, ? FROM route_delivery WHERE id = ?

@@ -62,7 +62,8 @@ public struct FreshdeskSink: Sink {
         let ref: String?
         switch await HelpdeskAPI.ticket(for: d, search: { await existingTicket(d.incident.id, transport: transport, now: now) }) {
         case .failure(let f): return .failed(f)
-        case .success(let found): ref = found
+        // Freshdesk's search index lags ticket creation, so not found is not proof: a repeat keeps its mark.
+        case .success(let found): ref = found.ref
         }
         let body = FreshdeskSink.html(IncidentText.ticketBody(d))
         switch d.event {

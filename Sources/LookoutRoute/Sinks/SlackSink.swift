@@ -55,13 +55,31 @@ public struct SlackSink: Sink {
         case .webhook(let webhook):
             return await webhook.post(message, key: key, timeout: .seconds(10), via: transport, now: now)
         case .bot(let token, let channel, let api):
+            var message = message
+            // Only openings are grouped in this mode, so anything else is one incident with its own thread.
+            let thread = first.event == .opened ? nil : first.ref
+            var extra: [JSONMember] = []
+            if let thread {
+                extra.append(JSONMember(key: "thread_ts", value: .string(thread)))
+                if first.event == .resolved { extra.append(JSONMember(key: "reply_broadcast", value: .bool(true))) }
+            }
+            // The key rides along as message metadata, so a repeat after a crash can ask Slack first.
+            extra.append(JSONMember(key: "metadata", value: .object([
+                JSONMember(key: "event_type", value: .string(SlackSink.metadataType)),
+                JSONMember(key: "event_payload", value: .object([JSONMember(key: "key", value: .string(key))])),
+            ])))
+            if batch.contains(where: \.repeatedAfterRestart) {
+                switch await posted(key: key, thread: thread, since: batch.map(\.queuedAt).min() ?? now,
+                                    token: token, channel: channel, api: api, via: transport, now: now) {
+                case .found(let ts): return .sent(ref: first.event == .opened ? ts : first.ref)
+                // Slack has no such post: the attempt in flight at the crash never made one, so this is no repeat.
+                case .absent: message = SlackSink.message(batch.map { var d = $0; d.repeatedAfterRestart = false; return d })
+                case .unknown: break
+                }
+            }
             guard case .object(var members) = message else { return .failed(SinkFailure("unbuildable message", retryable: false)) }
             members.insert(JSONMember(key: "channel", value: .string(channel)), at: 0)
-            // Only openings are grouped in this mode, so anything else is one incident with its own thread.
-            if first.event != .opened, let thread = first.ref {
-                members.append(JSONMember(key: "thread_ts", value: .string(thread)))
-                if first.event == .resolved { members.append(JSONMember(key: "reply_broadcast", value: .bool(true))) }
-            }
+            members += extra
             let request = SinkRequest.json("POST", api + "/chat.postMessage", .object(members),
                                                headers: [("Authorization", "Bearer \(token.value)")], key: key, timeout: .seconds(10))
             switch await transport.executeExpectingSuccess(request, now: now) {
@@ -75,6 +93,36 @@ public struct SlackSink: Sink {
                 return .sent(ref: first.event == .opened ? json?["ts"]?.stringValue : first.ref)
             }
         }
+    }
+
+    static let metadataType = "lookout_delivery"
+
+    /// What Slack says of an earlier post of a delivery.
+    enum Lookup: Equatable {
+        case found(ts: String)
+        case absent
+        /// No answer to rely on (no `channels:history` scope, rate limited, more messages than one page).
+        case unknown
+    }
+
+    /// Whether the post carrying `key` in its metadata is in the channel's history since the delivery was queued
+    /// (a minute earlier, for clock skew), or among the thread's replies. In doubt the message is posted again,
+    /// marked: a lookup never costs an alert.
+    func posted(key: String, thread: String?, since: Timestamp, token: Secret, channel: String, api: String,
+                via transport: any HTTPTransport, now: Timestamp) async -> Lookup {
+        let oldest = String(max(since.milliseconds / 1000 - 60, 0))
+        var query = "channel=\(channel.queryValueEncoded)&oldest=\(oldest)&include_all_metadata=true&limit=200"
+        if let thread { query += "&ts=\(thread.queryValueEncoded)" }
+        let method = thread == nil ? "conversations.history" : "conversations.replies"
+        let request = SinkRequest(method: "GET", url: "\(api)/\(method)?\(query)", headers: [("Authorization", "Bearer \(token.value)")],
+                                  timeout: .seconds(10))
+        guard case .success(let r) = await transport.executeExpectingSuccess(request, now: now), let json = r.json,
+              json["ok"]?.boolValue == true, let messages = json["messages"]?.arrayValue else { return .unknown }
+        let post = messages.first {
+            $0["metadata"]?["event_type"]?.stringValue == SlackSink.metadataType && $0["metadata"]?["event_payload"]?["key"]?.stringValue == key
+        }
+        if let ts = post?["ts"]?.stringValue { return .found(ts: ts) }
+        return json["has_more"]?.boolValue == false ? .absent : .unknown
     }
 
     static func emoji(_ d: OutboxDelivery) -> String {
@@ -152,10 +200,14 @@ public struct SlackSink: Sink {
             if resolved > 0 { parts.append("\(resolved) recovered") }
             header = parts.joined(separator: ", ")
         }
+        // A message sent again after a crash says so where it is read first (header, notification text, context),
+        // so a repeated post of 28 incidents is not read as 28 new ones.
+        let repeated = batch.contains(where: \.repeatedAfterRestart)
+        let mark = repeated ? " (\(IncidentText.repeated))" : ""
         var blocks: [JSONValue] = [.object([
             JSONMember(key: "type", value: .string("header")),
             JSONMember(key: "text", value: .object([JSONMember(key: "type", value: .string("plain_text")),
-                                                     JSONMember(key: "text", value: .string(IncidentText.clip(header, headerLimit))),
+                                                     JSONMember(key: "text", value: .string(IncidentText.clip(header, headerLimit - mark.count) + mark)),
                                                      JSONMember(key: "emoji", value: .bool(true))])),
         ])]
         for d in batch.prefix(maxIncidentsPerMessage) { blocks.append(incidentSection(d, links: links)) }
@@ -164,15 +216,16 @@ public struct SlackSink: Sink {
             blocks.append(section("…and \(rest.count) more: \(escape(rest.joined(separator: ", ")))"))
         }
         let ids = batch.map(\.incident.id)
+        let note = repeated ? " · :repeat: \(IncidentText.repeatNote)" : ""
         blocks.append(.object([
             JSONMember(key: "type", value: .string("context")),
             JSONMember(key: "elements", value: .array([.object([
                 JSONMember(key: "type", value: .string("mrkdwn")),
-                JSONMember(key: "text", value: .string(IncidentText.clip("lookout · incident \(ids.count == 1 ? ids[0] : "\(ids[0]) and \(ids.count - 1) more")", sectionLimit))),
+                JSONMember(key: "text", value: .string(IncidentText.clip("lookout · incident \(ids.count == 1 ? ids[0] : "\(ids[0]) and \(ids.count - 1) more")", sectionLimit - note.count) + note)),
             ])])),
         ]))
-        let fallback = batch.count == 1 ? IncidentText.headline(batch[0])
-            : header + ": " + batch.map { IncidentText.siteName($0) }.joined(separator: ", ")
+        let fallback = (repeated ? "[\(IncidentText.repeated)] " : "")
+            + (batch.count == 1 ? IncidentText.headline(batch[0]) : header + ": " + batch.map { IncidentText.siteName($0) }.joined(separator: ", "))
         return .object([JSONMember(key: "text", value: .string(IncidentText.clip(fallback, 3000))),
                         JSONMember(key: "blocks", value: .array(blocks))])
     }

@@ -55,9 +55,12 @@ public struct TeamsSink: Sink {
                 .object([JSONMember(key: "type", value: .string("TextBlock")), JSONMember(key: "size", value: .string("Medium")),
                          JSONMember(key: "weight", value: .string("Bolder")), JSONMember(key: "color", value: .string(color(delivery))),
                          JSONMember(key: "wrap", value: .bool(true)),
-                         JSONMember(key: "text", value: .string(IncidentText.headline(delivery)))]),
+                         JSONMember(key: "text", value: .string(IncidentText.marked(IncidentText.headline(delivery), delivery)))]),
                 .object([JSONMember(key: "type", value: .string("FactSet")), JSONMember(key: "facts", value: .array(facts))]),
-            ])),
+            ] + (delivery.repeatedAfterRestart ? [.object([
+                JSONMember(key: "type", value: .string("TextBlock")), JSONMember(key: "isSubtle", value: .bool(true)),
+                JSONMember(key: "wrap", value: .bool(true)), JSONMember(key: "text", value: .string(IncidentText.repeatNote)),
+            ])] : []))),
         ]
         var buttons = (links?.links(delivery) ?? []).map { (title: $0.title, url: $0.url) }
         if let site = IncidentText.siteURL(delivery) { buttons.append((title: "Open site", url: site)) }

@@ -46,14 +46,19 @@ public struct ZendeskSink: Sink {
     }
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
-        guard let d = batch.first else { return .sent(ref: nil) }
-        let comment: JSONValue = .object([JSONMember(key: "body", value: .string(IncidentText.ticketBody(d))),
-                                          JSONMember(key: "public", value: .bool(d.note?.isPublic ?? true))])
+        guard var d = batch.first else { return .sent(ref: nil) }
         let ref: String?
         switch await HelpdeskAPI.ticket(for: d, search: { await existingTicket(d.incident.id, transport: transport, now: now) }) {
         case .failure(let f): return .failed(f)
-        case .success(let found): ref = found
+        case .success(let found):
+            ref = found.ref
+            // Zendesk's external_id list is current: not found means the attempt in flight at a crash made no
+            // ticket, so the one created now is the first and need not say it may be a repeat.
+            if found.absent { d.repeatedAfterRestart = false }
         }
+        // An ack or an internal note is a private comment; everything else the customer may read.
+        let comment: JSONValue = .object([JSONMember(key: "body", value: .string(IncidentText.ticketBody(d))),
+                                          JSONMember(key: "public", value: .bool(d.note?.isPublic ?? true))])
         switch d.event {
         case .opened:
             if let ref { return .sent(ref: ref) }

@@ -24,7 +24,16 @@ import Testing
         ("window-outside-policy", 10, "window \"evening\" of site acme ends at 10:30, after the policy's latest 10:00"),
         ("window-ends-before-start", 10, "window \"morning\" must end after it starts (09:00-08:00)"),
         ("invalid-timezone", 9, "sites[0].timezone must be an IANA time zone such as Europe/London or UTC (got \"Europe/Lndon\")"),
-        ("yaml-syntax", 9, "invalid YAML: did not find expected ',' or ']'"),
+        ("yaml-syntax", 8, "invalid YAML: did not find expected ',' or ']'"),
+        // Found by fuzz/run (config): a problem at the end of the text was put on the line after the last.
+        ("yaml-last-line-without-colon", 4, "invalid YAML: could not find expected ':'"),
+        ("yaml-unclosed-at-end", 2, "invalid YAML: did not find expected node content"),
+        // Also found by fuzz/run: a lone carriage return is a line break to the YAML reader (so later errors named a
+        // line past theirs); and with \r\n line ends every file was refused at line 1 ("control character U+000A").
+        ("carriage-return-alone", 3, "invalid YAML: a carriage return without a line feed; save the file with \\n or \\r\\n line ends"),
+        ("crlf-nul-byte", 4, "invalid YAML: control character U+0000"),
+        ("crlf-duplicate-key", 4, "duplicate key \"timezone\""),
+        ("crlf-unclosed-at-end", 2, "invalid YAML: did not find expected node content"),
         ("check-without-kind", 10, "check in site acme needs one kind key: \(ConfigErrorTests.checkKinds)"),
         ("nul-byte", 30, "invalid YAML: control character U+0000"),
         ("duplicate-key", 40, "duplicate key \"timezone\""),
@@ -51,6 +60,20 @@ import Testing
         #expect(throws: ConfigError(file: folder, line: 0, message: "cannot read the config file: Is a directory")) {
             try Config.load(path: folder, environment: [:], kinds: .all)
         }
+    }
+
+    /// A config saved with Windows line ends loads as the same config (every one was refused at line 1).
+    @Test func aConfigWithWindowsLineEndsLoadsTheSame() throws {
+        let path = ConfigErrorTests.directory.appendingPathComponent("valid.yaml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let crlf = FileManager.default.temporaryDirectory.appendingPathComponent("crlf-\(UUID()).yaml")
+        defer { try? FileManager.default.removeItem(at: crlf) }
+        try text.replacingOccurrences(of: "\n", with: "\r\n").write(to: crlf, atomically: true, encoding: .utf8)
+        let unix = try Config.load(path: path, environment: [:])
+        let windows = try Config.load(path: crlf.path, environment: [:])
+        #expect(windows.sites.map(\.id) == unix.sites.map(\.id))
+        #expect(windows.allChecks.map(\.id) == unix.allChecks.map(\.id))
+        #expect(windows.allChecks.map(\.line) == unix.allChecks.map(\.line), "lines counted as an editor counts them")
     }
 
     @Test func validFixtureLoadsEverySection() throws {

@@ -45,7 +45,7 @@ import Testing
         }
         let probe = try ChildProcess.run("probe", ["--config", config, "--once"], environment: environment, timeout: 30)
         #expect(probe.status == 78)
-        #expect(probe.stderrText.contains("c.yaml:7: browser checks need chromium: LOOKOUT_CHROMIUM=/nonexistent/chromium is not an executable file"),
+        #expect(probe.stderrText.contains("c.yaml:6: browser checks need chromium: LOOKOUT_CHROMIUM=/nonexistent/chromium is not an executable file"),
                 "\(probe.stderrText)")
     }
 

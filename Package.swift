@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "LookoutTests",
             dependencies: [
-                "LookoutCore", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
+                "LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
                 "LookoutCommands",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -129,4 +129,39 @@ import Testing
         let kept = (try? String(contentsOfFile: rejects, encoding: .utf8)) ?? ""
         #expect(kept.contains("\"line\":3") && kept.contains("this is not json"), "\(kept)")
     }
+
+    /// A probe that cannot reach the server still ends on time, leaving its results in the spill file; the next run
+    /// publishes them first, then its own, and removes the file.
+    @Test func aProbeRunWithTheServerDownLeavesItsResultsInTheSpillFileAndTheNextRunPublishesThemFirst() throws {
+        guard NATSServer.available() else { return }
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
+        defer { server.stop() }
+        server.stop()
+        let target = TogglingListener()
+        let config = folder.path("probe.yaml")
+        try """
+            tiers: {standard: {outage: warning, degraded: info}}
+            nats: {spool_directory: "\(folder.dir.path)"}
+            sites: [{id: acme, tier: standard, checks: [{id: acme-home, tcp: "127.0.0.1:\(target.port)"}, {id: acme-shop, tcp: "127.0.0.1:\(target.port)"}]}]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let args = ["--config", config, "--once", "--location", "lon", "--output", "\(server.url)/lookout.results.lon"]
+        let spool = folder.path("lookout-LOOKOUT-lookout.results.lon.spool")
+
+        let down = try ChildProcess.run("probe", args, timeout: 60)
+        #expect(down.status == 0, "\(down.stderrText)")
+        let spilled = ((try? String(contentsOfFile: spool, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(spilled.count == 2 && spilled.allSatisfy { $0.contains("\"type\":\"result\"") }, "\(spilled); \(down.stderrText)")
+
+        try server.start()
+        let up = try ChildProcess.run("probe", args, timeout: 60)
+        #expect(up.status == 0, "\(up.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: spool))
+        let run = try ChildProcess.run("classify", ["--config", config, "--input", "\(server.url)/lookout.results.>"], timeout: 60)
+        let stored = run.stdoutLines.filter { $0.contains("\"type\":\"result\"") }
+        #expect(stored.count == 4, "\(run.stdoutText) \(run.stderrText)")
+        // The spilled results come first, as they were made (classify adds its fields after the probe's).
+        #expect(zip(stored.prefix(2), spilled).allSatisfy { $0.hasPrefix(String($1.dropLast())) }, "\(stored) \(spilled)")
+    }
 }

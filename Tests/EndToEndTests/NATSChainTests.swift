@@ -87,8 +87,8 @@ import Testing
         while sent.value < lines.count, Date() < deadline {
             usleep(UInt32.random(in: 50_000...300_000, using: &rng))
             if kills == 2 && !restarted {
-                // The server stops and comes back on the same port and store while classify runs.
-                server.stop()
+                // The server crashes (kill -9) and comes back on the same port and store while classify runs.
+                server.kill9()
                 usleep(300_000)
                 try server.start()
                 restarted = true

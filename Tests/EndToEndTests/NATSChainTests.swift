@@ -164,4 +164,27 @@ import Testing
         // The spilled results come first, as they were made (classify adds its fields after the probe's).
         #expect(zip(stored.prefix(2), spilled).allSatisfy { $0.hasPrefix(String($1.dropLast())) }, "\(stored) \(spilled)")
     }
+
+    /// `report --input nats://` reads what the stream holds on the subject and writes the report the same lines give
+    /// from a file: the golden fixture day, its two bad lines reported with their stream sequences.
+    @Test func reportReadsASubjectAsItReadsTheFile() throws {
+        guard NATSServer.available() else { return }
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
+        defer { server.stop() }
+        let lines = try String(contentsOfFile: ReportExecutableTests.log, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        #expect(!lines.dropLast().contains(""), "one message per line: the fixture must have no empty line")
+        try Self.publish(lines.filter { !$0.isEmpty }, to: "\(server.url)/lookout.classified")
+        let input = "\(server.url)/lookout.classified"
+        let run = try ChildProcess.run("report", ["--config", ReportExecutableTests.config, "--day", "2026-11-25", "--input", input], timeout: 60)
+        #expect(run.status == 65, "\(run.stderrText)")
+        let expected = try String(contentsOf: ReportExecutableTests.dir.appendingPathComponent("day.out.md"), encoding: .utf8)
+        #expect(run.stdoutText == expected)
+        #expect(run.stderrText.contains("\(input)#201: not valid JSON"), "\(run.stderrText)")
+        // The status site keeps 90 days: it reads files, and says so.
+        let site = try ChildProcess.run("report", ["--config", ReportExecutableTests.config, "--status-site", folder.path("site"), input], timeout: 60)
+        #expect(site.status == 64 && site.stderrText.contains("--status-site reads files"), "\(site.stderrText)")
+    }
 }

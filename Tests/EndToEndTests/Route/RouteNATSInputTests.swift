@@ -61,4 +61,21 @@ import Testing
         #expect(try outbox.journalBacklog() == 0)
         #expect(try outbox.loadPosition()?.inputOffset == Int64(lines.count))
     }
+
+    /// Read once, `route --output nats://` publishes the lines it passes through to the subject (it wrote them to
+    /// stdout, the subject left empty, when it had no `--follow`).
+    @Test func routeReadOncePublishesToItsOutputSubject() throws {
+        guard NATSServer.available() else { return }
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
+        defer { server.stop() }
+        let lines = Array(FileChain.day(seed: 3).prefix(50))
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder.input, atomically: true, encoding: .utf8)
+        let run = try ChildProcess.run("route", ["--config", folder.config, "--input", folder.input, "--output", "\(server.url)/lookout.routed"], timeout: 60)
+        #expect(run.status == 0, "\(run.stderrText)")
+        #expect(run.stdout.isEmpty, "\(run.stdoutText.prefix(300))")
+        let back = try ChildProcess.run("route", ["--config", folder.config, "--input", "\(server.url)/lookout.routed"], timeout: 60)
+        #expect(back.stdoutLines == lines, "\(back.stderrText)")
+    }
 }

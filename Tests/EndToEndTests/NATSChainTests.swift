@@ -132,7 +132,7 @@ import Testing
 
     /// A probe that cannot reach the server still ends on time, leaving its results in the spill file; the next run
     /// publishes them first, then its own, and removes the file.
-    @Test func aProbeRunWithTheServerDownLeavesItsResultsInTheSpillFileAndTheNextRunPublishesThemFirst() throws {
+    @Test func aProbeRunWithTheServerDownLeavesItsResultsInTheSpillFileAndTheNextRunPublishesThemFirst() async throws {
         guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
@@ -149,10 +149,12 @@ import Testing
         let args = ["--config", config, "--once", "--location", "lon", "--output", "\(server.url)/lookout.results.lon"]
         let spool = folder.path("lookout-LOOKOUT-lookout.results.lon.spool")
 
-        let down = try ChildProcess.run("probe", args, timeout: 60)
-        #expect(down.status == 0, "\(down.stderrText)")
+        // It waits 10 s for the server before it spills: waited for suspended, not holding a cooperative thread.
+        let down = try BackgroundStage("probe", args, in: folder.dir, tag: "probe-down")
+        #expect(await waitUntil(timeout: 60) { !down.process.isRunning })
+        #expect(down.terminate() == 0, "\(down.stderr)")
         let spilled = ((try? String(contentsOfFile: spool, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-        #expect(spilled.count == 2 && spilled.allSatisfy { $0.contains("\"type\":\"result\"") }, "\(spilled); \(down.stderrText)")
+        #expect(spilled.count == 2 && spilled.allSatisfy { $0.contains("\"type\":\"result\"") }, "\(spilled); \(down.stderr)")
 
         try server.start()
         let up = try ChildProcess.run("probe", args, timeout: 60)

@@ -29,7 +29,7 @@ import Testing
         return path
     }
 
-    @Test func aFailureFromOneLocationOpensNoIncidentFromTwoItDoes() throws {
+    @Test func aFailureFromOneLocationOpensNoIncidentFromTwoItDoes() async throws {
         guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
@@ -51,11 +51,11 @@ import Testing
                                 in: folder.dir, tag: "probe-\(location)")
         }
         // Long enough for two-places to fail over the confirmation's 2 failures and 1 s from two locations.
-        Thread.sleep(forTimeInterval: 5)
+        try await Task.sleep(for: .seconds(5))
         let stopped = probes.map { $0.terminate() }
         #expect(stopped.allSatisfy { $0 == 0 }, "\(probes.map { $0.stderr.suffix(1000) })")
         let published = try topology.published()
-        let caughtUp = eventually(timeout: 30) { ClassifiedLog(path: folder.output).results.count >= published.count }
+        let caughtUp = await waitUntil(timeout: 30) { ClassifiedLog(path: folder.output).results.count >= published.count }
         #expect(classify.terminate() == 0, "\(classify.stderr.suffix(2000))")
         #expect(caughtUp, "classify has \(ClassifiedLog(path: folder.output).results.count) of \(published.count) results; \(classify.stderr.suffix(2000)); central: \(topology.central.logTail)")
 
@@ -74,7 +74,7 @@ import Testing
     /// storing), a probe killed once. Every result the leaves stored is classified exactly once, in order for its
     /// check and location, no incident opens or resolves twice, and the output is byte for byte what one
     /// uninterrupted classify makes of the central stream.
-    @Test func killsAndALinkCutLoseAndRepeatNothing() throws {
+    @Test func killsAndALinkCutLoseAndRepeatNothing() async throws {
         guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
@@ -100,13 +100,14 @@ import Testing
         var probes = try LeafTopology.locations.map(probe)
         var rng = SeededGenerator(seed: 19)
         var kills = 0
-        /// Waits `seconds`, killing classify at random moments within them as `count` allows.
-        func run(for seconds: Double, killing count: Int) throws {
+        /// Waits `seconds` (suspended: a long wait must not hold one of the few cooperative threads other tests need),
+        /// killing classify at random moments within them as `count` allows.
+        func run(for seconds: Double, killing count: Int) async throws {
             let end = Date().addingTimeInterval(seconds)
             var left = count
             while Date() < end {
                 let pause = left > 0 ? Double.random(in: 0.2...(max(0.3, end.timeIntervalSinceNow / Double(left))), using: &rng) : end.timeIntervalSinceNow
-                Thread.sleep(forTimeInterval: max(0, min(pause, end.timeIntervalSinceNow)))
+                try await Task.sleep(for: .seconds(max(0, min(pause, end.timeIntervalSinceNow))))
                 if left > 0 && Date() < end {
                     classify.kill9()
                     kills += 1
@@ -115,25 +116,25 @@ import Testing
                 }
             }
         }
-        try run(for: 4, killing: 2)
+        try await run(for: 4, killing: 2)
         probes[2].kill9()  // nyc's probe: what it had not published yet is lost with it, as documented
         probes[2] = try probe("nyc")
         target.down()
-        try run(for: 2, killing: 1)
+        try await run(for: 2, killing: 1)
         // The central server crashes: every leaf's link is down until it is back; the probes go on, the leaves store.
         // (LOOKOUT_TEST_CUT_SECONDS makes the cut longer, e.g. the minute, when run by hand.)
         let cut = Double(ProcessInfo.processInfo.environment["LOOKOUT_TEST_CUT_SECONDS"] ?? "") ?? 4
         topology.central.kill9()
         let cutFrom = FileChain.rfc3339(Date().addingTimeInterval(1)), cutTo = FileChain.rfc3339(Date().addingTimeInterval(cut - 1))
-        try run(for: cut, killing: 1)
+        try await run(for: cut, killing: 1)
         try topology.central.start()
         target.up()
-        try run(for: 5, killing: 1)
+        try await run(for: 5, killing: 1)
         let stopped = probes.map { $0.terminate() }
         #expect(stopped.allSatisfy { $0 == 0 }, "\(probes.map { $0.stderr.suffix(1000) })")
 
         let published = try topology.published()
-        let caughtUp = eventually(timeout: 60) { ClassifiedLog(path: folder.output).results.count >= published.count }
+        let caughtUp = await waitUntil(timeout: 60) { ClassifiedLog(path: folder.output).results.count >= published.count }
         #expect(classify.terminate() == 0, "\(classify.stderr.suffix(2000))")
         #expect(caughtUp, "classify has \(ClassifiedLog(path: folder.output).results.count) of \(published.count) results; \(classify.stderr.suffix(2000)); central: \(topology.central.logTail)")
         #expect(kills == 5)

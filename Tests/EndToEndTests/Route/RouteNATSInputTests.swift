@@ -10,7 +10,7 @@ import Testing
 /// receiver (a ticket exactly once) and the delivery file holds exactly one `sent` line per delivery, as when it
 /// follows a file (RouteFollowFaultTests).
 @Suite(.serialized) struct RouteNATSInputTests {
-    @Test func routeReadingASubjectKilledAtRandomMomentsDeliversEverythingOnce() throws {
+    @Test func routeReadingASubjectKilledAtRandomMomentsDeliversEverythingOnce() async throws {
         guard NATSServer.available() else { return }
         let seed: UInt64 = 27
         let rig = try RouteFollowFaultTests.Rig()
@@ -42,16 +42,16 @@ import Testing
         var kills = 0
         let deadline = Date().addingTimeInterval(60)
         while published.value < lines.count || kills < 5, Date() < deadline {
-            usleep(UInt32.random(in: 100_000...400_000, using: &rng))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 100...400, using: &rng)))
             stage.kill9()
             kills += 1
             stage = try rig.start()
         }
         #expect(published.value == lines.count, "the publisher stalled at \(published.value) of \(lines.count) lines")
         let total = hookKeys.count + deskKeys.count
-        let caughtUp = eventually(timeout: 60) { rig.sentCount >= total }
+        let caughtUp = await waitUntil(timeout: 60) { rig.sentCount >= total }
         let up = Date().timeIntervalSince(stage.started)
-        if up < 1 { usleep(UInt32((1 - up) * 1_000_000)) }
+        if up < 1 { try await Task.sleep(for: .seconds(1 - up)) }
         #expect(stage.terminate() == 0, "\(stage.stderr.suffix(2000))")
         #expect(caughtUp, "\(rig.sentCount) of \(total) sent lines; \(stage.stderr.suffix(2000))")
         #expect(kills >= 5)

@@ -129,7 +129,8 @@ let package = Package(
         .testTarget(
             name: "LookoutTests",
             dependencies: [
-                "LookoutCore", "LookoutMetrics", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
+                "LookoutCore", "LookoutMetrics", "LookoutNATS", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport",
+                "LookoutTesting",
                 "LookoutCommands",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),

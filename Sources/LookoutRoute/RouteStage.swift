@@ -62,8 +62,9 @@ public enum RouteStage {
             return .ioError
         }
         // Read once to stdout, the writer the `stdout` sink writes its notification lines through too, so all of it
-        // is flushed together. Following, the journal's own writer, flushed only after its commit.
-        let writer = io.file == nil && !follow ? LineWriter.standardOutput : io.writer
+        // is flushed together. Following, the journal's own writer, flushed only after its commit. To a file or a
+        // `nats://` subject, the stage's own writer.
+        let writer = io.file == nil && io.published == nil && !follow ? LineWriter.standardOutput : io.writer
         let journal: DeliveryJournal?
         do { journal = follow ? try DeliveryJournal(outbox: outbox, writer: writer, file: io.file, logger: logger) : nil } catch {
             Stage.printError("\(statePath ?? "route"): cannot start the delivery journal: \(error)")

@@ -66,7 +66,10 @@ import Testing
             #expect(log.results.contains { $0["location"] as? String == location }, "no result from \(location)")
         }
         let opened = log.objects.filter { $0["type"] as? String == "incident" && $0["event"] as? String == "opened" }
-        #expect(opened.map { $0["check"] as? String } == ["two-places"], "\(log.incidentEvents)")
+        // The quorum's verdict: two-places opens, one-place never does. (On a loaded machine the leaves' results can
+        // arrive in bursts, one location ahead of the others, which docs/scaling.md says can resolve an incident for
+        // a moment and open it again: the count of openings is not what this test is about.)
+        #expect(Set(opened.map { $0["check"] as? String }) == ["two-places"], "\(log.incidentEvents)")
     }
 
     /// Every fault of docs/scaling.md's table at once, at seeded random times: classify killed with `kill -9` five
@@ -114,6 +117,13 @@ import Testing
                     left -= 1
                     classify = try BackgroundStage("classify", args, in: folder.dir, tag: "classify")
                 }
+            }
+            // A loaded machine may oversleep past the end: the kills still due happen now.
+            while left > 0 {
+                classify.kill9()
+                kills += 1
+                left -= 1
+                classify = try BackgroundStage("classify", args, in: folder.dir, tag: "classify")
             }
         }
         try await run(for: 4, killing: 2)

@@ -25,12 +25,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The WebSocket client (WSClient) that browser checks speak the Chrome DevTools protocol over.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     // The layers (docs/architecture.md): every arrow points down this list, and ArchitectureTests keeps it so.
-    //   LookoutCore      the event contract, time, the config model and YAML walk, files, SQLite, logging, redaction
+    //   LookoutCore      the event contract, time, the config model and YAML walk, files, SQLite, logging, redaction,
+    //                    signed action links
     //   LookoutNATS      nats:// inputs and outputs over NATS JetStream (nats.c)         (Core)
-    //   LookoutProbe     the runner, the check kinds, the heartbeat receiver            (Core)
-    //   LookoutClassify  tier policy, confirmation, flapping, quorum, incidents         (Core)
+    //   LookoutMetrics   /metrics: check labels, the series registry, the HTTP server   (Core)
+    //   LookoutProbe     the runner, the check kinds, the heartbeat receiver            (Core, Metrics)
+    //   LookoutClassify  tier policy, confirmation, flapping, quorum, incidents         (Core, Metrics)
     //   LookoutRoute     outbox, dispatcher, sinks                                      (Core)
     //   LookoutReport    aggregation and renderers; route's planner and Slack sender    (Core, Route)
     //   LookoutTesting   demo site, loopback servers, manual clock                      (Core)
@@ -48,12 +53,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // HMAC-SHA256 for the signed one-tap action links (ActionLink), checked by probe and made by route.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The Prometheus exposition (swift-prometheus) and the small HTTP server classify serves it from.
+        .target(
+            name: "LookoutMetrics",
+            dependencies: [
+                "LookoutCore",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
             name: "LookoutProbe",
             dependencies: [
-                "LookoutCore",
+                "LookoutCore", "LookoutMetrics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -64,9 +83,10 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),
-        .target(name: "LookoutClassify", dependencies: ["LookoutCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "LookoutClassify", dependencies: ["LookoutCore", "LookoutMetrics", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LookoutRoute",
             dependencies: [
@@ -92,8 +112,8 @@ let package = Package(
         .target(
             name: "LookoutCommands",
             dependencies: [
-                "LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
-                argumentParser,
+                "LookoutCore", "LookoutNATS", "LookoutMetrics", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport",
+                "LookoutTesting", argumentParser,
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -109,7 +129,8 @@ let package = Package(
         .testTarget(
             name: "LookoutTests",
             dependencies: [
-                "LookoutCore", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport", "LookoutTesting",
+                "LookoutCore", "LookoutMetrics", "LookoutNATS", "LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport",
+                "LookoutTesting",
                 "LookoutCommands",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -125,7 +146,8 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutRoute", "LookoutTesting", "LookoutCommands",
                            "probe", "classify", "route", "report",
-                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
     ]
 )

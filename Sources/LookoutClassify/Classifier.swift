@@ -17,6 +17,11 @@ public final class Classifier {
         let prefix: [UInt8]
         let site: Site
         var dirty = false
+        /// What the metrics last said of this check (`--metrics-listen`): changed gauges only are set.
+        var shownState = ""
+        var shownOpen: Bool?
+        /// Whether the check's site has an SLA target, so its results feed the client's error budget.
+        var budgeted = false
 
         init(id: String, tracker: CheckTracker, policy: CheckPolicy, calendar: MaintenanceCalendar, site: Site) {
             self.id = id; self.tracker = tracker; self.policy = policy; self.calendar = calendar; self.site = site
@@ -44,6 +49,12 @@ public final class Classifier {
     public private(set) var controls = ControlBook()
     private var controlsDirty = false
     private let config: Config
+    /// `classify --metrics-listen`: the state gauges and the stage's counts; nil when nobody scrapes.
+    public var metrics: ClassifyMetrics?
+    /// The newest event time of any result handled.
+    public private(set) var latestEventMs: Int64?
+    /// Each client's error budget and its warning incident (docs/classify.md, "Error-budget warnings").
+    let budget: BudgetWatch
 
     /// `store`: where trackers persist (their saved state is loaded here); nil keeps state in memory only.
     public init(config: Config, store: ClassifyStateStore? = nil, logger: Logger = Logger(label: "classify")) throws {
@@ -66,6 +77,8 @@ public final class Classifier {
                 slots.append(Slot(id: check.id, tracker: tracker, policy: policy, calendar: calendar, site: site))
             }
         }
+        budget = BudgetWatch(config: config, saved: try store?.loadBudget() ?? [:]) { logger.warning("\($0)") }
+        for slot in slots { slot.budgeted = budget.watches(slot.id) }
         self.slots = slots
         index = ByteKeyIndex(slots.map { $0.id })
         scratch.reserveCapacity(4096)
@@ -128,6 +141,32 @@ public final class Classifier {
             summary.count(action, tier: slot.site.tier)
             guard case .incident(let change) = action else { continue }
             try writer.write(incidentEvent(change, slot: slot).encoded())
+            metrics?.incident(change.event)
+        }
+        if slot.budgeted, !verdict.late {
+            let (figure, warning) = budget.observe(check: slot.id, at: head.at.milliseconds,
+                                                   state: SampleState(state: verdict.state.rawValue, ok: head.ok),
+                                                   inMaintenance: window != nil)
+            if let warning {
+                try writer.write(warning.encoded())
+                metrics?.incident(warning.event)
+            }
+            if let figure { metrics?.budget(figure) }
+        }
+        if latestEventMs ?? .min < head.at.milliseconds { latestEventMs = head.at.milliseconds }
+        if let metrics { show(slot, state: window != nil ? "maintenance" : verdict.state.rawValue, metrics: metrics) }
+    }
+
+    /// Updates the check's gauges when what they say changed.
+    private func show(_ slot: Slot, state: String, metrics: ClassifyMetrics) {
+        if slot.shownState != state {
+            metrics.state(check: slot.id, state)
+            slot.shownState = state
+        }
+        let open = slot.tracker.hasOpenIncident
+        if slot.shownOpen != open {
+            metrics.incidentOpen(check: slot.id, open)
+            slot.shownOpen = open
         }
     }
 
@@ -137,8 +176,9 @@ public final class Classifier {
 
     /// Commits as `commit()` does, with the stage's input and output position in the same transaction.
     public func commit(position: StreamPosition?) throws {
-        guard let store, !dirty.isEmpty || position != nil || controlsDirty else { return }
-        try store.save(dirty.map { ($0.id, $0.tracker) }, position: position, controls: controlsDirty ? controls : nil)
+        guard let store, !dirty.isEmpty || position != nil || controlsDirty || budget.hasChanges else { return }
+        try store.save(dirty.map { ($0.id, $0.tracker) }, position: position, controls: controlsDirty ? controls : nil,
+                       budget: budget.takeChanges())
         controlsDirty = false
         for slot in dirty { slot.dirty = false }
         dirty.removeAll(keepingCapacity: true)

@@ -24,6 +24,13 @@ public final class ClassifyStateStore {
                 t.column("line", .text).notNull()
             }
         }),
+        // Error-budget state (BudgetWatch): each watched check's spans this month, each client's open warning.
+        ("classify-v3-budget", { db in
+            try db.create(table: "classify_budget") { t in
+                t.primaryKey("key", .text)
+                t.column("state", .text).notNull()
+            }
+        }),
     ]
 
     /// Opens (and migrates) the state at `path`, or an in-memory state when nil.
@@ -47,6 +54,15 @@ public final class ClassifyStateStore {
                     logger?.warning("saved state of check \(id) is unreadable (\(error)); it starts afresh")
                 }
             }
+            return out
+        }
+    }
+
+    /// The saved error-budget entries (`check:<id>`, `client:<name>`), as JSON text by key.
+    public func loadBudget() throws -> [String: String] {
+        try db.read { db in
+            var out: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, state FROM classify_budget") { out[row["key"]] = row["state"] }
             return out
         }
     }
@@ -76,8 +92,8 @@ public final class ClassifyStateStore {
     /// With `position`, the input and output position is saved in the same transaction, so the state never runs
     /// ahead of or behind the lines that changed it. With `controls`, the saved windows are replaced by these.
     public func save(_ trackers: [(id: String, tracker: CheckTracker)], position: StreamPosition? = nil,
-                     controls: ControlBook? = nil) throws {
-        guard !trackers.isEmpty || position != nil || controls != nil else { return }
+                     controls: ControlBook? = nil, budget: [(key: String, state: String)] = []) throws {
+        guard !trackers.isEmpty || position != nil || controls != nil || !budget.isEmpty else { return }
         let rows = trackers.map { ($0.id, String(decoding: $0.tracker.stateJSON(), as: UTF8.self), $0.tracker.latest) }
         try db.write { db in
             let statement = try db.cachedStatement(sql: """
@@ -91,6 +107,10 @@ public final class ClassifyStateStore {
                     try db.execute(sql: "INSERT INTO classify_control (id, line) VALUES (?, ?)",
                                    arguments: [w.name, String(decoding: ControlEvent.window(w).encoded(), as: UTF8.self)])
                 }
+            }
+            for (key, state) in budget {
+                try db.execute(sql: "INSERT INTO classify_budget (key, state) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET state = excluded.state",
+                               arguments: [key, state])
             }
             try position?.save(db, stage: "classify")
         }

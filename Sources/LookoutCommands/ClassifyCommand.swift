@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import LookoutClassify
 import LookoutCore
+import LookoutMetrics
 import LookoutNATS
 
 /// ConfigFileOption is `--config FILE`, one declaration shared by `classify` and its subcommands.
@@ -49,6 +50,15 @@ public struct ClassifyCommand: ParsableCommand {
     @Option(name: .long, help: "Keep each check's state and open incidents in this SQLite file, committed before the lines that depend on it are written, so a restart neither loses nor repeats an incident. Without it state is in memory (replays).")
     var state: String?
 
+    @Option(name: .long, help: "Serve GET /metrics on ADDR:PORT: each check's state, open incidents, each client's error budget, lines read and rejected (docs/metrics.md).")
+    var metricsListen: String?
+
+    public func validate() throws {
+        if let metricsListen, ListenAddress(metricsListen) == nil {
+            throw ValidationError("--metrics-listen must be ADDR:PORT, e.g. 127.0.0.1:9465")
+        }
+    }
+
     @Flag(name: .long, help: "At the end, print to stderr per tier how many incidents opened (by severity), how many blips were absorbed and how many alerts fell in maintenance.")
     var summary = false
 
@@ -91,6 +101,18 @@ public struct ClassifyCommand: ParsableCommand {
         // Read once from a file or a pipe, reading and validating go on a thread of their own; a follower or a stream
         // reads on this one, so the position it commits is that of the lines handled.
         let pipelined = io.follower == nil && io.stream == nil
+        let server = metricsListen.flatMap(ListenAddress.init).map { address in
+            let metrics = ClassifyMetrics(config: settings)
+            classifier.metrics = metrics
+            loop.onProgress = { read in
+                metrics.batch(linesRead: read, rejected: rejected.count, lateResults: classifier.summary.lateResults,
+                              lastEventMs: classifier.latestEventMs)
+            }
+            return MetricsServer.start(host: address.host, port: address.port, serverName: "lookout-classify", logger: logger,
+                                       render: { metrics.render() }) { port in
+                logger.info("metrics listening on \(address.host):\(port)")
+            }
+        }
         let failure = Stage.runLoop({
             try io.start(committed: committed, commit: classifier.commit(position:))
             if pipelined {
@@ -106,6 +128,7 @@ public struct ClassifyCommand: ParsableCommand {
             }
         }, logger: logger)
         if summary { FileHandle.standardError.write(Data(classifier.summary.render().utf8)) }
+        if let server { Stage.wait { await server.stop() } }
         io.published?.finish(waitingUpTo: 10)
         if let failure { throw ExitCode(failure.rawValue) }
         let status = Stage.finish(rejected, logger: logger)

@@ -21,22 +21,17 @@ struct ControlOptions: ParsableArguments {
     }
 }
 
-/// ControlWriter validates a control line against the config and appends it to the control file with one
-/// `write(2)` on an `O_APPEND` descriptor, so lines from concurrent writers never interleave.
+/// ControlWriter appends a command's control line to the control file (`ControlFile.append`: validated, one
+/// `write(2)` on an `O_APPEND` descriptor) and says what it did.
 enum ControlWriter {
     static func append(_ control: ControlEvent, options: ControlOptions, saying what: String) throws {
         let config = Stage.loadConfig(path: options.configFile.config, demo: false)
-        do { try ControlRules.validate(control, config: config) } catch {
-            Stage.fail("refused: \(error.message)", status: .dataError)
-        }
-        var line = control.encoded()
-        line.append(UInt8(ascii: "\n"))
-        let fd = open(options.control, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { Stage.fail("\(options.control): cannot open: \(String(cString: strerror(errno)))", status: .ioError) }
-        defer { close(fd) }
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count else {
-            Stage.fail("\(options.control): cannot append: \(written < 0 ? String(cString: strerror(errno)) : "short write")", status: .ioError)
+        let line: [UInt8]
+        do { line = try ControlFile.append(control, to: options.control, config: config) } catch {
+            switch error {
+            case .refused: Stage.fail("\(error)", status: .dataError)
+            case .io: Stage.fail("\(error)", status: .ioError)
+            }
         }
         FileHandle.standardOutput.write(Data(line))
         FileHandle.standardError.write(Data("\(what)\n".utf8))
@@ -158,19 +153,13 @@ struct EndWindowCommand: ParsableCommand {
     }
 }
 
-/// ControlFile reads the windows a control file holds, ended ones with their new end; other lines are skipped.
-enum ControlFile {
+extension ControlFile {
+    /// The windows a control file holds, ended ones with their new end; other lines are skipped.
     static func book(_ path: String) -> ControlBook {
         guard let data = FileManager.default.contents(atPath: path) else { return ControlBook() }
         var book = ControlBook()
-        var fields: [JSONField] = []
-        for var line in data.split(separator: UInt8(ascii: "\n")).map(Array.init) where !line.isEmpty {
-            let event: ControlEvent? = line.withUnsafeMutableBufferPointer { b in
-                let buffer = UnsafeBufferPointer(b)
-                guard (try? JSONScanner.scanObject(buffer, into: &fields)) != nil else { return nil }
-                return try? ControlEvent(ScannedObject(bytes: buffer, fields: fields))
-            }
-            switch event {
+        for line in data.split(separator: UInt8(ascii: "\n")).map(Array.init) where !line.isEmpty {
+            switch ControlEvent.decode(line) {
             case .window(let w)?: _ = book.add(w)
             case .end(let e)?: _ = book.end(kind: e.kind, id: e.id, at: e.at)
             default: break

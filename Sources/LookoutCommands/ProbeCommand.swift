@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import LookoutCore
 import LookoutNATS
+import LookoutMetrics
 import LookoutProbe
 import LookoutTesting
 
@@ -44,6 +45,12 @@ public struct ProbeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "SQLite file keeping state across restarts (body-size baselines, heartbeat pings); memory if omitted.")
     var state: String?
 
+    @Option(name: .long, help: "How many pages browser checks may have open at once in the shared headless Chromium.")
+    var browserPages = 2
+
+    @Option(name: .long, help: "Replace the shared headless Chromium once its processes use more than this many MiB (PSS).")
+    var browserMemory = 1024
+
     @OptionGroup var file: OutputFileOptions
 
     @Option(name: .long, help: "Log a heartbeat on stderr every this many seconds: results written and failed, and how late runs started behind their schedule.")
@@ -55,6 +62,9 @@ public struct ProbeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The largest ping body the receiver keeps, in bytes; larger pings are refused with 413.")
     var maxPingBody = HeartbeatReceiver.defaultMaxBodyBytes
 
+    @Option(name: .long, help: "The control file the receiver appends one-tap actions to (the file classify reads; docs/actions.md); default: --output.")
+    var control: String?
+
     public static func main() async {
         ProbeServices.runConcurrencyOnEventLoops()
         await main(nil)
@@ -63,6 +73,8 @@ public struct ProbeCommand: AsyncParsableCommand {
     public func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perHost >= 1 else { throw ValidationError("--per-host must be at least 1") }
+        guard (1...64).contains(browserPages) else { throw ValidationError("--browser-pages must be between 1 and 64") }
+        guard (64...65536).contains(browserMemory) else { throw ValidationError("--browser-memory must be between 64 and 65536 MiB") }
         if let heartbeat, !(heartbeat > 0) { throw ValidationError("--heartbeat must be a number of seconds above 0") }
         if let shard, Shard(shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N <= 1024, e.g. 2/3") }
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen must be ADDR:PORT, e.g. 127.0.0.1:8080") }
@@ -76,7 +88,7 @@ public struct ProbeCommand: AsyncParsableCommand {
         if let site, site.ports != .standard {
             logger.warning("demo: the standard ports \(DemoConfig.Ports.standard.site)-\(DemoConfig.Ports.standard.helpdesk) are taken; the demo site is on \(site.ports.site), which only this probe knows")
         }
-        let config = Stage.loadConfig(path: config, demo: demo, demoPorts: site?.ports ?? .standard)
+        let config = Stage.loadConfig(path: config, demo: demo, demoPorts: site?.ports ?? .standard, checksRunHere: true)
         for id in checkIDs where config.check(id) == nil { Stage.fail("probe: unknown check id \"\(id)\"", status: .usage) }
         let selected = checkIDs
         let shard = self.shard.flatMap(Shard.init)
@@ -85,10 +97,15 @@ public struct ProbeCommand: AsyncParsableCommand {
             return shard.map { s in checks.filter { s.contains($0.id) } } ?? checks
         }
         let services: ProbeServices
+        let usedLinks: UsedLinkStore
         do {
-            let database = try StateDatabase.open(path: state, migrations: BodySizeBaseline.migrations + PingStore.migrations)
+            let database = try StateDatabase.open(path: state, migrations: BodySizeBaseline.migrations + PingStore.migrations + UsedLinkStore.migrations)
+            // Screenshots of failed browser runs go beside the state file; without one, none are kept.
+            let screenshots = state.map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("screenshots") }
             services = try ProbeServices(state: database, perHostConnections: perHost,
-                                         pings: listen == nil ? nil : PingStore(database: database))
+                                         pings: listen == nil ? nil : PingStore(database: database), screenshots: screenshots,
+                                         browser: .init(pages: browserPages, memoryCapBytes: browserMemory << 20))
+            usedLinks = UsedLinkStore(database: database)
         } catch {
             Stage.fail("probe: cannot open the state file \(state ?? ""): \(error)", status: .ioError)
         }
@@ -113,24 +130,30 @@ public struct ProbeCommand: AsyncParsableCommand {
         } else {
             writer = .standardOutput
         }
+        services.metrics.configure(config, location: location)
         let runner = ProbeRunner(checks: select(config), location: location, writer: writer,
                                  concurrency: concurrency, perHost: perHost, services: services,
                                  heartbeat: heartbeat.map(ProbeLiveness.init(intervalSeconds:)), logger: logger)
+        let actions = listen == nil ? nil : actionEndpoint(config: config, usedLinks: usedLinks, metrics: services.metrics, logger: logger)
         let receiver = listen.flatMap(ListenAddress.init).map { address in
             HeartbeatReceiver(checks: config.allChecks, store: services.pings!, clock: SystemClock(),
-                              metrics: services.metrics, maxBodyBytes: maxPingBody)
+                              metrics: services.metrics, maxBodyBytes: maxPingBody, actions: actions)
                 .start(host: address.host, port: address.port, logger: logger) { port in
                     logger.info("heartbeat receiver listening on \(address.host):\(port)")
                 }
         }
-        let path = self.config
+        let path = self.config, location = self.location
         do {
             if once {
                 try await runner.runOnce()
             } else {
                 let controls = ProbeSignals.controls(reload: {
                     guard let path else { return nil }
-                    do { return select(try Config.load(path: path)) } catch {
+                    do {
+                        let reloaded = try Config.load(path: path)
+                        services.metrics.configure(reloaded, location: location)
+                        return select(reloaded)
+                    } catch {
                         logger.error("reload failed, keeping the running config: \(error)")
                         return nil
                     }
@@ -144,6 +167,21 @@ public struct ProbeCommand: AsyncParsableCommand {
         await receiver?.stop()
         await services.shutdown()
         await site?.stop()
+    }
+}
+
+extension ProbeCommand {
+    /// The receiver's one-tap links, when the config has `actions:`: they append to `--control`, else to the
+    /// `--output` file (the file classify follows). Without either there is nowhere to write, so probe refuses to start.
+    func actionEndpoint(config: Config, usedLinks: UsedLinkStore, metrics: ProbeMetrics, logger: Logger) -> ActionEndpoint? {
+        guard let actions = config.actions else { return nil }
+        let output = file.output.flatMap { NATSTransport.isAddress($0) ? nil : $0 }
+        guard let path = control ?? output else {
+            Stage.fail("probe: the config's actions: section needs a control file for the receiver: --control FILE (the file classify reads) or --output FILE",
+                       status: .usage)
+        }
+        return ActionEndpoint(config: config, actions: actions, controlPath: path, used: usedLinks,
+                              clock: SystemClock(), metrics: metrics, logger: logger)
     }
 }
 

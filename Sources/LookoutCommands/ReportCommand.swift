@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import LookoutCore
+import LookoutNATS
 import LookoutReport
 
 extension ReportFormat: ExpressibleByArgument {}
@@ -13,7 +14,7 @@ public struct ReportCommand: AsyncParsableCommand {
         abstract: "Build the summary of a day (or any range) from classified NDJSON logs.",
         discussion: """
             Reads classified NDJSON (result, incident and delivery lines) from the files given, plain or gzip-compressed \
-            (*.gz), or from stdin, and writes the report to stdout (or --output). Figures come from event times only: \
+            (*.gz), from nats://HOST:PORT/SUBJECT (what the stream holds on it: docs/scaling.md), or from stdin, and writes the report to stdout (or --output). Figures come from event times only: \
             the same log gives the same report, byte for byte. See docs/report.md.
             Exit status: 0 ok, 64 bad arguments, 65 some input lines were malformed (the report is still written and \
             counts them in its footer), 74 an input, output or Slack error, 78 bad config.
@@ -46,7 +47,7 @@ public struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Write the report to this file instead of stdout (with --format slack: write the payload instead of posting it).")
     var output: String?
 
-    @Option(name: .long, help: "Read this classified log too (the same as naming it as an argument, as the other stages take it).")
+    @Option(name: .long, help: "Read this classified log too (the same as naming it as an argument, as the other stages take it), or nats://HOST:PORT/SUBJECT: what the stream holds on that subject now.")
     var input: String?
 
     @Option(name: .long, help: "Append malformed input lines, with their line numbers and reasons, to this NDJSON file.")
@@ -68,6 +69,9 @@ public struct ReportCommand: AsyncParsableCommand {
         if day != nil && (from != nil || to != nil) { throw ValidationError("use --day or --from/--to, not both") }
         if statusSite != nil && (day != nil || from != nil || to != nil || client != nil || output != nil) {
             throw ValidationError("--status-site covers the last 90 days of every client: no --day, --from, --to, --client or --output")
+        }
+        if statusSite != nil, let stream = ((input.map { [$0] } ?? []) + files).first(where: NATSTransport.isAddress) {
+            throw ValidationError("--status-site reads files, not \(stream): the site keeps 90 days, longer than a stream is meant to keep")
         }
         if follow {
             guard statusSite != nil else { throw ValidationError("--follow is for --status-site") }
@@ -110,6 +114,7 @@ public struct ReportCommand: AsyncParsableCommand {
         var options = ReportStage.Options(range: range, format: format, client: client, output: output,
                                           inputs: (input.map { [$0] } ?? []) + files)
         options.rejectsPath = rejects
+        options.transport = NATSTransport(settings: cfg.nats, name: "report")
         let status = await ReportStage.run(options, config: cfg, logger: logger)
         if status != .success { throw ExitCode(status.rawValue) }
     }

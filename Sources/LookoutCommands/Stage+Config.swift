@@ -8,9 +8,10 @@ extension Stage {
     /// `--demo` is the demo config on `demoPorts`: the standard ones, which the demo site (`probe --demo`, `probe
     /// demo-site`) listens on, so every stage names the same target; its secrets are the demo's own.
     /// Only route needs the routing sinks' secrets (`routingSecrets: .required`); the other stages load the config
-    /// with an unset one standing in.
+    /// with an unset one standing in. Only probe runs the checks (`checksRunHere: true`), so only probe refuses a
+    /// config whose exec program or Chromium is missing on this machine.
     public static func loadConfig(path: String?, demo: Bool, demoPorts: DemoConfig.Ports = .standard,
-                                  routingSecrets: Config.RoutingSecrets = .notNeeded) -> Config {
+                                  routingSecrets: Config.RoutingSecrets = .notNeeded, checksRunHere: Bool = false) -> Config {
         do {
             if demo {
                 let environment = ProcessInfo.processInfo.environment.merging(DemoConfig.environment(demoPorts)) { _, demo in demo }
@@ -19,7 +20,7 @@ extension Stage {
             guard let path else {
                 fail("no config: pass --config FILE (or --demo for the embedded demo)", status: .usage)
             }
-            return try Config.load(path: path, kinds: .all, routingSecrets: routingSecrets)
+            return try Config.load(path: path, kinds: .all, routingSecrets: routingSecrets, checksRunHere: checksRunHere)
         } catch let e as ConfigError {
             fail(e.description, status: .config)
         } catch {

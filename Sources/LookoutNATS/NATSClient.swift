@@ -120,34 +120,6 @@ final class JetStream: @unchecked Sendable {
         return info!.pointee.State.LastSeq
     }
 
-    /// Creates the stream (file storage, `subjects`, de-duplication over `duplicateWindow` seconds) unless it exists.
-    func ensureStream(name: String, subjects: [String], duplicateWindow: Double) throws(NATSError) {
-        if try lastSequence(stream: name) != nil { return }
-        var owned: [UnsafeMutablePointer<CChar>] = []
-        defer { owned.forEach { free($0) } }
-        func dup(_ s: String) -> UnsafePointer<CChar>? {
-            let p = strdup(s)!
-            owned.append(p)
-            return UnsafePointer(p)
-        }
-        var config = jsStreamConfig()
-        try natsCheck(jsStreamConfig_Init(&config), "stream config")
-        config.Name = dup(name)
-        config.Storage = js_FileStorage
-        config.Duplicates = Int64(duplicateWindow * 1e9)
-        var subjectPointers: [UnsafePointer<CChar>?] = subjects.map { dup($0) }
-        var code = jsErrCode(rawValue: 0)
-        var info: UnsafeMutablePointer<jsStreamInfo>?
-        let status = subjectPointers.withUnsafeMutableBufferPointer { buffer in
-            config.Subjects = buffer.baseAddress
-            config.SubjectsLen = Int32(buffer.count)
-            return js_AddStream(&info, js, &config, nil, &code)
-        }
-        if status != NATS_OK && code == JSStreamNameExistErr { return }  // another process created it first
-        try natsCheck(status, "cannot create stream \(name) for \(subjects.joined(separator: ", "))")
-        jsStreamInfo_Destroy(info)
-    }
-
     /// Publishes one message and waits for the server's acknowledgement (up to the context's 5 s). Synchronous on
     /// purpose: nats.c 3.4's asynchronous publishing keeps messages whose replies were lost with a connection pending
     /// for ever, and handing them back crashed it when the server was down; one message at a time leaves no state

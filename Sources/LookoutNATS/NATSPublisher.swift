@@ -34,12 +34,14 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
     }
     private let condition = NSCondition()
     private var queue = Queue()
-    private var streamReady = false
+    /// The server's stream, once known (asked again after each failure, in case the server was replaced).
+    private var layout: StreamLayout?
     private var thread: Thread?
     private var unreachableSince: Date?
 
-    init(jetStream: JetStream, subject: String, settings: NATSSettings, confirm: Bool, logger: Logger) {
+    init(jetStream: JetStream, subject: String, layout: StreamLayout?, settings: NATSSettings, confirm: Bool, logger: Logger) {
         self.jetStream = jetStream
+        self.layout = layout
         self.subject = subject
         self.settings = settings
         self.confirm = confirm
@@ -88,10 +90,10 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
     private func publish(_ lines: [[UInt8]]) -> Bool {
         guard !lines.isEmpty else { return true }
         do {
-            if !streamReady {
-                try jetStream.ensureStream(name: settings.stream, subjects: settings.subjects,
-                                           duplicateWindow: Double(settings.duplicateWindow.milliseconds) / 1000)
-                streamReady = true
+            if layout == nil {
+                let prepared = try jetStream.prepare(settings)
+                if let refusal = prepared.refusalToPublish(subject) { throw StageIOError(refusal) }
+                layout = prepared
             }
             for line in lines {
                 let id = line.withUnsafeBufferPointer { MessageID.of($0, subject: subject, fields: &fields) }
@@ -103,9 +105,14 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
             }
             return true
         } catch {
+            layout = nil
             if unreachableSince == nil {
                 unreachableSince = Date()
-                logger.warning("cannot publish to \(subject): \(error); keeping the lines and trying again")
+                if error is NATSError {
+                    logger.warning("cannot publish to \(subject): \(error); keeping the lines and trying again")
+                } else {
+                    logger.error("cannot publish to \(subject): \(error); keeping the lines and trying again")
+                }
             }
             return false
         }

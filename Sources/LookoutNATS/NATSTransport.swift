@@ -48,21 +48,19 @@ public struct NATSTransport: StreamTransport {
         let jetStream = try JetStream(connection)
         let deadline = Date(timeIntervalSinceNow: 10)
         var warned = false
+        let layout: StreamLayout
         while true {
-            let failure: NATSError
             do {
-                try jetStream.ensureStream(name: settings.stream, subjects: settings.subjects,
-                                           duplicateWindow: Double(settings.duplicateWindow.milliseconds) / 1000)
+                layout = try jetStream.prepare(settings)
                 break
-            } catch {
-                failure = error
+            } catch let failure as NATSError where failure.isUnreachable && !stop.isSet && (follow || Date() < deadline) {
+                if !warned { logger.warning("\(failure); waiting for the server") }
+                warned = true
+                stop.sleep(0.5)
             }
-            guard failure.isUnreachable, !stop.isSet, follow || Date() < deadline else { throw failure }
-            if !warned { logger.warning("\(failure); waiting for the server") }
-            warned = true
-            stop.sleep(0.5)
         }
-        return try NATSLineSource(jetStream: jetStream, stream: settings.stream, subject: subject, after: after, follow: follow,
+        if let refusal = layout.refusalToRead(subject) { throw StageIOError("\(address): \(refusal)") }
+        return try NATSLineSource(jetStream: jetStream, stream: layout.stream, subject: subject, after: after, follow: follow,
                                   stop: stop, logger: logger)
     }
 
@@ -73,6 +71,17 @@ public struct NATSTransport: StreamTransport {
         }
         // Connecting goes on in the background when the server is not there yet: the publisher waits, not the stage.
         let connection = try NATSConnection(url: server, settings: settings, name: name, retryOnFailedConnect: true)
-        return NATSPublisher(jetStream: try JetStream(connection), subject: subject, settings: settings, confirm: confirm, logger: logger)
+        let jetStream = try JetStream(connection)
+        // A server that is there now says at once whether this subject may be published to it (the leaf topology).
+        var layout: StreamLayout?
+        if natsConnection_Status(connection.nc) == NATS_CONN_STATUS_CONNECTED {
+            do {
+                layout = try jetStream.prepare(settings)
+            } catch let failure as NATSError where failure.isUnreachable {
+                layout = nil
+            }
+            if let refusal = layout?.refusalToPublish(subject) { throw StageIOError("\(address): \(refusal)") }
+        }
+        return NATSPublisher(jetStream: jetStream, subject: subject, layout: layout, settings: settings, confirm: confirm, logger: logger)
     }
 }

@@ -1,16 +1,5 @@
 import LookoutCore
 
-/// SampleState is a classified result's `state`, as far as time attribution cares.
-public enum SampleState: UInt8, Sendable {
-    case up, degraded, down, failing, flappingUp, flappingDown, recovering
-    /// No `state` (the log was not classified) or `unknown` (a check the config does not know): no time is counted.
-    case unclassified
-
-    /// Down for availability: a confirmed outage, or a failing result while the check flaps.
-    var isDown: Bool { self == .down || self == .flappingDown }
-    var isFlapping: Bool { self == .flappingUp || self == .flappingDown }
-}
-
 /// CheckTally accumulates one check's figures while the log streams past, in memory that does not grow with the
 /// number of results (see docs/report.md, "How time is attributed").
 ///
@@ -25,44 +14,44 @@ public struct CheckTally: Sendable {
     public let capMs: Int64
     let from: Int64, to: Int64
 
-    public private(set) var observed = IntervalSet()
-    public private(set) var maintenance = IntervalSet()
+    /// The spans of time (observed, maintenance, down, degraded, flapping), attributed as classify's budget does.
+    public private(set) var spans: SpanAttribution
+    public var observed: IntervalSet { spans.observed }
+    public var maintenance: IntervalSet { spans.maintenance }
     /// Down outside maintenance windows: what the SLA figure counts.
-    public private(set) var down = IntervalSet()
+    public var down: IntervalSet { spans.down }
     /// Down inside a maintenance window: excluded from the SLA, shown for window adherence.
-    public private(set) var downInMaintenance = IntervalSet()
-    public private(set) var degraded = IntervalSet()
+    public var downInMaintenance: IntervalSet { spans.downInMaintenance }
+    /// Maintenance time in windows nobody agreed with the client (on-demand windows and silences).
+    public var unagreedMaintenance: IntervalSet { spans.unagreedMaintenance }
+    /// The names of the site's windows from the config: the agreed ones. Any other name on a result is on demand.
+    public var agreedWindows: Set<String> = []
+    public var degraded: IntervalSet { spans.degraded }
+    public var flapping: IntervalSet { spans.flapping }
+    /// Failing runs outside maintenance that recovered without confirming.
+    public var blips: Int { spans.blips }
+    /// Failing runs that started inside a maintenance window and never confirmed.
+    public var maintenanceBlips: Int { spans.maintenanceBlips }
+    /// A failing run still open at the end of the log: counted as up, neither blip nor outage.
+    public var unconfirmedAtEnd: Int { spans.unconfirmedAtEnd }
+    public var outOfOrder: Int { spans.outOfOrder }
+    var hasPrevious: Bool { spans.hasPrevious }
+    var previousAt: Int64 { spans.previousAt }
+    var previousState: SampleState { spans.previousState }
+    var previousInMaintenance: Bool { spans.previousInMaintenance }
 
     public private(set) var results = 0
     public private(set) var failures = 0
     public private(set) var failuresInMaintenance = 0
-    /// Failing runs outside maintenance that recovered without confirming.
-    public private(set) var blips = 0
-    /// Failing runs that started inside a maintenance window and never confirmed.
-    public private(set) var maintenanceBlips = 0
-    /// A failing run still open at the end of the log: counted as up, neither blip nor outage.
-    public private(set) var unconfirmedAtEnd = 0
-    public private(set) var outOfOrder = 0
     public private(set) var unclassified = 0
     public private(set) var heartbeatsMissed = 0
     public private(set) var missedHeartbeatTimes: [Int64] = []
     public private(set) var overThreshold = 0
     public private(set) var failedAssertions: [String: Int] = [:]
-    public private(set) var flapping = IntervalSet()
     public var latency = LatencyHistogram()
     public var sparkline: Sparkline
     public var certificate: CertificateSeen?
     public var lastError: String?
-
-    private(set) var hasPrevious = false
-    private(set) var previousAt: Int64 = 0
-    private(set) var previousState = SampleState.unclassified
-    private(set) var previousInMaintenance = false
-    private var pending = IntervalSet()
-    private var pendingInMaintenance = IntervalSet()
-    private var pendingStart: Int64 = 0
-    private var pendingStartInMaintenance = false
-    private var flapStart: Int64?
 
     public static let missedHeartbeatTimesKept = 20
 
@@ -74,14 +63,16 @@ public struct CheckTally: Sendable {
         from = range.from.milliseconds
         to = range.to.milliseconds
         sparkline = Sparkline(from: from, to: to)
+        spans = SpanAttribution(capMs: capMs, from: from, to: to)
     }
 
     @inline(__always) func inRange(_ t: Int64) -> Bool { t >= from && t < to }
 
     /// Takes one result. Results older than the previous one of this check (out of order across locations) count
     /// in the tallies but not in the timeline.
-    public mutating func ingest(at time: Int64, state: SampleState, inMaintenance: Bool, ok: Bool, degradedFlag: Bool,
-                                latencyMs: Double?, kind: ResultKind) {
+    /// `unagreed`: the window holding the result is not one of the agreed ones.
+    public mutating func ingest(at time: Int64, state: SampleState, inMaintenance: Bool, unagreed: Bool = false, ok: Bool,
+                                degradedFlag: Bool, latencyMs: Double?, kind: ResultKind) {
         let counted = inRange(time)
         if counted {
             results += 1
@@ -100,24 +91,7 @@ public struct CheckTally: Sendable {
                 sparkline.record(time, latencyMs)
             }
         }
-        if hasPrevious {
-            guard time >= previousAt else { outOfOrder += 1; return }
-            attribute(previousAt, Swift.min(time, previousAt + capMs), previousState, previousInMaintenance)
-        }
-        if previousState == .failing && state != .failing && hasPrevious { settleFailingRun(confirmed: state.isDown) }
-        if state == .failing && !(hasPrevious && previousState == .failing) {
-            pendingStart = time
-            pendingStartInMaintenance = inMaintenance
-        }
-        if state.isFlapping, flapStart == nil { flapStart = time }
-        if !state.isFlapping, let s = flapStart {
-            addClipped(&flapping, s, time)
-            flapStart = nil
-        }
-        hasPrevious = true
-        previousAt = time
-        previousState = state
-        previousInMaintenance = inMaintenance
+        spans.ingest(at: time, state: state, inMaintenance: inMaintenance, unagreed: unagreed)
     }
 
     /// Records a failing assertion of a host check (`failed`), for "hosts over thresholds".
@@ -126,49 +100,7 @@ public struct CheckTally: Sendable {
     }
 
     /// Closes the last result's span at the end of the log.
-    public mutating func finish() {
-        guard hasPrevious else { return }
-        let end = previousAt + capMs
-        attribute(previousAt, end, previousState, previousInMaintenance)
-        if previousState == .failing {
-            if inRange(pendingStart) { unconfirmedAtEnd += 1 }
-            pending = IntervalSet(); pendingInMaintenance = IntervalSet()
-        }
-        if let s = flapStart { addClipped(&flapping, s, end); flapStart = nil }
-        hasPrevious = false
-    }
-
-    private mutating func settleFailingRun(confirmed: Bool) {
-        if confirmed {
-            down.formUnion(pending)
-            downInMaintenance.formUnion(pendingInMaintenance)
-        } else if inRange(pendingStart) {
-            if pendingStartInMaintenance { maintenanceBlips += 1 } else { blips += 1 }
-        }
-        pending = IntervalSet()
-        pendingInMaintenance = IntervalSet()
-    }
-
-    private mutating func attribute(_ a0: Int64, _ b0: Int64, _ state: SampleState, _ inMaintenance: Bool) {
-        guard state != .unclassified else { return }
-        let a = Swift.max(a0, from), b = Swift.min(b0, to)
-        guard a < b else { return }
-        observed.add(a, b)
-        if inMaintenance {
-            maintenance.add(a, b)
-            if state.isDown { downInMaintenance.add(a, b) } else if state == .failing { pendingInMaintenance.add(a, b) }
-        } else if state.isDown {
-            down.add(a, b)
-        } else if state == .failing {
-            pending.add(a, b)
-        } else if state == .degraded {
-            degraded.add(a, b)
-        }
-    }
-
-    private func addClipped(_ set: inout IntervalSet, _ a: Int64, _ b: Int64) {
-        set.add(Swift.max(a, from), Swift.min(b, to))
-    }
+    public mutating func finish() { spans.finish() }
 }
 
 /// ResultKind is the result kinds the report treats specially.

@@ -25,6 +25,8 @@ public struct DailyReport: Codable, Sendable, Equatable {
     public var monitorGaps: [PeriodFigure]?
     /// Team only, and only when there was one: openings route announced late or not at all (route or a sink was down).
     public var lateNotifications: [LateNotificationFigure]?
+    /// Team only, when a client has an SLA target: each client's error budget for the month, as of the range's end.
+    public var budgets: [ErrorBudget.Figure]?
     public var footer: FooterFigure
 }
 
@@ -220,6 +222,11 @@ public struct AdherenceFigure: Codable, Sendable, Equatable {
     public var overruns: Int
     /// Percent of downtime inside agreed windows; nil without downtime.
     public var insideShare: Double?
+    /// Window time nobody agreed with the client: on-demand windows and silences from control lines (part of
+    /// `maintenanceMs`); nil when there was none.
+    public var unagreedMaintenanceMs: Int64? = nil
+    /// Down time inside those windows, counted in `downOutsideWindowsMs`; nil when there were none.
+    public var downInsideUnagreedMs: Int64? = nil
 }
 
 public struct CertificateFigure: Codable, Sendable, Equatable {

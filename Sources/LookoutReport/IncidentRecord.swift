@@ -24,6 +24,15 @@ public struct IncidentRecord: Sendable {
     public var severityByEvent: [String: Severity] = [:]
     /// Each line's event, time, state and reason, in log order: the status pages' timeline.
     public var steps: [IncidentStep] = []
+    /// What people told the client about it (`classify note INCIDENT --public`), in log order; internal notes are
+    /// never kept here, so no page can show one.
+    public var publicNotes: [PublicNote] = []
+
+    /// PublicNote is one public note on the incident: its time and text.
+    public struct PublicNote: Sendable, Equatable {
+        public var at: Timestamp
+        public var text: String
+    }
 
     init(_ e: IncidentEvent) {
         id = e.id; check = e.check; site = e.site; tier = e.tier; state = e.state; reason = e.reason
@@ -56,8 +65,11 @@ public struct IncidentRecord: Sendable {
         }
     }
 
-    /// An outage (down or flapping) rather than a degradation.
-    public var isOutage: Bool { state != "degraded" }
+    /// An outage (down or flapping) rather than a degradation or a budget warning.
+    public var isOutage: Bool { state != "degraded" && !isBudget }
+
+    /// classify's error-budget warning: the team's business, never shown to the client.
+    public var isBudget: Bool { state == IncidentEvent.budgetState }
 
     /// Held entirely inside maintenance windows: planned work, not an interruption.
     public var isMaintenanceOnly: Bool { !everOutsideMaintenance }

@@ -23,6 +23,9 @@ public final class ReportAccumulator {
     private(set) var notifications: NotificationTracker
     /// The latest event time of any line read, in or out of the range: how far the log runs.
     private(set) var latestEventMs: Int64 = .min
+    /// For checks of sites with an SLA target (by tally index): their spans since the month's start (and the 6 h
+    /// before the range's end), for the error budgets.
+    public private(set) var budgetSpans: [SpanAttribution?] = []
     private var finished = false
 
     public init(config: Config, range: ReportRange) {
@@ -30,11 +33,18 @@ public final class ReportAccumulator {
         self.range = range
         activity = ResultActivity(range: range)
         notifications = NotificationTracker(config: config)
+        let end = range.to.milliseconds
+        // From the month's start (and the 6 h before the end); a longer range (the status site's) keeps all of it.
+        let budgetFrom = min(range.from.milliseconds, ErrorBudget.month(containing: end - 1, clock: LocalClock(config.timeZone)).start,
+                             end - ErrorBudget.longWindowMs)
         for site in config.sites {
+            let budgeted = config.tier(named: site.tier)?.sla != nil
             for check in site.checks {
                 index[check.id] = tallies.count
                 tallies.append(CheckTally(id: check.id, siteID: site.id, kind: check.kindName,
                                           capMs: check.every.milliseconds * 2, range: range))
+                tallies[tallies.count - 1].agreedWindows = Set(site.maintenance.map(\.name))
+                budgetSpans.append(budgeted ? SpanAttribution(capMs: check.every.milliseconds * 2, from: budgetFrom, to: end) : nil)
             }
         }
     }
@@ -46,7 +56,7 @@ public final class ReportAccumulator {
         c.incidents = incidents; c.incidentOrder = incidentOrder; c.deliveries = deliveries
         c.resultLines = resultLines; c.incidentLines = incidentLines; c.deliveryLines = deliveryLines
         c.otherLines = otherLines; c.unknownChecks = unknownChecks; c.latestEventMs = latestEventMs
-        c.finished = finished
+        c.finished = finished; c.budgetSpans = budgetSpans
         return c
     }
 
@@ -80,6 +90,12 @@ public final class ReportAccumulator {
             deliveries.append(DeliveryRecord(incident: d.incident, event: d.event.rawValue, sink: d.sink,
                                              outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error,
                                              key: d.key, message: d.message))
+        case "note":
+            otherLines += 1
+            // A public note is an update for the client's status page; an internal one stays with the team's tools.
+            guard case .note(let note) = try ControlEvent(object), note.visibility == .public else { return }
+            latestEventMs = max(latestEventMs, note.at.milliseconds)
+            incidents[note.incident]?.publicNotes.append(IncidentRecord.PublicNote(at: note.at, text: note.text))
         default:
             otherLines += 1
         }
@@ -90,6 +106,15 @@ public final class ReportAccumulator {
         guard !finished else { return }
         finished = true
         for k in tallies.indices { tallies[k].finish() }
+        for k in budgetSpans.indices { budgetSpans[k]?.finish() }
+    }
+
+    /// The event time budgets are taken at: the range's end, or the end of the minute of the newest event when the
+    /// log stops before it (a live status site), so burn rates are over the last hours that have data.
+    public var budgetAsOf: Int64 {
+        let end = range.to.milliseconds
+        guard latestEventMs != .min, latestEventMs < end else { return end }
+        return min(end, (latestEventMs / 60_000 + 1) * 60_000)
     }
 
     private func consumeResult(_ o: ScannedObject) throws(EventError) {
@@ -99,7 +124,7 @@ public final class ReportAccumulator {
         let head = try ResultHead(o)
         resultLines += 1
         let checkField = head.checkField, at = head.at.milliseconds, ok = head.ok, degraded = head.degraded
-        var state = SampleState.unclassified, inMaintenance = false
+        var state = SampleState.unclassified, inMaintenance = false, maintenanceField: JSONField?
         var latency: Double?, kind = ResultKind.other, kindField: JSONField?
         var errorField: JSONField?, failedField: JSONField?, detailsField: JSONField?
         for f in o.fields {
@@ -114,6 +139,7 @@ public final class ReportAccumulator {
             case UInt8(ascii: "m") where o.keyEquals(f, "maintenance"):
                 guard f.kind == .string || f.kind == .null else { throw EventError("field \"maintenance\" must be a string or null") }
                 inMaintenance = f.kind == .string
+                if inMaintenance { maintenanceField = f }
             case UInt8(ascii: "l") where o.keyEquals(f, "latency_ms"):
                 guard f.kind == .number || f.kind == .null else { throw EventError("field \"latency_ms\" must be a number") }
                 if f.kind == .number { latency = o.double(f) }
@@ -144,8 +170,11 @@ public final class ReportAccumulator {
             tallies[k].kind = o.string(kindField)
             tallies[k].kindFromResults = true
         }
-        tallies[k].ingest(at: at, state: state, inMaintenance: inMaintenance, ok: ok, degradedFlag: degraded,
+        // A window the config does not name (an on-demand window or a silence) was not agreed with the client.
+        let unagreed = maintenanceField.map { !tallies[k].agreedWindows.contains(o.string($0)) } ?? false
+        tallies[k].ingest(at: at, state: state, inMaintenance: inMaintenance, unagreed: unagreed, ok: ok, degradedFlag: degraded,
                           latencyMs: latency, kind: kind)
+        if budgetSpans[k] != nil { budgetSpans[k]!.ingest(at: at, state: state, inMaintenance: inMaintenance) }
         guard at >= range.from.milliseconds && at < range.to.milliseconds else { return }
         if !ok, let errorField, errorField.kind == .string { tallies[k].lastError = o.string(errorField) }
         if kind == .host, !ok || degraded, let failedField, failedField.kind == .array, case .array(let items) = o.value(failedField) {

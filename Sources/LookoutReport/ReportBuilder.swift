@@ -48,7 +48,7 @@ public struct ReportBuilder {
         for t in accumulator.tallies { tallyByCheck[t.id] = t }
 
         let incidentsInRange = accumulator.incidentOrder.compactMap { accumulator.incidents[$0] }.filter {
-            siteIDs.contains($0.site) && $0.since.milliseconds < to && ($0.resolvedAt?.milliseconds ?? Int64.max) > from
+            siteIDs.contains($0.site) && !(forClient && $0.isBudget) && $0.since.milliseconds < to && ($0.resolvedAt?.milliseconds ?? Int64.max) > from
         }.sorted { ($0.since, $0.id) < ($1.since, $1.id) }
         func mttr(_ list: [IncidentRecord]) -> Int64? {
             let resolved = list.filter {
@@ -60,7 +60,7 @@ public struct ReportBuilder {
         }
 
         var sites: [SiteFigure] = []
-        var siteSets: [String: (nonMaint: Int64, down: Int64, downInMaint: Int64, maint: Int64)] = [:]
+        var siteSets: [String: SiteTimes] = [:]
         for site in siteList {
             let tallies = site.checks.compactMap { tallyByCheck[$0.id] }
             let observed = IntervalSet.union(tallies.map(\.observed))
@@ -70,7 +70,11 @@ public struct ReportBuilder {
             let degraded = IntervalSet.union(tallies.map(\.degraded)).subtracting(maint).subtracting(down)
             let time = ReportBuilder.timeFigures(observed: observed, maint: maint, down: down, downInMaint: downInMaint,
                                                  degraded: degraded, rangeLength: range.length)
-            siteSets[site.id] = (observed.total - maint.total, down.total, downInMaint.total, maint.total)
+            // Down inside an unagreed window, check by check (another check's agreed window at the same time is not it).
+            let downInUnagreed = IntervalSet.union(tallies.map { $0.downInMaintenance.intersecting($0.unagreedMaintenance) })
+            siteSets[site.id] = SiteTimes(nonMaint: observed.total - maint.total, down: down.total, downInMaint: downInMaint.total,
+                                          maint: maint.total, unagreed: IntervalSet.union(tallies.map(\.unagreedMaintenance)).total,
+                                          downInUnagreed: downInUnagreed.total)
             let siteIncidents = incidentsInRange.filter { $0.site == site.id }
             let target = config.tier(named: site.tier)?.sla
             var checks: [CheckFigure] = []
@@ -135,14 +139,19 @@ public struct ReportBuilder {
         }
         for key in clientOrder {
             let members = bySite[key]!
-            let inside = members.reduce(Int64(0)) { $0 + (siteSets[$1.id]?.downInMaint ?? 0) }
-            let outside = members.reduce(Int64(0)) { $0 + (siteSets[$1.id]?.down ?? 0) }
-            let maint = members.reduce(Int64(0)) { $0 + (siteSets[$1.id]?.maint ?? 0) }
+            func total(_ figure: (SiteTimes) -> Int64) -> Int64 { members.reduce(Int64(0)) { $0 + (siteSets[$1.id].map(figure) ?? 0) } }
+            // Down time in a window nobody agreed (on demand, a silence) is down time outside the agreed windows.
+            let unagreedDown = total(\.downInUnagreed)
+            let inside = total(\.downInMaint) - unagreedDown
+            let outside = total(\.down) + unagreedDown
+            let unagreed = total(\.unagreed)
             let ids = Set(members.map(\.id))
             let overruns = incidentsInRange.filter { ids.contains($0.site) && $0.firstMaintenance != nil && !$0.isMaintenanceOnly }.count
             adherence.append(AdherenceFigure(client: key, sites: members.map(\.id), downInsideWindowsMs: inside,
-                                             downOutsideWindowsMs: outside, maintenanceMs: maint, overruns: overruns,
-                                             insideShare: ReportBuilder.percent(inside, of: inside + outside)))
+                                             downOutsideWindowsMs: outside, maintenanceMs: total(\.maint), overruns: overruns,
+                                             insideShare: ReportBuilder.percent(inside, of: inside + outside),
+                                             unagreedMaintenanceMs: unagreed > 0 ? unagreed : nil,
+                                             downInsideUnagreedMs: unagreed > 0 ? unagreedDown : nil))
         }
 
         let siteNames = Dictionary(uniqueKeysWithValues: config.sites.map { ($0.id, $0.name) })
@@ -174,7 +183,26 @@ public struct ReportBuilder {
             overall: overall, tiers: tiers, sites: sites, incidents: incidents, noise: noise, adherence: adherence,
             certificates: certificates, heartbeats: heartbeats, hosts: forClient ? nil : hosts,
             unknownChecks: unknown, monitorGaps: gaps.isEmpty ? nil : gaps,
-            lateNotifications: late.isEmpty ? nil : late, footer: footer)
+            lateNotifications: late.isEmpty ? nil : late, budgets: forClient ? nil : budgets(asOf: accumulator.budgetAsOf), footer: footer)
+    }
+
+    /// Each client's error budget (ErrorBudget) from the month's spans, as of `asOf`; nil when no client has an SLA
+    /// target. Call after `finish()`.
+    func budgets(asOf: Int64) -> [ErrorBudget.Figure]? {
+        let config = accumulator.config
+        let clients = ErrorBudget.clients(in: config)
+        guard !clients.isEmpty else { return nil }
+        var spansByCheck: [String: SpanAttribution] = [:]
+        for (k, t) in accumulator.tallies.enumerated() { if let s = accumulator.budgetSpans[k] { spansByCheck[t.id] = s } }
+        return clients.map { client, _ in
+            let sites = ErrorBudget.sites(of: client, in: config).map { site, target in
+                let spans = site.checks.compactMap { spansByCheck[$0.id] }
+                let down = IntervalSet.union(spans.map(\.down)).subtracting(IntervalSet.union(spans.map(\.maintenance)))
+                return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down,
+                                                calendar: MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone)))
+            }
+            return ErrorBudget.figure(client: client, sites: sites, asOf: asOf, clock: LocalClock(config.timeZone))
+        }
     }
 
     /// Openings announced later than `report.late_notification`, or never: what the classified log cannot show
@@ -256,12 +284,13 @@ public struct ReportBuilder {
         switch r.state {
         case "degraded": return "degraded"
         case "flapping": return "flapping"
+        case IncidentEvent.budgetState: return "budget"
         default: return "outage"
         }
     }
 
     private func tierFigures(config: Config, sites: [SiteFigure],
-                             siteSets: [String: (nonMaint: Int64, down: Int64, downInMaint: Int64, maint: Int64)]) -> [TierFigure] {
+                             siteSets: [String: SiteTimes]) -> [TierFigure] {
         var out: [TierFigure] = []
         for tier in config.tiers {
             let members = sites.filter { $0.tier == tier.name }
@@ -327,4 +356,20 @@ public struct ReportBuilder {
             incidentsWithoutAlert: incidents.filter { $0.maxSeverity == .none && !$0.isMaintenanceOnly }.count,
             deadLetters: dead.sorted { ($0.at, $0.sink) < ($1.at, $1.sink) })
     }
+}
+
+/// SiteTimes are a site's time totals in the range, in milliseconds: what tiers and adherence add up per client.
+struct SiteTimes {
+    /// Observed outside any window.
+    var nonMaint: Int64
+    /// Down outside any window.
+    var down: Int64
+    /// Down inside a window, agreed or not.
+    var downInMaint: Int64
+    /// In any window.
+    var maint: Int64
+    /// In a window nobody agreed with the client (on demand, a silence).
+    var unagreed: Int64
+    /// Down inside such a window.
+    var downInUnagreed: Int64
 }

@@ -19,6 +19,8 @@ public enum ReportStage {
         public var inputs: [String]
         /// Where malformed lines are kept aside (appended), as `--rejects` does in every stage.
         public var rejectsPath: String?
+        /// Opens the inputs that are not files (`nats://HOST:PORT/SUBJECT`): read from the stream's start to its end.
+        public var transport: (any StreamTransport)?
         public init(range: ReportRange, format: ReportFormat, client: String?, output: String?, inputs: [String]) {
             self.range = range; self.format = format; self.client = client; self.output = output; self.inputs = inputs
         }
@@ -27,29 +29,40 @@ public enum ReportStage {
     /// Reads the inputs (stdin when there are none, or for `-`) and returns the finished report.
     public static func read(_ options: Options, config: Config, logger: Logger) -> (DailyReport, rejected: Int) {
         let accumulator = ReportAccumulator(config: config, range: options.range)
-        let (linesRead, rejected) = accumulate(options.inputs, into: accumulator, rejectsPath: options.rejectsPath, logger: logger)
+        let (linesRead, rejected) = accumulate(options.inputs, into: accumulator, rejectsPath: options.rejectsPath,
+                                               transport: options.transport, logger: logger)
         let builder = ReportBuilder(accumulator: accumulator, linesRead: linesRead, linesRejected: rejected, client: options.client)
         return (builder.build(), rejected)
     }
 
-    /// Feeds every input (plain or gzip; stdin when there are none, or for `-`) through the accumulator, setting
-    /// malformed lines aside; returns the lines read and rejected. Shared by the report and the status site.
+    /// Feeds every input (plain or gzip; stdin when there are none, or for `-`; a stream the transport handles, from
+    /// its first retained message to the last one when reading began) through the accumulator, setting malformed
+    /// lines aside; returns the lines read and rejected. Shared by the report and the status site.
     public static func accumulate(_ inputs: [String], into accumulator: ReportAccumulator, rejectsPath: String?,
-                                  logger: Logger) -> (linesRead: Int, rejected: Int) {
+                                  transport: (any StreamTransport)? = nil, logger: Logger) -> (linesRead: Int, rejected: Int) {
         var linesRead = 0, rejected = 0
         let progress = isatty(STDERR_FILENO) == 1
         let writer = LineWriter(fd: STDOUT_FILENO)  // StageLoop flushes it per batch; report writes nothing there
         for path in inputs.isEmpty ? ["-"] : inputs {
             let gzip = GzipInput()
-            let fd: Int32
-            if path.hasSuffix(".gz") {
+            var fd: Int32 = -1
+            let source: any LineSource
+            if let transport, transport.handles(path) {
+                do {
+                    source = try transport.source(path, after: 0, follow: false, stop: StopFlag(), logger: logger)
+                } catch {
+                    Stage.fail("\(error)", status: .ioError)
+                }
+            } else if path.hasSuffix(".gz") {
                 guard let opened = gzip.open(path) else { Stage.fail("\(path): cannot open", status: .ioError) }
                 fd = opened
+                source = LineReader(fd: fd)
             } else {
                 fd = Stage.openInput(path)
+                source = LineReader(fd: fd)
             }
             let rejects = Stage.makeRejects(source: path == "-" ? "stdin" : path, keepPath: rejectsPath, logger: logger)
-            var loop = StageLoop(reader: LineReader(fd: fd), writer: writer, rejects: rejects)
+            var loop = StageLoop(reader: source, writer: writer, rejects: rejects)
             let base = linesRead
             let failure = Stage.runLoop({
                 try loop.run { object, line in
@@ -60,7 +73,7 @@ public enum ReportStage {
                 }
             }, logger: logger)
             if let failure { Stage.fail("\(path): read failed", status: failure) }
-            if fd != STDIN_FILENO { close(fd) }
+            if fd >= 0 && fd != STDIN_FILENO { close(fd) }
             linesRead += loop.linesRead
             rejected += rejects.count
             if let e = gzip.error {

@@ -73,6 +73,23 @@ public struct ReportText: Sendable {
         return "\(s)s"
     }
 
+    /// A client's window time nobody agreed: `30m 00s (down 10m 00s)`, or `0s`.
+    public static func unagreed(_ a: AdherenceFigure) -> String {
+        guard let ms = a.unagreedMaintenanceMs else { return "0s" }
+        let down = a.downInsideUnagreedMs ?? 0
+        return duration(ms) + (down > 0 ? " (down \(duration(down)))" : "")
+    }
+
+    /// ` Of the window time, 30m 00s was on demand, outside the agreed windows (down time in it: 10m 00s, counted
+    /// outside).`, or nothing on a day without on-demand windows or silences.
+    public static func unagreedSentence(_ adherence: [AdherenceFigure]) -> String {
+        let ms = adherence.reduce(Int64(0)) { $0 + ($1.unagreedMaintenanceMs ?? 0) }
+        guard ms > 0 else { return "" }
+        let down = adherence.reduce(Int64(0)) { $0 + ($1.downInsideUnagreedMs ?? 0) }
+        return " Of the window time, \(duration(ms)) was on demand, outside the agreed windows"
+            + (down > 0 ? " (down time in it: \(duration(down)), counted as outside them)." : ".")
+    }
+
     public static func latency(_ ms: Double?) -> String {
         guard let ms else { return "-" }
         return ms >= 100 ? "\(Int(ms.rounded())) ms" : String(format: "%.1f ms", ms)

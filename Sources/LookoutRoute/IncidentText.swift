@@ -31,7 +31,9 @@ public enum IncidentText {
     public static func client(_ delivery: OutboxDelivery) -> String? { delivery.site?.client }
 
     /// `down`, `degraded`, `flapping`: the incident's kind of trouble in words.
-    public static func trouble(_ incident: IncidentEvent) -> String { incident.state ?? "down" }
+    public static func trouble(_ incident: IncidentEvent) -> String {
+        incident.state == IncidentEvent.budgetState ? "burning its error budget" : incident.state ?? "down"
+    }
 
     /// What failed: the failed assertions as written in config, else the error, else classify's reason.
     public static func cause(_ incident: IncidentEvent) -> String {
@@ -57,8 +59,24 @@ public enum IncidentText {
         }
     }
 
-    /// The body of a customer-facing ticket or comment.
+    /// Said by a message sent again because the attempt before was in flight when route stopped (a crash), so
+    /// nobody reads the repeat as a second incident.
+    public static let repeated = "repeated after a restart"
+    public static let repeatNote = "Repeated after a restart of our monitoring: you may have received this message already."
+
+    /// `text`, with ` (repeated after a restart)` when the delivery may have been sent before.
+    public static func marked(_ text: String, _ delivery: OutboxDelivery) -> String {
+        delivery.repeatedAfterRestart ? "\(text) (\(repeated))" : text
+    }
+
+    /// The body of a customer-facing ticket, comment or mail (or, for an ack or note, the note's words); a repeat
+    /// after a restart says so first.
     public static func ticketBody(_ delivery: OutboxDelivery) -> String {
+        delivery.repeatedAfterRestart ? repeatNote + "\n\n" + plainTicketBody(delivery) : plainTicketBody(delivery)
+    }
+
+    static func plainTicketBody(_ delivery: OutboxDelivery) -> String {
+        if let note = delivery.note { return note.body }
         let incident = delivery.incident
         let name = siteName(delivery)
         let link = siteURL(delivery).map { " (\($0))" } ?? ""

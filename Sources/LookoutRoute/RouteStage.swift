@@ -63,8 +63,9 @@ public enum RouteStage {
             return .ioError
         }
         // Read once to stdout, the writer the `stdout` sink writes its notification lines through too, so all of it
-        // is flushed together. Following, the journal's own writer, flushed only after its commit.
-        let writer = io.file == nil && !follow ? LineWriter.standardOutput : io.writer
+        // is flushed together. Following, the journal's own writer, flushed only after its commit. To a file or a
+        // `nats://` subject, the stage's own writer.
+        let writer = io.file == nil && io.published == nil && !follow ? LineWriter.standardOutput : io.writer
         let journal: DeliveryJournal?
         do { journal = follow ? try DeliveryJournal(outbox: outbox, writer: writer, file: io.file, logger: logger) : nil } catch {
             Stage.printError("\(statePath ?? "route"): cannot start the delivery journal: \(error)")
@@ -79,6 +80,9 @@ public enum RouteStage {
         }
         if let pending = try? outbox.pendingCount(), pending > 0 {
             logger.notice("resuming \(pending) queued deliver\(pending == 1 ? "y" : "ies") from \(statePath ?? "memory")")
+        }
+        if let unsure = try? outbox.inFlightCount(), unsure > 0 {
+            logger.notice("\(unsure) deliver\(unsure == 1 ? "y was" : "ies were") in flight when route last stopped: sent again, marked \"repeated after a restart\" (or looked up first where the receiver can be asked)")
         }
 
         let readerDone = LockedResult()
@@ -187,8 +191,12 @@ public enum RouteStage {
                 if passThrough { try writer.write(object.bytes) }
                 switch event {
                 case .incident(let incident): batch.append(.incident(incident, line: Array(object.bytes)))
-                case .control(.ack(let ack)): batch.append(.ack(incident: ack.incident, at: ack.at))
-                case .control(let control): eventTime = max(eventTime ?? control.at, control.at)
+                case .control(let control):
+                    switch control {
+                    // An ack stops escalation; acks and notes go to the incident's tickets.
+                    case .ack, .note: batch.append(.control(control, line: Array(object.bytes)))
+                    case .window, .end: eventTime = max(eventTime ?? control.at, control.at)
+                    }
                 case .result(let result): eventTime = max(eventTime ?? result.at, result.at)
                 case .delivery, .other: break
                 }

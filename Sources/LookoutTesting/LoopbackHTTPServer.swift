@@ -36,6 +36,8 @@ public final class LoopbackHTTPServer: Sendable {
 
     public let port: Int
     private let channel: Channel
+    /// Requests so far, by path.
+    private let counter: Locked<[String: Int]>
 
     /// Starts listening on an ephemeral port of 127.0.0.1; with `tls`, serves HTTPS.
     public convenience init(tls: NIOSSLContext? = nil, respond: @escaping Responder) async throws {
@@ -45,6 +47,7 @@ public final class LoopbackHTTPServer: Sendable {
     /// Starts listening on `port` of 127.0.0.1 (0: an ephemeral one); `handle` sees each request whole.
     public init(tls: NIOSSLContext? = nil, port: Int, handle respond: @escaping RequestResponder) async throws {
         let counter = Locked<[String: Int]>([:])
+        self.counter = counter
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -60,6 +63,9 @@ public final class LoopbackHTTPServer: Sendable {
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// How many requests for `path` have arrived whole so far.
+    public func requestCount(_ path: String) -> Int { counter.withLock { $0[path] ?? 0 } }
 
     /// Stops listening; connections in progress are left to finish.
     public func stop() async {

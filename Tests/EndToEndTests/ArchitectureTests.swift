@@ -6,7 +6,7 @@ import Testing
 /// (a new dependency added to Package.swift to make an upstream import compile fails here).
 @Suite struct ArchitectureTests {
     static let stages = ["LookoutProbe", "LookoutClassify", "LookoutRoute", "LookoutReport"]
-    static let libraries = ["LookoutCore", "LookoutNATS"] + stages + ["LookoutTesting", "LookoutCommands"]
+    static let libraries = ["LookoutCore", "LookoutNATS", "LookoutMetrics"] + stages + ["LookoutTesting", "LookoutCommands"]
 
     /// Every target under Sources/ and the package targets it may import. A target missing here fails the test, so
     /// a new one is placed in a layer on purpose.
@@ -16,14 +16,16 @@ import Testing
         "LookoutCore": [],
         // The nats:// transport is core-level I/O every stage's commands share; no stage imports it.
         "LookoutNATS": ["LookoutCore", "CNats"],
-        "LookoutProbe": ["LookoutCore"],
-        "LookoutClassify": ["LookoutCore"],
+        // /metrics: the labels every per-check series carries, the registry and the HTTP server, for any stage.
+        "LookoutMetrics": ["LookoutCore"],
+        "LookoutProbe": ["LookoutCore", "LookoutMetrics"],
+        "LookoutClassify": ["LookoutCore", "LookoutMetrics"],
         "LookoutRoute": ["LookoutCore"],
         // Report plans openings with route's planner to judge late notifications, and posts with its Slack sender.
         "LookoutReport": ["LookoutCore", "LookoutRoute", "CZlib"],
         "LookoutTesting": ["LookoutCore"],
         "LookoutCommands": Set(libraries.filter { $0 != "LookoutCommands" }),
-        "Lookout": Set(libraries.filter { $0 != "LookoutTesting" && $0 != "LookoutNATS" }),
+        "Lookout": Set(libraries.filter { $0 != "LookoutTesting" && $0 != "LookoutNATS" && $0 != "LookoutMetrics" }),
         "probe": ["LookoutCommands"],
         "classify": ["LookoutCommands"],
         "route": ["LookoutCommands"],

@@ -22,6 +22,33 @@ import Testing
               - {id: acme-home, tcp: "acme.example:443"}
         """
 
+    /// The programs the checks run need to exist only where probe runs them: a central host without Chromium or
+    /// the exec check's plugin still classifies, routes and reports (each refused the config with exit 78).
+    @Test func onlyProbeNeedsTheProgramsTheChecksRun() throws {
+        let dir = try Fixtures.tempFolder("checks-run-here")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("c.yaml").path
+        try """
+            tiers: {enhanced: {outage: critical}}
+            sites:
+              - id: acme
+                tier: enhanced
+                checks:
+                  - {id: acme-shop, browser: "http://127.0.0.1:9/"}
+                  - {id: acme-disk, exec: "/nonexistent/check_disk -w 10%"}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let environment = ChildProcess.environment(adding: ["LOOKOUT_CHROMIUM": "/nonexistent/chromium"])
+        for stage in ["classify", "route", "report"] {
+            let args = stage == "report" ? ["--config", config, "--day", "2026-11-25"] : ["--config", config]
+            let run = try ChildProcess.run(stage, args, environment: environment, timeout: 30)
+            #expect(run.status == 0, "\(stage): \(run.stderrText)")
+        }
+        let probe = try ChildProcess.run("probe", ["--config", config, "--once"], environment: environment, timeout: 30)
+        #expect(probe.status == 78)
+        #expect(probe.stderrText.contains("c.yaml:6: browser checks need chromium: LOOKOUT_CHROMIUM=/nonexistent/chromium is not an executable file"),
+                "\(probe.stderrText)")
+    }
+
     /// A temp folder with `config` written in it as config.yaml; the caller removes the folder.
     static func folderWithConfig() throws -> (dir: URL, config: String) {
         let dir = try Fixtures.tempFolder("chain")

@@ -24,8 +24,9 @@ import Testing
         func write(_ part: ArraySlice<Substring>, to path: String) throws {
             try Data((part.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
         }
-        // Two days before: out of range, and a bad line in it would show in the report's counts if it were read.
-        try write(["not json"], to: classified + ".2026-11-23")
+        // The last day of the month before: out of range (team reports read from the day before the month's first,
+        // for the error budgets), and a bad line in it would show in the report's counts if it were read.
+        try write(["not json"], to: classified + ".2026-10-30")
         try write(lines[..<third], to: classified + ".2026-11-24")
         try write(lines[third..<(2 * third)], to: classified + ".2026-11-25.1")
         try write(lines[(2 * third)..<(2 * third + 10)], to: classified + ".2026-11-25.2")

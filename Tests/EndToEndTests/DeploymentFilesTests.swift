@@ -85,4 +85,17 @@ import Testing
         let ignore = try String(contentsOf: Fixtures.repository.appendingPathComponent(".gitignore"), encoding: .utf8)
         #expect(ignore.split(separator: "\n").contains { $0 == "/run/" || $0 == "run/" }, "run/ is not in .gitignore")
     }
+
+    /// pipelines/nats/: both server configs are valid for Debian's nats-server, and the leaf keeps lookout's subjects
+    /// off its link (or each leaf would also store every other leaf's results: NATSLeafTests runs that shape).
+    @Test func theNATSServerConfigsAreValidAndTheLeafKeepsLookoutsSubjectsOffItsLink() throws {
+        guard NATSServer.available() else { return }
+        for name in ["central.conf", "leaf.conf"] {
+            let path = Self.pipelines.appendingPathComponent("nats/\(name)").path
+            let run = try ChildProcess.run(path: NATSServer.path!, ["-c", path, "-t"], timeout: 30)
+            #expect(run.status == 0, "\(name): \(run.stderrText)")
+        }
+        let leaf = try String(contentsOf: Self.pipelines.appendingPathComponent("nats/leaf.conf"), encoding: .utf8)
+        #expect(leaf.contains("deny_imports: [\"lookout.>\"]") && leaf.contains("deny_exports: [\"lookout.>\"]"))
+    }
 }

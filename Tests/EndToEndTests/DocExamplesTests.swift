@@ -8,7 +8,8 @@ import Testing
 @Suite struct DocExamplesTests {
     static let repository = Fixtures.repository
     static let documents = ["README.md", "docs/config.md", "docs/classify.md", "docs/events.md", "docs/heartbeats.md",
-                            "docs/operations.md", "docs/probe.md", "docs/report.md", "docs/routing.md", "docs/status-pages.md", "bench/README.md"]
+                            "docs/metrics.md", "docs/operations.md", "docs/probe.md", "docs/report.md", "docs/routing.md",
+                            "docs/status-pages.md", "docs/actions.md", "bench/README.md"]
 
     /// DocBlock is one fenced block of a document, with the line its first line is on.
     struct DocBlock: Sendable, CustomTestStringConvertible {
@@ -89,7 +90,7 @@ import Testing
         for path in Set(text.matches(of: /(?:_file|sendmail): *(\/[^\s#]+)/).map { String($0.output.1) }) {
             let local = dir.appendingPathComponent(path.replacingOccurrences(of: "/", with: "_")).path
             let content = path.contains("url") || path.contains("slack") || path.contains("webhook")
-                ? "https://hooks.example.invalid/services/T0/B0/file\n" : "doc-file-token-0123456789abcdef\n"
+                ? "https://hooks.example.invalid/services/T0/B0/file\n" : "doc-file-token-0123456789abcdef0123456789abcdef\n"
             if path.hasSuffix("sendmail") || path.hasSuffix("msmtp") {
                 try "#!/bin/sh\nexit 0\n".write(toFile: local, atomically: true, encoding: .utf8)
                 chmod(local, 0o755)

@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 /// Golden NDJSON fixtures: `Fixtures/<stage>/<case>.in.ndjson` and `<case>.config.yaml` run through the built
-/// `<stage>`; stdout must equal `<case>.out.ndjson` line by line. `<case>.args` adds arguments, one per line.
+/// `<stage>`; stdout must equal `<case>.out.ndjson` line by line. `<case>.args` adds arguments, one per line, where
+/// `$TMP` is a folder of the case's own (for `--state` and `--output` files). With a `<case>.then.ndjson` the stage
+/// runs a second time on it with the same arguments, as a restart does, and the expected output is both runs' stdout.
 /// `LOOKOUT_RECORD=1 swift test --filter GoldenFixture` re-records the outputs (and fails, so it is never a pass).
 @Suite struct GoldenFixtureTests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -36,20 +38,28 @@ import Testing
 
     @Test(arguments: cases)
     func matchesGoldenOutput(_ c: Case) throws {
-        var args = ["--config", c.file("config.yaml").path, "--input", c.file("in.ndjson").path]
-        if let extra = try? String(contentsOf: c.file("args"), encoding: .utf8) {
-            args += extra.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        let tmp = try Fixtures.tempFolder("golden-\(c.name)")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        var extra: [String] = []
+        if let text = try? String(contentsOf: c.file("args"), encoding: .utf8) {
+            extra = text.split(separator: "\n").map { $0.replacingOccurrences(of: "$TMP", with: tmp.path) }.filter { !$0.isEmpty }
         }
-        let run = try ChildProcess.run(c.stage, args)
-        #expect(run.status == 0 || run.status == 65, "exit \(run.status): \(run.stderrText)")
+        var inputs = [c.file("in.ndjson")]
+        if FileManager.default.fileExists(atPath: c.file("then.ndjson").path) { inputs.append(c.file("then.ndjson")) }
+        var stdout = Data()
+        for input in inputs {
+            let run = try ChildProcess.run(c.stage, ["--config", c.file("config.yaml").path, "--input", input.path] + extra)
+            #expect(run.status == 0 || run.status == 65, "\(input.lastPathComponent): exit \(run.status): \(run.stderrText)")
+            stdout.append(run.stdout)
+        }
         let expectedURL = c.file("out.ndjson")
         if Fixtures.recording {
-            try run.stdout.write(to: expectedURL)
+            try stdout.write(to: expectedURL)
             Issue.record("re-recorded \(expectedURL.lastPathComponent); review the diff and run again without LOOKOUT_RECORD")
             return
         }
         let expected = try String(contentsOf: expectedURL, encoding: .utf8).split(separator: "\n").map(String.init)
-        let actual = run.stdoutLines
+        let actual = String(decoding: stdout, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty()
         for (k, pair) in zip(expected, actual).enumerated() where pair.0 != pair.1 {
             Issue.record("\(c.testDescription) line \(k + 1) differs\nexpected: \(pair.0)\n  actual: \(pair.1)")
             break

@@ -87,8 +87,8 @@ import Testing
         while sent.value < lines.count, Date() < deadline {
             usleep(UInt32.random(in: 50_000...300_000, using: &rng))
             if kills == 2 && !restarted {
-                // The server stops and comes back on the same port and store while classify runs.
-                server.stop()
+                // The server crashes (kill -9) and comes back on the same port and store while classify runs.
+                server.kill9()
                 usleep(300_000)
                 try server.start()
                 restarted = true
@@ -128,5 +128,65 @@ import Testing
         #expect(run.stdoutLines.filter { $0.contains("\"type\":\"result\"") }.count == 4)
         let kept = (try? String(contentsOfFile: rejects, encoding: .utf8)) ?? ""
         #expect(kept.contains("\"line\":3") && kept.contains("this is not json"), "\(kept)")
+    }
+
+    /// A probe that cannot reach the server still ends on time, leaving its results in the spill file; the next run
+    /// publishes them first, then its own, and removes the file.
+    @Test func aProbeRunWithTheServerDownLeavesItsResultsInTheSpillFileAndTheNextRunPublishesThemFirst() async throws {
+        guard NATSServer.available() else { return }
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
+        defer { server.stop() }
+        server.stop()
+        let target = TogglingListener()
+        let config = folder.path("probe.yaml")
+        try """
+            tiers: {standard: {outage: warning, degraded: info}}
+            nats: {spool_directory: "\(folder.dir.path)"}
+            sites: [{id: acme, tier: standard, checks: [{id: acme-home, tcp: "127.0.0.1:\(target.port)"}, {id: acme-shop, tcp: "127.0.0.1:\(target.port)"}]}]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let args = ["--config", config, "--once", "--location", "lon", "--output", "\(server.url)/lookout.results.lon"]
+        let spool = folder.path("lookout-LOOKOUT-lookout.results.lon.spool")
+
+        // It waits 10 s for the server before it spills: waited for suspended, not holding a cooperative thread.
+        let down = try BackgroundStage("probe", args, in: folder.dir, tag: "probe-down")
+        #expect(await waitUntil(timeout: 60) { !down.process.isRunning })
+        #expect(down.terminate() == 0, "\(down.stderr)")
+        let spilled = ((try? String(contentsOfFile: spool, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(spilled.count == 2 && spilled.allSatisfy { $0.contains("\"type\":\"result\"") }, "\(spilled); \(down.stderr)")
+
+        try server.start()
+        let up = try ChildProcess.run("probe", args, timeout: 60)
+        #expect(up.status == 0, "\(up.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: spool))
+        let run = try ChildProcess.run("classify", ["--config", config, "--input", "\(server.url)/lookout.results.>"], timeout: 60)
+        let stored = run.stdoutLines.filter { $0.contains("\"type\":\"result\"") }
+        #expect(stored.count == 4, "\(run.stdoutText) \(run.stderrText)")
+        // The spilled results come first, as they were made (classify adds its fields after the probe's).
+        #expect(zip(stored.prefix(2), spilled).allSatisfy { $0.hasPrefix(String($1.dropLast())) }, "\(stored) \(spilled)")
+    }
+
+    /// `report --input nats://` reads what the stream holds on the subject and writes the report the same lines give
+    /// from a file: the golden fixture day, its two bad lines reported with their stream sequences.
+    @Test func reportReadsASubjectAsItReadsTheFile() throws {
+        guard NATSServer.available() else { return }
+        let folder = try FileChain.Folder()
+        defer { folder.remove() }
+        let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
+        defer { server.stop() }
+        let lines = try String(contentsOfFile: ReportExecutableTests.log, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        #expect(!lines.dropLast().contains(""), "one message per line: the fixture must have no empty line")
+        try Self.publish(lines.filter { !$0.isEmpty }, to: "\(server.url)/lookout.classified")
+        let input = "\(server.url)/lookout.classified"
+        let run = try ChildProcess.run("report", ["--config", ReportExecutableTests.config, "--day", "2026-11-25", "--input", input], timeout: 60)
+        #expect(run.status == 65, "\(run.stderrText)")
+        let expected = try String(contentsOf: ReportExecutableTests.dir.appendingPathComponent("day.out.md"), encoding: .utf8)
+        #expect(run.stdoutText == expected)
+        #expect(run.stderrText.contains("\(input)#201: not valid JSON"), "\(run.stderrText)")
+        // The status site keeps 90 days: it reads files, and says so.
+        let site = try ChildProcess.run("report", ["--config", ReportExecutableTests.config, "--status-site", folder.path("site"), input], timeout: 60)
+        #expect(site.status == 64 && site.stderrText.contains("--status-site reads files"), "\(site.stderrText)")
     }
 }

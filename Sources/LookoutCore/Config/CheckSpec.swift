@@ -13,11 +13,17 @@ public protocol CheckSpec: Sendable {
     var resultKind: String { get }
     /// The host the check talks to, for per-host politeness; nil when it talks to no host.
     var host: String? { get }
+    /// The kind's own `every` and `timeout` when the check gives none (a browser check is costly and slow), over
+    /// `defaults:`; nil uses `defaults:`.
+    static var defaultEvery: TimeSpan? { get }
+    static var defaultTimeout: TimeSpan? { get }
 }
 
 extension CheckSpec {
     /// The `kind` written on results: the config key, unless the kind says otherwise.
     public var resultKind: String { Self.name }
+    public static var defaultEvery: TimeSpan? { nil }
+    public static var defaultTimeout: TimeSpan? { nil }
 
     /// Builds the kind from config; called through the registry's metatypes.
     static func make(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws -> any CheckSpec {

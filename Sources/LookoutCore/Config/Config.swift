@@ -19,9 +19,11 @@ public struct Config: Sendable {
     public var status = StatusConfig()
     /// How `nats://` inputs and outputs reach JetStream (Config/NATSSettings.swift); defaults without a `nats:` section.
     public var nats = NATSSettings()
+    /// One-tap links in chat messages (Config/ActionsConfig.swift, docs/actions.md); nil without an `actions:` section.
+    public var actions: ActionsConfig? = nil
 
     static let keys: Set<String> = [
-        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing", "status", "nats",
+        "timezone", "maintenance_policy", "tiers", "defaults", "sites", "classify", "report", "routing", "status", "nats", "actions",
     ]
 
     public func tier(named name: String) -> Tier? { tiers.first { $0.name == name } }
@@ -33,7 +35,8 @@ public struct Config: Sendable {
     public var allChecks: [Check] { sites.flatMap(\.checks) }
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required) throws -> Config {
+                            kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required,
+                            checksRunHere: Bool = true) throws -> Config {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, line: 0, message: "cannot read the config file: \(readFailure(path))")
         }
@@ -44,7 +47,8 @@ public struct Config: Sendable {
             let line = (lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil } ?? 0) + 1
             throw ConfigError(file: path, line: line, message: "the config file is not UTF-8")
         }
-        return try parse(yaml: text, file: path, environment: environment, kinds: kinds, routingSecrets: routingSecrets)
+        return try parse(yaml: text, file: path, environment: environment, kinds: kinds, routingSecrets: routingSecrets,
+                         checksRunHere: checksRunHere)
     }
 
     /// Whether the stage loading the config sends through the routing sinks. Only route does: probe, classify and
@@ -77,13 +81,15 @@ public struct Config: Sendable {
     }
 
     public static func parse(yaml: String, file: String, environment: [String: String] = [:],
-                             kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required) throws -> Config {
+                             kinds: ConfigKinds, routingSecrets: RoutingSecrets = .required,
+                             checksRunHere: Bool = true) throws -> Config {
         let root = try ConfigNode.parse(yaml: yaml, file: file)
         let m = try root.mapping(allowing: keys)
         let zone = try m["timezone"].map(TimeZone.parse) ?? TimeZone(identifier: "UTC")!
         let directory = (file as NSString).deletingLastPathComponent
-        let context = ConfigContext(file: file, environment: environment, timeZone: zone,
+        var context = ConfigContext(file: file, environment: environment, timeZone: zone,
                                     directory: directory.isEmpty ? "." : directory)
+        context.checksRunHere = checksRunHere
         var config = Config(
             file: file, timeZone: zone,
             maintenancePolicy: try m["maintenance_policy"].map(MaintenancePolicy.init(node:)) ?? MaintenancePolicy(),
@@ -105,8 +111,13 @@ public struct Config: Sendable {
         if let r = m["report"] { config.report = try ReportConfig(node: r, environment: environment) }
         config.status = try StatusConfig(node: m["status"], config: config)
         if let n = m["nats"] { config.nats = try NATSSettings(node: n, environment: environment) }
+        config.actions = try m["actions"].map {
+            try ActionsConfig(node: $0, environment: environment, maxControlDuration: config.classify.maxControlDuration)
+        }
         var routingContext = context
         if routingSecrets == .notNeeded { routingContext.environment = standInSecrets(in: yaml, environment: environment) }
+        // Sinks that carry one-tap links sign them with the actions key.
+        routingContext.actions = config.actions
         config.routing = try m["routing"].map { try RoutingConfig(node: $0, context: routingContext, tiers: config.tiers, kinds: kinds) }
         return config
     }
@@ -162,7 +173,7 @@ public struct Config: Sendable {
         let id = try Config.identifier(idNode)
         let targetNode = try m.required(kind.name)
         let probe = try kind.make(target: targetNode, check: m, context: context)
-        var every = defaults.every, timeout = defaults.timeout
+        var every = kind.defaultEvery ?? defaults.every, timeout = kind.defaultTimeout ?? defaults.timeout
         var confirm = defaults.confirm, recover = defaults.recover
         if let n = m["every"] { every = try positive(n) }
         if let n = m["timeout"] { timeout = try positive(n) }

@@ -27,7 +27,9 @@ public struct ConfigNode {
     /// duplicate-key error belongs on (the parser reports only the mapping's line).
     static func secondKeyLine(_ key: String, in yaml: String, from start: Int) -> Int? {
         var first: Int?
-        for (k, raw) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where k + 1 >= start {
+        // "\r\n" is one Character, not "\n": split on both, or a file with Windows line ends is one line.
+        for (k, raw) in yaml.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated()
+        where k + 1 >= start {
             var text = Substring(raw)
             var indent = text.prefix { $0 == " " }.count
             text = text.dropFirst(indent)
@@ -41,15 +43,36 @@ public struct ConfigNode {
         return nil
     }
 
+    /// Refuses what the YAML reader would misplace, on its own line (lines end at `\n`, so `\r\n` files count
+    /// as editors count them): a control character other than tab, newline and carriage return (the reader reports
+    /// one at line 1), and a carriage return without its line feed (the reader counts it as a line break, so every
+    /// later error named a line past where it was; found by fuzz/run). Returns the number of the last line: libyaml
+    /// puts a problem it finds at the end of the text (a key without its colon on the last line, an unclosed
+    /// bracket) on the line after the last, which the file does not have.
+    static func checkLineBreaksAndControls(_ yaml: String, file: String) throws -> Int {
+        var line = 1
+        var previous: UInt8 = 0x0A
+        var bytes = yaml.utf8.makeIterator()
+        var next = bytes.next()
+        while let byte = next {
+            next = bytes.next()
+            switch byte {
+            case 0x0A: line += 1
+            case 0x0D where next != 0x0A:
+                throw ConfigError(file: file, line: line, message: "invalid YAML: a carriage return without a line feed; save the file with \\n or \\r\\n line ends")
+            case 0x09, 0x0D: break
+            case ..<0x20, 0x7F:
+                throw ConfigError(file: file, line: line, message: String(format: "invalid YAML: control character U+%04X", byte))
+            default: break
+            }
+            previous = byte
+        }
+        return previous == 0x0A ? max(1, line - 1) : line
+    }
+
     /// Parses YAML text into its root node; syntax errors carry their line.
     public static func parse(yaml: String, file: String) throws -> ConfigNode {
-        // YAML allows no control character but tab, newline and carriage return; the reader would report one at
-        // line 1, so it is found here on its own line.
-        for (k, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if let c = line.unicodeScalars.first(where: { $0.value < 0x20 && $0 != "\t" && $0 != "\r" || $0.value == 0x7F }) {
-                throw ConfigError(file: file, line: k + 1, message: String(format: "invalid YAML: control character U+%04X", c.value))
-            }
-        }
+        let lastLine = try checkLineBreaksAndControls(yaml, file: file)
         do {
             // No resolver while composing: tags are resolved on demand by `tagName` (YAMLPlainTag), not by regular
             // expressions on every key and value.
@@ -61,7 +84,7 @@ public struct ConfigNode {
             switch e {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                  .composer(_, let problem, let mark, _):
-                throw ConfigError(file: file, line: mark.line, message: "invalid YAML: \(problem)")
+                throw ConfigError(file: file, line: min(mark.line, lastLine), message: "invalid YAML: \(problem)")
             case .duplicatedKeysInMapping(let duplicates, let context):
                 let key = duplicates.first ?? ""
                 throw ConfigError(file: file, line: ConfigNode.secondKeyLine(key, in: yaml, from: context.mark.line) ?? context.mark.line,

@@ -20,6 +20,9 @@ public protocol SinkSpec: Sendable {
     var wantsUpdatesByDefault: Bool { get }
     /// How many messages to different incidents may be in flight at once unless `concurrency` says otherwise.
     var defaultConcurrency: Int { get }
+    /// Whether the sink comments acks and notes on the incident's ticket (docs/routing.md, *Acks and notes*): a
+    /// public note only where the customer may read it, an internal one (and an ack) only where it stays private.
+    func takesNote(isPublic: Bool) -> Bool
 }
 
 public extension SinkSpec {
@@ -29,4 +32,6 @@ public extension SinkSpec {
     var wantsUpdatesByDefault: Bool { true }
     /// One at a time unless a kind knows its receivers take more.
     var defaultConcurrency: Int { 1 }
+    /// No notes unless a kind can keep them where they belong.
+    func takesNote(isPublic: Bool) -> Bool { false }
 }

@@ -126,6 +126,15 @@ public enum ControlEvent: Sendable, Equatable {
         }
     }
 
+    /// Decodes one stored or written control line; nil for anything else.
+    public static func decode(_ line: [UInt8]) -> ControlEvent? {
+        line.withUnsafeBufferPointer { buffer in
+            var fields: [JSONField] = []
+            guard (try? JSONScanner.scanObject(buffer, into: &fields)) != nil else { return nil }
+            return try? ControlEvent(ScannedObject(bytes: buffer, fields: fields))
+        }
+    }
+
     /// The line, members in a fixed order; `end` is always written as a time, never as a duration.
     public func encoded() -> [UInt8] {
         var w = JSONObjectWriter()

@@ -14,6 +14,12 @@ public struct DeliveryEvent: Sendable, Equatable {
     public var key: String?
     /// Set when one message carried several deliveries (a grouped Slack post): count distinct values to count messages.
     public var message: String?
+    /// Set when the delivery carried an ack or a note to a ticket (`event` is then `updated`): `ack`, `public` or
+    /// `internal`.
+    public var note: String?
+    /// Set on an attempt repeating one that was in flight when route stopped without recording its outcome (a
+    /// crash): the receiver may have had the message already.
+    public var repeated = false
     public var extra: [JSONMember] = []
 
     public init(incident: String, event: IncidentEvent.Event, sink: String, outcome: Outcome, attempt: Int, at: Timestamp) {
@@ -21,7 +27,8 @@ public struct DeliveryEvent: Sendable, Equatable {
         self.attempt = attempt; self.at = at
     }
 
-    static let knownKeys: Set<String> = ["v", "type", "incident", "event", "sink", "outcome", "attempt", "at", "error", "key", "message"]
+    static let knownKeys: Set<String> = ["v", "type", "incident", "event", "sink", "outcome", "attempt", "at", "error", "key", "message", "note",
+                                         "repeated"]
 
     public init(_ object: ScannedObject) throws(EventError) {
         let type = try object.eventType()
@@ -43,6 +50,8 @@ public struct DeliveryEvent: Sendable, Equatable {
         error = try object.optionalString("error")
         key = try object.optionalString("key")
         message = try object.optionalString("message")
+        note = try object.optionalString("note")
+        repeated = try object.optionalBool("repeated") ?? false
         for f in object.fields where !DeliveryEvent.knownKeys.contains(object.key(f)) {
             extra.append(JSONMember(key: object.key(f), value: object.value(f)))
         }
@@ -61,6 +70,8 @@ public struct DeliveryEvent: Sendable, Equatable {
         if let error { w.add("error", error) }
         if let key { w.add("key", key) }
         if let message { w.add("message", message) }
+        if let note { w.add("note", note) }
+        if repeated { w.add("repeated", true) }
         for m in extra { w.add(m.key, m.value) }
         return w.finish()
     }

@@ -60,6 +60,12 @@ extension ScannedObject {
         return i
     }
 
+    func optionalBool(_ key: JSONKey) throws(EventError) -> Bool? {
+        guard let f = field(key), f.kind != .null else { return nil }
+        guard f.kind == .bool else { throw .type(key.name, "true or false") }
+        return bool(f)
+    }
+
     package func optionalStrings(_ key: JSONKey) throws(EventError) -> [String]? {
         guard let f = field(key), f.kind != .null else { return nil }
         guard f.kind == .array, case .array(let items) = value(f) else { throw .type(key.name, "an array of strings") }

@@ -2,6 +2,10 @@
 public struct IncidentEvent: Sendable, Equatable {
     public enum Event: String, Sendable { case opened, updated, resolved }
 
+    /// The `state` of classify's error-budget warning (docs/classify.md, "Error-budget warnings"): not an outage of a
+    /// check but a client's budget burning too fast; its `check` is `<site>:budget`.
+    public static let budgetState = "budget"
+
     /// Stable for the incident's whole life: `<check>/<since as epoch ms>`, so a replay gives the same ids.
     public var id: String
     public var event: Event

@@ -42,7 +42,7 @@ extension StageLoop {
         fields.reserveCapacity(32)
         var read = 0
         defer { linesRead = read }
-        let rejects = self.rejects, writer = self.writer, maxLineBytes = source.maxLineBytes
+        let rejects = self.rejects, writer = self.writer, maxLineBytes = source.maxLineBytes, onProgress = self.onProgress
         while let chunk = handoff.take() {
             try chunk.bytes.withUnsafeBufferPointer { all in
                 for (k, entry) in chunk.entries.enumerated() {
@@ -74,6 +74,7 @@ extension StageLoop {
             if chunk.batchEnd {
                 try onBatchEnd()
                 try writer.flush()
+                onProgress?(read)
             }
             handoff.recycle(chunk)
         }

@@ -10,6 +10,8 @@ public struct StageLoop {
     public let writer: LineWriter
     public let rejects: RejectedLines
     public internal(set) var linesRead = 0
+    /// Told the lines read so far at each batch's end, after `onBatchEnd` (a stage's metrics).
+    public var onProgress: ((Int) -> Void)?
 
     public init(reader: some LineSource, writer: LineWriter, rejects: RejectedLines) {
         self.source = reader
@@ -25,7 +27,7 @@ public struct StageLoop {
         fields.reserveCapacity(32)
         var read = 0
         defer { linesRead = read }
-        let rejects = self.rejects, writer = self.writer, maxLineBytes = source.maxLineBytes
+        let rejects = self.rejects, writer = self.writer, maxLineBytes = source.maxLineBytes, onProgress = self.onProgress
         try source.lines { event in
             switch event {
             case .line(let line):
@@ -45,6 +47,7 @@ public struct StageLoop {
             case .batchEnd:
                 try onBatchEnd()
                 try writer.flush()
+                onProgress?(read)
             }
             return true
         }

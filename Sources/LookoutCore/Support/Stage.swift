@@ -57,4 +57,14 @@ public enum Stage {
 
     /// A stage writing into a pipe must not die of SIGPIPE when the reader goes away; it sees EPIPE instead.
     public static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
+
+    /// Runs `body` to its end from synchronous code (a synchronous command stopping its metrics server).
+    public static func wait(_ body: @escaping @Sendable () async -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await body()
+            done.signal()
+        }
+        done.wait()
+    }
 }

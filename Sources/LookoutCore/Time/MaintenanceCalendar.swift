@@ -50,6 +50,12 @@ public final class MaintenanceCalendar {
         return out
     }
 
+    /// The end of the local day holding `time`: where the next day's occurrences start.
+    public func dayEnd(containing time: Timestamp) -> Timestamp {
+        if let d = cachedDay, d.start <= time, time < d.end { return d.end }
+        return clock.day(containing: time).end
+    }
+
     private func occurrence(_ name: String, _ r: LocalTimeRange, _ day: LocalDay) -> Active? {
         guard let s = clock.instant(year: day.year, month: day.month, day: day.day, minutes: r.start.minutes),
               let e = clock.instant(year: day.year, month: day.month, day: day.day, minutes: r.end.minutes), s < e

@@ -2,14 +2,15 @@ import Foundation
 import Hummingbird
 import Logging
 import LookoutCore
+import LookoutMetrics
 import NIOCore
-import ServiceLifecycle
 
 /// HeartbeatReceiver serves the ping endpoints healthchecks.io made familiar, plus `/metrics`:
 ///
 /// `GET|POST|HEAD /ping/<token>` success, `/ping/<token>/start`, `/ping/<token>/fail`, `/ping/<token>/<exit-code>`
 /// (0 is success, 1-255 failure). An unknown token gets 404 and nothing is recorded; a body over `maxBodyBytes`
-/// gets 413 and nothing is recorded.
+/// gets 413 and nothing is recorded. With an `actions:` section it also serves the one-tap links at `/act`
+/// (`ActionEndpoint`).
 public struct HeartbeatReceiver: Sendable {
     public static let defaultMaxBodyBytes = 100 * 1024
     /// How long a connection may sit without a complete request head: an idle keep-alive connection, or one that sends
@@ -24,9 +25,11 @@ public struct HeartbeatReceiver: Sendable {
     private let metrics: ProbeMetrics
     public let maxBodyBytes: Int
     public let idleTimeout: TimeSpan
+    private let actions: ActionEndpoint?
 
     public init(checks: [Check], store: PingStore, clock: any WallClock, metrics: ProbeMetrics,
-                maxBodyBytes: Int = HeartbeatReceiver.defaultMaxBodyBytes, idleTimeout: TimeSpan = HeartbeatReceiver.defaultIdleTimeout) {
+                maxBodyBytes: Int = HeartbeatReceiver.defaultMaxBodyBytes, idleTimeout: TimeSpan = HeartbeatReceiver.defaultIdleTimeout,
+                actions: ActionEndpoint? = nil) {
         tokens = checks.compactMap { check in
             (check.probe as? HeartbeatProbe).map { (Array($0.token.value.utf8), check.id) }
         }
@@ -35,6 +38,7 @@ public struct HeartbeatReceiver: Sendable {
         self.metrics = metrics
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
+        self.actions = actions
     }
 
     /// The check a token belongs to. Every configured token is compared in full, in constant time, so response
@@ -53,7 +57,7 @@ public struct HeartbeatReceiver: Sendable {
     /// Handles one ping; returns the HTTP status to answer with.
     func receive(token: String, signal: String?, body: [UInt8]) -> HTTPResponse.Status {
         guard let checkID = checkID(forToken: token) else {
-            metrics.increment("lookout_pings_rejected_total", [("reason", "unknown_token")])
+            metrics.rejectPing(reason: "unknown_token")
             return .notFound
         }
         var kind = Ping.Kind.success
@@ -64,7 +68,7 @@ public struct HeartbeatReceiver: Sendable {
         case "fail"?: kind = .fail
         case let s?:
             guard let code = Int(s), (0...255).contains(code) else {
-                metrics.increment("lookout_pings_rejected_total", [("reason", "bad_signal")])
+                metrics.rejectPing(reason: "bad_signal")
                 return .badRequest
             }
             exitCode = code
@@ -74,11 +78,10 @@ public struct HeartbeatReceiver: Sendable {
         do {
             try store.record(ping)
         } catch {
-            metrics.increment("lookout_pings_rejected_total", [("reason", "store_error")])
+            metrics.rejectPing(reason: "store_error")
             return .serviceUnavailable
         }
-        metrics.increment("lookout_pings_total", [("check", checkID), ("signal", kind.rawValue)])
-        metrics.set("lookout_heartbeat_last_ping_timestamp_seconds", [("check", checkID)], to: Double(ping.at.milliseconds) / 1000)
+        metrics.ping(check: checkID, signal: kind.rawValue, at: ping.at)
         return .ok
     }
 
@@ -92,7 +95,7 @@ public struct HeartbeatReceiver: Sendable {
             do {
                 body = try await request.collectBody(upTo: maxBodyBytes)
             } catch {
-                metrics.increment("lookout_pings_rejected_total", [("reason", "body_too_large")])
+                metrics.rejectPing(reason: "body_too_large")
                 return Response(status: .contentTooLarge, body: .init(byteBuffer: ByteBuffer(string: "body over \(maxBodyBytes) bytes\n")))
             }
             let status = receive(token: token, signal: context.parameters.get("signal"), body: Array(buffer: body))
@@ -104,10 +107,8 @@ public struct HeartbeatReceiver: Sendable {
             router.on("ping/:token", method: method, use: handler)
             router.on("ping/:token/:signal", method: method, use: handler)
         }
-        router.get("metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
-        }
+        actions?.register(on: router)
+        MetricsServer.addRoute(to: router) { metrics.render() }
         return router
     }
 
@@ -115,23 +116,10 @@ public struct HeartbeatReceiver: Sendable {
     /// until `Server.stop()`, which lets requests in flight finish.
     public func start(host: String, port: Int, logger: Logger,
                       onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> Server {
-        let app = Application(router: router(),
-                              server: .http1(configuration: .init(idleTimeout: .milliseconds(idleTimeout.milliseconds))),
-                              configuration: .init(address: .hostname(host, port: port), serverName: "lookout-probe"),
-                              onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
-        let group = ServiceGroup(services: [app], logger: logger)
-        return Server(group: group, task: Task { try await group.run() })
+        MetricsServer.serve(router(), host: host, port: port, serverName: "lookout-probe", idleTimeout: idleTimeout,
+                            logger: logger, onRunning: onRunning)
     }
 
     /// Server is a running receiver.
-    public struct Server: Sendable {
-        let group: ServiceGroup
-        let task: Task<Void, Error>
-
-        /// Stops accepting, finishes requests in flight, and returns when the server is down.
-        public func stop() async {
-            await group.triggerGracefulShutdown()
-            _ = try? await task.value
-        }
-    }
+    public typealias Server = MetricsServer.Running
 }

@@ -30,7 +30,7 @@ public struct ExecProbe: ProbeKind {
         }
         guard let first = args.first, !first.isEmpty else { throw target.error("\(target.path) needs a program to run") }
         if first.contains("/"), !first.hasPrefix("/") { args[0] = context.directory + "/" + first }
-        if args[0].contains("/") {
+        if args[0].contains("/"), context.checksRunHere {
             guard FileManager.default.isExecutableFile(atPath: args[0]) else {
                 throw target.error("\(target.path): \(args[0]) is not an executable file")
             }
@@ -65,12 +65,6 @@ public struct ExecProbe: ProbeKind {
         return out
     }
 
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not import.
-    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
-
     public func run(_ run: ProbeRun) async -> ProbeOutcome {
         let args = arguments, env = environment
         let timeoutMs = run.timeout.milliseconds
@@ -89,46 +83,26 @@ public struct ExecProbe: ProbeKind {
         guard pipe(&out) == 0, pipe(&err) == 0 else {
             return ProbeOutcome(ok: false, error: "cannot create a pipe: \(String(cString: strerror(errno)))")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-        for fd in out + err { posix_spawn_file_actions_addclose(&actions, fd) }
-        // A plugin inherits nothing else: not the probe's sockets, and not a file another thread has open for
-        // writing (which would make that file's own exec fail with ETXTBSY for as long as this plugin runs).
-        if let closeFrom = ExecProbe.addCloseFrom { _ = closeFrom(&actions, 3) }
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attr, 0)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attr, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        var envStrings = ProcessInfo.processInfo.environment.filter { k, _ in !environment.contains { $0.0 == k } }
-            .map { "\($0.key)=\($0.value)" }
-        envStrings += environment.map { "\($0.0)=\($0.1)" }
-        let cArgs = args.map { strdup($0) } + [nil]
-        let cEnv = envStrings.map { strdup($0) } + [nil]
-        defer { (cArgs + cEnv).forEach { free($0) } }
-        var pid: pid_t = 0
-        var rc = posix_spawnp(&pid, args[0], &actions, &attr, cArgs, cEnv)
+        let stdio = { (actions: inout posix_spawn_file_actions_t) in
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+            for fd in out + err { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+        var spawned = ProcessGroupSpawn.spawn(args, environment: environment, stdio: stdio)
         // ETXTBSY: the plugin file is still open for writing somewhere (being installed, or inherited by a child
         // another thread forked mid-write); it clears within moments.
-        for attempt in 0..<12 where rc == ETXTBSY {
+        for attempt in 0..<12 where spawned == .failure(.init(code: ETXTBSY)) {
             usleep(useconds_t(10_000 << min(attempt, 6)))  // up to about 3 s in all
-            rc = posix_spawnp(&pid, args[0], &actions, &attr, cArgs, cEnv)
+            spawned = ProcessGroupSpawn.spawn(args, environment: environment, stdio: stdio)
         }
         close(out[1]); close(err[1])
         defer { close(out[0]); close(err[0]) }
-        guard rc == 0 else {
-            return ProbeOutcome(ok: false, error: "cannot run \(args[0]): \(String(cString: strerror(rc)))")
+        let pid: pid_t
+        switch spawned {
+        case .success(let p): pid = p
+        case .failure(let failure):
+            return ProbeOutcome(ok: false, error: "cannot run \(args[0]): \(failure.reason)")
         }
         var stdout: [UInt8] = [], stderr: [UInt8] = []
         var open = [out[0], err[0]]

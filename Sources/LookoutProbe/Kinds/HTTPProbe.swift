@@ -37,27 +37,11 @@ public struct HTTPProbe: ProbeKind {
             var outcome = ProbeOutcome(response: response)
             let statusOK = expectation.check(response, into: &outcome)
             if statusOK, let rule = sizeAnomaly {
-                judgeSize(response.bytes, rule: rule, run: run, into: &outcome)
+                outcome.judgeSize(response.bytes, of: "body", key: run.checkID, rule: rule, at: run.startedAt,
+                                  baselines: run.services.baselines, assertion: "body_size_anomaly", medianKey: "median_bytes")
             }
             expectation.checkLatency(response.totalMs, into: &outcome)
             return outcome
-        }
-    }
-
-    private func judgeSize(_ bytes: Int, rule: SizeAnomalyRule, run: ProbeRun, into outcome: inout ProbeOutcome) {
-        do {
-            switch try run.services.baselines.judge(check: run.checkID, bytes: bytes, at: run.startedAt, rule: rule) {
-            case .anomalous(let median):
-                outcome.details.append(JSONMember(key: "median_bytes", value: .int(Int64(median))))
-                outcome.fail("body_size_anomaly", because: "body is \(bytes) bytes, under \(Int(rule.ratio * 100))% of the recent median \(median) bytes")
-            case .normal(let median):
-                outcome.details.append(JSONMember(key: "median_bytes", value: .int(Int64(median))))
-            case .learning:
-                break
-            }
-        } catch {
-            // The baseline is an extra; losing it for one run must not turn a good page into an alert.
-            outcome.details.append(JSONMember(key: "baseline_error", value: .string(HTTPRequestSpec.oneLine("\(error)"))))
         }
     }
 }

@@ -68,5 +68,6 @@ public enum ProbeRegistry {
         DNSProbe.self,
         ExecProbe.self,
         HeartbeatProbe.self,
+        BrowserProbe.self,
     ]
 }

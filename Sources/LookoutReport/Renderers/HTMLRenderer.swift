@@ -15,23 +15,7 @@ public struct HTMLRenderer {
     ]
 
     /// Escapes text for element content and attribute values.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                // XML 1.0 forbids most control characters even when escaped.
-                if c.value < 0x20 && c != "\n" && c != "\t" { out += " " } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out
-    }
+    public static func escape(_ text: String) -> String { text.htmlEscaped }
 
     static func n(_ v: Double) -> String { String(format: "%.2f", v) }
 
@@ -73,6 +57,7 @@ public struct HTMLRenderer {
             }
             h.append("</table>")
         }
+        if let budgets = report.budgets, !budgets.isEmpty { h.append(budgetTable(budgets, text)) }
         h.append("<h2>Availability over time</h2>")
         h.append(strip(report, text))
         h.append("<p class=\"legend muted\">" + [("up", "up"), ("degraded", client ? "slow" : "degraded"), ("down", "down"), ("maintenance", "maintenance"), ("nodata", "no data")]
@@ -187,11 +172,16 @@ public struct HTMLRenderer {
             }
         }
         h.append("<h2>\(client ? "Planned maintenance" : "Maintenance adherence")</h2>")
-        h.append("<table><tr><th>Client</th><th class=\"num\">Down inside windows</th><th class=\"num\">Down outside windows</th><th class=\"num\">Inside share</th><th class=\"num\">Window time</th><th class=\"num\">Overran a window</th></tr>")
+        let unagreed = report.adherence.contains { $0.unagreedMaintenanceMs != nil }
+        h.append("<table><tr><th>Client</th><th class=\"num\">Down inside windows</th><th class=\"num\">Down outside windows</th><th class=\"num\">Inside share</th><th class=\"num\">Window time</th>"
+                 + (unagreed ? "<th class=\"num\">Unagreed window time</th>" : "") + "<th class=\"num\">Overran a window</th></tr>")
         for a in report.adherence {
-            h.append("<tr><td>\(e(a.client))</td><td class=\"num\">\(ReportText.duration(a.downInsideWindowsMs))</td><td class=\"num\">\(ReportText.duration(a.downOutsideWindowsMs))</td><td class=\"num\">\(a.insideShare.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.duration(a.maintenanceMs))</td><td class=\"num\">\(a.overruns)</td></tr>")
+            h.append("<tr><td>\(e(a.client))</td><td class=\"num\">\(ReportText.duration(a.downInsideWindowsMs))</td><td class=\"num\">\(ReportText.duration(a.downOutsideWindowsMs))</td><td class=\"num\">\(a.insideShare.map { ReportText.percent($0) } ?? "-")</td><td class=\"num\">\(ReportText.duration(a.maintenanceMs))</td>"
+                     + (unagreed ? "<td class=\"num\">\(e(ReportText.unagreed(a)))</td>" : "") + "<td class=\"num\">\(a.overruns)</td></tr>")
         }
         h.append("</table>")
+        let sentence = ReportText.unagreedSentence(report.adherence)
+        if !sentence.isEmpty { h.append("<p>\(e(sentence.trimmingCharacters(in: .whitespaces)))</p>") }
         let f = report.footer
         if client {
             h.append("<p class=\"muted\">\(ReportText.clientFootnote)</p>")
@@ -204,6 +194,21 @@ public struct HTMLRenderer {
     }
 
     /// One row per site: spans coloured by state over the range, with time ticks.
+    /// Error budgets per client: allowed, used, left, burn rates, and when it runs out at this rate.
+    func budgetTable(_ budgets: [ErrorBudget.Figure], _ text: ReportText) -> String {
+        let e = HTMLRenderer.escape
+        var h = "<h2>Error budgets, \(e(budgets[0].month))</h2>"
+        h += "<p class=\"muted\">Downtime each client may still have this month before its SLA is breached (agreed maintenance excluded), as of \(e(text.dateTime(budgets[0].asOf))). Burn rate 1 spends the budget exactly by the month's end.</p>"
+        h += "<table><tr><th>Client</th><th class=\"num\">Target</th><th class=\"num\">Allowed</th><th class=\"num\">Used</th><th class=\"num\">Left</th><th class=\"num\">Burn 1h</th><th class=\"num\">Burn 6h</th><th>Runs out</th></tr>"
+        for b in budgets {
+            let left = b.remainingMs < 0 ? "<span class=\"bad\">over by \(ReportText.duration(-b.remainingMs))</span>" : ReportText.duration(b.remainingMs)
+            let burn = { (r: Double?) in r.map { String(format: "%.2f", $0) } ?? "-" }
+            let out = b.remainingMs <= 0 ? "<span class=\"bad\">spent</span>" : b.exhaustsAt.map { (b.warning ? "<span class=\"bad\">" : "<span>") + e(text.dateTime($0)) + "</span>" } ?? "<span class=\"good\">not this month</span>"
+            h += "<tr><td>\(e(b.client))</td><td class=\"num\">\(ReportText.percent(b.target))</td><td class=\"num\">\(ReportText.duration(b.allowedMs))</td><td class=\"num\">\(ReportText.duration(b.usedMs))</td><td class=\"num\">\(left)</td><td class=\"num\">\(burn(b.burnRate1h))</td><td class=\"num\">\(burn(b.burnRate6h))</td><td>\(out)</td></tr>"
+        }
+        return h + "</table>"
+    }
+
     func strip(_ r: DailyReport, _ text: ReportText) -> String {
         let labelW = 170.0, barW = 600.0, rowH = 16.0, gap = 6.0, top = 4.0, axis = 18.0
         let width = labelW + barW + 10

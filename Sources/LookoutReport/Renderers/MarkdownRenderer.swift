@@ -122,11 +122,15 @@ public struct MarkdownRenderer {
                 out.append("")
             }
         }
-        out += ["## Maintenance adherence", "", "| Client | Down inside windows | Down outside windows | Inside share | Window time | Overran a window |",
-                "|---|---:|---:|---:|---:|---:|"]
+        // The unagreed column only on a day that had on-demand windows or silences.
+        let unagreed = r.adherence.contains { $0.unagreedMaintenanceMs != nil }
+        out += ["## Maintenance adherence", "", "| Client | Down inside windows | Down outside windows | Inside share | Window time |"
+                    + (unagreed ? " Unagreed window time |" : "") + " Overran a window |",
+                "|---|---:|---:|---:|---:|" + (unagreed ? "---:|" : "") + "---:|"]
         for a in r.adherence {
             out.append("| \(ReportText.cell(a.client)) | \(ReportText.duration(a.downInsideWindowsMs)) | \(ReportText.duration(a.downOutsideWindowsMs)) | "
-                       + "\(a.insideShare.map { ReportText.percent($0) } ?? "-") | \(ReportText.duration(a.maintenanceMs)) | \(a.overruns) |")
+                       + "\(a.insideShare.map { ReportText.percent($0) } ?? "-") | \(ReportText.duration(a.maintenanceMs)) | "
+                       + (unagreed ? "\(ReportText.unagreed(a)) | " : "") + "\(a.overruns) |")
         }
         out.append("")
         if let unknown = r.unknownChecks, !unknown.isEmpty {
@@ -196,7 +200,8 @@ public struct MarkdownRenderer {
         out += ["## Planned maintenance", ""]
         let adherence = r.adherence.reduce((Int64(0), Int64(0), Int64(0))) { ($0.0 + $1.downInsideWindowsMs, $0.1 + $1.downOutsideWindowsMs, $0.2 + $1.maintenanceMs) }
         out.append("Maintenance windows used: \(ReportText.duration(adherence.2)); down time inside agreed windows: "
-                   + "\(ReportText.duration(adherence.0)); outside them: \(ReportText.duration(adherence.1)).")
+                   + "\(ReportText.duration(adherence.0)); outside them: \(ReportText.duration(adherence.1))."
+                   + ReportText.unagreedSentence(r.adherence))
         if !planned.isEmpty {
             out += ["", "| Start | End | Duration | Site | Window |", "|---|---|---:|---|---|"]
             for i in planned {

@@ -69,7 +69,7 @@ public struct StatusBuilder {
             }
             let siteIDs = Set(sites.map(\.id))
             let incidents = accumulator.incidentOrder.compactMap { accumulator.incidents[$0] }
-                .filter { siteIDs.contains($0.site) && ($0.resolvedAt == nil || $0.resolvedAt!.milliseconds >= windowStart) }
+                .filter { siteIDs.contains($0.site) && !$0.isBudget && ($0.resolvedAt == nil || $0.resolvedAt!.milliseconds >= windowStart) }
                 .map { incident($0, client: name, sites: sites, sinks: sinksByIncident[$0.id] ?? [], now: now) }
                 .sorted { ($1.opened, $0.id) < ($0.opened, $1.id) }
             // An open incident the results do not show yet (the line came first) still makes its site down.
@@ -94,8 +94,12 @@ public struct StatusBuilder {
             stale: lastResult == nil || silent! > config.status.staleAfter.milliseconds, silentMs: silent,
             results: accumulator.resultLines, incidentLines: accumulator.incidentLines,
             deliveryLines: accumulator.deliveryLines, linesRejected: linesRejected)
-        return StatusSnapshot(title: config.status.title, updatedAt: ReportBuilder.rfc(now),
-                              timeZone: config.timeZone.identifier, clients: clients, monitor: monitor)
+        var snapshot = StatusSnapshot(title: config.status.title, updatedAt: ReportBuilder.rfc(now),
+                                      timeZone: config.timeZone.identifier, clients: clients, monitor: monitor)
+        if nowMs != .min {
+            snapshot.budgets = ReportBuilder(accumulator: accumulator, linesRead: 0, linesRejected: 0).budgets(asOf: now + 1)
+        }
+        return snapshot
     }
 
     /// A site (the union of its checks, as report counts a site) or a single public check.
@@ -150,10 +154,21 @@ public struct StatusBuilder {
         let siteName = sites.first { $0.id == r.site }?.name ?? r.site
         let state = r.state ?? "down"
         let end = r.resolvedAt?.milliseconds ?? now
-        let updates = r.steps.map { step in
-            StatusUpdate(event: step.event.rawValue, at: step.at.rfc3339,
-                         body: StatusBuilder.updateSentence(step, siteName: siteName))
+        // The incident's own steps and the team's public notes, in time order (a note stays after a step at the
+        // same moment).
+        let stepUpdates = r.steps.map { step in
+            (at: step.at, update: StatusUpdate(event: step.event.rawValue, at: step.at.rfc3339,
+                                               body: StatusBuilder.updateSentence(step, siteName: siteName)))
         }
+        let noteUpdates = r.publicNotes.map { note in
+            (at: note.at, update: StatusUpdate(event: "note", at: note.at.rfc3339, body: Redactor.shared.redact(note.text)))
+        }
+        var merged = stepUpdates
+        for note in noteUpdates {
+            let index = merged.firstIndex { $0.at > note.at } ?? merged.endIndex
+            merged.insert(note, at: index)
+        }
+        let updates = merged.map(\.update)
         return StatusIncident(
             publicID: StatusBuilder.publicID(r.id), id: r.id, client: client, site: r.site, siteName: siteName,
             check: r.check, state: state, severity: r.maxSeverity.rawValue, opened: r.since.rfc3339,

@@ -133,6 +133,19 @@ public enum StatusHTML {
         return page(title: c.title, refresh: 60, body: b, feed: true)
     }
 
+    /// Each client's error budget this month: what is left, the burn rates, and when it runs out at this rate.
+    static func budgetTable(_ budgets: [ErrorBudget.Figure], zone: TimeZone) -> String {
+        var b = "<h2>Error budgets, \(e(budgets[0].month))</h2>\n<table><thead><tr><th>Client</th><th>Target</th><th>Left</th><th>Used</th><th>Burn 1h / 6h</th><th>Runs out</th></tr></thead><tbody>\n"
+        for f in budgets {
+            let left = f.remainingMs < 0 ? "✖ over by \(ReportText.duration(-f.remainingMs))" : ReportText.duration(f.remainingMs)
+            let used = "\(ReportText.duration(f.usedMs)) of \(ReportText.duration(f.allowedMs))"
+            let burn = [f.burnRate1h, f.burnRate6h].map { $0.map { String(format: "%.2f", $0) } ?? "-" }.joined(separator: " / ")
+            let out = f.remainingMs <= 0 ? "✖ spent" : f.exhaustsAt.map { (f.warning ? "⚠ " : "") + local($0, zone) } ?? "not this month"
+            b += "<tr data-budget=\"\(e(f.client))\"\(f.warning ? " class=\"warning\"" : "")><td>\(e(f.client))</td><td>\(e(ReportText.percent(f.target)))</td><td>\(e(left))</td><td>\(e(used))</td><td>\(e(burn))</td><td>\(e(out))</td></tr>\n"
+        }
+        return b + "</tbody></table>\n"
+    }
+
     /// The team board: every client and site worst first, open incidents with age and deliveries, the monitor.
     public static func board(_ snapshot: StatusSnapshot) -> String {
         let zone = TimeZone(identifier: snapshot.timeZone) ?? TimeZone(identifier: "UTC")!
@@ -164,7 +177,9 @@ public enum StatusHTML {
             b += "<tr data-component=\"\(e(comp.id))\"><td>\(link)</td><td>\(e(comp.name))</td><td>\(badge(comp.status))</td>"
             b += "<td class=\"hide-narrow\">\(strip(comp.strip))</td><td>\(e(ReportText.percent(comp.availability)))</td></tr>\n"
         }
-        b += "</tbody></table>\n<h2>Monitor health</h2>\n<ul>"
+        b += "</tbody></table>\n"
+        if let budgets = snapshot.budgets, !budgets.isEmpty { b += budgetTable(budgets, zone: zone) }
+        b += "<h2>Monitor health</h2>\n<ul>"
         b += "<li>Last result seen: \(e(local(m.lastResultAt, zone)))\(m.stale ? " ⚠ stale" : " ✔ current")</li>"
         b += "<li>Lines read: \(m.results) results, \(m.incidentLines) incident lines, \(m.deliveryLines) delivery lines; \(m.linesRejected) malformed</li></ul>\n"
         b += "</main>\n<footer><p class=\"meta\"><a href=\"summary.json\">summary.json</a></p></footer>"

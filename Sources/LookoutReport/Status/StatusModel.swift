@@ -146,4 +146,6 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public var timeZone: String
     public var clients: [StatusClient]
     public var monitor: MonitorHealth
+    /// Each client's error budget this month at "now" (team board only); nil when no client has an SLA target.
+    public var budgets: [ErrorBudget.Figure]? = nil
 }

@@ -77,13 +77,15 @@ public enum StatusSummaryJSON {
     /// One incident; `forClient` leaves out what only the team sees (the check, its reason, the deliveries).
     static func incident(_ i: StatusIncident, pageID: String, components: [StatusComponent], forClient: Bool) -> Incident {
         let affected = components.filter { $0.site == i.site && ($0.check == nil || $0.check == i.check) }
+        // Each update's status is the incident's at that moment: a note written after the resolve is still resolved.
+        let firstResolved = i.updates.firstIndex { $0.event == "resolved" } ?? i.updates.endIndex
         let updates = i.updates.enumerated().reversed().map { n, u in
-            Update(id: "\(i.publicID)-\(n)", status: u.event == "resolved" ? "resolved" : n == 0 ? "investigating" : "identified",
+            Update(id: "\(i.publicID)-\(n)", status: n >= firstResolved ? "resolved" : n == 0 ? "investigating" : "identified",
                    body: forClient ? u.body : "\(u.body) (\(i.check): \(i.reason))", incidentId: i.publicID,
                    createdAt: u.at, updatedAt: u.at, displayAt: u.at,
                    affectedComponents: affected.map {
                        AffectedComponent(code: $0.id, name: $0.name, oldStatus: "operational",
-                                         newStatus: u.event == "resolved" ? "operational"
+                                         newStatus: n >= firstResolved ? "operational"
                                              : (i.state == "degraded" ? "degraded_performance" : "major_outage"))
                    })
         }

@@ -249,6 +249,8 @@ public final class Dispatcher: Sendable {
             var e = DeliveryEvent(incident: d.incident.id, event: d.event, sink: d.sink, outcome: outcome, attempt: d.attempt, at: at)
             e.error = error.map { Redactor.shared.redact($0) }
             e.key = d.key
+            e.note = d.note?.label
+            e.repeated = d.repeatedAfterRestart
             // Several deliveries carried by one grouped message share its id, so a report can count messages.
             if batch.count > 1 { e.message = "group:\(batch[0].key)+\(batch.count - 1)" }
             lines.append(e.encoded())

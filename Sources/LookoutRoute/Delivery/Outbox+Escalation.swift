@@ -2,15 +2,23 @@ import Foundation
 import GRDB
 import LookoutCore
 
-/// RouteInput is a line route plans from: an incident line, or an ack (which stops the incident's escalation).
+/// RouteInput is a line route plans from: an incident line, or an ack or note (`classify ack|note`, passed on by
+/// classify). An ack stops the incident's escalation; both go to the incident's tickets as comments (Outbox+Notes).
 public enum RouteInput: Sendable {
     case incident(IncidentEvent, line: [UInt8])
-    case ack(incident: String, at: Timestamp)
+    /// An ack or a note, with its line as it came (part of its deliveries' keys).
+    case control(ControlEvent, line: [UInt8])
+
+    /// An ack line of `incident` by `person`, as `classify ack` writes it.
+    public static func ack(incident: String, at time: Timestamp, by person: String = "someone", text: String? = nil) -> RouteInput {
+        let control = ControlEvent.ack(.init(incident: incident, by: person, at: time, text: text))
+        return .control(control, line: control.encoded())
+    }
 
     public var at: Timestamp {
         switch self {
         case .incident(let e, _): e.at
-        case .ack(_, let at): at
+        case .control(let c, _): c.at
         }
     }
 }

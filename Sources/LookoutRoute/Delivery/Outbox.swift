@@ -19,6 +19,12 @@ public struct OutboxDelivery: Sendable {
     public var site: Site?
     /// The incident's opening went to the dead letters for this sink: nobody there heard of the incident.
     public var openingDead = false
+    /// Set when the delivery is an ack or a note for the incident's ticket (`event` is then `updated`): what to
+    /// comment, and whether the customer may see it (Outbox+Notes).
+    public var note: TicketNote? = nil
+    /// An earlier attempt was in flight when route stopped without recording how it ended (a crash, a kill): the
+    /// receiver may have it already. Sinks say so in the message, or ask the receiver first where they can.
+    public var repeatedAfterRestart = false
 }
 
 /// Outbox keeps route's deliveries in SQLite: each incident event becomes its deliveries in one transaction before
@@ -79,7 +85,8 @@ public final class Outbox: Sendable {
     ]
 
     public init(path: String?, router: IncidentRouter, journaling: Bool = false) throws {
-        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + Outbox.escalationMigrations + StreamPosition.migrations)
+        db = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + Outbox.escalationMigrations
+                                        + Outbox.noteMigrations + Outbox.inFlightMigrations + StreamPosition.migrations)
         self.router = router
         self.journaling = journaling
         // A config without escalation steps, and no escalation left from an earlier one, never needs the escalation
@@ -106,7 +113,7 @@ public final class Outbox: Sendable {
         try enqueue(events.map { RouteInput.incident($0.event, line: $0.line) }, now: now, eventTime: nil, position: position)
     }
 
-    /// Plans a batch of incident and ack lines in order, each first firing the escalation steps due by its event
+    /// Plans a batch of incident, ack and note lines in order, each first firing the escalation steps due by its event
     /// time, and then those due by `eventTime` (the latest time of the batch's other lines), in one transaction
     /// with `position` and what was escalated, so a restart neither skips nor repeats a step.
     @discardableResult
@@ -127,8 +134,11 @@ public final class Outbox: Sendable {
                 case .incident(let e, let line):
                     added += try enqueue(e, line: line, now: now, in: db)
                     if escalating { try trackEscalation(e, line: line, in: db) }
-                case .ack(let incident, _):
-                    if escalating { try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [incident]) }
+                case .control(let control, let line):
+                    if escalating, case .ack(let ack) = control {
+                        try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [ack.incident])
+                    }
+                    added += try enqueueNote(control, line: line, now: now, in: db)
                 }
             }
             if escalating, let eventTime { added += try escalateDue(upTo: eventTime, now: now, in: db) }
@@ -289,20 +299,23 @@ public final class Outbox: Sendable {
         return try attempt(rows, db, sites: sites)
     }
 
-    /// Counts the attempt on each row (before it is made: after a crash the count says "maybe sent") and decodes it
-    /// (the incident as parsed when it was queued by this process, else from its stored line).
+    /// Counts the attempt on each row and marks it in flight, before it is made: a row still in flight when it is
+    /// claimed again was attempted by a route that stopped before recording the outcome, so it may have been sent.
+    /// Decodes the incident as parsed when it was queued by this process, else from its stored line.
     private func attempt(_ rows: [Row], _ db: Database, sites: (String) -> Site?) throws -> [OutboxDelivery] {
         guard !rows.isEmpty else { return [] }
         let ids: [Int64] = rows.map { $0["id"] }
-        try db.cachedStatement(sql: "UPDATE route_delivery SET attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?))")
+        try db.cachedStatement(sql: "UPDATE route_delivery SET attempts = attempts + 1, in_flight = 1 WHERE id IN (SELECT value FROM json_each(?))")
             .execute(arguments: [Outbox.jsonArray(ids)])
         return rows.compactMap { row in
             let key: String = row["key"]
+            let note = (row["note"] as Data?).flatMap { TicketNote(line: Array($0)) }
             guard let incident = parsed.take(key) ?? IncidentEvent.decode(Array(row["line"] as Data)),
-                  let event = IncidentEvent.Event(rawValue: row["event"]) else { return nil }
+                  let event = note != nil ? .updated : IncidentEvent.Event(rawValue: row["event"]) else { return nil }
             return OutboxDelivery(id: row["id"], key: key, event: event, sink: row["sink"], incident: incident,
                                   attempt: (row["attempts"] as Int) + 1, queuedAt: Timestamp(milliseconds: row["queued_ms"]),
-                                  ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"])
+                                  ref: row["ref"], site: sites(incident.site), openingDead: row["opening_dead"], note: note,
+                                  repeatedAfterRestart: row["in_flight"])
         }
     }
 
@@ -334,7 +347,7 @@ public final class Outbox: Sendable {
     }
 
     func markSent(_ batch: [OutboxDelivery], ref: String?, in db: Database) throws {
-        let sent = try db.cachedStatement(sql: "UPDATE route_delivery SET status = 'sent', error = NULL WHERE id = ?")
+        let sent = try db.cachedStatement(sql: "UPDATE route_delivery SET status = 'sent', error = NULL, in_flight = 0 WHERE id = ?")
         for d in batch {
             try sent.execute(arguments: [d.id])
             if let ref {
@@ -345,7 +358,7 @@ public final class Outbox: Sendable {
     }
 
     func markRetry(_ batch: [OutboxDelivery], due: Timestamp, error: String, in db: Database) throws {
-        let retry = try db.cachedStatement(sql: "UPDATE route_delivery SET due_ms = ?, error = ? WHERE id = ?")
+        let retry = try db.cachedStatement(sql: "UPDATE route_delivery SET due_ms = ?, error = ?, in_flight = 0 WHERE id = ?")
         for d in batch {
             try retry.execute(arguments: [due.milliseconds, error, d.id])
         }
@@ -353,7 +366,7 @@ public final class Outbox: Sendable {
 
     func markDead(_ batch: [OutboxDelivery], error: String, now: Timestamp, in db: Database) throws {
         for d in batch {
-            try db.execute(sql: "UPDATE route_delivery SET status = 'dead', error = ? WHERE id = ?", arguments: [error, d.id])
+            try db.execute(sql: "UPDATE route_delivery SET status = 'dead', error = ?, in_flight = 0 WHERE id = ?", arguments: [error, d.id])
             try db.execute(sql: """
                 INSERT OR REPLACE INTO route_dead_letter (key, incident, event, sink, line, attempts, error, at_ms)
                 SELECT key, incident, event, sink, line, attempts, ?, ? FROM route_delivery WHERE id = ?

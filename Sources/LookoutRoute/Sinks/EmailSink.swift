@@ -72,6 +72,9 @@ public struct EmailSink: Sink {
             "Content-Transfer-Encoding: 8bit",
             "X-Lookout-Incident: \(EmailSink.header(d.incident.id))",
         ]
+        // Same Message-ID as the attempt in flight at the crash (many mail systems drop the repeat by it), and
+        // the body's first line says so for those that do not.
+        if d.repeatedAfterRestart { headers.append("X-Lookout-Repeated: \(IncidentText.repeated)") }
         if d.event != .opened {
             let opening = EmailSink.messageID(IncidentRouter.key(d.incident.id, .opened, at: d.incident.at, sink: d.sink))
             headers += ["In-Reply-To: \(opening)", "References: \(opening)"]

@@ -3,7 +3,8 @@ import LookoutCore
 
 /// FreshdeskSink keeps a Freshdesk ticket per incident. Freshdesk has no idempotency key, so the incident id goes
 /// into a custom field and a repeated opening (after a crash) searches for it before creating; updates are public
-/// replies, and the resolve is a reply followed by status 4 (resolved).
+/// replies, and the resolve is a reply followed by status 4 (resolved). A public note is a reply too; an ack or an
+/// internal note is a private note (`POST /api/v2/tickets/{id}/notes`, `private: true`), which the customer never sees.
 public struct FreshdeskSink: Sink {
     public static let kind = "freshdesk"
     public static let settingKeys: Set<String> = ["url", "api_key", "api_key_file", "incident_field", "requester_email", "tags"]
@@ -17,6 +18,7 @@ public struct FreshdeskSink: Sink {
     public var isTicketSink: Bool { true }
     // Different incidents go in parallel: Freshdesk answers a burst with 429 and Retry-After, which holds the sink.
     public var defaultConcurrency: Int { 8 }
+    public func takesNote(isPublic: Bool) -> Bool { true }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
@@ -60,7 +62,8 @@ public struct FreshdeskSink: Sink {
         let ref: String?
         switch await HelpdeskAPI.ticket(for: d, search: { await existingTicket(d.incident.id, transport: transport, now: now) }) {
         case .failure(let f): return .failed(f)
-        case .success(let found): ref = found
+        // Freshdesk's search index lags ticket creation, so not found is not proof: a repeat keeps its mark.
+        case .success(let found): ref = found.ref
         }
         let body = FreshdeskSink.html(IncidentText.ticketBody(d))
         switch d.event {
@@ -88,6 +91,13 @@ public struct FreshdeskSink: Sink {
             }
         case .updated, .resolved:
             guard let ref else { return .failed(SinkFailure("no Freshdesk ticket for incident \(d.incident.id)", retryable: false)) }
+            if let note = d.note, !note.isPublic {
+                let privateNote: JSONValue = .object([JSONMember(key: "body", value: .string(body)), JSONMember(key: "private", value: .bool(true))])
+                if case .failure(let f) = await api.call("POST", "/api/v2/tickets/\(ref)/notes", privateNote, key: d.key, transport: transport, now: now) {
+                    return .failed(f)
+                }
+                return .sent(ref: ref)
+            }
             let reply: JSONValue = .object([JSONMember(key: "body", value: .string(body))])
             if case .failure(let f) = await api.call("POST", "/api/v2/tickets/\(ref)/reply", reply, key: d.key, transport: transport, now: now) {
                 return .failed(f)

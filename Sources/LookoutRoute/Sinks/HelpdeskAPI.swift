@@ -20,11 +20,24 @@ struct HelpdeskAPI: Sendable {
         return await transport.executeExpectingSuccess(request, now: now)
     }
 
+    /// What a ticket sink knows of the incident's ticket before it sends.
+    struct Lookup: Sendable {
+        var ref: String?
+        /// The helpdesk was asked and has no ticket for the incident: an opening in flight at a crash made none.
+        var absent = false
+    }
+
     /// The delivery's ticket: the one an earlier delivery returned, else, when the ticket may exist without our
-    /// knowing (anything but a first opening, e.g. a repeat after a crash), the one `search` finds.
-    static func ticket(for d: OutboxDelivery, search: () async -> Result<String?, SinkFailure>) async -> Result<String?, SinkFailure> {
-        guard d.ref == nil, d.event != .opened || d.attempt > 1 else { return .success(d.ref) }
-        return await search()
+    /// knowing (anything but a first opening, e.g. a repeat after a crash or a timeout), the one `search` finds.
+    /// An opening whose search is refused for good (a 403, a 404) is created anyway, marked if it is a repeat
+    /// after a restart: asking first saves a second ticket, but must never cost the first.
+    static func ticket(for d: OutboxDelivery, search: () async -> Result<String?, SinkFailure>) async -> Result<Lookup, SinkFailure> {
+        guard d.ref == nil, d.event != .opened || d.attempt > 1 else { return .success(Lookup(ref: d.ref)) }
+        switch await search() {
+        case .success(let found): return .success(Lookup(ref: found, absent: found == nil))
+        case .failure(let failure) where d.event == .opened && !failure.retryable: return .success(Lookup(ref: nil))
+        case .failure(let failure): return .failure(failure)
+        }
     }
 }
 

@@ -25,7 +25,8 @@ public struct StdoutSink: Sink {
             w.add("event", d.event.rawValue)
             w.add("severity", d.incident.severity.rawValue)
             w.add("site", d.incident.site)
-            w.add("text", IncidentText.headline(d))
+            w.add("text", IncidentText.marked(IncidentText.headline(d), d))
+            if d.repeatedAfterRestart { w.add("repeated", true) }
             do { try writer.write(w.finish()) } catch { return .failed(SinkFailure("\(error)", retryable: false)) }
         }
         // Flushed here: route's other output may go to a file (`--output`), so nothing else flushes stdout.

@@ -4,13 +4,15 @@ import LookoutCore
 /// TeamsSink posts to a Microsoft Teams channel through a Workflows webhook ("Send webhook alerts to a channel"):
 /// one Adaptive Card per delivery, wrapped as a `message` with one `application/vnd.microsoft.card.adaptive`
 /// attachment. The webhook answers 202 Accepted with an empty body; like a Slack channel, it gets openings and
-/// resolves but no updates unless `updates: true`.
+/// resolves but no updates unless `updates: true`. With an `actions:` section an alerting incident's card carries
+/// its one-tap links as `Action.OpenUrl` buttons (`ActionLinks`).
 public struct TeamsSink: Sink {
     public static let kind = "teams"
-    public static let settingKeys: Set<String> = ["webhook_url", "webhook_url_file"]
+    public static let settingKeys: Set<String> = ["webhook_url", "webhook_url_file", ActionLinks.settingKey]
 
     public let name: String
     let url: Secret
+    let links: ActionLinks?
     public var wantsUpdatesByDefault: Bool { false }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
@@ -20,6 +22,7 @@ public struct TeamsSink: Sink {
             throw settings.owner.error("sink \(name) (teams) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH")
         }
         self.url = url.registeringURLParts()
+        links = try ActionLinks.configured(settings, context: context)
     }
 
     static func color(_ delivery: OutboxDelivery) -> String {
@@ -31,7 +34,7 @@ public struct TeamsSink: Sink {
         }
     }
 
-    public static func payload(_ delivery: OutboxDelivery) -> JSONValue {
+    public static func payload(_ delivery: OutboxDelivery, links: ActionLinks? = nil) -> JSONValue {
         let incident = delivery.incident
         var facts: [JSONValue] = []
         func fact(_ title: String, _ value: String?) {
@@ -52,15 +55,20 @@ public struct TeamsSink: Sink {
                 .object([JSONMember(key: "type", value: .string("TextBlock")), JSONMember(key: "size", value: .string("Medium")),
                          JSONMember(key: "weight", value: .string("Bolder")), JSONMember(key: "color", value: .string(color(delivery))),
                          JSONMember(key: "wrap", value: .bool(true)),
-                         JSONMember(key: "text", value: .string(IncidentText.headline(delivery)))]),
+                         JSONMember(key: "text", value: .string(IncidentText.marked(IncidentText.headline(delivery), delivery)))]),
                 .object([JSONMember(key: "type", value: .string("FactSet")), JSONMember(key: "facts", value: .array(facts))]),
-            ])),
+            ] + (delivery.repeatedAfterRestart ? [.object([
+                JSONMember(key: "type", value: .string("TextBlock")), JSONMember(key: "isSubtle", value: .bool(true)),
+                JSONMember(key: "wrap", value: .bool(true)), JSONMember(key: "text", value: .string(IncidentText.repeatNote)),
+            ])] : []))),
         ]
-        if let site = IncidentText.siteURL(delivery) {
-            card.append(JSONMember(key: "actions", value: .array([.object([
-                JSONMember(key: "type", value: .string("Action.OpenUrl")), JSONMember(key: "title", value: .string("Open site")),
-                JSONMember(key: "url", value: .string(site)),
-            ])])))
+        var buttons = (links?.links(delivery) ?? []).map { (title: $0.title, url: $0.url) }
+        if let site = IncidentText.siteURL(delivery) { buttons.append((title: "Open site", url: site)) }
+        if !buttons.isEmpty {
+            card.append(JSONMember(key: "actions", value: .array(buttons.map { button in .object([
+                JSONMember(key: "type", value: .string("Action.OpenUrl")), JSONMember(key: "title", value: .string(button.title)),
+                JSONMember(key: "url", value: .string(button.url)),
+            ]) })))
         }
         return .object([
             JSONMember(key: "type", value: .string("message")),
@@ -74,7 +82,7 @@ public struct TeamsSink: Sink {
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
         guard let d = batch.first else { return .sent(ref: nil) }
-        let request = SinkRequest.json("POST", url.value, TeamsSink.payload(d), key: d.key, timeout: .seconds(10))
+        let request = SinkRequest.json("POST", url.value, TeamsSink.payload(d, links: links), key: d.key, timeout: .seconds(10))
         switch await transport.executeExpectingSuccess(request, now: now) {
         case .failure(let f): return .failed(f)
         case .success: return .sent(ref: nil)

@@ -28,13 +28,16 @@ public struct WebhookSink: Sink {
         if let url = IncidentText.siteURL(delivery) { site.append(JSONMember(key: "url", value: .string(url))) }
         if let client = IncidentText.client(delivery) { site.append(JSONMember(key: "client", value: .string(client))) }
         let incident = delivery.incident.encoded().withUnsafeBufferPointer { JSONValue.parse($0) } ?? .null
-        return .object([
+        var members = [
             JSONMember(key: "key", value: .string(delivery.key)),
             JSONMember(key: "event", value: .string(delivery.event.rawValue)),
-            JSONMember(key: "text", value: .string(IncidentText.headline(delivery))),
+            JSONMember(key: "text", value: .string(IncidentText.marked(IncidentText.headline(delivery), delivery))),
             JSONMember(key: "site", value: .object(site)),
             JSONMember(key: "incident", value: incident),
-        ])
+        ]
+        // The attempt before was in flight when route stopped: the receiver may have this key already.
+        if delivery.repeatedAfterRestart { members.append(JSONMember(key: "repeated", value: .bool(true))) }
+        return .object(members)
     }
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {

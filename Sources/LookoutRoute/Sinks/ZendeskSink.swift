@@ -2,7 +2,8 @@ import Foundation
 import LookoutCore
 
 /// ZendeskSink keeps a Zendesk ticket per incident: created on opening (with the incident id as `external_id` and
-/// `Idempotency-Key`), a public comment on updates, and a public comment plus `solved` on the resolve.
+/// `Idempotency-Key`), a public comment on updates, and a public comment plus `solved` on the resolve. An ack or an
+/// internal note is a private comment (`public: false`), a public note a public one.
 public struct ZendeskSink: Sink {
     public static let kind = "zendesk"
     public static let settingKeys: Set<String> = ["url", "email", "token", "token_file", "tags", "group_id"]
@@ -14,6 +15,7 @@ public struct ZendeskSink: Sink {
     public var isTicketSink: Bool { true }
     // Different incidents go in parallel: Zendesk answers a burst with 429 and Retry-After, which holds the sink.
     public var defaultConcurrency: Int { 8 }
+    public func takesNote(isPublic: Bool) -> Bool { true }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
@@ -44,14 +46,19 @@ public struct ZendeskSink: Sink {
     }
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
-        guard let d = batch.first else { return .sent(ref: nil) }
-        let comment: JSONValue = .object([JSONMember(key: "body", value: .string(IncidentText.ticketBody(d))),
-                                          JSONMember(key: "public", value: .bool(true))])
+        guard var d = batch.first else { return .sent(ref: nil) }
         let ref: String?
         switch await HelpdeskAPI.ticket(for: d, search: { await existingTicket(d.incident.id, transport: transport, now: now) }) {
         case .failure(let f): return .failed(f)
-        case .success(let found): ref = found
+        case .success(let found):
+            ref = found.ref
+            // Zendesk's external_id list is current: not found means the attempt in flight at a crash made no
+            // ticket, so the one created now is the first and need not say it may be a repeat.
+            if found.absent { d.repeatedAfterRestart = false }
         }
+        // An ack or an internal note is a private comment; everything else the customer may read.
+        let comment: JSONValue = .object([JSONMember(key: "body", value: .string(IncidentText.ticketBody(d))),
+                                          JSONMember(key: "public", value: .bool(d.note?.isPublic ?? true))])
         switch d.event {
         case .opened:
             if let ref { return .sent(ref: ref) }

@@ -120,6 +120,14 @@ import Testing
         // its batch): at most each sink's batch, 8 x its concurrency (8), per kill (docs/routing.md).
         let repeats = (hookKeys.count - Set(hookKeys).count) + (deskWrites.count - Set(deskWrites.compactMap(\.idempotencyKey)).count)
         #expect(repeats <= 2 * 64 * kills, "\(repeats) repeats for \(kills) kills")
+        // Every repeat says so (the receiver always answered 200, so a repeat can only follow a kill).
+        var seen = Set<String>()
+        for r in hook.requests {
+            guard let key = r.idempotencyKey else { continue }
+            if !seen.insert(key).inserted {
+                #expect((r.json as? [String: Any])?["repeated"] as? Bool == true, "\(key) was sent again unmarked (seed \(seed))")
+            }
+        }
         // Sent concurrently across incidents and killed mid-flight, each incident's resolve still reached the
         // webhook only after every attempt of its opening.
         for e in events where e.event == .resolved {

@@ -2,18 +2,27 @@ import Foundation
 import Testing
 
 /// NATSServer is a real `nats-server` with JetStream (Debian's, from pipelines/install-deps) on a free loopback
-/// port, its store in a temp folder; the test stops it (and may start it again on the same port and store).
+/// port, its store in a temp folder; the test stops it (and may start it again on the same port and store). For the
+/// leaf topology: a central server with a JetStream domain and a leaf-node listener, and leaves with domains of their
+/// own connected to it, as in pipelines/nats/.
 final class NATSServer {
     static let path: String? = ["/usr/bin/nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
     let port: Int
     let store: URL
+    /// The JetStream domain, and the port leaves connect to (a central server) or the central server's (a leaf).
+    let domain: String?
+    let leafPort: Int?
+    let remoteLeafPort: Int?
     private var process: Process?
 
-    init(store: URL) throws {
+    init(store: URL, domain: String? = nil, acceptsLeaves: Bool = false, leafOf central: NATSServer? = nil) throws {
         port = LoopbackPort.free()
         self.store = store
+        self.domain = domain
+        leafPort = acceptsLeaves ? LoopbackPort.free() : nil
+        remoteLeafPort = central?.leafPort
         try start()
     }
 
@@ -24,7 +33,13 @@ final class NATSServer {
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.path!)
-        p.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store.path, "-l", log]
+        if domain == nil && leafPort == nil && remoteLeafPort == nil {
+            p.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store.path, "-l", log]
+        } else {
+            let conf = store.path + ".conf"
+            try configuration.write(toFile: conf, atomically: true, encoding: .utf8)
+            p.arguments = ["-c", conf, "-l", log]
+        }
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -32,6 +47,27 @@ final class NATSServer {
         // Up once it accepts a connection (bounded).
         let up = eventually(timeout: 10) { Self.accepts(port: port) }
         if !up { Issue.record("nats-server on \(port) did not start within 10 s") }
+    }
+
+    /// The server's config file (the shape of pipelines/nats/central.conf and leaf.conf), on loopback.
+    private var configuration: String {
+        var lines = ["server_name: \(domain ?? "nats-\(port)")", "listen: 127.0.0.1:\(port)",
+                     "jetstream { store_dir: \"\(store.path)\"" + (domain.map { ", domain: \($0)" } ?? "") + " }"]
+        if let leafPort { lines.append("leafnodes { listen: 127.0.0.1:\(leafPort) }") }
+        if let remoteLeafPort {
+            // As pipelines/nats/leaf.conf: lookout's subjects stay off the link, or every leaf stores every other's results.
+            lines.append("leafnodes { reconnect: 1, remotes: [ { url: \"nats-leaf://127.0.0.1:\(remoteLeafPort)\", "
+                         + "deny_imports: [\"lookout.>\"], deny_exports: [\"lookout.>\"] } ] }")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// SIGKILL: the crash of a server, its store as the crash left it.
+    func kill9() {
+        guard let p = process else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        process = nil
     }
 
     func stop() {

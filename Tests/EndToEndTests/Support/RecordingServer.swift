@@ -176,6 +176,8 @@ final class FakeHelpdesk: @unchecked Sendable {
     private var byKey: [String: Int] = [:]
     private(set) var solved: Set<Int> = []
     private(set) var comments: [Int: [String]] = [:]
+    /// Every comment, reply or note in order, with whether the customer can see it.
+    private(set) var notes: [Int: [(body: String, isPublic: Bool)]] = [:]
     private var next = 100
 
     init(_ flavor: Flavor) { self.flavor = flavor }
@@ -186,6 +188,7 @@ final class FakeHelpdesk: @unchecked Sendable {
     func isSolved(_ id: Int) -> Bool { lock.withLock { solved.contains(id) } }
     var solvedCount: Int { lock.withLock { solved.count } }
     func commentCount(_ ticket: Int) -> Int { lock.withLock { comments[ticket]?.count ?? 0 } }
+    func notes(_ ticket: Int) -> [(body: String, isPublic: Bool)] { lock.withLock { notes[ticket] ?? [] } }
 
     func respond(_ r: RecordingServer.Request) -> RecordingServer.Response {
         lock.withLock {
@@ -201,7 +204,10 @@ final class FakeHelpdesk: @unchecked Sendable {
             case (.zendesk, "PUT", let path) where path.hasPrefix("/api/v2/tickets/"):
                 let id = Int(path.dropFirst("/api/v2/tickets/".count).dropLast(".json".count)) ?? -1
                 let ticket = (r.json as? [String: Any])?["ticket"] as? [String: Any]
-                if let body = (ticket?["comment"] as? [String: Any])?["body"] as? String { comments[id, default: []].append(body) }
+                if let comment = ticket?["comment"] as? [String: Any], let body = comment["body"] as? String {
+                    comments[id, default: []].append(body)
+                    notes[id, default: []].append((body, comment["public"] as? Bool ?? true))
+                }
                 if ticket?["status"] as? String == "solved" { solved.insert(id) }
                 return .init(status: 200, body: #"{"ticket":{"id":\#(id)}}"#)
             case (.freshdesk, "GET", "/api/v2/search/tickets"):
@@ -216,7 +222,13 @@ final class FakeHelpdesk: @unchecked Sendable {
             case (.freshdesk, "POST", let path) where path.hasSuffix("/reply"):
                 let id = Int(path.split(separator: "/")[3]) ?? -1
                 comments[id, default: []].append((r.json as? [String: Any])?["body"] as? String ?? "")
+                notes[id, default: []].append(((r.json as? [String: Any])?["body"] as? String ?? "", true))
                 return .init(status: 201, body: #"{"id":1}"#)
+            case (.freshdesk, "POST", let path) where path.hasSuffix("/notes"):
+                let id = Int(path.split(separator: "/")[3]) ?? -1
+                let note = r.json as? [String: Any]
+                notes[id, default: []].append((note?["body"] as? String ?? "", !(note?["private"] as? Bool ?? true)))
+                return .init(status: 201, body: #"{"id":2}"#)
             case (.freshdesk, "PUT", let path) where path.hasPrefix("/api/v2/tickets/"):
                 let id = Int(path.split(separator: "/")[3]) ?? -1
                 if (r.json as? [String: Any])?["status"] as? Int == 4 { solved.insert(id) }

@@ -75,6 +75,13 @@ enum RouteHarness {
     /// Queues `events` and runs the dispatcher until every delivery is sent or dead (failing after `timeout`).
     static func run(_ yaml: String, events: [IncidentEvent], environment extra: [String: String] = [:],
                     statePath: String? = nil, timeout: Duration = .seconds(120)) async throws -> Outcome {
+        try await run(yaml, inputs: events.map { .incident($0, line: $0.encoded()) }, environment: extra, statePath: statePath, timeout: timeout)
+    }
+
+    /// Queues `inputs` (incident, ack and note lines, each in its own transaction, as route reads them) and runs the
+    /// dispatcher until every delivery is sent or dead.
+    static func run(_ yaml: String, inputs: [RouteInput], environment extra: [String: String] = [:],
+                    statePath: String? = nil, timeout: Duration = .seconds(120)) async throws -> Outcome {
         let env = environment.merging(extra) { _, b in b }
         let config = try Config.parse(yaml: yaml, file: "<test>", environment: env)
         let routing = try #require(config.routing)
@@ -89,7 +96,7 @@ enum RouteHarness {
         let clock = SystemClock()
         let dispatcher = Dispatcher(outbox: outbox, routing: routing, sites: config.sites, transport: AsyncHTTPTransport(),
                                     clock: clock, writer: writer, logger: logger)
-        for e in events { try outbox.enqueue(e, line: e.encoded(), now: clock.now()) }
+        for input in inputs { try outbox.enqueue([input], now: clock.now(), eventTime: nil) }
         dispatcher.inputFinished()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await dispatcher.run() }

@@ -36,7 +36,7 @@ enum ClassifyHarness {
         return dir
     }
 
-    static func run(config: Config, input: String, statePath: String? = nil) throws -> Run {
+    static func run(config: Config, input: String, statePath: String? = nil, metrics: ClassifyMetrics? = nil) throws -> Run {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let inPath = dir.appendingPathComponent("in.ndjson").path, outPath = dir.appendingPathComponent("out.ndjson").path
@@ -47,9 +47,16 @@ enum ClassifyHarness {
         logger.logLevel = .critical
         let store = try statePath.map { try ClassifyStateStore(path: $0) }
         let classifier = try Classifier(config: config, store: store, logger: logger)
+        classifier.metrics = metrics
         let writer = LineWriter(fd: outFD, flushThreshold: statePath == nil ? 1 << 16 : .max)
         let rejects = try RejectedLines(source: "test", logger: logger)
         var loop = StageLoop(reader: LineReader(fd: inFD), writer: writer, rejects: rejects)
+        if let metrics {
+            loop.onProgress = { read in
+                metrics.batch(linesRead: read, rejected: rejects.count, lateResults: classifier.summary.lateResults,
+                              lastEventMs: classifier.latestEventMs)
+            }
+        }
         try loop.run(onBatchEnd: classifier.commit) { o, _ in try classifier.handle(o, writer: writer) }
         let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self)
         return Run(lines: text.split(separator: "\n").map(String.init), summary: classifier.summary, rejected: rejects.count)

@@ -12,7 +12,7 @@ import Testing
     static let checkKinds = ProbeRegistry.kinds.map { $0.name }.joined(separator: ", ")
 
     @Test(arguments: [
-        ("unknown-top-key", 6, "unknown key \"alerting\" in the top level (known: classify, defaults, maintenance_policy, nats, report, routing, sites, status, tiers, timezone)"),
+        ("unknown-top-key", 6, "unknown key \"alerting\" in the top level (known: actions, classify, defaults, maintenance_policy, nats, report, routing, sites, status, tiers, timezone)"),
         ("unknown-check-key", 12, "unknown key \"expect_bannr\" in sites[0].checks[0] (known: classify, confirm, every, expect_banner, id, name, recover, send, tcp, timeout)"),
         ("wrong-type-timezone", 1, "timezone must be a string, not the number 3; quote it if you mean text"),
         ("wrong-type-failures", 7, "defaults.confirm.failures must be a whole number"),
@@ -24,13 +24,24 @@ import Testing
         ("window-outside-policy", 10, "window \"evening\" of site acme ends at 10:30, after the policy's latest 10:00"),
         ("window-ends-before-start", 10, "window \"morning\" must end after it starts (09:00-08:00)"),
         ("invalid-timezone", 9, "sites[0].timezone must be an IANA time zone such as Europe/London or UTC (got \"Europe/Lndon\")"),
-        ("yaml-syntax", 9, "invalid YAML: did not find expected ',' or ']'"),
+        ("yaml-syntax", 8, "invalid YAML: did not find expected ',' or ']'"),
+        // Found by fuzz/run (config): a problem at the end of the text was put on the line after the last.
+        ("yaml-last-line-without-colon", 4, "invalid YAML: could not find expected ':'"),
+        ("yaml-unclosed-at-end", 2, "invalid YAML: did not find expected node content"),
+        // Also found by fuzz/run: a lone carriage return is a line break to the YAML reader (so later errors named a
+        // line past theirs); and with \r\n line ends every file was refused at line 1 ("control character U+000A").
+        ("carriage-return-alone", 3, "invalid YAML: a carriage return without a line feed; save the file with \\n or \\r\\n line ends"),
+        ("crlf-nul-byte", 4, "invalid YAML: control character U+0000"),
+        ("crlf-duplicate-key", 4, "duplicate key \"timezone\""),
+        ("crlf-unclosed-at-end", 2, "invalid YAML: did not find expected node content"),
         ("check-without-kind", 10, "check in site acme needs one kind key: \(ConfigErrorTests.checkKinds)"),
         ("nul-byte", 30, "invalid YAML: control character U+0000"),
         ("duplicate-key", 40, "duplicate key \"timezone\""),
         ("invalid-utf8", 3, "the config file is not UTF-8"),
         ("one-off-window-bad-date", 8, "sites[0].maintenance[0].from must be a date-time such as \"2026-12-01T20:00\" (site time) or \"2026-12-01T20:00:00Z\""),
         ("bad-severity", 3, "tiers.enhanced.outage must be one of critical, warning, info, none (got \"loud\")"),
+        ("actions-without-key", 8, "actions needs key_file: PATH (or key: ${ENV_VAR}): the secret that signs the links, e.g. from `openssl rand -hex 32`"),
+        ("actions-literal-key", 9, "key is a secret: write ${ENV_VAR} or key_file: PATH, never the value itself"),
     ] as [(String, Int, String)])
     func invalidFixtureGivesExactError(name: String, line: Int, message: String) throws {
         let path = ConfigErrorTests.directory.appendingPathComponent("invalid/\(name).yaml").path
@@ -49,6 +60,20 @@ import Testing
         #expect(throws: ConfigError(file: folder, line: 0, message: "cannot read the config file: Is a directory")) {
             try Config.load(path: folder, environment: [:], kinds: .all)
         }
+    }
+
+    /// A config saved with Windows line ends loads as the same config (every one was refused at line 1).
+    @Test func aConfigWithWindowsLineEndsLoadsTheSame() throws {
+        let path = ConfigErrorTests.directory.appendingPathComponent("valid.yaml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let crlf = FileManager.default.temporaryDirectory.appendingPathComponent("crlf-\(UUID()).yaml")
+        defer { try? FileManager.default.removeItem(at: crlf) }
+        try text.replacingOccurrences(of: "\n", with: "\r\n").write(to: crlf, atomically: true, encoding: .utf8)
+        let unix = try Config.load(path: path, environment: [:])
+        let windows = try Config.load(path: crlf.path, environment: [:])
+        #expect(windows.sites.map(\.id) == unix.sites.map(\.id))
+        #expect(windows.allChecks.map(\.id) == unix.allChecks.map(\.id))
+        #expect(windows.allChecks.map(\.line) == unix.allChecks.map(\.line), "lines counted as an editor counts them")
     }
 
     @Test func validFixtureLoadsEverySection() throws {

@@ -25,6 +25,14 @@ import Testing
         #expect(!Redactor.shared.redact("auth s3cret-nats-pw").contains("s3cret-nats-pw"))
     }
 
+    @Test func theLeafTopologyNamesTheLeavesDomains() throws {
+        let nats = try Self.load("nats: {leaves: [leaf-lon, leaf-fra], leaf_stream: EDGE, leaf_subjects: [\"lookout.results.>\"]}\n").nats
+        #expect(nats.leaves == ["leaf-lon", "leaf-fra"] && nats.leafStream == "EDGE" && nats.leafSubjects == ["lookout.results.>"])
+        #expect(nats.stream == "LOOKOUT")
+        let defaults = try Self.load("nats: {leaves: [leaf-lon]}\n").nats
+        #expect(defaults.leafStream == "LOOKOUT_EDGE" && defaults.leafSubjects == ["lookout.results.>"])
+    }
+
     @Test(arguments: [
         ("nats: {password: \"${NATS_PW}\"}\n", "nats.password needs nats.user"),
         ("nats: {user: a, password: plain}\n", "password is a secret"),
@@ -33,6 +41,12 @@ import Testing
         ("nats: {memory_lines: 0}\n", "nats.memory_lines must be between"),
         ("nats: {ca_file: /nonexistent/ca.pem}\n", "nats.ca_file /nonexistent/ca.pem cannot be read"),
         ("nats: {servers: x}\n", "unknown key \"servers\""),
+        ("nats: {leaves: []}\n", "nats.leaves must list 1 to 100 different"),
+        ("nats: {leaves: [leaf-a, leaf-a]}\n", "nats.leaves must list 1 to 100 different"),
+        ("nats: {leaves: [\"leaf.a\"]}\n", "nats.leaves must be letters, digits"),
+        ("nats: {leaves: [leaf-a], subjects: [\"lookout.>\"]}\n", "with nats.leaves the central stream has no subjects"),
+        ("nats: {leaf_stream: EDGE}\n", "nats.leaf_stream needs nats.leaves"),
+        ("nats: {leaves: [leaf-a], leaf_subjects: []}\n", "nats.leaf_subjects must list 1 to 100 subjects"),
     ])
     func mistakesAreRefusedWithTheirLine(yaml: String, message: String) {
         do {

@@ -111,13 +111,15 @@ import Testing
 
     @Test func refusedPortFailsAtOnce() async throws {
         let port = try ProbeTestSupport.refusedPort()
-        let check = try ProbeTestSupport.check("- id: acme-closed\n  http: http://127.0.0.1:\(port)/\n  timeout: 60s")
+        let check = try ProbeTestSupport.check("- id: acme-closed\n  http: http://127.0.0.1:\(port)/\n  timeout: 300s")
         let started = ContinuousClock.now
         let o = await ProbeTestSupport.run(check)
         #expect(!o.ok)
         #expect(o.error == "connection refused")
-        // Not a speed test: only that the error comes long before the 60 s deadline (no silent retrying).
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // Not a speed test: only that the error comes long before the 300 s deadline (no silent retrying until it).
+        // The margin is wide because the whole suite shares this process's cooperative pool: on a loaded 2-core
+        // machine the answer once took 49 s against a 30 s bound.
+        #expect(ContinuousClock.now - started < .seconds(150))
     }
 
     @Test func sendsMethodHeadersWithSecretsAndBody() async throws {

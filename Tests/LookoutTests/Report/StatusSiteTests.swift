@@ -52,6 +52,38 @@ import Testing
         }
     }
 
+    /// A public note (`classify note INCIDENT --public`) is an update on the client's page, in the JSON, the HTML and
+    /// the feed, at its time among the incident's own updates; an internal note is on no page at all.
+    @Test func publicNotesAreUpdatesOnTheClientsPageAndInternalOnesAreNowhere() throws {
+        let dir = try Self.tempFolder("status-notes")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = dir + "/day.ndjson"
+        let notes = [
+            #"{"v":1,"type":"note","incident":"acme-home/1795600800000","visibility":"public","text":"We found a full disk on the database server and are clearing it.","by":"callum","at":"2026-11-25T10:20:00Z"}"#,
+            #"{"v":1,"type":"note","incident":"acme-home/1795600800000","visibility":"internal","text":"db1 disk full again, third time this month","by":"callum","at":"2026-11-25T10:21:00Z"}"#,
+        ]
+        let day = try String(contentsOfFile: ReportFixture.path("day.in.ndjson"), encoding: .utf8)
+        try (day + notes.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let files = Self.files(try Self.snapshot(inputs: [log]))
+        let summary = try #require(files["acme-ltd/summary.json"])
+        #expect(summary.contains("We found a full disk on the database server and are clearing it."))
+        #expect(try #require(files["acme-ltd/feed.atom"]).contains("We found a full disk on the database server"))
+        #expect(try #require(files["acme-ltd/index.html"]).contains("We found a full disk on the database server"))
+        for (path, text) in files { #expect(!text.contains("third time this month"), "an internal note reached \(path)") }
+        // The note sits between the opening (10:10) and the resolve, as an "identified" update.
+        // Current and past incidents, wherever the summary holds them.
+        func updates(in value: Any) -> [[String: Any]] {
+            if let object = value as? [String: Any] {
+                return (object["incident_updates"] as? [[String: Any]] ?? []) + object.values.flatMap(updates(in:))
+            }
+            return (value as? [Any])?.flatMap(updates(in:)) ?? []
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(summary.utf8))
+        let note = try #require(updates(in: json).first { ($0["body"] as? String)?.hasPrefix("We found a full disk") == true })
+        #expect(note["status"] as? String == "identified")
+        #expect(note["created_at"] as? String == "2026-11-25T10:20:00Z")
+    }
+
     /// Each day's figure on a client page is the one `report --client X --day D --format json` gives.
     @Test(arguments: ["ACME Ltd", "Globex Corp"])
     func dailyFiguresEqualTheClientReport(client: String) throws {

@@ -134,3 +134,25 @@ public struct SizeAnomalyRule: Sendable, Equatable {
         return rule
     }
 }
+
+extension ProbeOutcome {
+    /// Judges a size (`subject`: "body", "visible text") against the baseline kept under `key` and records it: under
+    /// the rule's share of the median fails as `assertion`; the median, once known, goes into details as `medianKey`.
+    /// A baseline that cannot be read costs only this run's judgement, never a good page's verdict.
+    mutating func judgeSize(_ bytes: Int, of subject: String, key: String, rule: SizeAnomalyRule, at: Timestamp,
+                            baselines: BodySizeBaseline, assertion: String, medianKey: String) {
+        do {
+            switch try baselines.judge(check: key, bytes: bytes, at: at, rule: rule) {
+            case .anomalous(let median):
+                details.append(JSONMember(key: medianKey, value: .int(Int64(median))))
+                fail(assertion, because: "\(subject) is \(bytes) bytes, under \(Int(rule.ratio * 100))% of the recent median \(median) bytes")
+            case .normal(let median):
+                details.append(JSONMember(key: medianKey, value: .int(Int64(median))))
+            case .learning:
+                break
+            }
+        } catch {
+            details.append(JSONMember(key: "baseline_error", value: .string(HTTPRequestSpec.oneLine("\(error)"))))
+        }
+    }
+}

@@ -49,28 +49,40 @@ public struct HTTPExpectation: Sendable {
 
     /// Checks status and content; returns whether the status was accepted (only then is the body worth judging).
     func check(_ r: HTTPRequestSpec.Response, into outcome: inout ProbeOutcome) -> Bool {
-        let statusOK = statuses.isEmpty ? (200..<300).contains(r.status) : statuses.contains(r.status)
+        let statusOK = checkStatus(r.status, into: &outcome)
+        checkContent(r.body, bytes: r.bytes, subject: "body", into: &outcome)
+        return statusOK
+    }
+
+    /// Whether `status` is accepted (by default any 2xx); a refused one fails as `status` or `status: [200, 204]`.
+    func checkStatus(_ status: Int, into outcome: inout ProbeOutcome) -> Bool {
+        let statusOK = statuses.isEmpty ? (200..<300).contains(status) : statuses.contains(status)
         if !statusOK {
             outcome.fail(statuses.isEmpty ? "status" : "status: \(statusWritten)",
-                         because: "status \(r.status), expected \(statuses.isEmpty ? "2xx" : statusWritten)")
+                         because: "status \(status), expected \(statuses.isEmpty ? "2xx" : statusWritten)")
         }
+        return statusOK
+    }
+
+    /// `contains`, `not_contains` and `min_bytes` on a text (`subject` names it in errors: "body", "visible text");
+    /// `bytes` is its whole size, of which `content` may be the first part.
+    func checkContent(_ content: [UInt8], bytes: Int, subject: String, into outcome: inout ProbeOutcome) {
         var text: String?
         let decoded = {
             if let text { return text }
-            let s = String(decoding: r.body, as: UTF8.self)
+            let s = String(decoding: content, as: UTF8.self)
             text = s
             return s
         }
-        for m in contains where !m.matches(r.body, decoded: decoded) {
-            outcome.fail("contains: \(m.written)", because: "body does not contain \(m.isRegex ? "a match for " : "")\"\(m.written)\"")
+        for m in contains where !m.matches(content, decoded: decoded) {
+            outcome.fail("contains: \(m.written)", because: "\(subject) does not contain \(m.isRegex ? "a match for " : "")\"\(m.written)\"")
         }
-        for m in notContains where m.matches(r.body, decoded: decoded) {
-            outcome.fail("not_contains: \(m.written)", because: "body contains \(m.isRegex ? "a match for " : "")\"\(m.written)\"")
+        for m in notContains where m.matches(content, decoded: decoded) {
+            outcome.fail("not_contains: \(m.written)", because: "\(subject) contains \(m.isRegex ? "a match for " : "")\"\(m.written)\"")
         }
-        if let minBytes, r.bytes < minBytes {
-            outcome.fail("min_bytes: \(minBytes)", because: "body is \(r.bytes) bytes, under min_bytes \(minBytes)")
+        if let minBytes, bytes < minBytes {
+            outcome.fail("min_bytes: \(minBytes)", because: "\(subject) is \(bytes) bytes, under min_bytes \(minBytes)")
         }
-        return statusOK
     }
 
     /// Over `max_ms` the site works but is slow: degraded, not down.

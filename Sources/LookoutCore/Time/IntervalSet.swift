@@ -1,10 +1,8 @@
-import LookoutCore
-
 /// IntervalSet is a sorted set of disjoint half-open millisecond intervals `[start, end)`.
 ///
 /// Results arrive in time order, so `add` is almost always an append or an extension of the last interval: the set
 /// stays a handful of intervals per check-day unless the check really changes state often.
-public struct IntervalSet: Sendable, Equatable {
+public struct IntervalSet: Sendable, Equatable, Codable {
     /// Flat pairs: starts at even indices, ends at odd ones.
     public private(set) var bounds: [Int64] = []
 
@@ -100,6 +98,27 @@ public struct IntervalSet: Sendable, Equatable {
     /// The parts covered by both sets.
     public func intersecting(_ other: IntervalSet) -> IntervalSet {
         subtracting(subtracting(other))
+    }
+
+    /// Drops what lies before `time`, cutting an interval that spans it.
+    public mutating func remove(before time: Int64) {
+        guard let first = bounds.first, first < time else { return }
+        var k = 0
+        while k < bounds.count, bounds[k + 1] <= time { k += 2 }
+        bounds.removeFirst(k)
+        if !bounds.isEmpty, bounds[0] < time { bounds[0] = time }
+    }
+
+    /// The total length inside `[start, end)`.
+    public func total(from start: Int64, to end: Int64) -> Int64 {
+        var t: Int64 = 0
+        var k = 0
+        while k < bounds.count {
+            let a = Swift.max(bounds[k], start), b = Swift.min(bounds[k + 1], end)
+            if a < b { t += b - a }
+            k += 2
+        }
+        return t
     }
 
     /// The parts of this set inside `[start, end)`.

@@ -1,7 +1,6 @@
-import LookoutCore
-
 /// ControlRules are the checks a control line must pass against the config alone, shared by `classify` (which also
-/// checks open incidents and known windows) and by the `classify ack|silence|...` commands that write the lines.
+/// checks open incidents and known windows), by the `classify ack|silence|...` commands and by the receiver's one-tap
+/// links (`ControlFile.append`), which write the lines.
 public enum ControlRules {
     public static func validate(_ control: ControlEvent, config: Config) throws(EventError) {
         switch control {

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// Exposition is a scraped `/metrics` text, read back series by series for the tests.
+struct Exposition {
+    let text: String
+
+    /// Sample lines: `name{labels} value`, comments left out.
+    var samples: [(name: String, labels: [String: String], value: Double)] {
+        text.split(separator: "\n").compactMap { line -> (String, [String: String], Double)? in
+            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...])
+            else { return nil }
+            let series = line[..<space]
+            guard let brace = series.firstIndex(of: "{") else { return (String(series), [:], value) }
+            var labels: [String: String] = [:]
+            // Label values in these tests hold no quotes or commas, so a plain split reads them.
+            for pair in series[series.index(after: brace)..<series.index(before: series.endIndex)].split(separator: ",") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                labels[String(kv[0])] = String(kv[1].dropFirst().dropLast())
+            }
+            return (String(series[..<brace]), labels, value)
+        }
+    }
+
+    /// The value of the one series of `name` whose labels include `labels`; nil when there is none.
+    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+        let found = samples.filter { s in s.name == name && labels.allSatisfy { s.labels[$0.key] == $0.value } }
+        #expect(found.count <= 1, "\(name) \(labels) matches \(found.count) series")
+        return found.first?.value
+    }
+
+    /// The distinct metric names sampled (histograms by their `_bucket`, `_sum`, `_count` series).
+    var names: Set<String> { Set(samples.map(\.name)) }
+
+    /// Runs `promtool check metrics` on the text: its exit status and what it printed.
+    func promtool() throws -> (status: Int32, output: String) {
+        let path = "/usr/bin/promtool"
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            Issue.record("promtool is not installed: pipelines/install-deps installs it (Debian's prometheus package)")
+            return (-1, "")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        // The text is written from another thread so a full pipe on either side cannot deadlock.
+        let data = Data(text.utf8)
+        let writer = Thread { input.fileHandleForWriting.write(data); try? input.fileHandleForWriting.close() }
+        writer.start()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
+    }
+}

@@ -21,6 +21,12 @@ extension StageLoop {
                 switch event {
                 case .line(let line):
                     chunk.append(line, scratch: &scratch)
+                    // A batch of a backlog (4 MiB) goes over in pieces, so what waits between the threads stays small.
+                    if chunk.bytes.count >= ScannedChunk.pieceBytes {
+                        chunk.batchEnd = false
+                        guard handoff.put(chunk) else { return false }
+                        chunk = handoff.fresh()
+                    }
                 case .oversized(let number, let bytes):
                     chunk.refuse(number: number, bytes: bytes)
                 case .batchEnd:
@@ -96,8 +102,10 @@ final class ScannedChunk: @unchecked Sendable {
     var fields: [JSONField] = []
     /// One per entry; nil for a refused line.
     var prepared: [ResultHead.Ahead?] = []
-    /// Whether the source said "batch end" after these lines (not so for the lines left at a stop).
+    /// Whether the source said "batch end" after these lines (not so for a piece of a larger batch).
     var batchEnd = true
+    /// The most bytes of lines a chunk holds before it is handed over.
+    static let pieceBytes = 256 << 10
 
     func reset() {
         bytes.removeAll(keepingCapacity: true)

@@ -28,7 +28,7 @@ import Testing
 
     /// What a stage saw: each line handled (number, end offset, head, text), each batch end, in order; and the
     /// count of rejects and of lines read. From a file, so the reads, and the batches, end at the same places.
-    static func observe(pipelined: Bool) throws -> (events: [String], rejects: Int, read: Int) {
+    static func observe(pipelined: Bool, batching: LineReader.Batching) throws -> (events: [String], rejects: Int, read: Int) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipelined-\(UUID()).ndjson").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(input).write(to: URL(fileURLWithPath: path))
@@ -37,7 +37,7 @@ import Testing
         var events: [String] = []
         let logs = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let rejects = try RejectedLines(source: "pipe", logger: logs)
-        var loop = StageLoop(reader: LineReader(fd: fd, maxLineBytes: 4_096), writer: LineWriter(fd: -1), rejects: rejects)
+        var loop = StageLoop(reader: LineReader(fd: fd, maxLineBytes: 4_096, batching: batching), writer: LineWriter(fd: -1), rejects: rejects)
         let handle = { (object: ScannedObject, line: InputLine, head: ResultHead?) throws in
             let text = String(decoding: line.bytes, as: UTF8.self)
             if text.contains("refuse me") { throw EventError("refused") }
@@ -56,10 +56,12 @@ import Testing
         return (events, rejects.count, loop.linesRead)
     }
 
-    @Test func showsTheStageExactlyWhatRunShowsIt() throws {
-        let serial = try Self.observe(pipelined: false), piped = try Self.observe(pipelined: true)
+    /// Batches of a read each (16 KiB or so here), and a backlog's 4 MiB batch, which crosses in pieces.
+    @Test(arguments: [(LineReader.Batching.everyRead, 10), (.backlog, 1)])
+    func showsTheStageExactlyWhatRunShowsIt(batching: LineReader.Batching, leastBatches: Int) throws {
+        let serial = try Self.observe(pipelined: false, batching: batching), piped = try Self.observe(pipelined: true, batching: batching)
         #expect(piped.events == serial.events)
-        #expect(serial.events.filter { $0 == "batch end" }.count > 10, "the input spans many reads")
+        #expect(serial.events.filter { $0 == "batch end" }.count >= leastBatches)
         #expect(piped.rejects == serial.rejects && serial.rejects == 4 * 120, "broken JSON, a refused head, a refused line and a line too long in every 50")
         #expect(piped.read == serial.read && serial.read == 6_000)
     }

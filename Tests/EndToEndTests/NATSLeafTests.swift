@@ -145,7 +145,9 @@ import Testing
 
         let published = try topology.published()
         let caughtUp = await waitUntil(timeout: 60) { ClassifiedLog(path: folder.output).results.count >= published.count }
-        #expect(classify.terminate() == 0, "\(classify.stderr.suffix(2000))")
+        // 30 s, not 10: on a loaded 2-core machine a classify restarted just before the stop once took longer than 10 s
+        // to finish its stop (exit 9 from the fallback kill), with nothing lost or repeated.
+        #expect(classify.terminate(grace: 30) == 0, "\(classify.stderr.suffix(2000))")
         #expect(caughtUp, "classify has \(ClassifiedLog(path: folder.output).results.count) of \(published.count) results; \(classify.stderr.suffix(2000)); central: \(topology.central.logTail)")
         #expect(kills == 5)
 

@@ -98,10 +98,10 @@ public final class Classifier {
         try classify(object, head: ResultHead(object), writer: writer)
     }
 
-    /// `handle`, with a result's head already read on the reading thread (`StageLoop.runPipelined`).
-    public func handle(_ object: ScannedObject, ahead: ResultHead.Ahead, writer: LineWriter) throws {
+    /// `handle`, with a result's head already read on the reading thread (`StageLoop.runPipelined`), if it has one.
+    public func handle(_ object: ScannedObject, ahead: ResultHead?, writer: LineWriter) throws {
         guard let ahead else { return try handle(object, writer: writer) }
-        try classify(object, head: ahead.get(), writer: writer)
+        try classify(object, head: ahead, writer: writer)
     }
 
     private func classify(_ object: ScannedObject, head: ResultHead, writer: LineWriter) throws {

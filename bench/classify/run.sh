@@ -20,6 +20,19 @@ measure classify "$BENCH_RUNS" /dev/null "$BENCH_BIN/classify" --config "$config
 state="$BENCH_WORK/classify-state.sqlite"
 measure classify-state "$BENCH_RUNS" /dev/null bash -c 'rm -f "$1" "$1-wal" "$1-shm"; exec "$2" --config "$3" --input "$4" --state "$1"' \
   _ "$state" "$BENCH_BIN/classify" "$config" "$input"
+# CLASSIFY_BEFORE_BIN=DIR: another classify (before a change) in the same run, for a before/after beside the same jq.
+before_rows=""
+if [ -n "${CLASSIFY_BEFORE_BIN:-}" ]; then
+  label=${CLASSIFY_BEFORE_LABEL:-before}
+  measure classify-before "$BENCH_RUNS" /dev/null "$CLASSIFY_BEFORE_BIN/classify" --config "$config" --input "$input"
+  measure classify-before-state "$BENCH_RUNS" /dev/null bash -c 'rm -f "$1" "$1-wal" "$1-shm"; exec "$2" --config "$3" --input "$4" --state "$1"' \
+    _ "$state" "$CLASSIFY_BEFORE_BIN/classify" "$config" "$input"
+  for name in classify-before classify-before-state; do
+    w=$(median $name 1); c=$(median $name cpu); m=$(median $name 4)
+    mode=$([ $name = classify-before ] && echo "in memory" || echo "with --state")
+    before_rows+="| $label, $mode | $w s | $c s | $((m / 1024)) MiB | $(python3 -c "print(f'{round($lines / $w):,}')") | $(python3 -c "print(f'{round($lines / $c):,}')") | $(runs $name 1) |"$'\n'
+  done
+fi
 
 # Agreement, once, untimed: every result classify writes is its input line with exactly the five members added
 # (fields it does not know passed through, values and order unchanged), and every result comes out.
@@ -75,7 +88,7 @@ failing ones and adds a field. Both write to /dev/null. Medians of $BENCH_RUNS r
 | **ratio** (classify / jq) | | | | **${ratio_w}x** | **${ratio_c}x** | |
 | \`classify --state\` (fresh SQLite file, WAL, synchronous=FULL) | $w_st s | $c_st s | $((m_st / 1024)) MiB | **$(fmt "$r_st_w")** | $(fmt "$r_st_c") | $(runs classify-state 1) |
 | ratio --state / in memory | | | | ${ratio_st} | | |
-
+${before_rows}
 - Target >= 3x jq's lines/s: $(verdict "$met3") (${ratio_w}x by wall time, ${ratio_c}x by CPU time).
 - Stretch >= 1,000,000 lines/s: by wall time $(verdict "$stretch_w") ($(fmt "$r_us_w")/s), by CPU time $(verdict "$stretch_c") ($(fmt "$r_us_c")/s).
 - Target (issue 21) in memory >= 5x jq's lines/s: by wall time $(verdict "$met5") (${ratio_w}x), by CPU time $(verdict "$met5c") (${ratio_c}x).

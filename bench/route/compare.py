@@ -7,7 +7,11 @@
    /api/v2/alerts, group_wait 0s, grouped by a per-alert label so every alert is a new group, a webhook receiver.
 2. Rate: RATE_N incidents (default 10,000) in one file through route --state to nginx (return 200), BENCH_RUNS
    runs, deliveries/s = `sent` delivery lines / wall time of the whole process (start-up and drain included); and
-   the same number of alerts posted to Alertmanager in batches of 500, counted as they arrive at nginx (one run).
+   the same number of alerts posted to Alertmanager in batches of 500, counted as they arrive at nginx, in every
+   round between route's runs (new alert names each round).
+
+ROUTE_BEFORE_BIN=DIR (with ROUTE_BEFORE_LABEL) measures a second `route` in the same run, interleaved, for a
+before/after beside the same Alertmanager runs: the shared disk's fsync latency moves by 20x within an hour here.
 
 Environment: BENCH_BIN, BENCH_WORK, BENCH_OUT, BENCH_RUNS (set by bench/run); ROUTE_LATENCY_COUNT, ROUTE_RATE_N.
 Writes $BENCH_OUT/route.md.
@@ -18,6 +22,9 @@ BIN, WORK, OUT = os.environ["BENCH_BIN"], os.environ["BENCH_WORK"], os.environ["
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 COUNT = int(os.environ.get("ROUTE_LATENCY_COUNT", "30"))
 RATE_N = int(os.environ.get("ROUTE_RATE_N", "10000"))
+# The executables measured: this build, and optionally another one (before a change) in the same run.
+ROUTES = [("`route --state`", BIN)] + ([(os.environ.get("ROUTE_BEFORE_LABEL", "before"), os.environ["ROUTE_BEFORE_BIN"])]
+                                       if os.environ.get("ROUTE_BEFORE_BIN") else [])
 work = os.path.join(WORK, "route"); os.makedirs(work, exist_ok=True)
 children = []
 arrived = {}
@@ -122,25 +129,30 @@ def wait_arrivals(ids, limit=10.0):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and not all(i in arrived for i in ids): time.sleep(0.005)
 
-try:
-    # 1. Latency, route.
-    log(f"latency: {COUNT} incidents through route --state (webhook sink)")
+def latency(label, bindir, first):
+    """COUNT incidents one at a time into a running route; incident numbers from `first` on (new ids per route)."""
+    log(f"latency: {COUNT} incidents through {label} (webhook sink)")
     cfg, env = route_config(hook)
-    state = os.path.join(work, "outbox.sqlite")
-    p = subprocess.Popen([f"{BIN}/route", "--config", cfg, "--state", state], stdin=subprocess.PIPE,
-                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "route.log"), "w"), env=env)
+    state = os.path.join(work, f"outbox-{first}.sqlite")
+    p = subprocess.Popen([f"{bindir}/route", "--config", cfg, "--state", state], stdin=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "route.log"), "a"), env=env)
     children.append(p)
     time.sleep(1.0)
     sent = {}
-    for k in range(COUNT):
+    for k in range(first, first + COUNT):
         ident = f"bench-{k}/{1795593600 + k * 60}000"
         sent[ident] = time.monotonic()
         p.stdin.write(incident(k).encode()); p.stdin.flush()
         wait_arrivals([ident], 2.0)
         time.sleep(0.2)
-    route_hwm = hwm_kib(p.pid)
+    hwm = hwm_kib(p.pid)
     p.stdin.close(); p.wait(timeout=60)
-    route_lat = [(arrived[i] - t) * 1000 for i, t in sent.items() if i in arrived]
+    return [(arrived[i] - t) * 1000 for i, t in sent.items() if i in arrived], hwm
+
+try:
+    # 1. Latency, route (and the route measured beside it).
+    lats = [latency(label, bindir, n * 10_000) for n, (label, bindir) in enumerate(ROUTES)]
+    route_lat, route_hwm = lats[0]
     route_delivered = len(route_lat)
 
     # 1. Latency, Alertmanager.
@@ -186,33 +198,35 @@ try:
     with open(inp, "w") as f:
         for k in range(RATE_N): f.write(incident(k))
     cfg, env = route_config(f"http://127.0.0.1:{nport}/hook")
-    rate_runs = []
-    for r in range(RUNS):
-        log(f"rate: {RATE_N} incidents through route --state to nginx, run {r + 1}/{RUNS}")
-        state = os.path.join(work, f"rate-{r}.sqlite")
-        tfile = os.path.join(work, "rate.time")
-        before = posts()
-        start = time.monotonic()
-        subprocess.run(["/usr/bin/time", "-o", tfile, "-f", "%e %U %S %M", f"{BIN}/route", "--config", cfg, "--input", inp,
-                        "--state", state], stdout=open(os.path.join(work, "rate.out"), "w"),
-                       stderr=open(os.path.join(work, "rate.err"), "w"), env=env, check=True)
-        wall = time.monotonic() - start
-        ok = sum(1 for l in open(os.path.join(work, "rate.out")) if '"outcome":"sent"' in l)
-        w, u, s, m = open(tfile).read().split()[-4:]
-        rate_runs.append({"wall": wall, "cpu": float(u) + float(s), "rss": int(m), "sent": ok, "received": posts() - before})
-    # Alertmanager: the same number of alerts in batches of 500.
-    log(f"rate: {RATE_N} alerts through Alertmanager to nginx")
     am, am_port = start_alertmanager(f"http://127.0.0.1:{nport}/am")
-    before = posts(); t0 = ticks(am.pid); start = time.monotonic()
-    for b in range(0, RATE_N, 500):
-        post_alerts(am_port, [f"rate-{k}" for k in range(b, min(RATE_N, b + 500))])
-    deadline = start + 180
-    while time.monotonic() < deadline and posts() - before < RATE_N: time.sleep(0.05)
-    am_rate_wall = time.monotonic() - start
-    am_rate_got = posts() - before
-    am_rate_cpu = (ticks(am.pid) - t0) / os.sysconf("SC_CLK_TCK")
+    runs = {label: [] for label, _ in ROUTES}
+    am_runs = []
+    for r in range(RUNS):
+        for label, bindir in ROUTES:
+            log(f"rate: {RATE_N} incidents through {label} to nginx, run {r + 1}/{RUNS}")
+            state = os.path.join(work, f"rate-{len(runs[label])}-{bindir.replace('/', '_')}.sqlite")
+            tfile = os.path.join(work, "rate.time")
+            before = posts()
+            start = time.monotonic()
+            subprocess.run(["/usr/bin/time", "-o", tfile, "-f", "%e %U %S %M", f"{bindir}/route", "--config", cfg, "--input", inp,
+                            "--state", state], stdout=open(os.path.join(work, "rate.out"), "w"),
+                           stderr=open(os.path.join(work, "rate.err"), "w"), env=env, check=True)
+            wall = time.monotonic() - start
+            ok = sum(1 for l in open(os.path.join(work, "rate.out")) if '"outcome":"sent"' in l)
+            w, u, s, m = open(tfile).read().split()[-4:]
+            runs[label].append({"wall": wall, "cpu": float(u) + float(s), "rss": int(m), "sent": ok, "received": posts() - before})
+        # Alertmanager, the same round: the same number of alerts (new names) in batches of 500.
+        log(f"rate: {RATE_N} alerts through Alertmanager to nginx, run {r + 1}/{RUNS}")
+        before = posts(); t0 = ticks(am.pid); start = time.monotonic()
+        for b in range(0, RATE_N, 500):
+            post_alerts(am_port, [f"rate{r}-{k}" for k in range(b, min(RATE_N, b + 500))])
+        deadline = start + 180
+        while time.monotonic() < deadline and posts() - before < RATE_N: time.sleep(0.05)
+        wall = time.monotonic() - start
+        am_runs.append({"wall": wall, "got": posts() - before, "cpu": (ticks(am.pid) - t0) / os.sysconf("SC_CLK_TCK")})
     am_rate_hwm = hwm_kib(am.pid)
     am.terminate(); am.wait(timeout=10)
+    rate_runs = runs[ROUTES[0][0]]
 finally:
     for c in children:
         if c.poll() is None: c.terminate()
@@ -222,9 +236,26 @@ finally:
 
 rm, r90, rmax = percentiles(route_lat)
 am_m, a90, amax = percentiles(am_lat)
-med = lambda key: statistics.median(r[key] for r in rate_runs)
+med = lambda key, rr=rate_runs: statistics.median(r[key] for r in rr)
 rate = statistics.median(r["sent"] / r["wall"] for r in rate_runs)
-am_rate = am_rate_got / am_rate_wall
+am_rate = statistics.median(r["got"] / r["wall"] for r in am_runs)
+am_rate_got = int(statistics.median(r["got"] for r in am_runs))
+am_rate_wall = statistics.median(r["wall"] for r in am_runs)
+am_rate_cpu = statistics.median(r["cpu"] for r in am_runs)
+def lat_row(label, lat, hwm):
+    m, p90, mx = percentiles(lat)
+    return f"| {label} (webhook sink) | {len(lat)}/{COUNT} | {m:.1f} ms | {p90:.1f} ms | {mx:.1f} ms | {hwm // 1024} MiB |"
+def rate_row(label, rr):
+    rt = statistics.median(r["sent"] / r["wall"] for r in rr)
+    each = ", ".join("%s" % f"{r['sent'] / r['wall']:,.0f}" for r in rr)
+    return (f"| {label} | {int(med('sent', rr)):,} sent, {int(med('received', rr)):,} received | {med('wall', rr):.2f} s | {rt:,.0f} | "
+            f"{med('cpu', rr):.2f} s | {int(med('rss', rr)) // 1024} MiB | {each} |")
+others_lat = "".join("\n" + lat_row(label, *lats[n]) for n, (label, _) in enumerate(ROUTES) if n > 0)
+others_rate = "".join("\n" + rate_row(label, runs[label]) for label, _ in ROUTES[1:])
+beside = "".join(f"\n- Measured beside it in the same run, {label}: median latency {percentiles(lats[n][0])[0]:.1f} ms, "
+                 f"{statistics.median(r['sent'] / r['wall'] for r in runs[label]):,.0f} deliveries/s; this build against it: latency "
+                 f"{rm / percentiles(lats[n][0])[0]:.2f}x, rate {rate / statistics.median(r['sent'] / r['wall'] for r in runs[label]):.2f}x."
+                 for n, (label, _) in enumerate(ROUTES) if n > 0)
 lat_ok = rm < 50 and route_delivered == COUNT
 rate_ok = rate >= 1000 and all(r["sent"] == RATE_N for r in rate_runs)
 verdict = lambda ok: "met" if ok else "**not met**"
@@ -240,24 +271,24 @@ group and is not held back by `group_interval`), the same receiver.
 | --- | ---: | ---: | ---: | ---: | ---: |
 | `route --state` (webhook sink) | {route_delivered}/{COUNT} | **{rm:.1f} ms** | {r90:.1f} ms | {rmax:.1f} ms | {route_hwm // 1024} MiB |
 | Alertmanager {subprocess.run(["prometheus-alertmanager", "--version"], capture_output=True, text=True).stdout.split()[2]} (group_wait 0s) | {len(am_lat)}/{COUNT} | {am_m:.1f} ms | {a90:.1f} ms | {amax:.1f} ms | {am_hwm // 1024} MiB |
-| **ratio** route / Alertmanager (median; under 1 = route faster) | | **{rm / am_m:.2f}** | | | |
+| **ratio** route / Alertmanager (median; under 1 = route faster) | | **{rm / am_m:.2f}** | | | |{others_lat}
 
 Rate: {RATE_N:,} `opened` incidents in one file through `route --state` (on-disk outbox) to nginx answering 200
 (webhook sink, default `concurrency` 8), {RUNS} runs, deliveries/s over the whole process lifetime (start-up, queueing,
-sending, draining). Alertmanager: the same number of alerts posted in batches of 500, counted as they reach nginx (one
-run, capped at 180 s). The disk at the time: one fsynced SQLite commit (WAL, synchronous=FULL) took {commit_ms:.2f} ms
+sending, draining). Alertmanager: the same number of alerts posted in batches of 500, counted as they reach nginx, one
+run in each round after route's (each capped at 180 s). The disk at the time: one fsynced SQLite commit (WAL, synchronous=FULL) took {commit_ms:.2f} ms
 (median of 200, just before the runs); route pays one per transaction.
 
 | | delivered | wall (median) | deliveries/s (median) | CPU user+sys (median) | peak RSS (median) | runs, deliveries/s |
 | --- | ---: | ---: | ---: | ---: | ---: | --- |
 | `route --state` | {int(med("sent")):,} sent, {int(med("received")):,} received | {med("wall"):.2f} s | **{rate:,.0f}** | {med("cpu"):.2f} s | {int(med("rss")) // 1024} MiB | {", ".join(f"{r['sent'] / r['wall']:,.0f}" for r in rate_runs)} |
-| Alertmanager | {am_rate_got:,} received | {am_rate_wall:.2f} s | {am_rate:,.0f} | {am_rate_cpu:.2f} s | {am_rate_hwm // 1024} MiB | one run |
-| **ratio** route / Alertmanager (over 1 = route faster) | | | **{rate / am_rate:.2f}** | | | |
+| Alertmanager | {am_rate_got:,} received | {am_rate_wall:.2f} s | {am_rate:,.0f} | {am_rate_cpu:.2f} s | {am_rate_hwm // 1024} MiB | {", ".join(f"{r['got'] / r['wall']:,.0f}" for r in am_runs)} |
+| **ratio** route / Alertmanager (over 1 = route faster) | | | **{rate / am_rate:.2f}** | | | |{others_rate}
 
 - Target median latency under 50 ms with the outbox's fsync: {verdict(lat_ok)} ({rm:.1f} ms; Alertmanager {am_m:.1f} ms).
 - Target 10,000 incidents through the outbox at 1,000/s or better: {verdict(rate_ok)} ({rate:,.0f}/s).
 - Target (issue 21) rate at least 2x Alertmanager's: {verdict(rate_ok and rate >= 2 * am_rate)} ({rate / am_rate:.2f}x: {rate:,.0f}/s against {am_rate:,.0f}/s).
-- Target (issue 21) median latency at most Alertmanager's: {verdict(lat_ok and rm <= am_m)} ({rm:.1f} ms against {am_m:.1f} ms).
+- Target (issue 21) median latency at most Alertmanager's: {verdict(lat_ok and rm <= am_m)} ({rm:.1f} ms against {am_m:.1f} ms).{beside}
 
 ```sh
 bench/run route      # python3 bench/route/compare.py (route --config route.yaml --state outbox.sqlite; prometheus-alertmanager --config.file=alertmanager.yml)

@@ -192,12 +192,10 @@ public struct ResultHead: Sendable, Equatable {
         self.classified = classified
     }
 
-    /// A line's head read ahead of handling it (`StageLoop.runPipelined`): a result's, or why it is refused; nil for a
-    /// line that is not a result (or whose type is refused: handling finds that out again).
-    public typealias Ahead = Result<ResultHead, EventError>?
-
-    public static func ahead(_ object: ScannedObject) -> Ahead {
+    /// A line's head read ahead of handling it (`StageLoop.runPipelined`); nil for a line that is not a result, or
+    /// whose type or head is refused (handling reads it again and finds out why).
+    public static func ahead(_ object: ScannedObject) -> ResultHead? {
         guard (try? object.isEventType(EventKeys.result)) == true else { return nil }
-        do { return .success(try ResultHead(object)) } catch { return .failure(error) }
+        return try? ResultHead(object)
     }
 }

@@ -7,9 +7,10 @@ extension StageLoop {
     /// `run`'s; only lines are copied once more. For input read once: a follower's position must match what was
     /// handled, which this reading ahead would break.
     ///
-    /// A result line's head is read on the reading thread too (`ResultHead.ahead`) and passed to `handle` with the line.
+    /// A result line's head is read on the reading thread too (`ResultHead.ahead`) and passed to `handle` with the line
+    /// (nil for any other line, or a result whose head is refused: the handler reads it again and finds out why).
     public mutating func runPipelined(onBatchEnd: () throws -> Void = {},
-                                      _ handle: (ScannedObject, InputLine, ResultHead.Ahead) throws -> Void) throws {
+                                      _ handle: (ScannedObject, InputLine, ResultHead?) throws -> Void) throws {
         let handoff = ChunkHandoff(capacity: 4)
         let source = self.source
         nonisolated(unsafe) let unsafeSource = source
@@ -71,7 +72,7 @@ extension StageLoop {
                     fields.append(contentsOf: chunk.fields[entry.fieldStart..<(entry.fieldStart + entry.fieldCount)])
                     do {
                         try handle(ScannedObject(bytes: bytes, fields: fields), InputLine(bytes: bytes, number: entry.number, endOffset: entry.endOffset),
-                                   chunk.prepared[k]!)
+                                   entry.head >= 0 ? chunk.heads[entry.head] : nil)
                     } catch let e as EventError {
                         rejects.reject(line: entry.number, reason: e.message, bytes: bytes)
                     }
@@ -96,12 +97,14 @@ final class ScannedChunk: @unchecked Sendable {
         var start: Int, count: Int, number: Int, endOffset: Int64
         var fieldStart: Int, fieldCount: Int
         var problem: Problem?
+        /// Where its head is in `heads`, or -1.
+        var head = -1
     }
     var bytes: [UInt8] = []
     var entries: [Entry] = []
     var fields: [JSONField] = []
-    /// One per entry; nil for a refused line.
-    var prepared: [ResultHead.Ahead?] = []
+    /// The heads read ahead, of the entries that have one.
+    var heads: [ResultHead] = []
     /// Whether the source said "batch end" after these lines (not so for a piece of a larger batch).
     var batchEnd = true
     /// The most bytes of lines a chunk holds before it is handed over.
@@ -111,14 +114,13 @@ final class ScannedChunk: @unchecked Sendable {
         bytes.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
-        prepared.removeAll(keepingCapacity: true)
+        heads.removeAll(keepingCapacity: true)
         batchEnd = true
     }
 
     /// A line over the length limit: counted, never buffered.
     func refuse(number: Int, bytes: Int) {
         entries.append(Entry(start: 0, count: 0, number: number, endOffset: 0, fieldStart: 0, fieldCount: 0, problem: .oversized(bytes: bytes)))
-        prepared.append(nil)
     }
 
     func append(_ line: InputLine, scratch: inout [JSONField]) {
@@ -132,15 +134,17 @@ final class ScannedChunk: @unchecked Sendable {
                 try JSONScanner.scanObject(line.bytes, into: &scratch)
                 fields.append(contentsOf: scratch)
                 entry.fieldCount = scratch.count
+                if let head = ResultHead.ahead(ScannedObject(bytes: line.bytes, fields: scratch)) {
+                    entry.head = heads.count
+                    heads.append(head)
+                }
                 entries.append(entry)
-                prepared.append(ResultHead.ahead(ScannedObject(bytes: line.bytes, fields: scratch)))
                 return
             } catch {
                 entry.problem = .syntax(error)
             }
         }
         entries.append(entry)
-        prepared.append(nil)
     }
 }
 

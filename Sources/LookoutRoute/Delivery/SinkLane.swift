@@ -139,7 +139,8 @@ final class SinkLane: Sendable {
     func update(notBefore: Timestamp, halting: Bool, now: Timestamp) {
         let wakeSenders = state.withLock { s in
             s.notBefore = notBefore
-            s.held = false
+            // A Retry-After that came back since the worker took what had returned holds on until it is settled.
+            s.held = s.returned.contains { if case .failed(let f)? = $0.result { f.retryAfter != nil } else { false } }
             s.halting = halting
             return s.waitingHead < s.waiting.count && now >= notBefore
         }

@@ -45,7 +45,7 @@ import Testing
         }
         if pipelined {
             try loop.runPipelined(onBatchEnd: { events.append("batch end") }) { object, line, ahead in
-                try handle(object, line, ahead.map { try $0.get() })
+                try handle(object, line, ahead ?? (try object.isEventType(EventKeys.result) ? try ResultHead(object) : nil))
             }
         } else {
             try loop.run(onBatchEnd: { events.append("batch end") }) { object, line in

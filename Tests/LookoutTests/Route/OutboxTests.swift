@@ -115,6 +115,19 @@ import Testing
                 "no more than the worker has room for, oldest first")
     }
 
+    /// A stop gives back the claims of a batch never started: their attempt was counted but not made.
+    @Test func claimsGivenBackAtAStopAreNotCountedAsAttempts() async throws {
+        let (outbox, routing) = try OutboxTests.outbox(nil)
+        let desk = try #require(routing.sink(named: "helpdesk"))
+        try OutboxTests.lifecycles(outbox, count: 3)
+        let first = try outbox.claim(sink: desk, now: Timestamp(seconds: 1), messages: 8, sites: { _ in nil })
+        #expect(first.count == 3 && first.allSatisfy { $0[0].attempt == 1 })
+        try await outbox.unclaim(Array(first.dropFirst()))
+        let again = try outbox.claim(sink: desk, now: Timestamp(seconds: 2), messages: 8, excluding: Set(first[0].map(\.id)), sites: { _ in nil })
+        #expect(again.map { $0.map(\.key) } == [["site2/1000|opened|helpdesk"], ["site3/1000|opened|helpdesk"]])
+        #expect(again.allSatisfy { $0[0].attempt == 1 }, "the given-back claims start again at attempt 1")
+    }
+
     @Test func outcomesRecordedTogetherAreKeptAllOrNone() throws {
         let path = OutboxTests.tempPath()
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }

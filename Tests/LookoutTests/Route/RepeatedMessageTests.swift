@@ -44,7 +44,8 @@ import Testing
 
     @Test(arguments: [false, true])
     func theWebhookCarriesAFieldAndSaysSoInItsText(repeated: Bool) {
-        let payload = WebhookSink.payload(RepeatedMessageTests.delivery(.resolved, repeated: repeated))
+        let bytes = WebhookSink.payload(RepeatedMessageTests.delivery(.resolved, repeated: repeated))
+        let payload = bytes.withUnsafeBufferPointer { JSONValue.parse($0) } ?? .null
         #expect(payload["repeated"]?.boolValue == (repeated ? true : nil))
         #expect(payload["text"]?.stringValue?.hasSuffix("(\(RepeatedMessageTests.mark))") == repeated)
     }

@@ -55,7 +55,8 @@ public struct ResultEvent: Sendable, Equatable {
         location = head.location
         kind = try object.optionalString(EventKeys.kind)
         if let f = object.field(EventKeys.latencyMs), f.kind != .null {
-            guard f.kind == .number else { throw .type("latency_ms", "a number") }
+            // 1e999 reads as infinity, which JSON cannot write back (it went out as null): refused like a string.
+            guard f.kind == .number, object.double(f).isFinite else { throw .type("latency_ms", "a number") }
             latencyMs = object.double(f)
         }
         status = try object.optionalInt(EventKeys.status)
@@ -151,7 +152,7 @@ public struct ResultHead: Sendable, Equatable {
                 guard f.kind == .string || f.kind == .null else { throw .type("location", "a string") }
                 location = f.kind == .string ? object.string(f) : nil
             case UInt8(ascii: "l") where object.keyEquals(f, EventKeys.latencyMs):
-                guard f.kind == .number || f.kind == .null else { throw .type("latency_ms", "a number") }
+                guard f.kind == .null || (f.kind == .number && object.double(f).isFinite) else { throw .type("latency_ms", "a number") }
             case UInt8(ascii: "s") where object.keyEquals(f, EventKeys.status):
                 guard f.kind == .null || (f.kind == .number && object.integer(f).flatMap { Int(exactly: $0) } != nil) else {
                     throw .type("status", "an integer")

@@ -26,6 +26,18 @@ runs() {
   else awk -v c="$2" '{printf "%s%s", (NR > 1 ? ", " : ""), $c}' "$BENCH_WORK/$1.tsv"; fi
 }
 
+# build_probe: builds probe in release mode into .build-release (PROBE_BUILD=debug: the debug build instead) and
+# prints its path; the stage engineers' own probe benchmarks use it (bench/run builds everything itself).
+build_probe() {
+  if [ "${PROBE_BUILD:-release}" = release ]; then
+    swift build -c release --product probe --scratch-path .build-release >&2 || return
+    echo "$(swift build -c release --scratch-path .build-release --show-bin-path)/probe"
+  else
+    swift build --product probe >&2 || return
+    echo "$(swift build --show-bin-path)/probe"
+  fi
+}
+
 # calc EXPR: floating-point arithmetic (python3: always there, unlike bc).
 calc() { python3 -c "print($1)"; }
 

@@ -19,13 +19,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
 build=${PROBE_BUILD:-release}
-if [ "$build" = release ]; then
-  swift build -c release --product probe --scratch-path .build-release >&2
-  probe=$(swift build -c release --scratch-path .build-release --show-bin-path)/probe
-else
-  swift build --product probe >&2
-  probe=$(swift build --show-bin-path)/probe
-fi
+probe=$(build_probe)
 chromium=${LOOKOUT_CHROMIUM:-$(command -v chromium || command -v chromium-browser)}
 
 # The site: /page/N is the HTML shell; its script fetches /api/products and renders 40 products.

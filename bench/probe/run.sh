@@ -18,13 +18,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
 build=${PROBE_BUILD:-release}
-if [ "$build" = release ]; then
-  swift build -c release --product probe --scratch-path .build-release >&2
-  probe=$(swift build -c release --scratch-path .build-release --show-bin-path)/probe
-else
-  swift build --product probe >&2
-  probe=$(swift build --show-bin-path)/probe
-fi
+probe=$(build_probe)
 
 port=$(free_port)
 mkdir -p "$work/www"

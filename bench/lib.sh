@@ -81,12 +81,13 @@ probe_config() {
   done
 }
 
-# nginx_conf DIR PORT HOSTS SERVER: writes DIR/nginx.conf (one worker, no access log, logs and temp files under DIR,
-# root DIR/www) with one server listening on PORT of 127.0.0.1 to 127.0.0.HOSTS (loopback only) whose body is SERVER
-# (its locations, and an access_log if wanted). bench/route/compare.py calls it too.
+# nginx_conf DIR PORT HOSTS SERVER [LISTEN_FLAGS]: writes DIR/nginx.conf (one worker, no access log, logs and temp
+# files under DIR, root DIR/www) with one server listening on PORT of 127.0.0.1 to 127.0.0.HOSTS (loopback only) whose
+# body is SERVER (its locations, certificates, and an access_log if wanted); LISTEN_FLAGS go on each listen (`ssl`).
+# bench/route/compare.py and bench/probe/tls.sh call it too.
 nginx_conf() {
-  local dir=$1 port=$2 hosts=$3 server=$4 listen="" h
-  for h in $(seq "$hosts"); do listen+="listen 127.0.0.$h:$port; "; done
+  local dir=$1 port=$2 hosts=$3 server=$4 flags=${5:-} listen="" h
+  for h in $(seq "$hosts"); do listen+="listen 127.0.0.$h:$port${flags:+ $flags}; "; done
   mkdir -p "$dir/www" "$dir/logs" "$dir/tmp"
   chmod 755 "$dir" "$dir/www"   # nginx workers run as an unprivileged user when started by root
   cat > "$dir/nginx.conf" <<NGINX

@@ -5,10 +5,10 @@
 # chain_length per binary, then diffs them. Needs DIR from `KEEP=DIR bench/probe/tls.sh` (ca.pem, ca.key, srv.pem, srv.key).
 #   tls-verdicts.sh DIR PROBE_BIN PROBE_BIN...
 set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
 src=$1; shift
 D=$(mktemp -d); pids=(); trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$D"' EXIT
 cp "$src"/ca.pem "$src"/ca.key "$src"/srv.pem "$src"/srv.key "$D"/; cd "$D"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 A=$(free_port); B=$(free_port); S=$(free_port); C=$(free_port)
 openssl ecparam -name prime256v1 -genkey -noout -out exp.key
 openssl req -new -key exp.key -subj "/CN=localhost" -out exp.csr 2>/dev/null

@@ -9,13 +9,13 @@
 #        PROBE_ARGS="--concurrency 64 --per-host 4" (the probe's defaults), WRAP="heaptrack -o FILE" runs the probe under a tool (time then measures the tool too).
 # Only loopback addresses are ever targets. Every process started here is stopped by the EXIT trap.
 set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
 probe=${1:?probe binary}; checks=${2:-1000}; hosts=${3:-50}; runs=${4:-3}
 key=${KEY:-ec}
 work=${KEEP:-$(mktemp -d)}; mkdir -p "$work"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # A private CA and a server certificate naming every loopback address used.
 cd "$work"
@@ -32,17 +32,8 @@ openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 90 
 
 # nginx, one worker, TLS on each loopback address.
 port=$(free_port)
-listen=""; for h in $(seq "$hosts"); do listen+="listen 127.0.0.$h:$port ssl; "; done
-mkdir -p www logs tmp; chmod 755 "$work" www; echo ok > www/index.html
-cat > nginx.conf <<NGINX
-daemon off; worker_processes 1; pid $work/nginx.pid; error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp; uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  server { $listen root $work/www; ssl_certificate $work/srv.pem; ssl_certificate_key $work/srv.key; }
-}
-NGINX
+nginx_conf "$work" "$port" "$hosts" "ssl_certificate $work/srv.pem; ssl_certificate_key $work/srv.key;" ssl
+echo ok > www/index.html
 nginx -e "$work/logs/error.log" -c "$work/nginx.conf" -p "$work" & pids+=($!)
 for _ in $(seq 100); do curl -fs --cacert ca.pem -o /dev/null "https://127.0.0.1:$port/" && break; sleep 0.1; done
 curl -fs --cacert ca.pem -o /dev/null "https://127.0.0.1:$port/" || { echo "nginx did not answer" >&2; exit 1; }

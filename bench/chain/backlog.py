@@ -19,6 +19,9 @@ before/after in one run. Environment: BENCH_BIN, BENCH_WORK, BENCH_OUT, BENCH_RU
 Writes $BENCH_OUT/chain.md.
 """
 import os, shutil, statistics, subprocess, sys, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.dont_write_bytecode = True   # no __pycache__ left in bench/
+from benchlib import free_port, hwm_kib, start_nginx, stop_all, ticks
 
 BIN, WORK, OUT = os.environ["BENCH_BIN"], os.environ["BENCH_WORK"], os.environ["BENCH_OUT"]
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -30,19 +33,6 @@ work = os.path.join(WORK, "chain"); os.makedirs(work, exist_ok=True)
 children = []
 
 def log(msg): print(f"chain: {msg}", file=sys.stderr, flush=True)
-
-def ticks(pid):
-    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return int(f[11]) + int(f[12])
-
-def hwm_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"): return int(line.split()[1])
-    return 0
-
-def free_port():
-    import socket
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
 
 # The backlog and its config (the classify corpus's, with a webhook route for every incident).
 data = os.path.join(DATA, f"chain-{CHECKS}-{ROUNDS}")
@@ -56,8 +46,6 @@ with open(config, "w") as f:
     f.write('routing:\n  sinks:\n    hook: {kind: webhook, url: "${BENCH_HOOK}"}\n  routes:\n    - {sinks: [hook]}\n')
 
 ngx = os.path.join(work, "nginx"); port = free_port()
-subprocess.run(["bash", "-c", 'source "$0" && nginx_conf "$@"', os.path.join(here, "..", "lib.sh"), ngx, str(port), "1",
-                'location / { client_body_buffer_size 64k; return 200 "ok"; }'], check=True)
 env = dict(os.environ, BENCH_HOOK=f"http://127.0.0.1:{port}/hook")
 
 bins = [(os.environ.get("CHAIN_BEFORE_LABEL", "before"), os.environ["CHAIN_BEFORE_BIN"])] if os.environ.get("CHAIN_BEFORE_BIN") else []
@@ -117,11 +105,7 @@ def drain(bindir, size, deliveries, ref, run):
     return {"classify": t_classify, "drained": max(t_classify, t_route), "cpu_c": cpu_c, "cpu_r": cpu_r, "rss_c": rss_c, "rss_r": rss_r}
 
 try:
-    nginx = subprocess.Popen(["nginx", "-e", f"{ngx}/logs/error.log", "-c", f"{ngx}/nginx.conf", "-p", ngx])
-    children.append(nginx)
-    for _ in range(100):
-        if subprocess.run(["curl", "-fs", "-o", "/dev/null", f"http://127.0.0.1:{port}/"]).returncode == 0: break
-        time.sleep(0.1)
+    start_nginx(ngx, port, 'location / { client_body_buffer_size 64k; return 200 "ok"; }', children, "chain")
     refs = {}
     for label, bindir in bins:
         refs[label] = reference(bindir)
@@ -134,11 +118,7 @@ try:
             results[label].append(r)
             log(f"{label} run {run + 1}/{RUNS}: classify {r['classify']:.2f} s, drained {r['drained']:.2f} s, CPU classify {r['cpu_c']:.2f} s, route {r['cpu_r']:.2f} s")
 finally:
-    for p in children:
-        if p.poll() is None: p.terminate()
-    for p in children:
-        try: p.wait(timeout=10)
-        except Exception: p.kill()
+    stop_all(children)
 
 med = lambda label, key: statistics.median(r[key] for r in results[label])
 rows = []

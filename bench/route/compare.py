@@ -17,6 +17,9 @@ Environment: BENCH_BIN, BENCH_WORK, BENCH_OUT, BENCH_RUNS (set by bench/run); RO
 Writes $BENCH_OUT/route.md.
 """
 import datetime, http.server, json, os, socketserver, statistics, subprocess, sys, threading, time, urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.dont_write_bytecode = True   # no __pycache__ left in bench/
+from benchlib import free_port, hwm_kib, start_nginx, stop_all, ticks, wait_http
 
 BIN, WORK, OUT = os.environ["BENCH_BIN"], os.environ["BENCH_WORK"], os.environ["BENCH_OUT"]
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -48,24 +51,6 @@ socketserver.ThreadingTCPServer.daemon_threads = True
 receiver = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Receiver)
 threading.Thread(target=receiver.serve_forever, daemon=True).start()
 hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
-
-def free_port():
-    import socket
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-def wait_http(url):
-    for _ in range(200):
-        try: urllib.request.urlopen(url, timeout=1).read(); return
-        except Exception: time.sleep(0.1)
-    raise SystemExit(f"route: {url} did not answer")
-
-def hwm_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"): return int(line.split()[1])
-
-def ticks(pid):
-    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return int(f[11]) + int(f[12])
 
 def stamp(s): return datetime.datetime.fromtimestamp(s, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -115,7 +100,7 @@ receivers:
                           f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=warn"],
                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "alertmanager.log"), "a"))
     children.append(p)
-    wait_http(f"http://127.0.0.1:{port}/-/ready")
+    wait_http(f"http://127.0.0.1:{port}/-/ready", "route")
     return p, port
 
 def post_alerts(port, ids):
@@ -173,12 +158,8 @@ try:
     ngx = os.path.join(work, "nginx")
     nport = free_port()
     access = os.path.join(ngx, "logs", "access.log")
-    subprocess.run(["bash", "-c", 'source "$0" && nginx_conf "$@"', os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib.sh"),
-                    ngx, str(nport), "1", f'access_log {access}; location / {{ client_body_buffer_size 64k; return 200 "ok"; }}'],
-                   check=True)
-    nginx = subprocess.Popen(["nginx", "-e", f"{ngx}/logs/error.log", "-c", f"{ngx}/nginx.conf", "-p", ngx])
-    children.append(nginx)
-    wait_http(f"http://127.0.0.1:{nport}/")
+    start_nginx(ngx, nport, f'access_log {access}; location / {{ client_body_buffer_size 64k; return 200 "ok"; }}',
+                children, "route")
     def posts(): return sum(1 for l in open(access) if '"POST ' in l)
 
     # The shared disk's fsync latency right now: every route transaction pays one, so the rate follows it.
@@ -228,11 +209,7 @@ try:
     am.terminate(); am.wait(timeout=10)
     rate_runs = runs[ROUTES[0][0]]
 finally:
-    for c in children:
-        if c.poll() is None: c.terminate()
-    for c in children:
-        try: c.wait(timeout=10)
-        except Exception: c.kill()
+    stop_all(children)
 
 rm, r90, rmax = percentiles(route_lat)
 am_m, a90, amax = percentiles(am_lat)

@@ -41,6 +41,8 @@ public final class Outbox: Sendable {
     let parsed = ParsedIncidents()
     /// Whether incident lines are tracked for escalation (`Outbox+Escalation`).
     let escalating: Bool
+    /// Every `after` of the config's escalation steps, in milliseconds, as a JSON array (`Outbox+Escalation`).
+    let escalationDelays: String
 
     public static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("route.v1", { db in
@@ -93,6 +95,7 @@ public final class Outbox: Sendable {
         // table: two statements less for every incident line.
         escalating = try router.config.routes.contains { !$0.escalate.isEmpty }
             || db.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM route_escalation)") ?? false }
+        escalationDelays = Outbox.jsonArray(Set(router.config.routes.flatMap { $0.escalate.map(\.after.milliseconds) }).sorted())
     }
 
     /// Checkpoints and closes the database, at a clean exit (nothing may use the outbox after).
@@ -227,8 +230,8 @@ public final class Outbox: Sendable {
     /// same and SQLite prepares it once (`cachedStatement`), not on every claim.
     private static let notBusy = " AND route_delivery.id NOT IN (SELECT value FROM json_each(?))"
 
-    /// `[1,2,3]`: ids for `json_each`.
-    private static func jsonArray(_ ids: some Sequence<Int64>) -> String {
+    /// `[1,2,3]`: ids (or delays) for `json_each`.
+    static func jsonArray(_ ids: some Sequence<Int64>) -> String {
         "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 

@@ -128,7 +128,8 @@ public final class Outbox: Sendable {
     /// are new: where the dispatcher claims what can be sent at once, so the claim shares the queueing's fsync.
     func enqueue(_ inputs: [RouteInput], now: Timestamp, eventTime: Timestamp?, position: StreamPosition?,
                  then: ((Database, Int) throws -> Void)?) throws -> Int {
-        guard !inputs.isEmpty || position != nil || eventTime != nil else { return 0 }
+        // A batch of results only moves escalation's clock: without escalation it has nothing to write.
+        guard !inputs.isEmpty || position != nil || (escalating && eventTime != nil) else { return 0 }
         return try db.write { db in
             var added = 0
             for input in inputs {

@@ -197,18 +197,18 @@ public final class Outbox: Sendable {
     /// `pendingCount(sink:)` read on the database's own thread, for the dispatcher's tasks (which run on the HTTP
     /// client's event loops and must not wait there for another thread's commit).
     func pendingDeliveries(sink: String) async throws -> Int {
-        try await db.read { db in
-            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?"), arguments: [sink]) ?? 0
-        }
+        try await db.read { db in try Outbox.pendingCount(in: db, sink: sink) }
     }
 
     public func pendingCount(sink: String? = nil) throws -> Int {
-        try db.read { db in
-            if let sink {
-                return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?"), arguments: [sink]) ?? 0
-            }
-            return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending'")) ?? 0
+        try db.read { db in try Outbox.pendingCount(in: db, sink: sink) }
+    }
+
+    private static func pendingCount(in db: Database, sink: String?) throws -> Int {
+        if let sink {
+            return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?"), arguments: [sink]) ?? 0
         }
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending'")) ?? 0
     }
 
     /// Every delivery the outbox remembers (pending or finished and not pruned yet), oldest first; with `status`,

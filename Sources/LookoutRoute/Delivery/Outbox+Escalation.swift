@@ -56,6 +56,11 @@ extension Outbox {
             """, arguments: [e.id, new.openedAt.milliseconds, new.fired.milliseconds, new.acked ? 1 : 0, Data(line)])
     }
 
+    /// An ack line (`classify ack`): the incident's steps not fired yet never fire.
+    func stopEscalation(of incident: String, in db: Database) throws {
+        try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [incident])
+    }
+
     /// Fires every escalation step due by `time` (event time) of every open, unacknowledged incident. Run for every
     /// line of a batch, so only the rows where some configured step's `after` fell due since their last step fired
     /// are read and their lines decoded: no other row can fire a step (an incident's steps are among the config's).

@@ -139,9 +139,7 @@ public final class Outbox: Sendable {
                     added += try enqueue(e, line: line, now: now, in: db)
                     if escalating { try trackEscalation(e, line: line, in: db) }
                 case .control(let control, let line):
-                    if escalating, case .ack(let ack) = control {
-                        try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [ack.incident])
-                    }
+                    if escalating, case .ack(let ack) = control { try stopEscalation(of: ack.incident, in: db) }
                     added += try enqueueNote(control, line: line, now: now, in: db)
                 }
             }

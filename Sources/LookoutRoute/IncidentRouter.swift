@@ -36,16 +36,21 @@ public struct IncidentRouter: Sendable {
 
     /// Sinks whose routes match the event, in config order, without ticket sinks for tiers that get no tickets.
     public func matchingSinks(_ incident: IncidentEvent) -> [String] {
-        let ticketTier = tiers.first { $0.name == incident.tier }?.ticket ?? false
+        let ticketTier = getsTickets(incident)
         var out: [String] = []
         for rule in config.routes where rule.matches(incident) {
-            for name in rule.sinks where !out.contains(name) {
-                guard let sink = config.sink(named: name) else { continue }
-                if sink.sink.isTicketSink && !ticketTier { continue }
-                out.append(name)
-            }
+            for name in rule.sinks where !out.contains(name) && hears(name, ticketTier: ticketTier) { out.append(name) }
         }
         return out
+    }
+
+    /// Whether the incident's tier gets tickets (`ticket: true`).
+    func getsTickets(_ incident: IncidentEvent) -> Bool { tiers.first { $0.name == incident.tier }?.ticket ?? false }
+
+    /// Whether the sink is defined and hears of an incident whose tier does (or does not) get tickets.
+    func hears(_ sink: String, ticketTier: Bool) -> Bool {
+        guard let configured = config.sink(named: sink) else { return false }
+        return ticketTier || !configured.sink.isTicketSink
     }
 
     /// The deliveries for `incident` and the incident's new per-sink state.
@@ -131,11 +136,9 @@ public struct IncidentRouter: Sendable {
         guard !state.acked, incident.maintenance == nil else { return ([], state) }
         var state = state
         var out: [Planned] = []
+        let ticketTier = getsTickets(incident)
         for step in escalationSteps(incident) where step.after > state.fired && now - state.openedAt >= step.after {
-            for sink in step.sinks {
-                guard let configured = config.sink(named: sink) else { continue }
-                let ticketTier = tiers.first { $0.name == incident.tier }?.ticket ?? false
-                if configured.sink.isTicketSink && !ticketTier { continue }
+            for sink in step.sinks where hears(sink, ticketTier: ticketTier) {
                 out.append(Planned(sink: sink, key: IncidentRouter.key(incident.id, .opened, at: incident.at, sink: sink), event: .opened))
             }
             state.fired = step.after

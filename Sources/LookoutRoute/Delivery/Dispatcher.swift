@@ -53,9 +53,6 @@ public final class Dispatcher: Sendable {
         lanes.forEach { $0.wake.increment() }
     }
 
-    /// Something was queued: idle workers look at the outbox again.
-    public func noteQueued() { lanes.forEach { $0.wake.increment() } }
-
     /// Queues a batch of input as `Outbox.enqueue` does, and in the same transaction claims, for every sink that
     /// takes several messages at once, the deliveries it has room for: their attempt is committed with them, and
     /// they are handed to the sink's senders as soon as that one commit is done.

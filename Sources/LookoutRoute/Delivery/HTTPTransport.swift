@@ -62,6 +62,14 @@ extension HTTPTransport {
         case .success(let r): return .failure(.http(r, now: now))
         }
     }
+
+    /// Makes the request of a sink whose receiver answers nothing worth keeping (a webhook): any 2xx is sent.
+    func deliver(_ request: SinkRequest, now: Timestamp) async -> SinkResult {
+        switch await executeExpectingSuccess(request, now: now) {
+        case .failure(let failure): .failed(failure)
+        case .success: .sent(ref: nil)
+        }
+    }
 }
 
 /// AsyncHTTPTransport sends with one process-wide async-http-client.

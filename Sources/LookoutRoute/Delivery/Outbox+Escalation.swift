@@ -56,11 +56,21 @@ extension Outbox {
             """, arguments: [e.id, new.openedAt.milliseconds, new.fired.milliseconds, new.acked ? 1 : 0, Data(line)])
     }
 
-    /// Fires every escalation step due by `time` (event time) of every open, unacknowledged incident.
+    /// An ack line (`classify ack`): the incident's steps not fired yet never fire.
+    func stopEscalation(of incident: String, in db: Database) throws {
+        try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [incident])
+    }
+
+    /// Fires every escalation step due by `time` (event time) of every open, unacknowledged incident. Run for every
+    /// line of a batch, so only the rows where some configured step's `after` fell due since their last step fired
+    /// are read and their lines decoded: no other row can fire a step (an incident's steps are among the config's).
     func escalateDue(upTo time: Timestamp, now: Timestamp, in db: Database) throws -> Int {
         var added = 0
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT incident, opened_ms, fired_ms, line FROM route_escalation WHERE acked = 0 AND opened_ms <= ? ORDER BY opened_ms, incident"),
-                                    arguments: [time.milliseconds])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT incident, opened_ms, fired_ms, line FROM route_escalation
+            WHERE acked = 0 AND EXISTS (SELECT 1 FROM json_each(?) WHERE value > fired_ms AND opened_ms + value <= ?)
+            ORDER BY opened_ms, incident
+            """), arguments: [escalationDelays, time.milliseconds])
         for row in rows {
             let line: Data = row["line"]
             guard let incident = IncidentEvent.decode(Array(line)) else { continue }

@@ -41,6 +41,8 @@ public final class Outbox: Sendable {
     let parsed = ParsedIncidents()
     /// Whether incident lines are tracked for escalation (`Outbox+Escalation`).
     let escalating: Bool
+    /// Every `after` of the config's escalation steps, in milliseconds, as a JSON array (`Outbox+Escalation`).
+    let escalationDelays: String
 
     public static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("route.v1", { db in
@@ -93,6 +95,7 @@ public final class Outbox: Sendable {
         // table: two statements less for every incident line.
         escalating = try router.config.routes.contains { !$0.escalate.isEmpty }
             || db.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM route_escalation)") ?? false }
+        escalationDelays = Outbox.jsonArray(Set(router.config.routes.flatMap { $0.escalate.map(\.after.milliseconds) }).sorted())
     }
 
     /// Checkpoints and closes the database, at a clean exit (nothing may use the outbox after).
@@ -125,7 +128,8 @@ public final class Outbox: Sendable {
     /// are new: where the dispatcher claims what can be sent at once, so the claim shares the queueing's fsync.
     func enqueue(_ inputs: [RouteInput], now: Timestamp, eventTime: Timestamp?, position: StreamPosition?,
                  then: ((Database, Int) throws -> Void)?) throws -> Int {
-        guard !inputs.isEmpty || position != nil || eventTime != nil else { return 0 }
+        // A batch of results only moves escalation's clock: without escalation it has nothing to write.
+        guard !inputs.isEmpty || position != nil || (escalating && eventTime != nil) else { return 0 }
         return try db.write { db in
             var added = 0
             for input in inputs {
@@ -135,9 +139,7 @@ public final class Outbox: Sendable {
                     added += try enqueue(e, line: line, now: now, in: db)
                     if escalating { try trackEscalation(e, line: line, in: db) }
                 case .control(let control, let line):
-                    if escalating, case .ack(let ack) = control {
-                        try db.execute(sql: "UPDATE route_escalation SET acked = 1 WHERE incident = ?", arguments: [ack.incident])
-                    }
+                    if escalating, case .ack(let ack) = control { try stopEscalation(of: ack.incident, in: db) }
                     added += try enqueueNote(control, line: line, now: now, in: db)
                 }
             }
@@ -193,18 +195,18 @@ public final class Outbox: Sendable {
     /// `pendingCount(sink:)` read on the database's own thread, for the dispatcher's tasks (which run on the HTTP
     /// client's event loops and must not wait there for another thread's commit).
     func pendingDeliveries(sink: String) async throws -> Int {
-        try await db.read { db in
-            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?"), arguments: [sink]) ?? 0
-        }
+        try await db.read { db in try Outbox.pendingCount(in: db, sink: sink) }
     }
 
     public func pendingCount(sink: String? = nil) throws -> Int {
-        try db.read { db in
-            if let sink {
-                return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?"), arguments: [sink]) ?? 0
-            }
-            return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending'")) ?? 0
+        try db.read { db in try Outbox.pendingCount(in: db, sink: sink) }
+    }
+
+    private static func pendingCount(in db: Database, sink: String?) throws -> Int {
+        if let sink {
+            return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending' AND sink = ?"), arguments: [sink]) ?? 0
         }
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM route_delivery WHERE status = 'pending'")) ?? 0
     }
 
     /// Every delivery the outbox remembers (pending or finished and not pruned yet), oldest first; with `status`,
@@ -227,8 +229,8 @@ public final class Outbox: Sendable {
     /// same and SQLite prepares it once (`cachedStatement`), not on every claim.
     private static let notBusy = " AND route_delivery.id NOT IN (SELECT value FROM json_each(?))"
 
-    /// `[1,2,3]`: ids for `json_each`.
-    private static func jsonArray(_ ids: some Sequence<Int64>) -> String {
+    /// `[1,2,3]`: ids (or delays) for `json_each`.
+    static func jsonArray(_ ids: some Sequence<Int64>) -> String {
         "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 

@@ -11,11 +11,7 @@ public struct SlackWebhook: Sendable {
     /// One POST of `payload`; a 2xx answer is success (Slack says `ok`).
     public func post(_ payload: JSONValue, key: String?, timeout: TimeSpan, via transport: any HTTPTransport,
                      now: Timestamp) async -> SinkResult {
-        let request = SinkRequest.json("POST", url.value, payload, key: key, timeout: timeout)
-        switch await transport.executeExpectingSuccess(request, now: now) {
-        case .failure(let failure): return .failed(failure)
-        case .success: return .sent(ref: nil)
-        }
+        await transport.deliver(SinkRequest.json("POST", url.value, payload, key: key, timeout: timeout), now: now)
     }
 
     /// Posts with up to `attempts` tries, waiting between them as `RetryPolicy` says (a `Retry-After` wins), for a

@@ -83,9 +83,6 @@ public struct TeamsSink: Sink {
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
         guard let d = batch.first else { return .sent(ref: nil) }
         let request = SinkRequest.json("POST", url.value, TeamsSink.payload(d, links: links), key: d.key, timeout: .seconds(10))
-        switch await transport.executeExpectingSuccess(request, now: now) {
-        case .failure(let f): return .failed(f)
-        case .success: return .sent(ref: nil)
-        }
+        return await transport.deliver(request, now: now)
     }
 }

@@ -45,9 +45,6 @@ public struct WebhookSink: Sink {
         guard let d = batch.first else { return .sent(ref: nil) }
         let request = SinkRequest(method: "POST", url: url.value, headers: [("Content-Type", "application/json")] + headers,
                                   body: WebhookSink.payload(d), idempotencyKey: d.key, timeout: .seconds(10))
-        switch await transport.executeExpectingSuccess(request, now: now) {
-        case .failure(let f): return .failed(f)
-        case .success: return .sent(ref: nil)
-        }
+        return await transport.deliver(request, now: now)
     }
 }

@@ -135,7 +135,7 @@ public final class ReportAccumulator {
                 detailsField = f
             case UInt8(ascii: "s") where o.keyEquals(f, "state"):
                 guard f.kind == .string || f.kind == .null else { throw EventError("field \"state\" must be a string") }
-                if f.kind == .string { state = ReportAccumulator.sampleState(o.string(f)) }
+                if f.kind == .string { state = SampleState(state: o.string(f), ok: ok) }
             case UInt8(ascii: "m") where o.keyEquals(f, "maintenance"):
                 guard f.kind == .string || f.kind == .null else { throw EventError("field \"maintenance\" must be a string or null") }
                 inMaintenance = f.kind == .string
@@ -163,8 +163,6 @@ public final class ReportAccumulator {
             if at >= range.from.milliseconds && at < range.to.milliseconds { unknownChecks[check, default: 0] += 1 }
             return
         }
-        if state == .flappingUp && !ok { state = .flappingDown }
-        if state == .flappingDown && ok { state = .flappingUp }
         // The result's own kind (http, tls, heartbeat, host...) names the check better than its config key.
         if !tallies[k].kindFromResults, let kindField {
             tallies[k].kind = o.string(kindField)
@@ -188,18 +186,6 @@ public final class ReportAccumulator {
                     tallies[k].certificate = CertificateSeen(at: at, daysLeft: days, notAfter: notAfter)
                 }
             }
-        }
-    }
-
-    static func sampleState(_ s: String) -> SampleState {
-        switch s {
-        case "up": .up
-        case "degraded": .degraded
-        case "down": .down
-        case "failing": .failing
-        case "flapping": .flappingUp
-        case "recovering": .recovering
-        default: .unclassified
         }
     }
 

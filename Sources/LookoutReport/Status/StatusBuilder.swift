@@ -105,26 +105,15 @@ public struct StatusBuilder {
     /// A site (the union of its checks, as report counts a site) or a single public check.
     private func component(id: String, name: String, site: Site, check: String?, tallies: [CheckTally],
                            latest: [Latest], days: [LocalDay], now: Int64) -> StatusComponent {
-        let observed = IntervalSet.union(tallies.map(\.observed))
-        let maint = IntervalSet.union(tallies.map(\.maintenance))
-        let down = IntervalSet.union(tallies.map(\.down)).subtracting(maint)
-        let downInMaint = IntervalSet.union(tallies.map(\.downInMaintenance))
-        let degraded = IntervalSet.union(tallies.map(\.degraded)).subtracting(maint).subtracting(down)
-        func figures(_ from: Int64, _ to: Int64) -> TimeFigures {
-            ReportBuilder.timeFigures(observed: observed.clipped(from, to), maint: maint.clipped(from, to),
-                                      down: down.clipped(from, to), downInMaint: downInMaint.clipped(from, to),
-                                      degraded: degraded.clipped(from, to), rangeLength: to - from)
-        }
+        let spans = SiteSpans(tallies)
         let dayFigures = days.map { d -> StatusDay in
-            let f = figures(d.start.milliseconds, d.end.milliseconds)
+            let f = spans.figures(from: d.start.milliseconds, to: d.end.milliseconds)
             return StatusDay(day: d.label, availability: f.availability, observedMs: f.observedMs,
                              maintenanceMs: f.maintenanceMs, downMs: f.downMs, degradedMs: f.degradedMs)
         }
-        let whole = figures(days[0].start.milliseconds, days[days.count - 1].end.milliseconds)
+        let whole = spans.figures(from: days[0].start.milliseconds, to: days[days.count - 1].end.milliseconds)
         let stripFrom = now - 86_400_000
-        let strip = ReportBuilder.strip(observed: observed.clipped(stripFrom, now), maint: maint.clipped(stripFrom, now),
-                                        down: down.clipped(stripFrom, now), degraded: degraded.clipped(stripFrom, now),
-                                        from: stripFrom, to: now)
+        let strip = spans.clipped(stripFrom, now).strip(from: stripFrom, to: now)
         var status = ComponentStatus.nodata
         var last: Int64?
         for t in latest {

@@ -61,10 +61,12 @@ public struct ReportBuilder {
 
         var sites: [SiteFigure] = []
         var siteSets: [String: SiteTimes] = [:]
+        var siteObserved: [IntervalSet] = []
         for site in siteList {
             let tallies = site.checks.compactMap { tallyByCheck[$0.id] }
             let spans = SiteSpans(tallies)
             let time = spans.figures(from: from, to: to)
+            siteObserved.append(spans.observed)
             // Down inside an unagreed window, check by check (another check's agreed window at the same time is not it).
             let downInUnagreed = IntervalSet.union(tallies.map { $0.downInMaintenance.intersecting($0.unagreedMaintenance) })
             siteSets[site.id] = SiteTimes(nonMaint: time.observedMs - time.maintenanceMs, down: time.downMs,
@@ -89,8 +91,8 @@ public struct ReportBuilder {
 
         let nonMaintTotal = siteSets.values.reduce(Int64(0)) { $0 + $1.nonMaint }
         let downTotal = siteSets.values.reduce(Int64(0)) { $0 + $1.down }
-        let observedAll = IntervalSet.union(siteList.flatMap { $0.checks.compactMap { tallyByCheck[$0.id]?.observed } })
-            .subtracting(IntervalSet([(Int64.min, from), (to, Int64.max)]))
+        // The sites' observed time, already unioned above (and inside the range: spans are clipped to it).
+        let observedAll = IntervalSet.union(siteObserved)
         let overall = OverallFigure(
             availability: ReportBuilder.percent(nonMaintTotal - downTotal, of: nonMaintTotal), sites: sites.count,
             checks: sites.reduce(0) { $0 + $1.checks.count }, incidents: incidentsInRange.count,

@@ -23,9 +23,11 @@ public final class ReportAccumulator {
     private(set) var notifications: NotificationTracker
     /// The latest event time of any line read, in or out of the range: how far the log runs.
     private(set) var latestEventMs: Int64 = .min
-    /// For checks of sites with an SLA target (by tally index): their spans since the month's start (and the 6 h
-    /// before the range's end), for the error budgets.
-    public private(set) var budgetSpans: [SpanAttribution?] = []
+    /// Whether the check's site has an SLA target (by tally index): its spans feed the client's error budget.
+    private var budgeted: [Bool] = []
+    /// Those checks' spans since the month's start (and the 6 h before the range's end), when the range starts later;
+    /// empty when it starts there or before (a month's report, the status site): the tallies' own spans are those.
+    private var budgetSpans: [SpanAttribution?] = []
     private var finished = false
 
     public init(config: Config, range: ReportRange) {
@@ -37,6 +39,7 @@ public final class ReportAccumulator {
         // From the month's start (and the 6 h before the end); a longer range (the status site's) keeps all of it.
         let budgetFrom = min(range.from.milliseconds, ErrorBudget.month(containing: end - 1, clock: LocalClock(config.timeZone)).start,
                              end - ErrorBudget.longWindowMs)
+        let ownBudgetSpans = budgetFrom < range.from.milliseconds
         for site in config.sites {
             let budgeted = config.tier(named: site.tier)?.sla != nil
             for check in site.checks {
@@ -44,7 +47,10 @@ public final class ReportAccumulator {
                 tallies.append(CheckTally(id: check.id, siteID: site.id, kind: check.kindName,
                                           capMs: check.every.milliseconds * 2, range: range))
                 tallies[tallies.count - 1].agreedWindows = Set(site.maintenance.map(\.name))
-                budgetSpans.append(budgeted ? SpanAttribution(capMs: check.every.milliseconds * 2, from: budgetFrom, to: end) : nil)
+                self.budgeted.append(budgeted)
+                if ownBudgetSpans {
+                    budgetSpans.append(budgeted ? SpanAttribution(capMs: check.every.milliseconds * 2, from: budgetFrom, to: end) : nil)
+                }
             }
         }
     }
@@ -56,7 +62,7 @@ public final class ReportAccumulator {
         c.incidents = incidents; c.incidentOrder = incidentOrder; c.deliveries = deliveries
         c.resultLines = resultLines; c.incidentLines = incidentLines; c.deliveryLines = deliveryLines
         c.otherLines = otherLines; c.unknownChecks = unknownChecks; c.latestEventMs = latestEventMs
-        c.finished = finished; c.budgetSpans = budgetSpans
+        c.finished = finished; c.budgeted = budgeted; c.budgetSpans = budgetSpans
         return c
     }
 
@@ -99,6 +105,12 @@ public final class ReportAccumulator {
         default:
             otherLines += 1
         }
+    }
+
+    /// The spans a check's error budget is counted from (by tally index); nil when its site has no SLA target.
+    public func budgetSpan(_ k: Int) -> SpanAttribution? {
+        guard budgeted[k] else { return nil }
+        return budgetSpans.isEmpty ? tallies[k].spans : budgetSpans[k]
     }
 
     /// Closes every check's last span. Call once, after the last line.
@@ -172,7 +184,7 @@ public final class ReportAccumulator {
         let unagreed = maintenanceField.map { !tallies[k].agreedWindows.contains(o.string($0)) } ?? false
         tallies[k].ingest(at: at, state: state, inMaintenance: inMaintenance, unagreed: unagreed, ok: ok, degradedFlag: degraded,
                           latencyMs: latency, kind: kind)
-        if budgetSpans[k] != nil { budgetSpans[k]!.ingest(at: at, state: state, inMaintenance: inMaintenance) }
+        if !budgetSpans.isEmpty, budgetSpans[k] != nil { budgetSpans[k]!.ingest(at: at, state: state, inMaintenance: inMaintenance) }
         guard at >= range.from.milliseconds && at < range.to.milliseconds else { return }
         if !ok, let errorField, errorField.kind == .string { tallies[k].lastError = o.string(errorField) }
         if kind == .host, !ok || degraded, let failedField, failedField.kind == .array, case .array(let items) = o.value(failedField) {

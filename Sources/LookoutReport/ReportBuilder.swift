@@ -191,7 +191,7 @@ public struct ReportBuilder {
         let clients = ErrorBudget.clients(in: config)
         guard !clients.isEmpty else { return nil }
         var spansByCheck: [String: SpanAttribution] = [:]
-        for (k, t) in accumulator.tallies.enumerated() { if let s = accumulator.budgetSpans[k] { spansByCheck[t.id] = s } }
+        for (k, t) in accumulator.tallies.enumerated() { if let s = accumulator.budgetSpan(k) { spansByCheck[t.id] = s } }
         return clients.map { client, _ in
             let sites = ErrorBudget.sites(of: client, in: config).map { site, target in
                 let spans = site.checks.compactMap { spansByCheck[$0.id] }

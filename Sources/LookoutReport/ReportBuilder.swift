@@ -194,8 +194,7 @@ public struct ReportBuilder {
         for (k, t) in accumulator.tallies.enumerated() { if let s = accumulator.budgetSpan(k) { spansByCheck[t.id] = s } }
         return clients.map { client, _ in
             let sites = ErrorBudget.sites(of: client, in: config).map { site, target in
-                let spans = site.checks.compactMap { spansByCheck[$0.id] }
-                let down = IntervalSet.union(spans.map(\.down)).subtracting(IntervalSet.union(spans.map(\.maintenance)))
+                let down = ErrorBudget.siteDown(site.checks.compactMap { spansByCheck[$0.id] })
                 return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down,
                                                 calendar: MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone)))
             }

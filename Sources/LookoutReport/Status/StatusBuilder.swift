@@ -50,6 +50,13 @@ public struct StatusBuilder {
             if !(sinksByIncident[d.incident]?.contains(d.sink) ?? false) { sinksByIncident[d.incident, default: []].append(d.sink) }
         }
         let windowStart = dayBounds[0].start.milliseconds
+        // The incidents the pages show (not budget warnings, not resolved before the 90 days), by site: looked up once
+        // here, not once per client.
+        var shownBySite: [String: [IncidentRecord]] = [:]
+        for id in accumulator.incidentOrder {
+            guard let r = accumulator.incidents[id], !r.isBudget, (r.resolvedAt?.milliseconds ?? .max) >= windowStart else { continue }
+            shownBySite[r.site, default: []].append(r)
+        }
 
         var clients: [StatusClient] = []
         for name in ReportBuilder.clients(in: config) {
@@ -67,9 +74,7 @@ public struct StatusBuilder {
                                                 tallies: [t], latest: latest[checkID].map { [$0] } ?? [], days: dayBounds, now: now))
                 }
             }
-            let siteIDs = Set(sites.map(\.id))
-            let incidents = accumulator.incidentOrder.compactMap { accumulator.incidents[$0] }
-                .filter { siteIDs.contains($0.site) && !$0.isBudget && ($0.resolvedAt == nil || $0.resolvedAt!.milliseconds >= windowStart) }
+            let incidents = sites.flatMap { shownBySite[$0.id] ?? [] }
                 .map { incident($0, client: name, sites: sites, sinks: sinksByIncident[$0.id] ?? [], now: now) }
                 .sorted { ($1.opened, $0.id) < ($0.opened, $1.id) }
             // An open incident the results do not show yet (the line came first) still makes its site down.

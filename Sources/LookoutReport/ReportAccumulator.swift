@@ -14,7 +14,6 @@ public final class ReportAccumulator {
     public private(set) var resultLines = 0
     public private(set) var incidentLines = 0
     public private(set) var deliveryLines = 0
-    public private(set) var otherLines = 0
     /// Results of checks the config does not know, by check id.
     public private(set) var unknownChecks: [String: Int] = [:]
     /// When any result arrived: the report's "was the monitor itself running?" figure.
@@ -61,7 +60,7 @@ public final class ReportAccumulator {
                                   notifications: notifications)
         c.incidents = incidents; c.incidentOrder = incidentOrder; c.deliveries = deliveries
         c.resultLines = resultLines; c.incidentLines = incidentLines; c.deliveryLines = deliveryLines
-        c.otherLines = otherLines; c.unknownChecks = unknownChecks; c.latestEventMs = latestEventMs
+        c.unknownChecks = unknownChecks; c.latestEventMs = latestEventMs
         c.finished = finished; c.budgeted = budgeted; c.budgetSpans = budgetSpans
         return c
     }
@@ -97,13 +96,12 @@ public final class ReportAccumulator {
                                              outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error,
                                              key: d.key, message: d.message))
         case "note":
-            otherLines += 1
             // A public note is an update for the client's status page; an internal one stays with the team's tools.
             guard case .note(let note) = try ControlEvent(object), note.visibility == .public else { return }
             latestEventMs = max(latestEventMs, note.at.milliseconds)
             incidents[note.incident]?.publicNotes.append(IncidentRecord.PublicNote(at: note.at, text: note.text))
         default:
-            otherLines += 1
+            break
         }
     }
 

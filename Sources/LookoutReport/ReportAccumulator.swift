@@ -120,7 +120,8 @@ public final class ReportAccumulator {
     }
 
     /// The event time budgets are taken at: the range's end, or the end of the minute of the newest event when the
-    /// log stops before it (a live status site), so burn rates are over the last hours that have data.
+    /// log stops before it (today's report), so burn rates are over the last hours that have data. The status board
+    /// takes its budgets at its own "now" instead (StatusBuilder).
     public var budgetAsOf: Int64 {
         let end = range.to.milliseconds
         guard latestEventMs != .min, latestEventMs < end else { return end }

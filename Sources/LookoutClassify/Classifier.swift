@@ -122,7 +122,7 @@ public final class Classifier {
             window = controls.active(check: slot.id, site: slot.site.id, client: slot.site.client, at: head.at)
         }
         let verdict = slot.tracker.observe(obs, policy: slot.policy, maintenance: window)
-        if store != nil, !slot.dirty { slot.dirty = true; dirty.append(slot) }
+        markDirty(slot)
         if verdict.late { summary.lateResults += 1 }
 
         // The line is built in a local buffer: appending to the stored one would check exclusive access each time.
@@ -220,7 +220,8 @@ public final class Classifier {
         return index.index(of: String(id[..<cut])).map { slots[$0] }
     }
 
-    private func markDirty(_ slot: Slot) {
+    /// Queues the slot for the next commit, once.
+    @inline(__always) private func markDirty(_ slot: Slot) {
         if store != nil, !slot.dirty { slot.dirty = true; dirty.append(slot) }
     }
 

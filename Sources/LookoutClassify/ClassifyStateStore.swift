@@ -108,9 +108,11 @@ public final class ClassifyStateStore {
                                    arguments: [w.name, String(decoding: ControlEvent.window(w).encoded(), as: UTF8.self)])
                 }
             }
-            for (key, state) in budget {
-                try db.execute(sql: "INSERT INTO classify_budget (key, state) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET state = excluded.state",
-                               arguments: [key, state])
+            // Every budgeted check that had a result in the batch has a row: prepared once, as the trackers' is.
+            if !budget.isEmpty {
+                let upsert = try db.cachedStatement(
+                    sql: "INSERT INTO classify_budget (key, state) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET state = excluded.state")
+                for (key, state) in budget { try upsert.execute(arguments: [key, state]) }
             }
             try position?.save(db, stage: "classify")
         }

@@ -14,7 +14,6 @@ public final class ReportAccumulator {
     public private(set) var resultLines = 0
     public private(set) var incidentLines = 0
     public private(set) var deliveryLines = 0
-    public private(set) var otherLines = 0
     /// Results of checks the config does not know, by check id.
     public private(set) var unknownChecks: [String: Int] = [:]
     /// When any result arrived: the report's "was the monitor itself running?" figure.
@@ -23,9 +22,11 @@ public final class ReportAccumulator {
     private(set) var notifications: NotificationTracker
     /// The latest event time of any line read, in or out of the range: how far the log runs.
     private(set) var latestEventMs: Int64 = .min
-    /// For checks of sites with an SLA target (by tally index): their spans since the month's start (and the 6 h
-    /// before the range's end), for the error budgets.
-    public private(set) var budgetSpans: [SpanAttribution?] = []
+    /// Whether the check's site has an SLA target (by tally index): its spans feed the client's error budget.
+    private var budgeted: [Bool] = []
+    /// Those checks' spans since the month's start (and the 6 h before the range's end), when the range starts later;
+    /// empty when it starts there or before (a month's report, the status site): the tallies' own spans are those.
+    private var budgetSpans: [SpanAttribution?] = []
     private var finished = false
 
     public init(config: Config, range: ReportRange) {
@@ -37,6 +38,7 @@ public final class ReportAccumulator {
         // From the month's start (and the 6 h before the end); a longer range (the status site's) keeps all of it.
         let budgetFrom = min(range.from.milliseconds, ErrorBudget.month(containing: end - 1, clock: LocalClock(config.timeZone)).start,
                              end - ErrorBudget.longWindowMs)
+        let ownBudgetSpans = budgetFrom < range.from.milliseconds
         for site in config.sites {
             let budgeted = config.tier(named: site.tier)?.sla != nil
             for check in site.checks {
@@ -44,7 +46,10 @@ public final class ReportAccumulator {
                 tallies.append(CheckTally(id: check.id, siteID: site.id, kind: check.kindName,
                                           capMs: check.every.milliseconds * 2, range: range))
                 tallies[tallies.count - 1].agreedWindows = Set(site.maintenance.map(\.name))
-                budgetSpans.append(budgeted ? SpanAttribution(capMs: check.every.milliseconds * 2, from: budgetFrom, to: end) : nil)
+                self.budgeted.append(budgeted)
+                if ownBudgetSpans {
+                    budgetSpans.append(budgeted ? SpanAttribution(capMs: check.every.milliseconds * 2, from: budgetFrom, to: end) : nil)
+                }
             }
         }
     }
@@ -55,8 +60,8 @@ public final class ReportAccumulator {
                                   notifications: notifications)
         c.incidents = incidents; c.incidentOrder = incidentOrder; c.deliveries = deliveries
         c.resultLines = resultLines; c.incidentLines = incidentLines; c.deliveryLines = deliveryLines
-        c.otherLines = otherLines; c.unknownChecks = unknownChecks; c.latestEventMs = latestEventMs
-        c.finished = finished; c.budgetSpans = budgetSpans
+        c.unknownChecks = unknownChecks; c.latestEventMs = latestEventMs
+        c.finished = finished; c.budgeted = budgeted; c.budgetSpans = budgetSpans
         return c
     }
 
@@ -91,14 +96,19 @@ public final class ReportAccumulator {
                                              outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error,
                                              key: d.key, message: d.message))
         case "note":
-            otherLines += 1
             // A public note is an update for the client's status page; an internal one stays with the team's tools.
             guard case .note(let note) = try ControlEvent(object), note.visibility == .public else { return }
             latestEventMs = max(latestEventMs, note.at.milliseconds)
             incidents[note.incident]?.publicNotes.append(IncidentRecord.PublicNote(at: note.at, text: note.text))
         default:
-            otherLines += 1
+            break
         }
+    }
+
+    /// The spans a check's error budget is counted from (by tally index); nil when its site has no SLA target.
+    public func budgetSpan(_ k: Int) -> SpanAttribution? {
+        guard budgeted[k] else { return nil }
+        return budgetSpans.isEmpty ? tallies[k].spans : budgetSpans[k]
     }
 
     /// Closes every check's last span. Call once, after the last line.
@@ -110,7 +120,8 @@ public final class ReportAccumulator {
     }
 
     /// The event time budgets are taken at: the range's end, or the end of the minute of the newest event when the
-    /// log stops before it (a live status site), so burn rates are over the last hours that have data.
+    /// log stops before it (today's report), so burn rates are over the last hours that have data. The status board
+    /// takes its budgets at its own "now" instead (StatusBuilder).
     public var budgetAsOf: Int64 {
         let end = range.to.milliseconds
         guard latestEventMs != .min, latestEventMs < end else { return end }
@@ -135,7 +146,7 @@ public final class ReportAccumulator {
                 detailsField = f
             case UInt8(ascii: "s") where o.keyEquals(f, "state"):
                 guard f.kind == .string || f.kind == .null else { throw EventError("field \"state\" must be a string") }
-                if f.kind == .string { state = ReportAccumulator.sampleState(o.string(f)) }
+                if f.kind == .string { state = SampleState(state: o.string(f), ok: ok) }
             case UInt8(ascii: "m") where o.keyEquals(f, "maintenance"):
                 guard f.kind == .string || f.kind == .null else { throw EventError("field \"maintenance\" must be a string or null") }
                 inMaintenance = f.kind == .string
@@ -163,8 +174,6 @@ public final class ReportAccumulator {
             if at >= range.from.milliseconds && at < range.to.milliseconds { unknownChecks[check, default: 0] += 1 }
             return
         }
-        if state == .flappingUp && !ok { state = .flappingDown }
-        if state == .flappingDown && ok { state = .flappingUp }
         // The result's own kind (http, tls, heartbeat, host...) names the check better than its config key.
         if !tallies[k].kindFromResults, let kindField {
             tallies[k].kind = o.string(kindField)
@@ -174,7 +183,7 @@ public final class ReportAccumulator {
         let unagreed = maintenanceField.map { !tallies[k].agreedWindows.contains(o.string($0)) } ?? false
         tallies[k].ingest(at: at, state: state, inMaintenance: inMaintenance, unagreed: unagreed, ok: ok, degradedFlag: degraded,
                           latencyMs: latency, kind: kind)
-        if budgetSpans[k] != nil { budgetSpans[k]!.ingest(at: at, state: state, inMaintenance: inMaintenance) }
+        if !budgetSpans.isEmpty, budgetSpans[k] != nil { budgetSpans[k]!.ingest(at: at, state: state, inMaintenance: inMaintenance) }
         guard at >= range.from.milliseconds && at < range.to.milliseconds else { return }
         if !ok, let errorField, errorField.kind == .string { tallies[k].lastError = o.string(errorField) }
         if kind == .host, !ok || degraded, let failedField, failedField.kind == .array, case .array(let items) = o.value(failedField) {
@@ -188,18 +197,6 @@ public final class ReportAccumulator {
                     tallies[k].certificate = CertificateSeen(at: at, daysLeft: days, notAfter: notAfter)
                 }
             }
-        }
-    }
-
-    static func sampleState(_ s: String) -> SampleState {
-        switch s {
-        case "up": .up
-        case "degraded": .degraded
-        case "down": .down
-        case "failing": .failing
-        case "flapping": .flappingUp
-        case "recovering": .recovering
-        default: .unclassified
         }
     }
 

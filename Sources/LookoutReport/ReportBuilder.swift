@@ -61,19 +61,17 @@ public struct ReportBuilder {
 
         var sites: [SiteFigure] = []
         var siteSets: [String: SiteTimes] = [:]
+        var siteObserved: [IntervalSet] = []
         for site in siteList {
             let tallies = site.checks.compactMap { tallyByCheck[$0.id] }
-            let observed = IntervalSet.union(tallies.map(\.observed))
-            let maint = IntervalSet.union(tallies.map(\.maintenance))
-            let down = IntervalSet.union(tallies.map(\.down)).subtracting(maint)
-            let downInMaint = IntervalSet.union(tallies.map(\.downInMaintenance))
-            let degraded = IntervalSet.union(tallies.map(\.degraded)).subtracting(maint).subtracting(down)
-            let time = ReportBuilder.timeFigures(observed: observed, maint: maint, down: down, downInMaint: downInMaint,
-                                                 degraded: degraded, rangeLength: range.length)
+            let spans = SiteSpans(tallies)
+            let time = spans.figures(from: from, to: to)
+            siteObserved.append(spans.observed)
             // Down inside an unagreed window, check by check (another check's agreed window at the same time is not it).
             let downInUnagreed = IntervalSet.union(tallies.map { $0.downInMaintenance.intersecting($0.unagreedMaintenance) })
-            siteSets[site.id] = SiteTimes(nonMaint: observed.total - maint.total, down: down.total, downInMaint: downInMaint.total,
-                                          maint: maint.total, unagreed: IntervalSet.union(tallies.map(\.unagreedMaintenance)).total,
+            siteSets[site.id] = SiteTimes(nonMaint: time.observedMs - time.maintenanceMs, down: time.downMs,
+                                          downInMaint: time.downInMaintenanceMs, maint: time.maintenanceMs,
+                                          unagreed: IntervalSet.union(tallies.map(\.unagreedMaintenance)).total,
                                           downInUnagreed: downInUnagreed.total)
             let siteIncidents = incidentsInRange.filter { $0.site == site.id }
             let target = config.tier(named: site.tier)?.sla
@@ -81,20 +79,20 @@ public struct ReportBuilder {
             for check in site.checks {
                 guard let t = tallyByCheck[check.id] else { continue }
                 let own = siteIncidents.filter { $0.check == check.id }
-                checks.append(checkFigure(t, name: check.name, incidents: own, mttr: mttr(own), rangeLength: range.length))
+                checks.append(checkFigure(t, name: check.name, incidents: own, mttr: mttr(own)))
             }
             sites.append(SiteFigure(
                 id: site.id, name: site.name, client: site.client, tier: forClient ? nil : site.tier, target: target,
                 meetsTarget: target.flatMap { t in time.availability.map { $0 >= t } }, time: time,
                 incidents: siteIncidents.count, mttrMs: mttr(siteIncidents),
-                strip: ReportBuilder.strip(observed: observed, maint: maint, down: down, degraded: degraded, from: from, to: to),
+                strip: spans.strip(from: from, to: to),
                 checks: checks))
         }
 
         let nonMaintTotal = siteSets.values.reduce(Int64(0)) { $0 + $1.nonMaint }
         let downTotal = siteSets.values.reduce(Int64(0)) { $0 + $1.down }
-        let observedAll = IntervalSet.union(siteList.flatMap { $0.checks.compactMap { tallyByCheck[$0.id]?.observed } })
-            .subtracting(IntervalSet([(Int64.min, from), (to, Int64.max)]))
+        // The sites' observed time, already unioned above (and inside the range: spans are clipped to it).
+        let observedAll = IntervalSet.union(siteObserved)
         let overall = OverallFigure(
             availability: ReportBuilder.percent(nonMaintTotal - downTotal, of: nonMaintTotal), sites: sites.count,
             checks: sites.reduce(0) { $0 + $1.checks.count }, incidents: incidentsInRange.count,
@@ -193,11 +191,10 @@ public struct ReportBuilder {
         let clients = ErrorBudget.clients(in: config)
         guard !clients.isEmpty else { return nil }
         var spansByCheck: [String: SpanAttribution] = [:]
-        for (k, t) in accumulator.tallies.enumerated() { if let s = accumulator.budgetSpans[k] { spansByCheck[t.id] = s } }
+        for (k, t) in accumulator.tallies.enumerated() { if let s = accumulator.budgetSpan(k) { spansByCheck[t.id] = s } }
         return clients.map { client, _ in
             let sites = ErrorBudget.sites(of: client, in: config).map { site, target in
-                let spans = site.checks.compactMap { spansByCheck[$0.id] }
-                let down = IntervalSet.union(spans.map(\.down)).subtracting(IntervalSet.union(spans.map(\.maintenance)))
+                let down = ErrorBudget.siteDown(site.checks.compactMap { spansByCheck[$0.id] })
                 return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down,
                                                 calendar: MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone)))
             }
@@ -230,11 +227,9 @@ public struct ReportBuilder {
         }
     }
 
-    private func checkFigure(_ t: CheckTally, name: String?, incidents: [IncidentRecord], mttr: Int64?, rangeLength: Int64) -> CheckFigure {
-        let down = t.down.subtracting(t.maintenance)
-        let degraded = t.degraded.subtracting(t.maintenance).subtracting(down)
-        let time = ReportBuilder.timeFigures(observed: t.observed, maint: t.maintenance, down: down,
-                                             downInMaint: t.downInMaintenance, degraded: degraded, rangeLength: rangeLength)
+    private func checkFigure(_ t: CheckTally, name: String?, incidents: [IncidentRecord], mttr: Int64?) -> CheckFigure {
+        let range = accumulator.range
+        let time = SiteSpans([t]).figures(from: range.from.milliseconds, to: range.to.milliseconds)
         let latency: LatencyFigure? = t.latency.count == 0 ? nil : LatencyFigure(
             count: t.latency.count, p50: ReportBuilder.round1(t.latency.percentile(50)!),
             p95: ReportBuilder.round1(t.latency.percentile(95)!), p99: ReportBuilder.round1(t.latency.percentile(99)!),
@@ -249,28 +244,6 @@ public struct ReportBuilder {
     }
 
     static func round1(_ v: Double) -> Double { (v * 10).rounded() / 10 }
-
-    static func timeFigures(observed: IntervalSet, maint: IntervalSet, down: IntervalSet, downInMaint: IntervalSet,
-                            degraded: IntervalSet, rangeLength: Int64) -> TimeFigures {
-        let nonMaint = observed.total - maint.total
-        return TimeFigures(availability: percent(nonMaint - down.total, of: nonMaint), observedMs: observed.total,
-                           maintenanceMs: maint.total, downMs: down.total, downInMaintenanceMs: downInMaint.total,
-                           degradedMs: degraded.total, unobservedMs: rangeLength - observed.total)
-    }
-
-    /// Consecutive spans over the range, each in one state; maintenance shows over anything else.
-    static func strip(observed: IntervalSet, maint: IntervalSet, down: IntervalSet, degraded: IntervalSet,
-                      from: Int64, to: Int64) -> [StripSpan] {
-        let whole = IntervalSet([(from, to)])
-        let up = observed.subtracting(maint).subtracting(down).subtracting(degraded)
-        var spans: [(Int64, Int64, String)] = []
-        for (set, state) in [(whole.subtracting(observed), "nodata"), (maint, "maintenance"), (down, "down"),
-                             (degraded.subtracting(down), "degraded"), (up, "up")] {
-            for i in set.intervals { spans.append((i.start, i.end, state)) }
-        }
-        spans.sort { $0.0 < $1.0 }
-        return spans.map { StripSpan(from: rfc($0.0), to: rfc($0.1), state: $0.2, fromOffsetMs: $0.0 - from, toOffsetMs: $0.1 - from) }
-    }
 
     static func incidentKind(_ r: IncidentRecord, forClient: Bool) -> String {
         if forClient {

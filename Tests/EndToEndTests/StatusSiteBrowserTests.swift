@@ -119,7 +119,8 @@ import Testing
         #expect(await waitUntil(timeout: 20) {
             ((try? String(contentsOfFile: page, encoding: .utf8)) ?? "").contains("ACME Ltd is unavailable (for ")
         }, "\(report.stderr)")
-        // No timing assertion: the machine may be loaded; bench/ and docs/status-pages.md say how fast it is.
+        // No timing assertion: the machine may be loaded (docs/status-pages.md says when the writer looks; no bench
+        // measures the follow form yet).
         #expect(await waitUntil(timeout: 20) {
             ((try? String(contentsOfFile: site + "/index.html", encoding: .utf8)) ?? "").contains("✔ yes: slack-ops")
         }, "the board says where it was delivered")

@@ -69,6 +69,12 @@ public enum ErrorBudget {
         public var usedShare: Double? { allowedMs > 0 ? Double(usedMs) * 100 / Double(allowedMs) : nil }
     }
 
+    /// A site's down time outside maintenance from its checks' spans: down when any check is down, except while any
+    /// is in a window (a site is in maintenance when any check is, as the report counts a site).
+    public static func siteDown(_ checks: [SpanAttribution]) -> IntervalSet {
+        IntervalSet.union(checks.map(\.down)).subtracting(IntervalSet.union(checks.map(\.maintenance)))
+    }
+
     /// The client key of a site: its `client`, or its id when it has none (as the report names customers).
     public static func clientKey(_ site: Site) -> String { site.client ?? site.id }
 

@@ -193,7 +193,6 @@ public struct HTMLRenderer {
         return h.joined(separator: "\n") + "\n"
     }
 
-    /// One row per site: spans coloured by state over the range, with time ticks.
     /// Error budgets per client: allowed, used, left, burn rates, and when it runs out at this rate.
     func budgetTable(_ budgets: [ErrorBudget.Figure], _ text: ReportText) -> String {
         let e = HTMLRenderer.escape
@@ -209,6 +208,7 @@ public struct HTMLRenderer {
         return h + "</table>"
     }
 
+    /// One row per site: spans coloured by state over the range, with time ticks.
     func strip(_ r: DailyReport, _ text: ReportText) -> String {
         let labelW = 170.0, barW = 600.0, rowH = 16.0, gap = 6.0, top = 4.0, axis = 18.0
         let width = labelW + barW + 10
@@ -288,10 +288,10 @@ public struct HTMLRenderer {
         let client = r.audience == .client
         var s = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Incident timeline\">"]
         s.append("<rect x=\"\(Int(labelW))\" y=\"0\" width=\"\(Int(barW))\" height=\"\(HTMLRenderer.n(height - axis))\" fill=\"#fafafa\" stroke=\"#e0e0e0\"/>")
+        let dataEnd = r.overall.dataThrough.flatMap { Timestamp(rfc3339: $0)?.milliseconds } ?? to.milliseconds
         for (k, i) in shown.enumerated() {
             let y = top + Double(k) * (rowH + gap)
             let start = Timestamp(rfc3339: i.start)?.milliseconds ?? from.milliseconds
-            let dataEnd = r.overall.dataThrough.flatMap { Timestamp(rfc3339: $0)?.milliseconds } ?? to.milliseconds
             let end = i.end.flatMap { Timestamp(rfc3339: $0)?.milliseconds } ?? max(start, min(dataEnd, to.milliseconds))
             let a = max(0, Double(start - from.milliseconds)), b = min(length, Double(end - from.milliseconds))
             let x = labelW + a / length * barW, w = max(2, (b - a) / length * barW)

@@ -6,12 +6,16 @@ import LookoutCore
 public struct JSONReportRenderer {
     public init() {}
 
-    public func render(_ report: DailyReport) -> String {
+    public func render(_ report: DailyReport) -> String { JSONReportRenderer.document(report) }
+
+    /// The report's JSON style (sorted snake_case keys, pretty-printed, slashes unescaped, a final newline), shared
+    /// with the status site's `summary.json`.
+    static func document(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         // Every value is a plain struct of strings and finite numbers: encoding cannot fail.
-        let data = (try? encoder.encode(report)) ?? Data("{}".utf8)
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -50,6 +50,13 @@ public struct StatusBuilder {
             if !(sinksByIncident[d.incident]?.contains(d.sink) ?? false) { sinksByIncident[d.incident, default: []].append(d.sink) }
         }
         let windowStart = dayBounds[0].start.milliseconds
+        // The incidents the pages show (not budget warnings, not resolved before the 90 days), by site: looked up once
+        // here, not once per client.
+        var shownBySite: [String: [IncidentRecord]] = [:]
+        for id in accumulator.incidentOrder {
+            guard let r = accumulator.incidents[id], !r.isBudget, (r.resolvedAt?.milliseconds ?? .max) >= windowStart else { continue }
+            shownBySite[r.site, default: []].append(r)
+        }
 
         var clients: [StatusClient] = []
         for name in ReportBuilder.clients(in: config) {
@@ -67,9 +74,7 @@ public struct StatusBuilder {
                                                 tallies: [t], latest: latest[checkID].map { [$0] } ?? [], days: dayBounds, now: now))
                 }
             }
-            let siteIDs = Set(sites.map(\.id))
-            let incidents = accumulator.incidentOrder.compactMap { accumulator.incidents[$0] }
-                .filter { siteIDs.contains($0.site) && !$0.isBudget && ($0.resolvedAt == nil || $0.resolvedAt!.milliseconds >= windowStart) }
+            let incidents = sites.flatMap { shownBySite[$0.id] ?? [] }
                 .map { incident($0, client: name, sites: sites, sinks: sinksByIncident[$0.id] ?? [], now: now) }
                 .sorted { ($1.opened, $0.id) < ($0.opened, $1.id) }
             // An open incident the results do not show yet (the line came first) still makes its site down.
@@ -105,26 +110,15 @@ public struct StatusBuilder {
     /// A site (the union of its checks, as report counts a site) or a single public check.
     private func component(id: String, name: String, site: Site, check: String?, tallies: [CheckTally],
                            latest: [Latest], days: [LocalDay], now: Int64) -> StatusComponent {
-        let observed = IntervalSet.union(tallies.map(\.observed))
-        let maint = IntervalSet.union(tallies.map(\.maintenance))
-        let down = IntervalSet.union(tallies.map(\.down)).subtracting(maint)
-        let downInMaint = IntervalSet.union(tallies.map(\.downInMaintenance))
-        let degraded = IntervalSet.union(tallies.map(\.degraded)).subtracting(maint).subtracting(down)
-        func figures(_ from: Int64, _ to: Int64) -> TimeFigures {
-            ReportBuilder.timeFigures(observed: observed.clipped(from, to), maint: maint.clipped(from, to),
-                                      down: down.clipped(from, to), downInMaint: downInMaint.clipped(from, to),
-                                      degraded: degraded.clipped(from, to), rangeLength: to - from)
-        }
+        let spans = SiteSpans(tallies)
         let dayFigures = days.map { d -> StatusDay in
-            let f = figures(d.start.milliseconds, d.end.milliseconds)
+            let f = spans.figures(from: d.start.milliseconds, to: d.end.milliseconds)
             return StatusDay(day: d.label, availability: f.availability, observedMs: f.observedMs,
                              maintenanceMs: f.maintenanceMs, downMs: f.downMs, degradedMs: f.degradedMs)
         }
-        let whole = figures(days[0].start.milliseconds, days[days.count - 1].end.milliseconds)
+        let whole = spans.figures(from: days[0].start.milliseconds, to: days[days.count - 1].end.milliseconds)
         let stripFrom = now - 86_400_000
-        let strip = ReportBuilder.strip(observed: observed.clipped(stripFrom, now), maint: maint.clipped(stripFrom, now),
-                                        down: down.clipped(stripFrom, now), degraded: degraded.clipped(stripFrom, now),
-                                        from: stripFrom, to: now)
+        let strip = spans.clipped(stripFrom, now).strip(from: stripFrom, to: now)
         var status = ComponentStatus.nodata
         var last: Int64?
         for t in latest {

@@ -3,8 +3,9 @@ import Logging
 import LookoutCore
 
 /// StatusFollower is `report --status-site DIR --follow`: it tails the classified file (and route's delivery file)
-/// with `FileFollower`, one reader thread per file feeding one accumulator, and rewrites the pages that changed
-/// within two seconds of an incident or delivery line or a check's change of state, and at least once a minute.
+/// with `FileFollower`, one reader thread per file feeding one accumulator, and rewrites the pages that changed at
+/// its next look (every `checkInterval`) after an incident or delivery line or a check's change of state, and at
+/// least once a minute otherwise.
 /// The accumulator is reached only through its `Locked`, which is what makes sharing it with the threads safe.
 public final class StatusFollower: @unchecked Sendable {
     /// How often the writer looks for a change; a change is on the pages within two of these plus a build.

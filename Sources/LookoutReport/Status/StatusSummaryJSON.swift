@@ -114,14 +114,6 @@ public enum StatusSummaryJSON {
         }
     }
 
-    static func encode(_ summary: Summary) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        let data = (try? encoder.encode(summary)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
-
     /// A client's `summary.json`: only that client's components, incidents and windows.
     public static func client(_ c: StatusClient, snapshot: StatusSnapshot) -> String {
         let pageID = c.folder
@@ -135,7 +127,7 @@ public enum StatusSummaryJSON {
             lookout: Extra(monitor: monitor,
                            pastIncidents: c.pastIncidents.map { incident($0, pageID: pageID, components: c.components, forClient: true) },
                            board: nil))
-        return encode(summary)
+        return JSONReportRenderer.document(summary)
     }
 
     /// The team board's `summary.json`: every client's components and incidents, with the team's details.
@@ -159,6 +151,6 @@ public enum StatusSummaryJSON {
             lookout: Extra(monitor: snapshot.monitor, pastIncidents: nil,
                            board: clients.map { BoardClient(client: $0.name, folder: $0.published ? $0.folder : nil,
                                                             status: $0.status.rawValue, openIncidents: $0.openIncidents) }))
-        return encode(summary)
+        return JSONReportRenderer.document(summary)
     }
 }

@@ -26,7 +26,7 @@ public struct ReportBuilder {
     /// none (it is its own customer). What `pipelines/daily-report` makes one page for each of.
     public static func clients(in config: Config) -> [String] {
         var seen = Set<String>()
-        return config.sites.map { $0.client ?? $0.id }.filter { seen.insert($0).inserted }
+        return config.sites.map(\.clientKey).filter { seen.insert($0).inserted }
     }
 
     /// Percent with three decimals, truncated (never rounded up to a figure that was not reached).

@@ -69,16 +69,13 @@ public enum ErrorBudget {
         public var usedShare: Double? { allowedMs > 0 ? Double(usedMs) * 100 / Double(allowedMs) : nil }
     }
 
-    /// The client key of a site: its `client`, or its id when it has none (as the report names customers).
-    public static func clientKey(_ site: Site) -> String { site.client ?? site.id }
-
     /// Every client with at least one site that has an SLA target, in config order, with its strictest target.
     public static func clients(in config: Config) -> [(client: String, target: Double)] {
         var order: [String] = []
         var targets: [String: Double] = [:]
         for site in config.sites {
             guard let t = config.tier(named: site.tier)?.sla else { continue }
-            let key = clientKey(site)
+            let key = site.clientKey
             if targets[key] == nil { order.append(key) }
             targets[key] = max(targets[key] ?? 0, t)
         }
@@ -88,7 +85,7 @@ public enum ErrorBudget {
     /// The client's sites that have a target, with the target.
     public static func sites(of client: String, in config: Config) -> [(site: Site, target: Double)] {
         config.sites.compactMap { site in
-            guard clientKey(site) == client, let t = config.tier(named: site.tier)?.sla else { return nil }
+            guard site.clientKey == client, let t = config.tier(named: site.tier)?.sla else { return nil }
             return (site, t)
         }
     }

@@ -194,8 +194,9 @@ public struct ReportBuilder {
         guard !clients.isEmpty else { return nil }
         var spansByCheck: [String: SpanAttribution] = [:]
         for (k, t) in accumulator.tallies.enumerated() { if let s = accumulator.budgetSpans[k] { spansByCheck[t.id] = s } }
+        let sitesByClient = ErrorBudget.sitesByClient(in: config)
         return clients.map { client, _ in
-            let sites = ErrorBudget.sites(of: client, in: config).map { site, target in
+            let sites = sitesByClient[client, default: []].map { site, target in
                 let spans = site.checks.compactMap { spansByCheck[$0.id] }
                 let down = IntervalSet.union(spans.map(\.down)).subtracting(IntervalSet.union(spans.map(\.maintenance)))
                 return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down,

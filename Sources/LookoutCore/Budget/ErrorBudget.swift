@@ -82,12 +82,15 @@ public enum ErrorBudget {
         return order.map { ($0, targets[$0]!) }
     }
 
-    /// The client's sites that have a target, with the target.
-    public static func sites(of client: String, in config: Config) -> [(site: Site, target: Double)] {
-        config.sites.compactMap { site in
-            guard site.clientKey == client, let t = config.tier(named: site.tier)?.sla else { return nil }
-            return (site, t)
+    /// Each client's sites that have a target, with the target, in config order: one pass over the sites for all
+    /// clients (asked client by client, classify's start and every report went over every site once per client).
+    public static func sitesByClient(in config: Config) -> [String: [(site: Site, target: Double)]] {
+        var byClient: [String: [(site: Site, target: Double)]] = [:]
+        for site in config.sites {
+            guard let t = config.tier(named: site.tier)?.sla else { continue }
+            byClient[site.clientKey, default: []].append((site, t))
         }
+        return byClient
     }
 
     /// `99.9`, `99.95`, `100`: a target as people write it.

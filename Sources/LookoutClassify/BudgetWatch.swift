@@ -116,7 +116,7 @@ final class BudgetWatch {
                 if forget { spans[check.id]?.forget(before: keepFrom) }
                 return spans[check.id]
             }
-            let down = IntervalSet.union(own.map(\.down)).subtracting(IntervalSet.union(own.map(\.maintenance)))
+            let down = ErrorBudget.siteDown(own)
             let maintenance = monthMaintenance.bySite[site.id]
                 ?? ErrorBudget.maintenance(calendar, from: month.start, to: month.end).total
             monthMaintenance.bySite[site.id] = maintenance

@@ -197,8 +197,7 @@ public struct ReportBuilder {
         let sitesByClient = ErrorBudget.sitesByClient(in: config)
         return clients.map { client, _ in
             let sites = sitesByClient[client, default: []].map { site, target in
-                let spans = site.checks.compactMap { spansByCheck[$0.id] }
-                let down = IntervalSet.union(spans.map(\.down)).subtracting(IntervalSet.union(spans.map(\.maintenance)))
+                let down = ErrorBudget.siteDown(site.checks.compactMap { spansByCheck[$0.id] })
                 return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down,
                                                 calendar: MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone)))
             }

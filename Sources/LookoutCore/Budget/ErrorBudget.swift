@@ -33,6 +33,12 @@ public enum ErrorBudget {
         }
     }
 
+    /// A site's down time from its checks' spans, as `used` counts it: down while any check is, outside every
+    /// maintenance time of any check. Classify's budget watch and the report both take it from here, so they agree.
+    public static func siteDown(_ checks: [SpanAttribution]) -> IntervalSet {
+        IntervalSet.union(checks.map(\.down)).subtracting(IntervalSet.union(checks.map(\.maintenance)))
+    }
+
     /// Figure is one client's budget at an instant; its JSON is the report's `budgets` entries.
     public struct Figure: Codable, Sendable, Equatable {
         public var client: String

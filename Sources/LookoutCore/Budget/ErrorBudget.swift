@@ -130,7 +130,7 @@ public enum ErrorBudget {
             t = max(next, t + 1)
             seen += 1
         }
-        return IntervalSet.union([out])
+        return out
     }
 
     /// The client's budget at `asOf` (event time), over the local month holding `asOf - 1 ms` in `clock`'s zone.

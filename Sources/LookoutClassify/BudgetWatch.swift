@@ -43,8 +43,9 @@ final class BudgetWatch {
     init(config: Config, saved: [String: String] = [:], logger: ((String) -> Void)? = nil) {
         clock = LocalClock(config.timeZone)
         let decoder = JSONDecoder()
+        let sitesByClient = ErrorBudget.sitesByClient(in: config)
         for (client, _) in ErrorBudget.clients(in: config) {
-            let sites = ErrorBudget.sites(of: client, in: config).map { site, target in
+            let sites = sitesByClient[client, default: []].map { site, target in
                 (site, target, MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone)))
             }
             var entry = Client(key: client, sites: sites)

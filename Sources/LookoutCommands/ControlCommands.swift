@@ -15,7 +15,7 @@ struct ControlOptions: ParsableArguments {
     var at: String?
 
     func time() throws -> Timestamp {
-        guard let at else { return Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
+        guard let at else { return SystemClock().now() }
         guard let t = Timestamp(rfc3339: at) else { throw ValidationError("--at must be an RFC 3339 time, got \"\(at)\"") }
         return t
     }
@@ -177,7 +177,7 @@ struct SilencesCommand: ParsableCommand {
     @Option(name: .long, help: "List as of this RFC 3339 time instead of now.") var at: String?
 
     func run() throws {
-        var now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        var now = SystemClock().now()
         if let at {
             guard let t = Timestamp(rfc3339: at) else { throw ValidationError("--at must be an RFC 3339 time") }
             now = t

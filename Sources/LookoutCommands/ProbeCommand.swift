@@ -150,7 +150,7 @@ public struct ProbeCommand: AsyncParsableCommand {
                 let controls = ProbeSignals.controls(reload: {
                     guard let path else { return nil }
                     do {
-                        let reloaded = try Config.load(path: path)
+                        let reloaded = try Stage.readConfig(path: path, checksRunHere: true)
                         services.metrics.configure(reloaded, location: location)
                         return select(reloaded)
                     } catch {

@@ -65,18 +65,20 @@ public struct ReportCommand: AsyncParsableCommand {
     @Argument(help: "Classified NDJSON logs, plain or .gz; stdin when none (or -).")
     var files: [String] = []
 
+    /// `--input` and the files named as arguments: every log the report reads.
+    var inputs: [String] { (input.map { [$0] } ?? []) + files }
+
     public func validate() throws {
         if day != nil && (from != nil || to != nil) { throw ValidationError("use --day or --from/--to, not both") }
         if statusSite != nil && (day != nil || from != nil || to != nil || client != nil || output != nil) {
             throw ValidationError("--status-site covers the last 90 days of every client: no --day, --from, --to, --client or --output")
         }
-        if statusSite != nil, let stream = ((input.map { [$0] } ?? []) + files).first(where: NATSTransport.isAddress) {
+        if statusSite != nil, let stream = inputs.first(where: NATSTransport.isAddress) {
             throw ValidationError("--status-site reads files, not \(stream): the site keeps 90 days, longer than a stream is meant to keep")
         }
         if follow {
             guard statusSite != nil else { throw ValidationError("--follow is for --status-site") }
-            let named = (input.map { [$0] } ?? []) + files
-            guard !named.isEmpty, !named.contains("-"), !named.contains(where: { $0.hasSuffix(".gz") }) else {
+            guard !inputs.isEmpty, !inputs.contains("-"), !inputs.contains(where: { $0.hasSuffix(".gz") }) else {
                 throw ValidationError("--follow needs the classified file (and the delivery file) by name, not stdin or .gz")
             }
         }
@@ -93,8 +95,8 @@ public struct ReportCommand: AsyncParsableCommand {
             return
         }
         if let statusSite {
-            let status = StatusSite.run(directory: statusSite, inputs: (input.map { [$0] } ?? []) + files,
-                                        rejectsPath: rejects, config: cfg, follow: follow, logger: logger)
+            let status = StatusSite.run(directory: statusSite, inputs: inputs, rejectsPath: rejects, config: cfg,
+                                        follow: follow, logger: logger)
             if status != .success { throw ExitCode(status.rawValue) }
             return
         }
@@ -111,8 +113,7 @@ public struct ReportCommand: AsyncParsableCommand {
         } catch {
             Stage.fail("\(error)", status: .usage)
         }
-        var options = ReportStage.Options(range: range, format: format, client: client, output: output,
-                                          inputs: (input.map { [$0] } ?? []) + files)
+        var options = ReportStage.Options(range: range, format: format, client: client, output: output, inputs: inputs)
         options.rejectsPath = rejects
         options.transport = NATSTransport(settings: cfg.nats, name: "report")
         let status = await ReportStage.run(options, config: cfg, logger: logger)

@@ -20,11 +20,18 @@ extension Stage {
             guard let path else {
                 fail("no config: pass --config FILE (or --demo for the embedded demo)", status: .usage)
             }
-            return try Config.load(path: path, kinds: .all, routingSecrets: routingSecrets, checksRunHere: checksRunHere)
+            return try readConfig(path: path, routingSecrets: routingSecrets, checksRunHere: checksRunHere)
         } catch let e as ConfigError {
             fail(e.description, status: .config)
         } catch {
             fail("\(path ?? "<demo>"):0: \(error)", status: .config)
         }
+    }
+
+    /// Reads the config file as `loadConfig` does, throwing instead of exiting: for probe's reload on SIGHUP, which
+    /// must accept exactly the files its start accepted (it had read them with every routing secret required).
+    public static func readConfig(path: String, routingSecrets: Config.RoutingSecrets = .notNeeded,
+                                  checksRunHere: Bool = false) throws -> Config {
+        try Config.load(path: path, kinds: .all, routingSecrets: routingSecrets, checksRunHere: checksRunHere)
     }
 }

@@ -4,10 +4,10 @@ import LookoutCore
 /// `location` when the process was given one. One label set per configured check, so a stage's series count is
 /// bounded by the config (docs/metrics.md, "Cardinality"), never by URLs, errors or status codes.
 public enum CheckLabels {
-    /// The label pairs of one check. `client` is the site's `client`, or the site id when it has none (as the
-    /// report names customers); `kind` is the kind written on results (`host` for a heartbeat with thresholds).
+    /// The label pairs of one check. `client` is the site's client key (its `client`, or its id when it has none,
+    /// as the report names customers); `kind` is the kind written on results (`host` for a heartbeat with thresholds).
     public static func labels(check: Check, site: Site, location: String?) -> [(String, String)] {
-        var labels = [("check", check.id), ("site", site.id), ("client", site.client ?? site.id), ("tier", site.tier),
+        var labels = [("check", check.id), ("site", site.id), ("client", site.clientKey), ("tier", site.tier),
                       ("kind", check.probe.resultKind)]
         if let location { labels.append(("location", location)) }
         return labels

@@ -35,12 +35,9 @@ public final class MetricsRegistry: Sendable {
         let dropped: [Series] = state.withLock { state in
             var dropped: [Series] = []
             for (key, series) in state.series where !key.check.isEmpty {
-                guard let new = table[key.check], let old = state.labels[key.check],
-                      new.map({ "\($0.0)=\($0.1)" }) == old.map({ "\($0.0)=\($0.1)" }) else {
-                    dropped.append(series)
-                    state.series[key] = nil
-                    continue
-                }
+                if let new = table[key.check], let old = state.labels[key.check], new.elementsEqual(old, by: ==) { continue }
+                dropped.append(series)
+                state.series[key] = nil
             }
             state.labels = table
             return dropped

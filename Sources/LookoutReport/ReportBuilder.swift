@@ -26,7 +26,7 @@ public struct ReportBuilder {
     /// none (it is its own customer). What `pipelines/daily-report` makes one page for each of.
     public static func clients(in config: Config) -> [String] {
         var seen = Set<String>()
-        return config.sites.map { $0.client ?? $0.id }.filter { seen.insert($0).inserted }
+        return config.sites.map(\.clientKey).filter { seen.insert($0).inserted }
     }
 
     /// Percent with three decimals, truncated (never rounded up to a figure that was not reached).
@@ -192,8 +192,9 @@ public struct ReportBuilder {
         guard !clients.isEmpty else { return nil }
         var spansByCheck: [String: SpanAttribution] = [:]
         for (k, t) in accumulator.tallies.enumerated() { if let s = accumulator.budgetSpan(k) { spansByCheck[t.id] = s } }
+        let sitesByClient = ErrorBudget.sitesByClient(in: config)
         return clients.map { client, _ in
-            let sites = ErrorBudget.sites(of: client, in: config).map { site, target in
+            let sites = sitesByClient[client, default: []].map { site, target in
                 let down = ErrorBudget.siteDown(site.checks.compactMap { spansByCheck[$0.id] })
                 return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down,
                                                 calendar: MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone)))

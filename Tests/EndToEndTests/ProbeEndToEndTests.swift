@@ -186,6 +186,31 @@ import Testing
         #expect(!afterReload.contains { $0.contains(#""check":"acme-home""#) }, "acme-home was retired by the reload")
     }
 
+    /// A reload reads the config as the start did. Probe sends nothing through the routing sinks, so it starts with
+    /// their secrets unset; its reload used to require them, and every SIGHUP on such a host failed.
+    @Test func aRoutingSecretUnsetWhereProbeRunsDoesNotStopAReload() async throws {
+        let routing = """
+            routing:
+              sinks:
+                hook: {kind: webhook, url: "${LOOKOUT_TEST_UNSET_PROBE_HOOK}"}
+              routes:
+                - {sinks: [hook]}
+            """
+        let site = try await SiteFolder { "      - id: acme-home\n        http: \($0.baseURL)/\n" + routing }
+        defer { site.remove() }
+        let probe = try CollectedChild("probe", ["--config", site.config])
+        defer { probe.killIfRunning() }
+        let collected = probe.stdout, errors = probe.stderr
+        #expect(await collected.waitFor { $0.contains(#""check":"acme-home""#) }, "starts: \(errors.lines)")
+        try site.rewrite(Self.config("      - id: acme-other\n        http: \(site.server.baseURL)/\n" + routing))
+        probe.signal(SIGHUP)
+        #expect(await collected.waitFor { $0.contains(#""check":"acme-other""#) }, "the reloaded check runs: \(errors.lines)")
+        #expect(!errors.lines.contains { $0.contains("reload failed") })
+        let status = probe.stop(SIGTERM)
+        await site.server.stop()
+        #expect(status == 0)
+    }
+
     @Test func badConfigOnSIGHUPKeepsTheRunningOne() async throws {
         let (site, probe) = try await Self.probeRunningAcmeHome()
         defer { probe.killIfRunning(); site.remove() }

@@ -33,6 +33,12 @@ public enum ErrorBudget {
         }
     }
 
+    /// A site's down time from its checks' spans, as `used` counts it: down while any check is, outside every
+    /// maintenance time of any check. Classify's budget watch and the report both take it from here, so they agree.
+    public static func siteDown(_ checks: [SpanAttribution]) -> IntervalSet {
+        IntervalSet.union(checks.map(\.down)).subtracting(IntervalSet.union(checks.map(\.maintenance)))
+    }
+
     /// Figure is one client's budget at an instant; its JSON is the report's `budgets` entries.
     public struct Figure: Codable, Sendable, Equatable {
         public var client: String
@@ -69,34 +75,28 @@ public enum ErrorBudget {
         public var usedShare: Double? { allowedMs > 0 ? Double(usedMs) * 100 / Double(allowedMs) : nil }
     }
 
-    /// A site's down time outside maintenance from its checks' spans: down when any check is down, except while any
-    /// is in a window (a site is in maintenance when any check is, as the report counts a site).
-    public static func siteDown(_ checks: [SpanAttribution]) -> IntervalSet {
-        IntervalSet.union(checks.map(\.down)).subtracting(IntervalSet.union(checks.map(\.maintenance)))
-    }
-
-    /// The client key of a site: its `client`, or its id when it has none (as the report names customers).
-    public static func clientKey(_ site: Site) -> String { site.client ?? site.id }
-
     /// Every client with at least one site that has an SLA target, in config order, with its strictest target.
     public static func clients(in config: Config) -> [(client: String, target: Double)] {
         var order: [String] = []
         var targets: [String: Double] = [:]
         for site in config.sites {
             guard let t = config.tier(named: site.tier)?.sla else { continue }
-            let key = clientKey(site)
+            let key = site.clientKey
             if targets[key] == nil { order.append(key) }
             targets[key] = max(targets[key] ?? 0, t)
         }
         return order.map { ($0, targets[$0]!) }
     }
 
-    /// The client's sites that have a target, with the target.
-    public static func sites(of client: String, in config: Config) -> [(site: Site, target: Double)] {
-        config.sites.compactMap { site in
-            guard clientKey(site) == client, let t = config.tier(named: site.tier)?.sla else { return nil }
-            return (site, t)
+    /// Each client's sites that have a target, with the target, in config order: one pass over the sites for all
+    /// clients (asked client by client, classify's start and every report went over every site once per client).
+    public static func sitesByClient(in config: Config) -> [String: [(site: Site, target: Double)]] {
+        var byClient: [String: [(site: Site, target: Double)]] = [:]
+        for site in config.sites {
+            guard let t = config.tier(named: site.tier)?.sla else { continue }
+            byClient[site.clientKey, default: []].append((site, t))
         }
+        return byClient
     }
 
     /// `99.9`, `99.95`, `100`: a target as people write it.
@@ -130,7 +130,7 @@ public enum ErrorBudget {
             t = max(next, t + 1)
             seen += 1
         }
-        return IntervalSet.union([out])
+        return out
     }
 
     /// The client's budget at `asOf` (event time), over the local month holding `asOf - 1 ms` in `clock`'s zone.

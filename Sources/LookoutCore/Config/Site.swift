@@ -17,6 +17,10 @@ public struct Site: Sendable {
     public var maintenance: [MaintenanceWindow]
     public var checks: [Check]
 
+    /// The customer the site belongs to, as reports, status pages, error budgets and metric labels name it: its
+    /// `client`, or its id when it has none.
+    public var clientKey: String { client ?? id }
+
     static let keys: Set<String> = [
         "id", "name", "tier", "timezone", "contract_hours", "url", "client", "contact_email", "maintenance", "checks",
     ]

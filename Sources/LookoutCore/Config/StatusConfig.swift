@@ -81,7 +81,7 @@ public struct StatusConfig: Sendable {
                 throw s.error("\(s.path) must be between 1m and 24h")
             }
         }
-        let known = Set(config.sites.map { $0.client ?? $0.id })
+        let known = Set(config.sites.map(\.clientKey))
         for c in try m["clients"]?.sequence() ?? [] {
             let cm = try c.mapping(allowing: StatusConfig.clientKeys)
             let nameNode = try cm.required("client")
@@ -102,7 +102,7 @@ public struct StatusConfig: Sendable {
             if let pc = cm["public_checks"] {
                 client.publicChecks = try pc.list().map { n in
                     let id = try n.string()
-                    guard let site = config.site(forCheck: id), (site.client ?? site.id) == name else {
+                    guard let site = config.site(forCheck: id), site.clientKey == name else {
                         throw n.error("\(pc.path): \"\(id)\" is not a check of client \"\(name)\"")
                     }
                     return id
@@ -115,11 +115,12 @@ public struct StatusConfig: Sendable {
     private func checkFolders(config: Config) throws {
         // Two clients sharing a folder would overwrite each other's pages.
         var folders: [String: String] = [:]
-        for name in config.sites.map({ $0.client ?? $0.id }) where folders.values.contains(name) == false {
+        var seen: Set<String> = []
+        for name in config.sites.map(\.clientKey) where seen.insert(name).inserted {
             let entry = clients.first { $0.name == name }
             let folder = entry?.path ?? StatusConfig.slug(name)
             if let other = folders[folder], other != name {
-                let site = config.sites.first { ($0.client ?? $0.id) == name }
+                let site = config.sites.first { $0.clientKey == name }
                 throw ConfigError(file: config.file, line: entry?.line ?? site?.line ?? line,
                                   message: "clients \"\(other)\" and \"\(name)\" would share the status folder \"\(folder)\"; give one a path in status.clients")
             }

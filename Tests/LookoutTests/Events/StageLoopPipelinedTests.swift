@@ -26,15 +26,17 @@ import Testing
         return Array((lines.joined(separator: "\n") + "\n").utf8)
     }()
 
-    /// What a stage saw: each line handled (number, end offset, head, text), each batch end, in order; and the
-    /// count of rejects and of lines read. From a file, so the reads, and the batches, end at the same places.
-    static func observe(pipelined: Bool, batching: LineReader.Batching) throws -> (events: [String], rejects: Int, read: Int) {
+    /// What a stage saw: each line handled (number, end offset, head, text), each batch end, in order; the count of
+    /// rejects and of lines read; and how many lines came with their head (read ahead when pipelined, else read here).
+    /// From a file, so the reads, and the batches, end at the same places.
+    static func observe(pipelined: Bool, batching: LineReader.Batching) throws -> (events: [String], rejects: Int, read: Int, heads: Int) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipelined-\(UUID()).ndjson").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(input).write(to: URL(fileURLWithPath: path))
         let fd = open(path, O_RDONLY)
         defer { close(fd) }
         var events: [String] = []
+        var heads = 0
         let logs = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let rejects = try RejectedLines(source: "pipe", logger: logs)
         var loop = StageLoop(reader: LineReader(fd: fd, maxLineBytes: 4_096, batching: batching), writer: LineWriter(fd: -1), rejects: rejects)
@@ -45,15 +47,17 @@ import Testing
         }
         if pipelined {
             try loop.runPipelined(onBatchEnd: { events.append("batch end") }) { object, line, ahead in
+                if ahead != nil { heads += 1 }
                 try handle(object, line, ahead ?? (try object.isEventType(EventKeys.result) ? try ResultHead(object) : nil))
             }
         } else {
             try loop.run(onBatchEnd: { events.append("batch end") }) { object, line in
                 let head = try object.isEventType(EventKeys.result) ? try ResultHead(object) : nil
+                if head != nil { heads += 1 }
                 try handle(object, line, head)
             }
         }
-        return (events, rejects.count, loop.linesRead)
+        return (events, rejects.count, loop.linesRead, heads)
     }
 
     /// Batches of a read each (16 KiB or so here), and a backlog's 4 MiB batch, which crosses in pieces.
@@ -64,5 +68,7 @@ import Testing
         #expect(serial.events.filter { $0 == "batch end" }.count >= leastBatches)
         #expect(piped.rejects == serial.rejects && serial.rejects == 4 * 120, "broken JSON, a refused head, a refused line and a line too long in every 50")
         #expect(piped.read == serial.read && serial.read == 6_000)
+        // The events above would match with every head read again by the handler: each valid result's must come ahead.
+        #expect(piped.heads == serial.heads && serial.heads == 6_000 - 6 * 120, "every result but the refused one in each 50")
     }
 }

@@ -22,7 +22,6 @@ import Testing
     }
 
     @Test func aFailureFromOneLocationOpensNoIncidentFromTwoItDoes() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
@@ -53,7 +52,6 @@ import Testing
     }
 
     @Test func classifyKilledAndTheServerRestartedWhileConsumingLosesAndRepeatsNothing() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
@@ -113,7 +111,6 @@ import Testing
     }
 
     @Test func aBadLineIsReportedWithItsStreamSequenceAndTheStreamGoesOn() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
@@ -133,7 +130,6 @@ import Testing
     /// A probe that cannot reach the server still ends on time, leaving its results in the spill file; the next run
     /// publishes them first, then its own, and removes the file.
     @Test func aProbeRunWithTheServerDownLeavesItsResultsInTheSpillFileAndTheNextRunPublishesThemFirst() async throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))
@@ -170,7 +166,6 @@ import Testing
     /// `report --input nats://` reads what the stream holds on the subject and writes the report the same lines give
     /// from a file: the golden fixture day, its two bad lines reported with their stream sequences.
     @Test func reportReadsASubjectAsItReadsTheFile() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))

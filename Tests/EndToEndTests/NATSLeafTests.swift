@@ -30,7 +30,6 @@ import Testing
     }
 
     @Test func aFailureFromOneLocationOpensNoIncidentFromTwoItDoes() async throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let topology = try LeafTopology(folder: folder)
@@ -78,7 +77,6 @@ import Testing
     /// check and location, no incident opens or resolves twice, and the output is byte for byte what one
     /// uninterrupted classify makes of the central stream.
     @Test func killsAndALinkCutLoseAndRepeatNothing() async throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let topology = try LeafTopology(folder: folder)
@@ -175,7 +173,6 @@ import Testing
     /// A location added to `nats.leaves` is sourced by the central stream from the next start of a stage there, with
     /// what its leaf stored before.
     @Test func aLeafAddedToTheConfigIsSourcedFromTheNextStart() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let topology = try LeafTopology(folder: folder)
@@ -197,7 +194,6 @@ import Testing
 
     /// A stage pointed at the wrong server is told so at start, instead of retrying for ever.
     @Test func aProbePublishingToTheCentralServerIsRefusedAtStart() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let central = try NATSServer(store: folder.dir.appendingPathComponent("central"), domain: "hub", acceptsLeaves: true)

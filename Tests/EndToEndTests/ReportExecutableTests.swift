@@ -130,15 +130,11 @@ import Testing
 
     /// On a terminal (a pty from util-linux `script`), the read count is shown on stderr; elsewhere it is not.
     @Test func progressOnlyOnATerminal() throws {
-        // A missing `script` is a broken machine (util-linux's bsdutils is essential on Debian), not a pass.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
-            Issue.record("/usr/bin/script is missing: install bsdutils (util-linux) to run the terminal test")
-            return
-        }
+        let script = try InstalledTool.script()
         let report = ChildProcess.executable("report").path
         let command = "'\(report)' --config '\(Self.config)' --day 2026-11-25 --format json --output /dev/null '\(Self.log)'"
         // `script` gives the child a pty, and writes what the child printed there (stdout and stderr) to its stdout.
-        let run = try ChildProcess.run(path: "/usr/bin/script", ["-qec", command, "/dev/null"])
+        let run = try ChildProcess.run(path: script, ["-qec", command, "/dev/null"])
         let text = run.stdoutText + run.stderrText
         #expect(run.status == 65, "\(text)")
         #expect(text.contains("report: 1221 lines read."), "\(text)")

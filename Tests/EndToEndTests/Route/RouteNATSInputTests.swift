@@ -11,7 +11,6 @@ import Testing
 /// follows a file (RouteFollowFaultTests).
 @Suite(.serialized) struct RouteNATSInputTests {
     @Test func routeReadingASubjectKilledAtRandomMomentsDeliversEverythingOnce() async throws {
-        guard NATSServer.available() else { return }
         let seed: UInt64 = 27
         let rig = try RouteFollowFaultTests.Rig()
         let server = try NATSServer(store: rig.dir.appendingPathComponent("js"))
@@ -65,7 +64,6 @@ import Testing
     /// Read once, `route --output nats://` publishes the lines it passes through to the subject (it wrote them to
     /// stdout, the subject left empty, when it had no `--follow`).
     @Test func routeReadOncePublishesToItsOutputSubject() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))

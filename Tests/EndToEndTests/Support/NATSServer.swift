@@ -42,7 +42,7 @@ final class NATSServer {
         try p.run()
         process = p
         // Up once it accepts a connection (bounded).
-        let up = eventually(timeout: 10) { Self.accepts(port: port) }
+        let up = eventually(timeout: 10) { LoopbackPort.isOpen(port) }
         if !up { Issue.record("nats-server on \(port) did not start within 10 s") }
     }
 
@@ -75,17 +75,5 @@ final class NATSServer {
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         process = nil
-    }
-
-    static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }

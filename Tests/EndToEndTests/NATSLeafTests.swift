@@ -1,7 +1,5 @@
 import Foundation
-import Logging
 import LookoutCore
-import LookoutNATS
 import Testing
 
 /// The leaf topology of docs/scaling.md with real processes on loopback: a central `nats-server`, a leaf server with
@@ -179,11 +177,8 @@ import Testing
         defer { topology.stop() }
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         for location in LeafTopology.locations {
-            let sink = try NATSTransport(settings: topology.settings, name: location).sink(topology.output(location), confirm: true, logger: Logger(label: "test"))
-            let writer = LineWriter(sink: sink)
-            for second in 0..<2 { try writer.write(NATSChainTests.result("acme-home", start.addingTimeInterval(Double(second)), ok: true, location: location)) }
-            try writer.flush()
-            sink.finish(waitingUpTo: 5)
+            let lines = (0..<2).map { NATSChainTests.result("acme-home", start.addingTimeInterval(Double($0)), ok: true, location: location) }
+            try NATSChainTests.publish(lines, to: topology.output(location), settings: topology.settings, name: location)
         }
         var first = topology.settings
         first.leaves = ["leaf-lon"]

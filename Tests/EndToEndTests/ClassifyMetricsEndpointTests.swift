@@ -8,8 +8,7 @@ import Testing
 /// state of what it read, and SIGTERM still stops it cleanly with the server.
 @Suite struct ClassifyMetricsEndpointTests {
     @Test func servesTheStateWhileFollowingAndStopsOnSIGTERM() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-cm-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.tempFolder("cm")
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("c.yaml"), input = dir.appendingPathComponent("results.ndjson")
         try """

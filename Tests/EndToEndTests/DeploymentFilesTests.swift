@@ -89,10 +89,10 @@ import Testing
     /// pipelines/nats/: both server configs are valid for Debian's nats-server, and the leaf keeps lookout's subjects
     /// off its link (or each leaf would also store every other leaf's results: NATSLeafTests runs that shape).
     @Test func theNATSServerConfigsAreValidAndTheLeafKeepsLookoutsSubjectsOffItsLink() throws {
-        guard NATSServer.available() else { return }
+        let server = try InstalledTool.natsServer()
         for name in ["central.conf", "leaf.conf"] {
             let path = Self.pipelines.appendingPathComponent("nats/\(name)").path
-            let run = try ChildProcess.run(path: NATSServer.path!, ["-c", path, "-t"], timeout: 30)
+            let run = try ChildProcess.run(path: server, ["-c", path, "-t"], timeout: 30)
             #expect(run.status == 0, "\(name): \(run.stderrText)")
         }
         let leaf = try String(contentsOf: Self.pipelines.appendingPathComponent("nats/leaf.conf"), encoding: .utf8)

@@ -7,17 +7,14 @@ import Testing
     static let contrib = Fixtures.repository.appendingPathComponent("contrib")
 
     @Test func probeReadsTheReferenceEndpointWithOneComponentFailing() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/php") else {
-            Issue.record("php-cli is not installed: pipelines/install-deps installs it (.ci/run runs it)")
-            return
-        }
+        let executable = try InstalledTool.php()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-php-\(UUID())")
         let cache = dir.appendingPathComponent("cache")
         try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = LoopbackPort.free()
         let php = Process()
-        php.executableURL = URL(fileURLWithPath: "/usr/bin/php")
+        php.executableURL = URL(fileURLWithPath: executable)
         php.arguments = ["-S", "127.0.0.1:\(port)", "-t", HealthCheckPHPTests.contrib.path]
         php.environment = [
             "HEALTH_TOKEN": "t0ken-for-the-test",

@@ -1,7 +1,5 @@
 import Foundation
-import Logging
 import LookoutCore
-import LookoutNATS
 import Testing
 
 /// The leaf topology of docs/scaling.md with real processes on loopback: a central `nats-server`, a leaf server with
@@ -30,7 +28,6 @@ import Testing
     }
 
     @Test func aFailureFromOneLocationOpensNoIncidentFromTwoItDoes() async throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let topology = try LeafTopology(folder: folder)
@@ -78,7 +75,6 @@ import Testing
     /// check and location, no incident opens or resolves twice, and the output is byte for byte what one
     /// uninterrupted classify makes of the central stream.
     @Test func killsAndALinkCutLoseAndRepeatNothing() async throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let topology = try LeafTopology(folder: folder)
@@ -175,18 +171,14 @@ import Testing
     /// A location added to `nats.leaves` is sourced by the central stream from the next start of a stage there, with
     /// what its leaf stored before.
     @Test func aLeafAddedToTheConfigIsSourcedFromTheNextStart() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let topology = try LeafTopology(folder: folder)
         defer { topology.stop() }
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         for location in LeafTopology.locations {
-            let sink = try NATSTransport(settings: topology.settings, name: location).sink(topology.output(location), confirm: true, logger: Logger(label: "test"))
-            let writer = LineWriter(sink: sink)
-            for second in 0..<2 { try writer.write(NATSChainTests.result("acme-home", start.addingTimeInterval(Double(second)), ok: true, location: location)) }
-            try writer.flush()
-            sink.finish(waitingUpTo: 5)
+            let lines = (0..<2).map { NATSChainTests.result("acme-home", start.addingTimeInterval(Double($0)), ok: true, location: location) }
+            try NATSChainTests.publish(lines, to: topology.output(location), settings: topology.settings, name: location)
         }
         var first = topology.settings
         first.leaves = ["leaf-lon"]
@@ -197,7 +189,6 @@ import Testing
 
     /// A stage pointed at the wrong server is told so at start, instead of retrying for ever.
     @Test func aProbePublishingToTheCentralServerIsRefusedAtStart() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let central = try NATSServer(store: folder.dir.appendingPathComponent("central"), domain: "hub", acceptsLeaves: true)

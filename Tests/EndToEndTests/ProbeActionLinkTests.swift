@@ -46,7 +46,7 @@ import Testing
     }
 
     static func listening(_ port: Int) async -> Bool {
-        await waitUntil(timeout: 60) { NATSServer.accepts(port: port) }
+        await waitUntil(timeout: 60) { LoopbackPort.isOpen(port) }
     }
 
     @Test func aConfirmedLinkAppendsOneAckToProbesOutputAndActsOnce() async throws {

@@ -130,15 +130,11 @@ import Testing
 
     /// On a terminal (a pty from util-linux `script`), the read count is shown on stderr; elsewhere it is not.
     @Test func progressOnlyOnATerminal() throws {
-        // A missing `script` is a broken machine (util-linux's bsdutils is essential on Debian), not a pass.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
-            Issue.record("/usr/bin/script is missing: install bsdutils (util-linux) to run the terminal test")
-            return
-        }
+        let script = try InstalledTool.script()
         let report = ChildProcess.executable("report").path
         let command = "'\(report)' --config '\(Self.config)' --day 2026-11-25 --format json --output /dev/null '\(Self.log)'"
         // `script` gives the child a pty, and writes what the child printed there (stdout and stderr) to its stdout.
-        let run = try ChildProcess.run(path: "/usr/bin/script", ["-qec", command, "/dev/null"])
+        let run = try ChildProcess.run(path: script, ["-qec", command, "/dev/null"])
         let text = run.stdoutText + run.stderrText
         #expect(run.status == 65, "\(text)")
         #expect(text.contains("report: 1221 lines read."), "\(text)")
@@ -158,15 +154,22 @@ import Testing
         #expect(run.stderrText.contains("report.slack_webhook"))
     }
 
+    /// The fixture config with `report.slack_webhook: ${REPORT_HOOK}`, written in `folder`; and the webhook's line.
+    static func configWithSlackWebhook(in folder: URL) throws -> (file: URL, line: Int) {
+        let title = "  title: Agency daily report"
+        let yaml = try String(contentsOfFile: config, encoding: .utf8)
+        let titleLine = try #require(yaml.components(separatedBy: "\n").firstIndex(of: title), "the fixture config lost its title")
+        let file = folder.appendingPathComponent("c.yaml")
+        try yaml.replacingOccurrences(of: title, with: title + "\n  slack_webhook: ${REPORT_HOOK}").write(to: file, atomically: true, encoding: .utf8)
+        return (file, titleLine + 2)
+    }
+
     @Test func slackPostsToTheConfiguredWebhookWithoutPrintingIt() throws {
         let server = try RecordingServer()
         defer { server.shutdown() }
         let tmp = try Fixtures.tempFolder("report-slack")
         defer { try? FileManager.default.removeItem(at: tmp) }
-        var yaml = try String(contentsOfFile: Self.config, encoding: .utf8)
-        yaml = yaml.replacingOccurrences(of: "  title: Agency daily report", with: "  title: Agency daily report\n  slack_webhook: ${REPORT_HOOK}")
-        let config = tmp.appendingPathComponent("c.yaml")
-        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        let (config, _) = try Self.configWithSlackWebhook(in: tmp)
         var env = ProcessInfo.processInfo.environment
         env["REPORT_HOOK"] = "http://127.0.0.1:\(server.port)/services/HOOKSECRET"
         let run = try ChildProcess.run("report", ["--config", config.path, "--day", "2026-11-25", "--format", "slack", Self.log],
@@ -180,11 +183,7 @@ import Testing
     @Test func aSlackWebhookWithAPortOver65535IsAConfigErrorNotATrap() throws {
         let tmp = try Fixtures.tempFolder("report-slack-port")
         defer { try? FileManager.default.removeItem(at: tmp) }
-        var yaml = try String(contentsOfFile: Self.config, encoding: .utf8)
-        yaml = yaml.replacingOccurrences(of: "  title: Agency daily report", with: "  title: Agency daily report\n  slack_webhook: ${REPORT_HOOK}")
-        let config = tmp.appendingPathComponent("c.yaml")
-        try yaml.write(to: config, atomically: true, encoding: .utf8)
-        let line = yaml.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("slack_webhook") }! + 1
+        let (config, line) = try Self.configWithSlackWebhook(in: tmp)
         var env = ProcessInfo.processInfo.environment
         env["REPORT_HOOK"] = "http://127.0.0.1:99999/services/HOOKSECRET"
         let run = try ChildProcess.run("report", ["--config", config.path, "--day", "2026-11-25", "--format", "slack", Self.log],

@@ -5,7 +5,6 @@ import Testing
 /// messages, the DOM shows the components, incidents and "updated at"; and the exit statuses for an unwritable
 /// folder (74, old pages kept) and an unsafe config (78).
 @Suite struct StatusSiteBrowserTests {
-    static let chromium = "/usr/bin/chromium"
     static let config = Fixtures.url("report/day.config.yaml").path
     static let log = Fixtures.url("report/day.in.ndjson").path
 
@@ -15,7 +14,7 @@ import Testing
 
     /// The DOM Chromium builds from a page, and its stderr (console messages are logged there).
     static func dom(_ file: String, profile: String) throws -> (dom: String, log: String) {
-        let out = try ChildProcess.run(path: chromium, [
+        let out = try ChildProcess.run(path: try InstalledTool.chromium(), [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
             "--user-data-dir=\(profile)", "--dump-dom", "file://\(file)",
         ], timeout: 60)
@@ -23,10 +22,7 @@ import Testing
     }
 
     @Test func pagesRenderInHeadlessChromium() throws {
-        guard FileManager.default.isExecutableFile(atPath: StatusSiteBrowserTests.chromium) else {
-            Issue.record("chromium is not installed: pipelines/install-deps installs it (.ci/run runs it)")
-            return
-        }
+        _ = try InstalledTool.chromium()
         let dir = try Fixtures.tempFolder("status-browser")
         defer { try? FileManager.default.removeItem(at: dir) }
         let site = dir.appendingPathComponent("site").path

@@ -1,8 +1,6 @@
 import Foundation
-import Logging
 import LookoutCore
 @testable import LookoutRoute
-import LookoutNATS
 import Testing
 
 /// `route --input nats://... --follow --state` killed at random moments while classify's output streams into the
@@ -11,7 +9,6 @@ import Testing
 /// follows a file (RouteFollowFaultTests).
 @Suite(.serialized) struct RouteNATSInputTests {
     @Test func routeReadingASubjectKilledAtRandomMomentsDeliversEverythingOnce() async throws {
-        guard NATSServer.available() else { return }
         let seed: UInt64 = 27
         let rig = try RouteFollowFaultTests.Rig()
         let server = try NATSServer(store: rig.dir.appendingPathComponent("js"))
@@ -26,17 +23,7 @@ import Testing
 
         // classify's `--output nats://` publishes a batch and waits for the server to store it; so does this.
         let lines = classified.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
-        let published = Locked(0)
-        let publisher = Thread {
-            let sink = try! NATSTransport(settings: NATSSettings(), name: "classify").sink(subject, confirm: true, logger: Logger(label: "test"))
-            let writer = LineWriter(sink: sink)
-            for chunk in stride(from: 0, to: lines.count, by: 250) {
-                for line in lines[chunk..<min(chunk + 250, lines.count)] { try! writer.write(line) }
-                try! writer.flush()
-                published.withLock { $0 = min(chunk + 250, lines.count) }
-            }
-        }
-        publisher.start()
+        let published = NATSChainTests.publishInBackground(lines, to: subject, chunk: 250, name: "classify")
         var rng = SeededGenerator(seed: seed)
         var stage = try rig.start()
         var kills = 0
@@ -65,7 +52,6 @@ import Testing
     /// Read once, `route --output nats://` publishes the lines it passes through to the subject (it wrote them to
     /// stdout, the subject left empty, when it had no `--follow`).
     @Test func routeReadOncePublishesToItsOutputSubject() throws {
-        guard NATSServer.available() else { return }
         let folder = try FileChain.Folder()
         defer { folder.remove() }
         let server = try NATSServer(store: folder.dir.appendingPathComponent("js"))

@@ -62,7 +62,7 @@ import Testing
             + server.requests.map(SecretEncodingLeakTests.credential)
         for secret in Set(secrets) {
             for form in SecretEncodingLeakTests.forms(secret) + [SecretEncodingLeakTests.encode(secret, echo)] {
-                // A prefix of 12 characters is enough to recognise a leaked (or cut) secret.
+                // A prefix of 16 characters is enough to recognise a leaked (or cut) secret.
                 let probe = String(form.prefix(16))
                 #expect(!run.stdoutText.contains(probe), "stdout leaks \(echo) \(form.prefix(4))…")
                 #expect(!run.stderrText.contains(probe), "stderr leaks \(echo) \(form.prefix(4))…")
@@ -79,10 +79,7 @@ import Testing
         defer { server.shutdown() }
         let tmp = try Fixtures.tempFolder("report-leak")
         defer { try? FileManager.default.removeItem(at: tmp) }
-        var yaml = try String(contentsOfFile: ReportExecutableTests.config, encoding: .utf8)
-        yaml = yaml.replacingOccurrences(of: "  title: Agency daily report", with: "  title: Agency daily report\n  slack_webhook: ${REPORT_HOOK}")
-        let config = tmp.appendingPathComponent("c.yaml")
-        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        let (config, _) = try ReportExecutableTests.configWithSlackWebhook(in: tmp)
         var env = ProcessInfo.processInfo.environment
         env["REPORT_HOOK"] = server.baseURL + "/services/T111SECRET/B111SECRET/YYYYreportSECRET"
         let run = try ChildProcess.run("report", ["--config", config.path, "--day", "2026-11-25", "--format", "slack",

@@ -132,7 +132,7 @@ import Testing
         do {
             let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(30))
             #expect(response.status.code == 200)
-            #expect(response.headers["content-type"].first == MetricsServer.contentType)
+            #expect(response.headers["content-type"].first == "text/plain; version=0.0.4; charset=utf-8", "the text format docs/metrics.md names")
             let text = String(buffer: try await response.body.collect(upTo: 1 << 22))
             await server.stop()
             return Exposition(text: text)

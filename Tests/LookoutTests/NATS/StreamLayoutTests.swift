@@ -48,7 +48,7 @@ import Testing
         let layout = StreamLayout(settings: Self.leafSettings, domain: domain)
         #expect(layout.role == .central && layout.stream == "LOOKOUT" && layout.subjects.isEmpty)
         #expect(layout.sources == ["leaf-lon", "leaf-fra"] && layout.sourceStream == "LOOKOUT_EDGE")
-        #expect(layout.duplicateWindowNanos == StreamLayout.centralDuplicateWindowNanos)
+        #expect(layout.duplicateWindowNanos == 100_000_000, "100 ms, as docs/scaling.md says: the leaves already drop repeats")
         #expect(StreamLayout.apiPrefix(domain: "leaf-lon") == "$JS.leaf-lon.API")
         #expect(layout.refusalToRead("lookout.results.>") == nil)
         #expect(layout.refusalToRead("lookout.>")?.contains("lookout.results.>") == true)

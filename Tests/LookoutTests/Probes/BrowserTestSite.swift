@@ -2,6 +2,7 @@ import Foundation
 @testable import LookoutCore
 @testable import LookoutProbe
 @testable import LookoutTesting
+import Testing
 
 /// The loopback site the browser tests load: a shop whose products a script renders from an API call, and the ways
 /// such a page breaks. The HTML shell is the same for every page; only the script or the API behind it differs.
@@ -74,5 +75,12 @@ enum BrowserTestSite {
     }
 
     static let chromium = "/usr/bin/chromium"
-    static var hasChromium: Bool { FileManager.default.isExecutableFile(atPath: chromium) }
+
+    /// Whether chromium is installed; when it is not, records an issue naming the install script (CI runs it, so
+    /// there a missing browser fails the test) and the caller returns.
+    static func chromiumInstalled() -> Bool {
+        let installed = FileManager.default.isExecutableFile(atPath: chromium)
+        if !installed { Issue.record("chromium is not installed: pipelines/install-deps installs it (.ci/run runs it)") }
+        return installed
+    }
 }

@@ -3,6 +3,7 @@ import Logging
 @testable import LookoutCommands
 @testable import LookoutCore
 @testable import LookoutReport
+import Testing
 
 /// ReportFixture runs the report library over a fixture log in process, as the `report` executable does.
 enum ReportFixture {
@@ -10,6 +11,25 @@ enum ReportFixture {
         .appendingPathComponent("Fixtures/report")
 
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// Compares `actual` with the golden file `name` line by line and names the first line that differs; with
+    /// `LOOKOUT_RECORD=1` writes it instead and records an issue, so a re-recording is never mistaken for a pass.
+    static func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        if ProcessInfo.processInfo.environment["LOOKOUT_RECORD"] == "1" {
+            try actual.write(toFile: path(name), atomically: true, encoding: .utf8)
+            Issue.record("re-recorded \(name): review it, then run again without LOOKOUT_RECORD", sourceLocation: sourceLocation)
+            return
+        }
+        let expected = try String(contentsOfFile: path(name), encoding: .utf8)
+        let a = actual.components(separatedBy: "\n"), e = expected.components(separatedBy: "\n")
+        for k in 0..<max(a.count, e.count) {
+            let got = k < a.count ? a[k] : "<missing>", want = k < e.count ? e[k] : "<missing>"
+            if got != want {
+                Issue.record("\(name):\(k + 1): expected\n  \(want)\ngot\n  \(got)", sourceLocation: sourceLocation)
+                return
+            }
+        }
+    }
 
     static func config(_ name: String = "day") throws -> Config {
         try Config.load(path: path("\(name).config.yaml"), environment: [:])

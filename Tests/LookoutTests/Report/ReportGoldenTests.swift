@@ -33,21 +33,7 @@ import Testing
     func matchesGolden(_ c: Case) throws {
         let report = try ReportFixture.report(c.fixture, day: c.day, client: c.client)
         let actual = ReportStage.render(report, format: c.format)
-        let path = ReportFixture.path(c.expected)
-        if ProcessInfo.processInfo.environment["LOOKOUT_RECORD"] == "1" {
-            try actual.write(toFile: path, atomically: true, encoding: .utf8)
-            Issue.record("re-recorded \(c.expected): review it, then run again without LOOKOUT_RECORD")
-            return
-        }
-        let expected = try String(contentsOfFile: path, encoding: .utf8)
-        let a = actual.components(separatedBy: "\n"), e = expected.components(separatedBy: "\n")
-        for k in 0..<max(a.count, e.count) {
-            let got = k < a.count ? a[k] : "<missing>", want = k < e.count ? e[k] : "<missing>"
-            if got != want {
-                Issue.record("\(c.expected):\(k + 1): expected\n  \(want)\ngot\n  \(got)")
-                return
-            }
-        }
+        try ReportFixture.expectGolden(actual, c.expected)
     }
 
     /// The same report twice gives the same bytes: figures come from event times only.

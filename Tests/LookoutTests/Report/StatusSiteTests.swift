@@ -38,18 +38,7 @@ import Testing
     ])
     func matchesGolden(file: String, golden: String) throws {
         let actual = try #require(StatusSiteTests.files(try StatusSiteTests.fixture.get())[file])
-        let path = ReportFixture.path(golden)
-        if ProcessInfo.processInfo.environment["LOOKOUT_RECORD"] == "1" {
-            try actual.write(toFile: path, atomically: true, encoding: .utf8)
-            Issue.record("re-recorded \(golden): review it, then run again without LOOKOUT_RECORD")
-            return
-        }
-        let expected = try String(contentsOfFile: path, encoding: .utf8)
-        let a = actual.components(separatedBy: "\n"), e = expected.components(separatedBy: "\n")
-        for k in 0..<max(a.count, e.count) where (k < a.count ? a[k] : "<missing>") != (k < e.count ? e[k] : "<missing>") {
-            Issue.record("\(golden):\(k + 1): expected\n  \(k < e.count ? e[k] : "<missing>")\ngot\n  \(k < a.count ? a[k] : "<missing>")")
-            return
-        }
+        try ReportFixture.expectGolden(actual, golden)
     }
 
     /// A public note (`classify note INCIDENT --public`) is an update on the client's page, in the JSON, the HTML and

@@ -97,7 +97,7 @@ import Testing
 
     @Test func theOutboxEscalatesByEventTimeOnceAcrossARestartAndTheEndReachesEveryone() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("escalation-\(UUID()).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer { OutboxTests.removeDatabase(path) }
         let now = Timestamp(seconds: 5)
         do {
             let outbox = try Self.outbox(path)

@@ -25,7 +25,7 @@ import Testing
 
     @Test func thePositionIsCommittedWithTheDeliveriesAndSurvivesAReopen() throws {
         let path = OutboxTests.tempPath()
-        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        defer { OutboxTests.removeDatabase(path) }
         let position = StreamPosition(inputInode: 42, inputOffset: 1234, inputLine: 17)
         do {
             let (outbox, _) = try OutboxTests.outbox(path)

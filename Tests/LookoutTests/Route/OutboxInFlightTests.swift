@@ -8,11 +8,9 @@ import Testing
 /// What the outbox remembers of attempts whose outcome a crash lost: a delivery claimed again while its previous
 /// attempt was never recorded is a repeat after a restart (it may have reached the receiver), and nothing else is.
 @Suite struct OutboxInFlightTests {
-    static func removing(_ path: String) { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-
     @Test func aDeliveryLeftInFlightByACrashIsClaimedAgainAsARepeat() throws {
         let path = OutboxTests.tempPath()
-        defer { OutboxInFlightTests.removing(path) }
+        defer { OutboxTests.removeDatabase(path) }
         let opened = IncidentRouterTests.event(.opened, at: 100)
         do {
             let (outbox, routing) = try OutboxTests.outbox(path)
@@ -50,16 +48,12 @@ import Testing
 
     @Test func aGroupedMessageLeftInFlightIsRepeatedWholeAndMarked() throws {
         let path = OutboxTests.tempPath()
-        defer { OutboxInFlightTests.removing(path) }
+        defer { OutboxTests.removeDatabase(path) }
         var keys: [String] = []
         do {
             let (outbox, routing) = try OutboxTests.outbox(path)
             let outages = try #require(routing.sink(named: "outages"))
-            for k in 1...4 {
-                var e = IncidentRouterTests.event(.opened, at: 100)
-                e.id = "site\(k)/1000"
-                try outbox.enqueue(e, line: e.encoded(), now: Timestamp(seconds: 0))
-            }
+            try OutboxTests.lifecycles(outbox, count: 4, events: [(.opened, 100)])
             keys = try outbox.claimOne(sink: outages, now: Timestamp(seconds: 3), maxBatch: 500, sites: { _ in nil }).map(\.key)
             #expect(keys.count == 4)
         }
@@ -72,7 +66,7 @@ import Testing
 
     @Test func theUpgradeMarksWhatARouteBeforeItLeftInFlight() throws {
         let path = OutboxTests.tempPath()
-        defer { OutboxInFlightTests.removing(path) }
+        defer { OutboxTests.removeDatabase(path) }
         // A state file as the route before `in_flight` left it: one delivery attempted with no outcome (in flight
         // at a crash), one that failed and waits for its retry, one never attempted.
         let old = try StateDatabase.open(path: path, migrations: Outbox.migrations + Outbox.journalMigrations + Outbox.escalationMigrations)

@@ -16,9 +16,14 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID()).sqlite").path
     }
 
+    /// Removes a SQLite file and its write-ahead log and shared-memory files.
+    static func removeDatabase(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     @Test func aReplayedEventQueuesNothingNewAndSurvivesAReopen() throws {
         let path = OutboxTests.tempPath()
-        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        defer { OutboxTests.removeDatabase(path) }
         let opened = IncidentRouterTests.event(.opened, at: 100)
         do {
             let (outbox, _) = try OutboxTests.outbox(path)
@@ -58,11 +63,7 @@ import Testing
     @Test func aGroupIsFixedOnceChosenSoARetrySendsTheSameMessage() throws {
         let (outbox, routing) = try OutboxTests.outbox(nil)
         let outages = try #require(routing.sink(named: "outages"))
-        for k in 1...5 {
-            var e = IncidentRouterTests.event(.opened, at: 100)
-            e.id = "site\(k)/1000"
-            try outbox.enqueue(e, line: e.encoded(), now: Timestamp(seconds: 0))
-        }
+        try OutboxTests.lifecycles(outbox, count: 5, events: [(.opened, 100)])
         #expect(try outbox.claimOne(sink: outages, now: Timestamp(seconds: 1), maxBatch: 500, sites: { _ in nil }).isEmpty,
                 "nothing goes before the group wait")
         let batch = try outbox.claimOne(sink: outages, now: Timestamp(seconds: 3), maxBatch: 500, sites: { _ in nil })
@@ -77,9 +78,11 @@ import Testing
     }
 
     /// Opened and resolved for `count` incidents (site1 … siteN), queued at 0 s.
-    static func lifecycles(_ outbox: Outbox, count: Int) throws {
+    /// Queues incidents site1 ... site`count`, each opened at 100 s and resolved at 900 s (or only `events`).
+    static func lifecycles(_ outbox: Outbox, count: Int,
+                           events: [(IncidentEvent.Event, Int64)] = [(.opened, 100), (.resolved, 900)]) throws {
         for k in 1...count {
-            for (event, at) in [(IncidentEvent.Event.opened, Int64(100)), (.resolved, 900)] {
+            for (event, at) in events {
                 var e = IncidentRouterTests.event(event, at: at)
                 e.id = "site\(k)/1000"
                 try outbox.enqueue(e, line: e.encoded(), now: Timestamp(seconds: 0))
@@ -130,7 +133,7 @@ import Testing
 
     @Test func outcomesRecordedTogetherAreKeptAllOrNone() throws {
         let path = OutboxTests.tempPath()
-        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        defer { OutboxTests.removeDatabase(path) }
         var claimed: [[OutboxDelivery]] = []
         do {
             let (outbox, routing) = try OutboxTests.outbox(path)

@@ -1,7 +1,7 @@
 import Foundation
 @testable import LookoutCommands
 @testable import LookoutCore
-import LookoutRoute
+@testable import LookoutRoute
 import Testing
 
 /// Each broken routing section maps to its exact `FILE:LINE: message`.
@@ -119,5 +119,8 @@ import Testing
         let config = try RoutingConfigErrorTests.parse("  sinks:\n    desk: {kind: zendesk, url: \"${DESK_URL}\", email: a@b.example, token: \"${TOKEN}\"}\n",
                                                        extra: ["DESK_URL": "https://acme.zendesk.example/"])
         #expect(config.routing?.sinks.count == 1)
+        // The value itself, not only that something loaded: the sink calls the URL the variable holds.
+        let desk = try #require(config.routing?.sinks.first?.sink as? ZendeskSink)
+        #expect(desk.api.base == "https://acme.zendesk.example")
     }
 }

@@ -106,9 +106,9 @@ public final class ReportAccumulator {
     }
 
     /// The spans a check's error budget is counted from (by tally index); nil when its site has no SLA target.
-    public func budgetSpan(_ k: Int) -> SpanAttribution? {
-        guard budgeted[k] else { return nil }
-        return budgetSpans.isEmpty ? tallies[k].spans : budgetSpans[k]
+    public func budgetSpan(_ index: Int) -> SpanAttribution? {
+        guard budgeted[index] else { return nil }
+        return budgetSpans.isEmpty ? tallies[index].spans : budgetSpans[index]
     }
 
     /// Closes every check's last span. Call once, after the last line.

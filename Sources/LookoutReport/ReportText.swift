@@ -74,9 +74,9 @@ public struct ReportText: Sendable {
     }
 
     /// A client's window time nobody agreed: `30m 00s (down 10m 00s)`, or `0s`.
-    public static func unagreed(_ a: AdherenceFigure) -> String {
-        guard let ms = a.unagreedMaintenanceMs else { return "0s" }
-        let down = a.downInsideUnagreedMs ?? 0
+    public static func unagreed(_ adherence: AdherenceFigure) -> String {
+        guard let ms = adherence.unagreedMaintenanceMs else { return "0s" }
+        let down = adherence.downInsideUnagreedMs ?? 0
         return duration(ms) + (down > 0 ? " (down \(duration(down)))" : "")
     }
 

@@ -96,41 +96,41 @@ public enum StatusHTML {
     }
 
     /// One client's page.
-    public static func client(_ c: StatusClient, snapshot: StatusSnapshot) -> String {
-        let zone = TimeZone(identifier: c.timeZone) ?? TimeZone(identifier: "UTC")!
-        var b = "<header><h1>\(e(c.title))</h1>"
-        b += "<p class=\"meta\">Updated at <time datetime=\"\(snapshot.updatedAt)\">\(e(local(snapshot.updatedAt, zone)))</time> (\(e(c.timeZone))). This page refreshes itself every minute.</p></header>\n"
+    public static func client(_ client: StatusClient, snapshot: StatusSnapshot) -> String {
+        let zone = TimeZone(identifier: client.timeZone) ?? TimeZone(identifier: "UTC")!
+        var b = "<header><h1>\(e(client.title))</h1>"
+        b += "<p class=\"meta\">Updated at <time datetime=\"\(snapshot.updatedAt)\">\(e(local(snapshot.updatedAt, zone)))</time> (\(e(client.timeZone))). This page refreshes itself every minute.</p></header>\n"
         if snapshot.monitor.stale {
             b += "<p class=\"stale\">⚠ Monitoring data is not current: the last result was seen at \(e(local(snapshot.monitor.lastResultAt, zone))).</p>\n"
         }
-        let overall = c.status == .up ? "All systems operational" : c.openIncidents.isEmpty ? c.status.label : "Some services are affected"
-        b += "<p class=\"banner s-\(c.status.rawValue)\" id=\"overall\">\(c.status.symbol) \(e(overall))</p>\n"
+        let overall = client.status == .up ? "All systems operational" : client.openIncidents.isEmpty ? client.status.label : "Some services are affected"
+        b += "<p class=\"banner s-\(client.status.rawValue)\" id=\"overall\">\(client.status.symbol) \(e(overall))</p>\n"
         b += "<main>\n<h2>Services</h2>\n"
-        for comp in c.components {
+        for comp in client.components {
             b += "<section class=\"comp\" data-component=\"\(e(comp.id))\"><div class=\"comp-head\"><strong>\(e(comp.name))</strong>\(badge(comp.status))</div>"
             b += dayBar(comp.days)
             b += "<p class=\"meta\">\(StatusBuilder.days) days: \(e(ReportText.percent(comp.availability))) available (planned maintenance not counted)</p></section>\n"
         }
         b += "<h2>Current incidents</h2>\n"
-        if c.openIncidents.isEmpty { b += "<p>No current incidents.</p>\n" }
-        for i in c.openIncidents {
+        if client.openIncidents.isEmpty { b += "<p>No current incidents.</p>\n" }
+        for i in client.openIncidents {
             b += "<article class=\"incident\" id=\"\(i.publicID)\" data-incident=\"\(i.publicID)\"><p><strong>\(e(i.sentence))</strong></p>\(timeline(i, zone: zone))</article>\n"
         }
         b += "<h2>Planned maintenance</h2>\n"
-        if c.maintenances.isEmpty { b += "<p>No planned maintenance.</p>\n" } else {
-            b += "<ul>" + c.maintenances.map {
+        if client.maintenances.isEmpty { b += "<p>No planned maintenance.</p>\n" } else {
+            b += "<ul>" + client.maintenances.map {
                 "<li>⚒ \(e($0.siteName)): \(e($0.name)), \(e(local($0.start, zone))) to \(e(local($0.end, zone)))\($0.inProgress ? " (in progress)" : "")</li>"
             }.joined() + "</ul>\n"
         }
         b += "<h2>Past incidents (\(StatusBuilder.days) days)</h2>\n"
-        if c.pastIncidents.isEmpty { b += "<p>No incidents in the last \(StatusBuilder.days) days.</p>\n" }
-        for i in c.pastIncidents {
+        if client.pastIncidents.isEmpty { b += "<p>No incidents in the last \(StatusBuilder.days) days.</p>\n" }
+        for i in client.pastIncidents {
             b += "<article class=\"incident resolved\" id=\"\(i.publicID)\" data-incident=\"\(i.publicID)\"><p><strong>\(e(local(i.opened, zone)))</strong>: \(e(i.sentence))</p>\(timeline(i, zone: zone))</article>\n"
         }
         b += "</main>\n<footer><p class=\"meta\">"
-        if let contact = c.contact { b += "Questions? Contact \(e(contact)). " }
+        if let contact = client.contact { b += "Questions? Contact \(e(contact)). " }
         b += "\(e(ReportText.clientFootnote)) <a href=\"summary.json\">summary.json</a> · <a href=\"feed.atom\">Atom feed</a></p></footer>"
-        return page(title: c.title, refresh: 60, body: b, feed: true)
+        return page(title: client.title, refresh: 60, body: b, feed: true)
     }
 
     /// Each client's error budget this month: what is left, the burn rates, and when it runs out at this rate.
@@ -191,13 +191,13 @@ public enum StatusHTML {
 public enum StatusAtom {
     static func x(_ text: String) -> String { HTMLRenderer.escape(text) }
 
-    public static func client(_ c: StatusClient, snapshot: StatusSnapshot) -> String {
+    public static func client(_ client: StatusClient, snapshot: StatusSnapshot) -> String {
         var entries: [(at: String, xml: String)] = []
-        for i in c.openIncidents + c.pastIncidents {
+        for i in client.openIncidents + client.pastIncidents {
             for (n, u) in i.updates.enumerated() {
                 let xml = """
                       <entry>
-                        <id>urn:lookout:status:\(x(c.folder)):\(i.publicID):\(n)</id>
+                        <id>urn:lookout:status:\(x(client.folder)):\(i.publicID):\(n)</id>
                         <title>\(x(u.event.capitalized)): \(x(i.siteName))</title>
                         <updated>\(u.at)</updated>
                         <link rel="alternate" href="./#\(i.publicID)"/>
@@ -212,10 +212,10 @@ public enum StatusAtom {
         return """
             <?xml version="1.0" encoding="utf-8"?>
             <feed xmlns="http://www.w3.org/2005/Atom">
-              <id>urn:lookout:status:\(x(c.folder))</id>
-              <title>\(x(c.title))</title>
+              <id>urn:lookout:status:\(x(client.folder))</id>
+              <title>\(x(client.title))</title>
               <updated>\(snapshot.updatedAt)</updated>
-              <author><name>\(x(c.title))</name></author>
+              <author><name>\(x(client.title))</name></author>
               <link rel="self" href="feed.atom"/>
 
             """ + entries.map(\.xml).joined() + "</feed>\n"

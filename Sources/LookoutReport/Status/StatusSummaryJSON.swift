@@ -115,17 +115,17 @@ public enum StatusSummaryJSON {
     }
 
     /// A client's `summary.json`: only that client's components, incidents and windows.
-    public static func client(_ c: StatusClient, snapshot: StatusSnapshot) -> String {
-        let pageID = c.folder
+    public static func client(_ client: StatusClient, snapshot: StatusSnapshot) -> String {
+        let pageID = client.folder
         var monitor = snapshot.monitor
         monitor.results = 0; monitor.incidentLines = 0; monitor.deliveryLines = 0; monitor.linesRejected = 0
         let summary = Summary(
-            page: Page(id: pageID, name: c.title, url: "./", timeZone: c.timeZone, updatedAt: snapshot.updatedAt),
-            status: indicator(c.status), components: components(c, pageID: pageID, updatedAt: snapshot.updatedAt),
-            incidents: c.openIncidents.map { incident($0, pageID: pageID, components: c.components, forClient: true) },
-            scheduledMaintenances: maintenances(c, pageID: pageID, updatedAt: snapshot.updatedAt),
+            page: Page(id: pageID, name: client.title, url: "./", timeZone: client.timeZone, updatedAt: snapshot.updatedAt),
+            status: indicator(client.status), components: components(client, pageID: pageID, updatedAt: snapshot.updatedAt),
+            incidents: client.openIncidents.map { incident($0, pageID: pageID, components: client.components, forClient: true) },
+            scheduledMaintenances: maintenances(client, pageID: pageID, updatedAt: snapshot.updatedAt),
             lookout: Extra(monitor: monitor,
-                           pastIncidents: c.pastIncidents.map { incident($0, pageID: pageID, components: c.components, forClient: true) },
+                           pastIncidents: client.pastIncidents.map { incident($0, pageID: pageID, components: client.components, forClient: true) },
                            board: nil))
         return JSONReportRenderer.document(summary)
     }

@@ -144,7 +144,7 @@ public enum ReportStage {
             } catch LineWriter.WriteError.closed {
                 return .success
             } catch {
-                logger.error("\(error)")
+                Stage.printError("\(error)")
                 return .ioError
             }
         }

@@ -119,7 +119,7 @@ public enum RouteStage {
             try await dispatcher.run()
         } catch {
             // Outcomes not written yet stay in the journal, and pending deliveries in the outbox, for the next start.
-            logger.critical("delivery stopped: \(Redactor.shared.redact("\(error)"))")
+            Stage.printError("route: delivery stopped: \(error)")
             return .software
         }
         // Following, the dispatcher stops only after the reader (or the journal writer, failing) did.

@@ -52,6 +52,21 @@ import Testing
         #expect(kept.last?.contains(#""line":150"#) == true)
     }
 
+    /// An output that cannot be written stops the run with exit 74, said as every error that stops a run is: one
+    /// bare line, no time or level (it was a `critical` log line).
+    @Test(arguments: ["classify", "route"])
+    func anUnwritableOutputStopsWithOneBareLine(stage: String) throws {
+        // Under a pipe's 64 KiB: the stage stops before reading it all, and a larger write would SIGPIPE this process.
+        let input = Data((1...200).map(StageContractTests.result).joined(separator: "\n").utf8 + [10])
+        let run = try ChildProcess.run(path: "/bin/bash", ["-c", "exec \"$0\" --config \"$1\" > /dev/full",
+                                                           ChildProcess.executable(stage).path, StageContractTests.demoConfig],
+                                       stdin: input)
+        #expect(run.status == 74, "\(run.stderrText)")
+        // (route logs a notice while running first: no sinks configured.)
+        let stop = run.stderrText.split(separator: "\n").filter { $0.contains("cannot write output") }
+        #expect(stop == ["cannot write output: No space left on device"], "\(run.stderrText)")
+    }
+
     @Test func rejectedLinesAreKeptAsideWithTheirNumbers() throws {
         let dir = try Fixtures.tempFolder("rejects")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -37,7 +37,8 @@ public enum Stage {
         } catch LineWriter.WriteError.closed {
             return .success
         } catch {
-            logger.critical("\(error)")
+            // It stops the run: one bare line, as every error that stops a run is (printError).
+            printError("\(error)")
             return .ioError
         }
     }

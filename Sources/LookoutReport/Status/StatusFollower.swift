@@ -93,7 +93,7 @@ public final class StatusFollower: @unchecked Sendable {
             if written > 0 { logger.debug("status site: \(written) files rewritten at \(snapshot.updatedAt)") }
             return nil
         } catch {
-            logger.error("\(error)")
+            Stage.printError("\(error)")
             return .ioError
         }
     }

@@ -60,7 +60,7 @@ public struct TLSProbe: ProbeKind {
         warnDays = try check["warn_days"]?.int() ?? 14
         if let n = check["warn_days"], warnDays < 0 { throw n.error("\(n.path) must not be negative") }
         if let n = check["warn_days"] { _ = try n.int(in: 0...ConfigBounds.maxDays) }
-        extraRoots = try check["ca_file"].map { try CAFileRoots.shared.roots(of: $0, context: context) } ?? []
+        extraRoots = try check["ca_file"].map { try CAFileCache.shared.roots(of: $0, context: context) } ?? []
     }
 
     public func run(_ run: ProbeRun) async -> ProbeOutcome {

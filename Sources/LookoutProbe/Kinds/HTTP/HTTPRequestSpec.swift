@@ -54,7 +54,7 @@ public struct HTTPRequestSpec: Sendable {
         let verify = try check["verify_tls"]?.bool() ?? true
         if let n = check["ca_file"] {
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.certificates(try HTTPRequestSpec.caCertificates(n, context: context) { $0 })]
+            tls.additionalTrustRoots = [.certificates(try CAFileCache.shared.certificates(of: n, context: context))]
             self.tls = tls
         }
         if !verify {
@@ -62,19 +62,6 @@ public struct HTTPRequestSpec: Sendable {
             tls.certificateVerification = .none
             self.tls = tls
         }
-    }
-
-    /// The certificates of a `ca_file` (a path relative to the config's folder), each converted by `convert`; at
-    /// least one, or a config error.
-    static func caCertificates<C>(_ n: ConfigNode, context: ConfigContext, _ convert: (NIOSSLCertificate) throws -> C) throws -> [C] {
-        var path = try n.string()
-        if !path.hasPrefix("/") { path = context.directory + "/" + path }
-        let certs: [C]
-        do { certs = try NIOSSLCertificate.fromPEMFile(path).map(convert) } catch {
-            throw n.error("cannot read ca_file \(path) as PEM certificates")
-        }
-        guard !certs.isEmpty else { throw n.error("ca_file \(path) holds no certificate") }
-        return certs
     }
 
     /// The response of the last hop, with timings from the first request's start.

@@ -37,13 +37,7 @@ public struct BrowserProbe: ProbeKind {
     public var host: String? { hostName }
 
     public init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws {
-        url = try target.string()
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = parsed.host, !host.isEmpty else {
-            throw target.error("\(target.path) must be an http:// or https:// URL (got \"\(url)\")")
-        }
-        if let problem = url.httpURLProblem { throw target.error("\(target.path) \(problem) (got \"\(url)\")") }
-        hostName = host
+        (url, hostName) = try HTTPRequestSpec.target(target)
         origin = BrowserProbe.origin(of: url) ?? url
         chromium = context.checksRunHere ? try BrowserProbe.findChromium(context: context, at: target) : "chromium"
         expectation = try HTTPExpectation(check["expect"])

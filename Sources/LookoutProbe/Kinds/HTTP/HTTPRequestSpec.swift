@@ -23,13 +23,7 @@ public struct HTTPRequestSpec: Sendable {
     static let keys: Set<String> = ["method", "headers", "body", "redirects", "ca_file", "verify_tls"]
 
     init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws {
-        url = try target.string()
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = parsed.host, !host.isEmpty else {
-            throw target.error("\(target.path) must be an http:// or https:// URL (got \"\(url)\")")
-        }
-        if let problem = url.httpURLProblem { throw target.error("\(target.path) \(problem) (got \"\(url)\")") }
-        self.host = host
+        (url, host) = try HTTPRequestSpec.target(target)
         if let n = check["method"] {
             let text = try n.string().uppercased()
             guard ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(text) else {
@@ -62,6 +56,18 @@ public struct HTTPRequestSpec: Sendable {
             tls.certificateVerification = .none
             self.tls = tls
         }
+    }
+
+    /// A check's target (http, health, browser): an http(s) URL with a host that the client can be handed, and
+    /// that host.
+    static func target(_ node: ConfigNode) throws -> (url: String, host: String) {
+        let url = try node.string()
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = parsed.host, !host.isEmpty else {
+            throw node.error("\(node.path) must be an http:// or https:// URL (got \"\(url)\")")
+        }
+        if let problem = url.httpURLProblem { throw node.error("\(node.path) \(problem) (got \"\(url)\")") }
+        return (url, host)
     }
 
     /// The response of the last hop, with timings from the first request's start.

@@ -42,42 +42,41 @@ public struct ActionEndpoint: Sendable {
     /// forged one is told nothing more.
     enum Refusal: String, Error { case forged, expired, used }
 
-    /// Checks the link without acting: authentic, not expired, not used.
-    func check(_ link: ActionLink?, now: Timestamp) throws -> Result<ActionLink, Refusal> {
+    /// Checks the link's signature and expiry; whether it was used is the store's to say.
+    func verify(_ link: ActionLink?, now: Timestamp) -> Result<ActionLink, Refusal> {
         guard let link, signer.isAuthentic(link) else { return .failure(.forged) }
         guard now < link.expires else { return .failure(.expired) }
-        guard try !used.isUsed(link) else { return .failure(.used) }
         return .success(link)
     }
 
     /// The confirmation page for a GET; writes nothing.
     func show(_ link: ActionLink?) -> Response {
-        do {
-            switch try check(link, now: clock.now()) {
-            case .failure(let refusal): return refuse(refusal, link)
-            case .success(let link):
-                count(link.action.rawValue, "shown")
-                return ActionPage.response(.ok, ActionPage.confirm(link, silenceFor: settings.silenceFor, site: siteName(link.incident)))
+        switch verify(link, now: clock.now()) {
+        case .failure(let refusal): return refuse(refusal, link)
+        case .success(let link):
+            do {
+                guard try !used.isUsed(link) else { return refuse(.used, link) }
+            } catch {
+                return failed(error, link)
             }
-        } catch {
-            return failed(error, link)
+            count(link.action.rawValue, "shown")
+            return ActionPage.response(.ok, ActionPage.confirm(link, silenceFor: settings.silenceFor, site: siteName(link.incident)))
         }
     }
 
-    /// Acts on a confirmed POST: claims the link, then appends its control line; a line that cannot be written gives
-    /// the link back.
+    /// Acts on a confirmed POST: claims the link (the claim is the used check: no read before it), then appends its
+    /// control line; a line that cannot be written gives the link back.
     func act(_ link: ActionLink?, by name: String?) -> Response {
         let now = clock.now()
         let claimed: ActionLink
+        switch verify(link, now: now) {
+        case .failure(let refusal): return refuse(refusal, link)
+        case .success(let link): claimed = link
+        }
         do {
-            switch try check(link, now: now) {
-            case .failure(let refusal): return refuse(refusal, link)
-            case .success(let link):
-                guard try used.claim(link, now: now) else { return refuse(.used, link) }
-                claimed = link
-            }
+            guard try used.claim(claimed, now: now) else { return refuse(.used, claimed) }
         } catch {
-            return failed(error, link)
+            return failed(error, claimed)
         }
         let by = ActionEndpoint.person(name)
         let control = control(for: claimed, by: by, at: now)

@@ -32,8 +32,7 @@ public enum HostPush {
             throw f
         } catch {
             // In the words the probe's HTTP checks use ("connection refused"), not NIO's error dump.
-            let elapsed = ContinuousClock.now - started
-            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let ms = (ContinuousClock.now - started).fractionalMilliseconds
             throw Failure(description: Redactor.shared.redact(
                 "cannot reach the receiver: \(HTTPRequestSpec.describe(error, elapsedMs: ms, timeout: timeout))"))
         }

@@ -37,13 +37,7 @@ public struct BrowserProbe: ProbeKind {
     public var host: String? { hostName }
 
     public init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws {
-        url = try target.string()
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = parsed.host, !host.isEmpty else {
-            throw target.error("\(target.path) must be an http:// or https:// URL (got \"\(url)\")")
-        }
-        if let problem = url.httpURLProblem { throw target.error("\(target.path) \(problem) (got \"\(url)\")") }
-        hostName = host
+        (url, hostName) = try HTTPRequestSpec.target(target)
         origin = BrowserProbe.origin(of: url) ?? url
         chromium = context.checksRunHere ? try BrowserProbe.findChromium(context: context, at: target) : "chromium"
         expectation = try HTTPExpectation(check["expect"])
@@ -175,7 +169,8 @@ public struct BrowserProbe: ProbeKind {
         if events.crashed {
             outcome.fail("load", because: "the page crashed the browser's renderer")
         } else if !events.loadFired {
-            let waiting = events.inFlight.prefix(5).map { PageRecorder.shortURL($0, relativeTo: pageOrigin(events)) }
+            let shownOrigin = pageOrigin(events)
+            let waiting = events.inFlight.prefix(5).map { PageRecorder.shortURL($0, relativeTo: shownOrigin) }
             outcome.fail("load", because: "the page did not finish loading within \(timeout)"
                          + (waiting.isEmpty ? "" : " (still loading: \(waiting.joined(separator: ", ")))"))
             if !events.inFlight.isEmpty {
@@ -215,11 +210,12 @@ public struct BrowserProbe: ProbeKind {
     /// Exceptions, console errors and failed same-origin requests: listed in details, and failing or degrading the
     /// run as `errors:` says.
     private func judgeErrors(_ events: PageRecorder.Snapshot, into outcome: inout ProbeOutcome) {
-        let ownRequests = events.failedRequests.filter { BrowserProbe.origin(of: $0.url) == pageOrigin(events) || BrowserProbe.origin(of: $0.url) == origin }
+        let own = [pageOrigin(events), origin]
+        let ownRequests = events.failedRequests.filter { BrowserProbe.origin(of: $0.url).map(own.contains) ?? false }
         let lists: [(key: String, items: [String], action: ErrorAction, noun: String)] = [
             ("exceptions", events.exceptions, errors.exceptions, "uncaught exception"),
             ("console_errors", events.consoleErrors, errors.console, "console error"),
-            ("failed_requests", ownRequests.map { $0.written(relativeTo: pageOrigin(events)) }, errors.requests, "failed request"),
+            ("failed_requests", ownRequests.map { $0.written(relativeTo: own[0]) }, errors.requests, "failed request"),
         ]
         for list in lists where !list.items.isEmpty {
             outcome.details.append(JSONMember(key: list.key, value: .array(list.items.map { .string($0) })))

@@ -57,10 +57,11 @@ public struct TLSProbe: ProbeKind {
             port = p
         }
         serverName = try check["server_name"]?.string() ?? hostName
-        warnDays = try check["warn_days"]?.int() ?? 14
-        if let n = check["warn_days"], warnDays < 0 { throw n.error("\(n.path) must not be negative") }
-        if let n = check["warn_days"] { _ = try n.int(in: 0...ConfigBounds.maxDays) }
-        extraRoots = try check["ca_file"].map { try CAFileRoots.shared.roots(of: $0, context: context) } ?? []
+        warnDays = try check["warn_days"].map { n in
+            guard try n.int() >= 0 else { throw n.error("\(n.path) must not be negative") }
+            return try n.int(in: 0...ConfigBounds.maxDays)
+        } ?? 14
+        extraRoots = try check["ca_file"].map { try CAFileCache.shared.roots(of: $0, context: context) } ?? []
     }
 
     public func run(_ run: ProbeRun) async -> ProbeOutcome {

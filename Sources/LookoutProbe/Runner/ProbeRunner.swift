@@ -77,21 +77,10 @@ public final class ProbeRunner: Sendable {
 
     /// The kind's outcome, or a timeout outcome if the kind overruns `limit` (the stray run finishes on its own).
     static func bounded(_ probe: any ProbeKind, _ run: ProbeRun, limit: TimeSpan) async -> ProbeOutcome {
-        await withCheckedContinuation { (c: CheckedContinuation<ProbeOutcome, Never>) in
-            let once = OnceFlag()
-            let timer = TimerBox()
-            let work = Task {
-                let o = await probe.run(run)
-                timer.cancel()  // no sleeping watchdog left behind for every finished run
-                if once.take() { c.resume(returning: o) }
-            }
-            timer.set(Task {
-                guard (try? await Task.sleep(for: .milliseconds(limit.milliseconds))) != nil else { return }
-                if once.take() {
-                    work.cancel()
-                    c.resume(returning: ProbeOutcome(ok: false, error: "no answer within \(run.timeout)"))
-                }
-            })
+        do {
+            return try await Deadline(in: .milliseconds(limit.milliseconds)).run { await probe.run(run) }
+        } catch {
+            return ProbeOutcome(ok: false, error: "no answer within \(run.timeout)")
         }
     }
 
@@ -232,30 +221,5 @@ final class CheckTable: Sendable {
             state.running.remove(id)
             return nil
         }
-    }
-}
-
-/// TimerBox holds a run's watchdog so the run can cancel it, even if the run finishes before the watchdog is stored.
-final class TimerBox: Sendable {
-    private struct State {
-        var task: Task<Void, Never>?
-        var cancelled = false
-    }
-    private let state = Locked(State())
-
-    func set(_ task: Task<Void, Never>) {
-        let cancelNow = state.withLock { state in
-            state.task = task
-            return state.cancelled
-        }
-        if cancelNow { task.cancel() }
-    }
-
-    func cancel() {
-        let task = state.withLock { state in
-            state.cancelled = true
-            return state.task
-        }
-        task?.cancel()
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import LookoutCore
 
 /// Deadline bounds one awaited step by an instant: the step's result, or `Deadline.Passed` once the instant passes.
-/// At the deadline the step is cancelled and left to finish on its own, so a browser that stops answering cannot
-/// hold a check past its timeout.
+/// At the deadline the step is cancelled and left to finish on its own, so neither a kind that overruns (the runner
+/// bounds every run with it) nor a browser that stops answering can hold a check past its timeout.
 struct Deadline: Sendable {
     let instant: ContinuousClock.Instant
 
@@ -12,7 +12,6 @@ struct Deadline: Sendable {
 
     struct Passed: Error {}
 
-    var remaining: Duration { instant - .now }
     var hasPassed: Bool { ContinuousClock.now >= instant }
 
     /// `body`'s result if it finishes before the deadline; else throws `Passed`.
@@ -25,7 +24,7 @@ struct Deadline: Sendable {
             let work = Task {
                 let result: Result<T, any Error>
                 do { result = .success(try await body()) } catch { result = .failure(error) }
-                timer.cancel()
+                timer.cancel()  // no sleeping watchdog left behind for every finished step (every check run)
                 if once.take() { c.resume(with: result) }
             }
             timer.set(Task {

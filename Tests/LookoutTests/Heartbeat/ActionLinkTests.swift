@@ -242,6 +242,33 @@ import Testing
         }
     }
 
+    /// A control file that cannot be written is 503 and leaves the link unused: once the file can be written, the
+    /// same link acts.
+    @Test func aLinkWhoseLineCannotBeWrittenCanBeTriedAgain() async throws {
+        try await Harness.with { h in
+            try FileManager.default.createDirectory(atPath: h.control, withIntermediateDirectories: false)
+            let link = h.link(.ack)
+            #expect(try await h.request(h.path(link), method: .POST, form: "by=callum").status == 503)
+            try FileManager.default.removeItem(atPath: h.control)
+            #expect(try await h.request(h.path(link), method: .POST, form: "by=callum").status == 200)
+            #expect(h.lines.count == 1)
+        }
+    }
+
+    /// A used link's row goes once the link has expired (it is refused as expired from then on): each claim drops
+    /// the rows of links expired before it.
+    @Test func usedLinksAreForgottenOnceExpired() throws {
+        let store = try UsedLinkStore(path: nil)
+        let signer = ActionSigner(key: Secret(ActionLinkTests.key, source: "test"))
+        let short = signer.link(.ack, incident: ActionLinkTests.incident, expires: ActionLinkTests.t0 + .seconds(60))
+        let long = signer.link(.silence, incident: ActionLinkTests.incident, expires: ActionLinkTests.t0 + .hours(24))
+        #expect(try store.claim(short, now: ActionLinkTests.t0))
+        #expect(try !store.claim(short, now: ActionLinkTests.t0 + .seconds(1)), "a link acts once")
+        #expect(try store.claim(long, now: ActionLinkTests.t0 + .seconds(61)))
+        #expect(try store.count() == 1, "the expired link's row went with the next claim")
+        #expect(try !store.isUsed(short) && store.isUsed(long))
+    }
+
     @Test func aFormOverTheLimitIsRefused() async throws {
         try await Harness.with { h in
             let post = try await h.request(h.path(h.link()), method: .POST, form: "by=" + String(repeating: "x", count: 5000))

@@ -233,23 +233,19 @@ import Testing
         try await Self.scenario(browser: .init(pages: 2, memoryCapBytes: 1)) { site, services, _ in
             let check = try Self.check("- id: acme-shop\n  browser: \(site.baseURL)/shop\n  timeout: 30s")
             let browser = services.browser(executable: BrowserTestSite.chromium)
-            // Nil when the warm-up's release already found it over the cap and retired it (the memory is sampled in
-            // the background, so on a loaded machine that can come first): the check then starts the second one too.
-            let firstPID = browser.pid
+            // Set: the start that the warm-up waited for made the browser current before handing it out.
+            let firstPID = try #require(browser.pid)
             let o = await ProbeTestSupport.run(check, services: services)
             #expect(o.ok, "\(o)")
             #expect(browser.starts == 2)
-            if let firstPID {
-                #expect(browser.pid != firstPID)
-                // The retired browser is gone (its group killed and reaped): bounded wait, the close runs in the
-                // background.
-                var gone = false
-                for _ in 0..<100 where !gone {
-                    gone = kill(firstPID, 0) != 0
-                    if !gone { try await Task.sleep(for: .milliseconds(50)) }
-                }
-                #expect(gone, "chromium pid \(firstPID) still runs")
+            #expect(browser.pid != firstPID)
+            // The retired browser is gone (its group killed and reaped): bounded wait, the close runs in the background.
+            var gone = false
+            for _ in 0..<100 where !gone {
+                gone = kill(firstPID, 0) != 0
+                if !gone { try await Task.sleep(for: .milliseconds(50)) }
             }
+            #expect(gone, "chromium pid \(firstPID) still runs")
         }
     }
 }

@@ -122,6 +122,25 @@ struct TestCertificates {
         #expect(o.error == "no TLS handshake within 1s")
     }
 
+    /// Checks naming one ca_file share one parsed copy of it (`CAFileCache`) until the file changes.
+    @Test func checksNamingOneCAFileShareOneParseUntilItChanges() throws {
+        let dir = try ProbeTestSupport.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try TestCertificates(serverValidFor: 86_400).writeCA(in: dir)
+        func trusted(_ id: String) throws -> [NIOSSLCertificate] {
+            let check = try ProbeTestSupport.check("- id: \(id)\n  http: https://localhost/\n  ca_file: \(path)")
+            guard case .certificates(let certs)? = (check.kind as? HTTPProbe)?.request.tls?.additionalTrustRoots.first else { return [] }
+            return certs
+        }
+        let a = try trusted("a"), b = try trusted("b")
+        #expect(a.count == 1 && b.count == 1)
+        #expect(a.first === b.first, "one parse for both checks")
+        _ = try TestCertificates(serverValidFor: 86_400).writeCA(in: dir)   // another CA at the same path
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(10)], ofItemAtPath: path)
+        let c = try trusted("c")
+        #expect(c.count == 1 && c.first != a.first, "a changed file is read again")
+    }
+
     @Test func httpsWithCustomCA() async throws {
         let certs = try TestCertificates(serverValidFor: 90 * 86_400)
         let dir = try ProbeTestSupport.tempDirectory()

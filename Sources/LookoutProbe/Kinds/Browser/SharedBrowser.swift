@@ -108,7 +108,8 @@ public final class SharedBrowser: Sendable {
             defer { state.current = nil; state.retiring = [:] }
             return (state.current, Array(state.retiring.values), state.starting)
         }
-        if let started = try? await starting?.value, started.id != current?.id { stop(started, because: "the probe is stopping") }
+        // A browser still starting stops itself once up: it finds the state closed.
+        _ = try? await starting?.value
         for generation in [current].compactMap({ $0 }) + retiring {
             logger.info("browser: stopping chromium pid \(generation.process.pid): the probe is stopping")
             generation.connection.shutdown()
@@ -141,54 +142,61 @@ public final class SharedBrowser: Sendable {
                 }
                 return current
             }
-            let task = starting ?? startTask()
-            do {
-                return try await task.value
-            } catch {
-                state.withLock { state in if state.starting == task { state.starting = nil } }
-                throw error
-            }
+            return try await (starting ?? startTask()).value
         }
         throw DevToolsConnection.Failure.connectFailed("the browser kept dying at start")
     }
 
-    /// Starts a browser in a task that every concurrent caller awaits; it becomes `current` when up.
+    /// Starts a browser in a task that every concurrent caller awaits. The task itself makes the browser `current`
+    /// (or stops it, when the probe is stopping) before any caller sees it, and clears `starting` either way: there
+    /// is no moment when a started browser is neither.
     private func startTask() -> Task<Generation, any Error> {
         state.withLock { state in
             if let task = state.starting { return task }
             let id = state.nextID
             state.nextID += 1
-            let executable = self.executable
-            let logger = self.logger
             let task = Task { () throws -> Generation in
-                let process = try await withCheckedThrowingContinuation { c in
-                    // Polling for the socket blocks: on a Dispatch thread, never on an event loop.
-                    DispatchQueue.global().async {
-                        c.resume(with: Result { try ChromiumProcess.start(executable: executable, timeout: SharedBrowser.startTimeout) })
-                    }
-                }
+                let generation: Generation
                 do {
-                    let connection = try await DevToolsConnection.connect(to: process.webSocketURL, timeout: .seconds(10), logger: logger)
-                    logger.info("browser: started chromium pid \(process.pid)")
-                    return Generation(id: id, process: process, connection: connection)
+                    generation = try await self.start(id: id)
                 } catch {
-                    process.terminate()
+                    self.state.withLock { $0.starting = nil }
                     throw error
                 }
-            }
-            state.starting = task
-            Task {
-                guard let generation = try? await task.value else { return }
                 let keep = self.state.withLock { state -> Bool in
-                    if state.starting == task { state.starting = nil }
+                    state.starting = nil
                     guard !state.closed else { return false }
                     state.current = generation
                     state.started += 1
                     return true
                 }
-                if !keep { self.stop(generation, because: "the probe is stopping") }
+                guard keep else {
+                    self.stop(generation, because: "the probe is stopping")
+                    throw DevToolsConnection.Failure.closed
+                }
+                return generation
             }
+            state.starting = task
             return task
+        }
+    }
+
+    /// Starts Chromium and connects to it.
+    private func start(id: Int) async throws -> Generation {
+        let executable = self.executable
+        let process = try await withCheckedThrowingContinuation { c in
+            // Polling for the socket blocks: on a Dispatch thread, never on an event loop.
+            DispatchQueue.global().async {
+                c.resume(with: Result { try ChromiumProcess.start(executable: executable, timeout: SharedBrowser.startTimeout) })
+            }
+        }
+        do {
+            let connection = try await DevToolsConnection.connect(to: process.webSocketURL, timeout: .seconds(10), logger: logger)
+            logger.info("browser: started chromium pid \(process.pid)")
+            return Generation(id: id, process: process, connection: connection)
+        } catch {
+            process.terminate()
+            throw error
         }
     }
 

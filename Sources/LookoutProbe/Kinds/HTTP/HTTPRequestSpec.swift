@@ -23,13 +23,7 @@ public struct HTTPRequestSpec: Sendable {
     static let keys: Set<String> = ["method", "headers", "body", "redirects", "ca_file", "verify_tls"]
 
     init(target: ConfigNode, check: ConfigMapping, context: ConfigContext) throws {
-        url = try target.string()
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = parsed.host, !host.isEmpty else {
-            throw target.error("\(target.path) must be an http:// or https:// URL (got \"\(url)\")")
-        }
-        if let problem = url.httpURLProblem { throw target.error("\(target.path) \(problem) (got \"\(url)\")") }
-        self.host = host
+        (url, host) = try HTTPRequestSpec.target(target)
         if let n = check["method"] {
             let text = try n.string().uppercased()
             guard ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(text) else {
@@ -54,7 +48,7 @@ public struct HTTPRequestSpec: Sendable {
         let verify = try check["verify_tls"]?.bool() ?? true
         if let n = check["ca_file"] {
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.certificates(try HTTPRequestSpec.caCertificates(n, context: context) { $0 })]
+            tls.additionalTrustRoots = [.certificates(try CAFileCache.shared.certificates(of: n, context: context))]
             self.tls = tls
         }
         if !verify {
@@ -64,17 +58,16 @@ public struct HTTPRequestSpec: Sendable {
         }
     }
 
-    /// The certificates of a `ca_file` (a path relative to the config's folder), each converted by `convert`; at
-    /// least one, or a config error.
-    static func caCertificates<C>(_ n: ConfigNode, context: ConfigContext, _ convert: (NIOSSLCertificate) throws -> C) throws -> [C] {
-        var path = try n.string()
-        if !path.hasPrefix("/") { path = context.directory + "/" + path }
-        let certs: [C]
-        do { certs = try NIOSSLCertificate.fromPEMFile(path).map(convert) } catch {
-            throw n.error("cannot read ca_file \(path) as PEM certificates")
+    /// A check's target (http, health, browser): an http(s) URL with a host that the client can be handed, and
+    /// that host.
+    static func target(_ node: ConfigNode) throws -> (url: String, host: String) {
+        let url = try node.string()
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = parsed.host, !host.isEmpty else {
+            throw node.error("\(node.path) must be an http:// or https:// URL (got \"\(url)\")")
         }
-        guard !certs.isEmpty else { throw n.error("ca_file \(path) holds no certificate") }
-        return certs
+        if let problem = url.httpURLProblem { throw node.error("\(node.path) \(problem) (got \"\(url)\")") }
+        return (url, host)
     }
 
     /// The response of the last hop, with timings from the first request's start.

@@ -55,14 +55,15 @@ import Testing
 
     /// Every service sets an fd limit (systemd's default of 1024 let 1,100 idle connections starve the heartbeat
     /// receiver) and a memory limit.
-    @Test func everyServiceSetsAnFdAndAMemoryLimit() throws {
-        let dir = Self.pipelines.appendingPathComponent("systemd")
+    @Test(arguments: [("systemd", 4), ("nats", 3)])
+    func everyServiceSetsAnFdAndAMemoryLimit(folder: String, count: Int) throws {
+        let dir = Self.pipelines.appendingPathComponent(folder)
         let units = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".service") }
-        #expect(units.count == 4)
+        #expect(units.count == count)
         for unit in units {
             let lines = try String(contentsOf: dir.appendingPathComponent(unit), encoding: .utf8).split(separator: "\n")
-            #expect(lines.contains { $0.hasPrefix("LimitNOFILE=") }, "\(unit) sets no LimitNOFILE")
-            #expect(lines.contains { $0.hasPrefix("MemoryMax=") }, "\(unit) sets no MemoryMax")
+            #expect(lines.contains { $0.hasPrefix("LimitNOFILE=") }, "\(folder)/\(unit) sets no LimitNOFILE")
+            #expect(lines.contains { $0.hasPrefix("MemoryMax=") }, "\(folder)/\(unit) sets no MemoryMax")
         }
     }
 

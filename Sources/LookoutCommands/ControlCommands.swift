@@ -14,6 +14,10 @@ struct ControlOptions: ParsableArguments {
     @Option(name: .long, help: "Stamp the line with this RFC 3339 time instead of now.")
     var at: String?
 
+    // Not `--state`: classify itself declares that option, and the parser gives it to the parent command.
+    @Option(name: .long, help: "classify's --state file: with it, an ack of an incident that is not open there is refused here (exit 65); without it, classify refuses such a line in the stream, by its line number.")
+    var classifyState: String?
+
     func time() throws -> Timestamp {
         guard let at else { return SystemClock().now() }
         guard let t = Timestamp(rfc3339: at) else { throw ValidationError("--at must be an RFC 3339 time, got \"\(at)\"") }
@@ -26,6 +30,20 @@ struct ControlOptions: ParsableArguments {
 enum ControlWriter {
     static func append(_ control: ControlEvent, options: ControlOptions, saying what: String) throws {
         let config = Stage.loadConfig(path: options.configFile.config, demo: false)
+        if case .ack(let ack) = control, let state = options.classifyState {
+            let open: Bool
+            // Opening a missing path would create an empty state that knows no incident: say what is wrong instead.
+            guard FileManager.default.fileExists(atPath: state) else { Stage.fail("\(state): no such classify state file", status: .ioError) }
+            do {
+                let trackers = try ClassifyStateStore(path: state).load()
+                open = trackers.values.contains { $0.openIncidentID == ack.incident }
+            } catch {
+                Stage.fail("\(state): cannot read classify's state: \(error)", status: .ioError)
+            }
+            guard open else {
+                Stage.fail("refused: unknown incident \"\(ack.incident)\": no open incident has that id in \(state)", status: .dataError)
+            }
+        }
         let line: [UInt8]
         do { line = try ControlFile.append(control, to: options.control, config: config) } catch {
             switch error {

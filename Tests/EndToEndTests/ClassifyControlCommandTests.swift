@@ -60,6 +60,35 @@ import Testing
         #expect(written.isEmpty)
     }
 
+    /// With classify's `--state`, `classify ack` refuses an incident that is not open there (65, nothing written); the
+    /// open one is acknowledged. (Without it, classify refuses the line in the stream.)
+    @Test func ackWithTheStateRefusesAnIncidentThatIsNotOpen() throws {
+        let (dir, config, control) = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let state = dir.appendingPathComponent("classify.sqlite").path
+        let results = (0..<5).map { k in
+            #"{"v":1,"type":"result","check":"acme-home","at":"2026-11-24T08:0\#(k):00Z","ok":false,"error":"connection refused"}"#
+        }.joined(separator: "\n") + "\n"
+        let classified = try ChildProcess.run("classify", ["--config", config, "--state", state], stdin: Data(results.utf8), timeout: 30)
+        #expect(classified.status == 0, "\(classified.stderrText)")
+        let opened = try #require(classified.stdoutLines.first { $0.contains(#""type":"incident""#) && $0.contains(#""event":"opened""#) })
+        let id = try #require(opened.firstMatch(of: /"id":"([^"]+)"/)?.output.1)
+        let refused = try ChildProcess.run("classify", ["ack", "acme-home/1", "--by", "callum", "--config", config, "--control", control,
+                                                       "--classify-state", state], timeout: 30)
+        #expect(refused.status == 65)
+        #expect(refused.stderrText.contains(#"refused: unknown incident "acme-home/1": no open incident has that id"#), "\(refused.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: control), "a refused ack writes nothing")
+        let mistyped = dir.appendingPathComponent("clasify.sqlite").path
+        let missing = try ChildProcess.run("classify", ["ack", String(id), "--by", "callum", "--config", config, "--control", control,
+                                                       "--classify-state", mistyped], timeout: 30)
+        #expect(missing.status == 74 && missing.stderrText.contains("no such classify state file"), "\(missing.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: mistyped), "a mistyped state path is not created")
+        let acked = try ChildProcess.run("classify", ["ack", String(id), "--by", "callum", "--config", config, "--control", control,
+                                                     "--classify-state", state], timeout: 30)
+        #expect(acked.status == 0, "\(acked.stderrText)")
+        #expect(try String(contentsOfFile: control, encoding: .utf8).contains(#""incident":"\#(id)""#))
+    }
+
     /// Two processes appending long notes at once: every line arrives whole, none lost.
     @Test func twoConcurrentWritersNeverInterleave() throws {
         let (dir, config, control) = try Self.folder()

@@ -36,13 +36,35 @@ public final class Redactor: Sendable {
         forms.append(secret.queryValueEncoded)
         forms.append(secret.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? secret)
         forms.append(secret.queryValueEncoded.lowercasedPercentEscapes)
+        // The strictest percent-encoding (everything but letters and digits, `-` as `%2D`), as some servers echo.
+        let strict = secret.addingPercentEncoding(withAllowedCharacters: Redactor.lettersAndDigits) ?? secret
+        forms += [strict, strict.lowercasedPercentEscapes]
         let base64 = Data(secret.utf8).base64EncodedString()
         let unpadded = String(base64.reversed().drop { $0 == "=" }.reversed())
-        forms += [base64, unpadded,
-                  unpadded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")]
+        forms += [base64, unpadded]
+        forms += base64Cores(of: secret)
+        forms += forms.suffix(from: forms.firstIndex(of: base64)!).map {
+            $0.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        }
         var unique: [String] = []
         for f in forms where !unique.contains(f) { unique.append(f) }
         return unique
+    }
+
+    private static let lettersAndDigits = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+    /// The base64 of `secret` inside a longer encoded text ("Bearer " + token, "user:" + password, a whole echoed
+    /// header): at each of the three alignments, the characters that depend on the secret's bytes alone. The few
+    /// bytes at either end that share a character with their neighbours stay visible, which gives nothing away.
+    static func base64Cores(of secret: String) -> [String] {
+        let bytes = Array(secret.utf8)
+        return (0..<3).compactMap { offset in
+            var encoded = Substring((Data(count: offset) + Data(bytes)).base64EncodedString())
+            if offset > 0 { encoded = encoded.dropFirst(4) }
+            if (offset + bytes.count) % 3 != 0 { encoded = encoded.dropLast(4) }
+            // Under 8 characters (6 bytes) a form would mask ordinary text.
+            return encoded.count >= 8 ? String(encoded) : nil
+        }
     }
 
     public func redact(_ text: String) -> String {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// Every sink and report, against a receiver that answers 401 and echoes the credential the request carried, in each
+/// Every sink that holds a secret (Slack by webhook and by bot token, Teams, webhook, Zendesk, Freshdesk, PagerDuty,
+/// http_ticket; email has none: its sendmail keeps its own credentials) and report, against a receiver that answers 401 and echoes the credential the request carried, in each
 /// encoding a server may use (raw, JSON-escaped with `\/`, percent-encoded, base64), after 171 bytes of padding
 /// so the secret straddles the 200-byte cut of the error text: no form of any secret reaches stdout, stderr or the
 /// dead letter kept in the SQLite outbox.
@@ -19,8 +20,11 @@ import Testing
         }
     }
 
-    /// The secret-bearing part of a request: the Authorization header when there is one, else the path.
-    static func credential(_ r: RecordingServer.Request) -> String { r.header("Authorization") ?? r.uri }
+    /// The secret-bearing part of a request: the Authorization (or http_ticket's X-Api-Key) header when there is one,
+    /// else PagerDuty's routing key in the body, else the path and query.
+    static func credential(_ r: RecordingServer.Request) -> String {
+        r.header("Authorization") ?? r.header("X-Api-Key") ?? ((r.json as? [String: Any])?["routing_key"] as? String) ?? r.uri
+    }
 
     static func forms(_ secret: String) -> [String] {
         [secret, secret.replacingOccurrences(of: "/", with: "\\/"),
@@ -43,8 +47,12 @@ import Testing
             hook: {kind: webhook, url: "${HOOK_URL}", headers: {Authorization: "Bearer ${HOOK_TOKEN}"}}
             zd: {kind: zendesk, url: "${DESK_URL}", email: ops@agency.example, token: "${ZENDESK_TOKEN}"}
             fd: {kind: freshdesk, url: "\(server.baseURL)", api_key: "${FRESHDESK_KEY}", incident_field: cf_incident}
+            bot: {kind: slack, bot_token: "${BOT_TOKEN}", channel: C0OUTAGES, api_url: "${DESK_URL}/api"}
+            teams: {kind: teams, webhook_url: "${TEAMS_URL}"}
+            pd: {kind: pagerduty, routing_key: "${PD_KEY}", url: "${DESK_URL}/v2/enqueue"}
+            tk: {kind: http_ticket, headers: {X-Api-Key: "${TICKET_KEY}"}, open: {url: "\(server.baseURL)/tickets", body: '{"text": {{body}}}', ref: id}}
           routes:
-            - {sinks: [chat, hook, zd, fd]}
+            - {sinks: [chat, hook, zd, fd, bot, teams, pd, tk]}
         """
         try RouteHarness.config(routing: routing).write(toFile: dir.path("config.yaml"), atomically: true, encoding: .utf8)
         try RouteProcessTests.write([RouteHarness.incident(1, .opened, at: 90)], to: dir.path("in.ndjson"))
@@ -52,13 +60,19 @@ import Testing
         env["SLACK_OUTAGES"] = server.baseURL + "/services/T000SECRET/B000SECRET/XXXXwebhookSECRET"
         env["HOOK_URL"] = server.baseURL + "/hook/pathSECRETvalue"
         env["DESK_URL"] = server.baseURL
+        env["BOT_TOKEN"] = "xoxb-000SECRET-botTOKENsecretVALUE"
+        env["TEAMS_URL"] = server.baseURL + "/workflows/run?api-version=1&sig=TEAMSsigSECRETvalue"
+        env["PD_KEY"] = "pdROUTINGkeySECRET0123456789"
+        env["TICKET_KEY"] = "ticketAPIkeySECRETvalue"
         let run = try ChildProcess.run("route", ["--config", dir.path("config.yaml"), "--input", dir.path("in.ndjson"),
                                                  "--state", dir.path("outbox.sqlite")], environment: env, timeout: 60)
         #expect(run.status == 0, "\(run.stderrText)")
-        #expect(server.requests.count >= 4)
+        #expect(server.requests.count >= 8)
         let stored = (try? Data(contentsOf: URL(fileURLWithPath: dir.path("outbox.sqlite")))).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let secrets = ["/services/T000SECRET/B000SECRET/XXXXwebhookSECRET", "/hook/pathSECRETvalue", RouteHarness.zendeskToken,
-                       RouteHarness.freshdeskKey, RouteHarness.hookToken, "T000SECRET", "XXXXwebhookSECRET", "pathSECRETvalue"]
+                       RouteHarness.freshdeskKey, RouteHarness.hookToken, "T000SECRET", "XXXXwebhookSECRET", "pathSECRETvalue",
+                       "xoxb-000SECRET-botTOKENsecretVALUE", "sig=TEAMSsigSECRETvalue", "TEAMSsigSECRETvalue",
+                       "pdROUTINGkeySECRET0123456789", "ticketAPIkeySECRETvalue"]
             + server.requests.map(SecretEncodingLeakTests.credential)
         for secret in Set(secrets) {
             for form in SecretEncodingLeakTests.forms(secret) + [SecretEncodingLeakTests.encode(secret, echo)] {

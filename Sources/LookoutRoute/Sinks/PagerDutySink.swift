@@ -22,13 +22,16 @@ public struct PagerDutySink: Sink {
             throw settings.owner.error("sink \(name) (pagerduty) needs routing_key: ${ENV_VAR} or routing_key_file: PATH")
         }
         routingKey = key
-        url = try settings["url"]?.string() ?? PagerDutySink.defaultURL
+        url = try settings["url"]?.httpURL(environment: context.environment) ?? PagerDutySink.defaultURL
     }
 
-    static func action(_ incident: IncidentEvent) -> String {
-        switch incident.event {
+    /// By the delivery's event, not the line's: an update that raises the severity reaches this sink as its opening,
+    /// which must trigger even when the line carries an ack (an acknowledge of an alert PagerDuty never had pages
+    /// nobody).
+    static func action(_ delivery: OutboxDelivery) -> String {
+        switch delivery.event {
         case .resolved: "resolve"
-        case .updated where incident.ackedBy != nil: "acknowledge"
+        case .updated where delivery.incident.ackedBy != nil: "acknowledge"
         case .opened, .updated: "trigger"
         }
     }
@@ -44,7 +47,7 @@ public struct PagerDutySink: Sink {
 
     public static func payload(_ delivery: OutboxDelivery, routingKey: String) -> JSONValue {
         let incident = delivery.incident
-        let action = action(incident)
+        let action = action(delivery)
         var members = [
             JSONMember(key: "routing_key", value: .string(routingKey)),
             JSONMember(key: "event_action", value: .string(action)),

@@ -73,7 +73,7 @@ public struct SlackSink: Sink {
                                     token: token, channel: channel, api: api, via: transport, now: now) {
                 case .found(let ts): return .sent(ref: first.event == .opened ? ts : first.ref)
                 // Slack has no such post: the attempt in flight at the crash never made one, so this is no repeat.
-                case .absent: message = SlackSink.message(batch.map { var d = $0; d.repeatedAfterRestart = false; return d })
+                case .absent: message = SlackSink.message(batch.map { var d = $0; d.repeatedAfterRestart = false; return d }, links: links)
                 case .unknown: break
                 }
             }

@@ -18,7 +18,7 @@ public struct TeamsSink: Sink {
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
         // The Workflows URL carries its signature (`sig=`) in the query: the whole URL is a secret.
-        guard let url = try settings.secret("webhook_url", environment: context.environment) else {
+        guard let url = try settings.secretHTTPURL("webhook_url", environment: context.environment) else {
             throw settings.owner.error("sink \(name) (teams) needs webhook_url: ${ENV_VAR} or webhook_url_file: PATH")
         }
         self.url = url.registeringURLParts()

@@ -78,13 +78,16 @@ import Testing
     func aRepeatAsksFirstWhereItCan(_ c: Case) async throws {
         let server = try RecordingServer { r, _ in AskBeforeResendingTests.answer(c, r) }
         defer { server.shutdown() }
+        // With an actions section, so a chat post made after the lookup must still carry its one-tap links.
         let yaml = RouteHarness.config(routing: """
               sinks:
                 s: \(AskBeforeResendingTests.sink(c, server.baseURL))
               routes:
                 - {sinks: [s]}
+            actions: {public_url: "https://monitor.agency.example", key: "${ACTIONS_KEY}"}
             """)
-        let config = try Config.parse(yaml: yaml, file: "<test>", environment: RouteHarness.environment)
+        let config = try Config.parse(yaml: yaml, file: "<test>",
+                                      environment: RouteHarness.environment.merging(["ACTIONS_KEY": String(repeating: "k", count: 32)]) { $1 })
         let sink = try #require(config.routing?.sink(named: "s"))
         let d = OutboxDelivery(id: 1, key: AskBeforeResendingTests.key, event: .opened, sink: "s", incident: AskBeforeResendingTests.incident,
                                attempt: 2, queuedAt: Timestamp(seconds: 1_795_000_100), ref: nil, site: config.sites.first,
@@ -97,6 +100,9 @@ import Testing
         #expect(writes.count == (want.sent ? 1 : 0))
         if let write = writes.first {
             #expect(write.text.localizedCaseInsensitiveContains("repeated after a restart") == want.marked, "\(write.text)")
+            if c.rawValue.hasPrefix("slack") {
+                #expect(write.text.contains("https://monitor.agency.example/act/"), "the post keeps its action links: \(write.text)")
+            }
         }
     }
 }

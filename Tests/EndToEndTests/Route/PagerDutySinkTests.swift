@@ -7,15 +7,14 @@ import Testing
 @Suite(.serialized) struct PagerDutySinkTests {
     static let routingKey = "pdROUTINGkey0123456789abcdef"
 
-    static func routing(_ url: String) -> String {
-        """
+    /// The receiver's URL comes from the environment, as an agency's own Events API proxy would.
+    static let routing = """
           retry: {base: 50ms, max_attempts: 3}
           sinks:
-            oncall: {kind: pagerduty, routing_key: "${PD_KEY}", url: "\(url)"}
+            oncall: {kind: pagerduty, routing_key: "${PD_KEY}", url: "${PD_URL}"}
           routes:
             - {severity: critical, sinks: [oncall]}
         """
-    }
 
     static func accepted(_ r: RecordingServer.Request) -> RecordingServer.Response {
         let key = ((r.json as? [String: Any])?["dedup_key"] as? String) ?? ""
@@ -23,8 +22,8 @@ import Testing
     }
 
     static func run(_ server: RecordingServer, _ events: [IncidentEvent]) async throws -> RouteHarness.Outcome {
-        try await RouteHarness.run(RouteHarness.config(routing: routing(server.baseURL + "/v2/enqueue")), events: events,
-                                   environment: ["PD_KEY": routingKey])
+        try await RouteHarness.run(RouteHarness.config(routing: routing), events: events,
+                                   environment: ["PD_KEY": routingKey, "PD_URL": server.baseURL + "/v2/enqueue"])
     }
 
     @Test func triggersAcknowledgesAndResolvesOneAlertByIncidentID() async throws {
@@ -47,6 +46,18 @@ import Testing
         #expect(pd.requests.allSatisfy { $0.path == "/v2/enqueue" && $0.method == "POST" })
         #expect(outcome.deliveries.map(\.outcome) == ["sent", "sent", "sent"])
         #expect(!(outcome.lines + outcome.logs).contains { $0.contains(Self.routingKey) }, "the routing key leaked")
+    }
+
+    /// A warning acknowledged and then raised to critical reaches PagerDuty first on that line, as its opening: a
+    /// trigger, though the line carries the ack.
+    @Test func anOpeningOnAnAcknowledgedLineTriggers() async throws {
+        let pd = try RecordingServer { r, _ in PagerDutySinkTests.accepted(r) }
+        defer { pd.shutdown() }
+        var raised = RouteHarness.incident(1, .updated, at: 4000)
+        raised.ackedBy = "callum"
+        let outcome = try await Self.run(pd, [RouteHarness.incident(1, .opened, at: 90, severity: .warning), raised])
+        #expect(pd.requests.compactMap { ($0.json as? [String: Any])?["event_action"] as? String } == ["trigger"])
+        #expect(outcome.deliveries.map(\.outcome) == ["sent"])
     }
 
     @Test func rateLimitedIsRetriedAndInvalidIsDead() async throws {

@@ -22,6 +22,8 @@ import Testing
          "r.yaml:5: environment variable MISSING for webhook_url is not set"),
         ("  sinks:\n    outages: {kind: slack, webhook_url: \"${BADPORT}\"}\n",
          "r.yaml:5: webhook_url from environment variable BADPORT has port 99999, outside 1...65535"),
+        ("  sinks:\n    teams: {kind: teams, webhook_url: \"${BADPORT}\"}\n",
+         "r.yaml:5: webhook_url from environment variable BADPORT has port 99999, outside 1...65535"),
         ("  sinks:\n    hook: {kind: webhook, url: \"${BADPORT}\"}\n",
          "r.yaml:5: url from environment variable BADPORT has port 99999, outside 1...65535"),
         ("  sinks:\n    outages: {kind: slack, bot_token: \"${TOKEN}\", channel: C1, api_url: \"https://slack.example:65536/api\"}\n",

@@ -13,8 +13,9 @@ public final class Classifier {
         var tracker: CheckTracker
         let policy: CheckPolicy
         let calendar: MaintenanceCalendar
-        /// `,"site":"acme","tier":"enhanced","maintenance":` ready to append.
-        let prefix: [UInt8]
+        /// `,"site":"acme","tier":"enhanced","maintenance":` ready to append. Held by the slot itself, not in an
+        /// array: appending an array's bytes retains and releases it, a cache miss on its count per line.
+        let prefix: UnsafeBufferPointer<UInt8>
         let site: Site
         var dirty = false
 
@@ -25,8 +26,12 @@ public final class Classifier {
             p.append(contentsOf: ",\"tier\":".utf8)
             JSONText.appendQuoted(site.tier, to: &p)
             p.append(contentsOf: ",\"maintenance\":".utf8)
-            prefix = p
+            let owned = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: p.count)
+            _ = owned.initialize(from: p)
+            prefix = UnsafeBufferPointer(owned)
         }
+
+        deinit { prefix.deallocate() }
     }
 
     /// The configured checks, found by id through `index` (from the line's bytes, without building a String).
@@ -37,7 +42,6 @@ public final class Classifier {
     private let store: ClassifyStateStore?
     private let logger: Logger
     private var scratch: [UInt8] = []
-    private let stateMembers: [[UInt8]]
     private static let unknownSuffix = Array(",\"site\":null,\"tier\":null,\"maintenance\":null,\"state\":\"unknown\",\"severity\":\"none\"}".utf8)
     public private(set) var summary = ClassifySummary()
     /// Silences and on-demand windows from control lines; `controlsDirty` once they changed since the last commit.
@@ -52,7 +56,6 @@ public final class Classifier {
         let saved = try store?.load(logger: logger) ?? [:]
         controls = try store?.loadControls(logger: logger) ?? ControlBook()
         self.config = config
-        stateMembers = ResultState.allCases.map(\.member)
         var slots: [Slot] = []
         for site in config.sites {
             guard let tier = config.tier(named: site.tier) else { continue }
@@ -119,7 +122,7 @@ public final class Classifier {
         Classifier.startLine(object, classified: head.classified, into: &line)
         line.append(contentsOf: slot.prefix)
         if let window { JSONText.appendQuoted(window.name, to: &line) } else { line.append(contentsOf: "null".utf8) }
-        line.append(contentsOf: stateMembers[stateIndex(verdict.state)])
+        Classifier.appendState(verdict.state, to: &line)
         Classifier.appendSeverity(verdict.severity, to: &line)
         line.append(UInt8(ascii: "}"))
         try writer.write(line)
@@ -203,16 +206,18 @@ public final class Classifier {
         line.append(contentsOf: UnsafeBufferPointer(rebasing: o.bytes[..<end]))
     }
 
-    private func stateIndex(_ s: ResultState) -> Int {
-        switch s {
-        case .up: 0
-        case .failing: 1
-        case .down: 2
-        case .degraded: 3
-        case .flapping: 4
-        case .recovering: 5
-        case .unknown: 6
+    /// `,"state":"up","severity":` for the state, from a literal (no array to retain).
+    private static func appendState(_ s: ResultState, to line: inout [UInt8]) {
+        let member: StaticString = switch s {
+        case .up: ",\"state\":\"up\",\"severity\":"
+        case .failing: ",\"state\":\"failing\",\"severity\":"
+        case .down: ",\"state\":\"down\",\"severity\":"
+        case .degraded: ",\"state\":\"degraded\",\"severity\":"
+        case .flapping: ",\"state\":\"flapping\",\"severity\":"
+        case .recovering: ",\"state\":\"recovering\",\"severity\":"
+        case .unknown: ",\"state\":\"unknown\",\"severity\":"
         }
+        line.append(contentsOf: UnsafeBufferPointer(start: member.utf8Start, count: member.utf8CodeUnitCount))
     }
 
     private static func appendSeverity(_ s: Severity, to line: inout [UInt8]) {

@@ -41,7 +41,6 @@ public final class Classifier {
     private var unknownChecks: Set<String> = []
     private let store: ClassifyStateStore?
     private let logger: Logger
-    private var scratch: [UInt8] = []
     private static let unknownSuffix = Array(",\"site\":null,\"tier\":null,\"maintenance\":null,\"state\":\"unknown\",\"severity\":\"none\"}".utf8)
     public private(set) var summary = ClassifySummary()
     /// Silences and on-demand windows from control lines; `controlsDirty` once they changed since the last commit.
@@ -71,7 +70,6 @@ public final class Classifier {
         }
         self.slots = slots
         index = ByteKeyIndex(slots.map { $0.id })
-        scratch.reserveCapacity(4096)
     }
 
     /// Handles one line: results are classified, every other valid line passes through unchanged.
@@ -115,17 +113,16 @@ public final class Classifier {
         if store != nil, !slot.dirty { slot.dirty = true; dirty.append(slot) }
         if verdict.late { summary.lateResults += 1 }
 
-        // The line is built in a local buffer: appending to the stored one would check exclusive access each time.
-        var line: [UInt8] = []
-        swap(&line, &scratch)
-        defer { swap(&line, &scratch) }
-        Classifier.startLine(object, classified: head.classified, into: &line)
-        line.append(contentsOf: slot.prefix)
-        if let window { JSONText.appendQuoted(window.name, to: &line) } else { line.append(contentsOf: "null".utf8) }
-        Classifier.appendState(verdict.state, to: &line)
-        Classifier.appendSeverity(verdict.severity, to: &line)
-        line.append(UInt8(ascii: "}"))
-        try writer.write(line)
+        // Built straight into the writer's buffer: a line built elsewhere would be copied there once more.
+        let prefix = slot.prefix, classified = head.classified
+        try writer.writeLine { line in
+            Classifier.startLine(object, classified: classified, into: &line)
+            line.append(contentsOf: prefix)
+            if let window { JSONText.appendQuoted(window.name, to: &line) } else { line.append(contentsOf: "null".utf8) }
+            Classifier.appendState(verdict.state, to: &line)
+            Classifier.appendSeverity(verdict.severity, to: &line)
+            line.append(UInt8(ascii: "}"))
+        }
 
         for action in verdict.actions {
             summary.count(action, tier: slot.site.tier)
@@ -192,10 +189,9 @@ public final class Classifier {
 
     // MARK: - Writing
 
-    /// Puts the line into `line` without its closing brace, dropping classification members a previous run
+    /// Appends the line to `line` without its closing brace, dropping classification members a previous run
     /// wrote (`classified`, as `ResultHead` found) so a re-classified log never holds them twice.
     private static func startLine(_ o: ScannedObject, classified: Bool, into line: inout [UInt8]) {
-        line.removeAll(keepingCapacity: true)
         if classified {
             var w = JSONObjectWriter(copying: o, except: ResultEvent.classificationKeys)
             line.append(contentsOf: w.finish().dropLast())
@@ -234,9 +230,10 @@ public final class Classifier {
         if unknownChecks.insert(head.check).inserted {
             logger.warning("unknown check \"\(head.check)\": not in the config; its results pass through with state unknown")
         }
-        Classifier.startLine(o, classified: head.classified, into: &scratch)
-        scratch.append(contentsOf: Classifier.unknownSuffix)
-        try writer.write(scratch)
+        try writer.writeLine { line in
+            Classifier.startLine(o, classified: head.classified, into: &line)
+            line.append(contentsOf: Classifier.unknownSuffix)
+        }
     }
 
     private func incidentEvent(_ c: IncidentChange, slot: Slot) -> IncidentEvent {

@@ -67,6 +67,15 @@ public final class LineWriter: @unchecked Sendable {
         }
     }
 
+    /// Appends one line that `build` writes straight into the buffer (its bytes, no newline), under the writer's
+    /// lock: no copy from a line built elsewhere. `build` must be quick and must not use this writer.
+    public func writeLine(_ build: (inout [UInt8]) -> Void) throws(WriteError) {
+        try state.withLock { (state) throws(WriteError) in
+            build(&state.buffer)
+            try endLine(&state)
+        }
+    }
+
     /// Ends the line just appended, flushing when the buffer is past the threshold.
     private func endLine(_ state: inout State) throws(WriteError) {
         state.buffer.append(0x0A)

@@ -13,8 +13,9 @@ public final class Classifier {
         var tracker: CheckTracker
         let policy: CheckPolicy
         let calendar: MaintenanceCalendar
-        /// `,"site":"acme","tier":"enhanced","maintenance":` ready to append.
-        let prefix: [UInt8]
+        /// `,"site":"acme","tier":"enhanced","maintenance":` ready to append. Held by the slot itself, not in an
+        /// array: appending an array's bytes retains and releases it, a cache miss on its count per line.
+        let prefix: UnsafeBufferPointer<UInt8>
         let site: Site
         var dirty = false
         /// What the metrics last said of this check (`--metrics-listen`): changed gauges only are set.
@@ -30,8 +31,12 @@ public final class Classifier {
             p.append(contentsOf: ",\"tier\":".utf8)
             JSONText.appendQuoted(site.tier, to: &p)
             p.append(contentsOf: ",\"maintenance\":".utf8)
-            prefix = p
+            let owned = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: p.count)
+            _ = owned.initialize(from: p)
+            prefix = UnsafeBufferPointer(owned)
         }
+
+        deinit { prefix.deallocate() }
     }
 
     /// The configured checks, found by id through `index` (from the line's bytes, without building a String).
@@ -41,8 +46,6 @@ public final class Classifier {
     private var unknownChecks: Set<String> = []
     private let store: ClassifyStateStore?
     private let logger: Logger
-    private var scratch: [UInt8] = []
-    private let stateMembers: [[UInt8]]
     private static let unknownSuffix = Array(",\"site\":null,\"tier\":null,\"maintenance\":null,\"state\":\"unknown\",\"severity\":\"none\"}".utf8)
     public private(set) var summary = ClassifySummary()
     /// Silences and on-demand windows from control lines; `controlsDirty` once they changed since the last commit.
@@ -63,7 +66,6 @@ public final class Classifier {
         let saved = try store?.load(logger: logger) ?? [:]
         controls = try store?.loadControls(logger: logger) ?? ControlBook()
         self.config = config
-        stateMembers = ResultState.allCases.map(\.member)
         var slots: [Slot] = []
         for site in config.sites {
             guard let tier = config.tier(named: site.tier) else { continue }
@@ -81,7 +83,6 @@ public final class Classifier {
         for slot in slots { slot.budgeted = budget.watches(slot.id) }
         self.slots = slots
         index = ByteKeyIndex(slots.map { $0.id })
-        scratch.reserveCapacity(4096)
     }
 
     /// Handles one line: results are classified, every other valid line passes through unchanged.
@@ -125,17 +126,16 @@ public final class Classifier {
         markDirty(slot)
         if verdict.late { summary.lateResults += 1 }
 
-        // The line is built in a local buffer: appending to the stored one would check exclusive access each time.
-        var line: [UInt8] = []
-        swap(&line, &scratch)
-        defer { swap(&line, &scratch) }
-        Classifier.startLine(object, classified: head.classified, into: &line)
-        line.append(contentsOf: slot.prefix)
-        if let window { JSONText.appendQuoted(window.name, to: &line) } else { line.append(contentsOf: "null".utf8) }
-        line.append(contentsOf: stateMembers[stateIndex(verdict.state)])
-        Classifier.appendSeverity(verdict.severity, to: &line)
-        line.append(UInt8(ascii: "}"))
-        try writer.write(line)
+        // Built straight into the writer's buffer: a line built elsewhere would be copied there once more.
+        let prefix = slot.prefix, classified = head.classified
+        try writer.writeLine { line in
+            Classifier.startLine(object, classified: classified, into: &line)
+            line.append(contentsOf: prefix)
+            if let window { JSONText.appendQuoted(window.name, to: &line) } else { line.append(contentsOf: "null".utf8) }
+            Classifier.appendState(verdict.state, to: &line)
+            Classifier.appendSeverity(verdict.severity, to: &line)
+            line.append(UInt8(ascii: "}"))
+        }
 
         for action in verdict.actions {
             summary.count(action, tier: slot.site.tier)
@@ -230,10 +230,9 @@ public final class Classifier {
 
     // MARK: - Writing
 
-    /// Puts the line into `line` without its closing brace, dropping classification members a previous run
+    /// Appends the line to `line` without its closing brace, dropping classification members a previous run
     /// wrote (`classified`, as `ResultHead` found) so a re-classified log never holds them twice.
     private static func startLine(_ o: ScannedObject, classified: Bool, into line: inout [UInt8]) {
-        line.removeAll(keepingCapacity: true)
         if classified {
             var w = JSONObjectWriter(copying: o, except: ResultEvent.classificationKeys)
             line.append(contentsOf: w.finish().dropLast())
@@ -244,16 +243,18 @@ public final class Classifier {
         line.append(contentsOf: UnsafeBufferPointer(rebasing: o.bytes[..<end]))
     }
 
-    private func stateIndex(_ s: ResultState) -> Int {
-        switch s {
-        case .up: 0
-        case .failing: 1
-        case .down: 2
-        case .degraded: 3
-        case .flapping: 4
-        case .recovering: 5
-        case .unknown: 6
+    /// `,"state":"up","severity":` for the state, from a literal (no array to retain).
+    private static func appendState(_ s: ResultState, to line: inout [UInt8]) {
+        let member: StaticString = switch s {
+        case .up: ",\"state\":\"up\",\"severity\":"
+        case .failing: ",\"state\":\"failing\",\"severity\":"
+        case .down: ",\"state\":\"down\",\"severity\":"
+        case .degraded: ",\"state\":\"degraded\",\"severity\":"
+        case .flapping: ",\"state\":\"flapping\",\"severity\":"
+        case .recovering: ",\"state\":\"recovering\",\"severity\":"
+        case .unknown: ",\"state\":\"unknown\",\"severity\":"
         }
+        line.append(contentsOf: UnsafeBufferPointer(start: member.utf8Start, count: member.utf8CodeUnitCount))
     }
 
     private static func appendSeverity(_ s: Severity, to line: inout [UInt8]) {
@@ -270,9 +271,10 @@ public final class Classifier {
         if unknownChecks.insert(head.check).inserted {
             logger.warning("unknown check \"\(head.check)\": not in the config; its results pass through with state unknown")
         }
-        Classifier.startLine(o, classified: head.classified, into: &scratch)
-        scratch.append(contentsOf: Classifier.unknownSuffix)
-        try writer.write(scratch)
+        try writer.writeLine { line in
+            Classifier.startLine(o, classified: head.classified, into: &line)
+            line.append(contentsOf: Classifier.unknownSuffix)
+        }
     }
 
     private func incidentEvent(_ c: IncidentChange, slot: Slot) -> IncidentEvent {

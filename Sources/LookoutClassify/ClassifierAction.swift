@@ -36,7 +36,4 @@ public enum IncidentKind: String, Sendable, Equatable {
 /// ResultState is the `state` classify writes on each result.
 public enum ResultState: String, Sendable, CaseIterable {
     case up, failing, down, degraded, flapping, recovering, unknown
-
-    /// `,"state":"up","severity":` ready to append to a line.
-    var member: [UInt8] { Array(",\"state\":\"\(rawValue)\",\"severity\":".utf8) }
 }

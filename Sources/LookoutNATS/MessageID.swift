@@ -6,7 +6,7 @@ import LookoutCore
 /// which a deterministic stage reproduces exactly. The subject is part of the id because the stream's window is
 /// shared by all its subjects: classify's enriched copy of a result must not be taken for the probe's.
 enum MessageID {
-    private static let check = JSONKey("check"), location = JSONKey("location"), at = JSONKey("at")
+    private static let check: JSONKey = "check", location: JSONKey = "location", at: JSONKey = "at"
 
     static func of(_ line: UnsafeBufferPointer<UInt8>, subject: String, fields: inout [JSONField]) -> String {
         if (try? JSONScanner.scanObject(line, into: &fields)) != nil {

@@ -86,7 +86,7 @@ extension ScannedObject {
     package func isEventType(_ type: JSONKey) throws(EventError) -> Bool {
         let f = try typeField()
         guard let body = unescapedStringBody(f) else { return string(f) == type.name }
-        return body.count == type.bytes.count && type.bytes.withUnsafeBufferPointer { memcmp(body.baseAddress!, $0.baseAddress!, body.count) == 0 }
+        return body.isEmpty ? type.literal.utf8CodeUnitCount == 0 : type.matches(body.baseAddress!, body.count)
     }
 
     private func typeField() throws(EventError) -> JSONField {

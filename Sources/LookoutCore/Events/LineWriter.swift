@@ -50,12 +50,39 @@ public final class LineWriter: @unchecked Sendable {
     public func write(_ bytes: some Collection<UInt8>) throws(WriteError) {
         try state.withLock { (state) throws(WriteError) in
             state.buffer.append(contentsOf: bytes)
-            state.buffer.append(0x0A)
-            state.linesWritten += 1
-            guard state.buffer.count >= flushThreshold else { return }
-            // With a flushing thread, only that thread writes, so batches stay in order: wake it instead.
-            if let background { try background.wake() } else { try flushLocked(&state.buffer) }
+            try endLine(&state)
         }
+    }
+
+    /// `write` for the two kinds of lines the stages hand over, so a caller in another module calls concrete code
+    /// (the generic one, unspecialized there, looked up type metadata per line).
+    public func write(_ bytes: [UInt8]) throws(WriteError) {
+        try bytes.withUnsafeBufferPointer { (b) throws(WriteError) in try write(b) }
+    }
+
+    public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(WriteError) {
+        try state.withLock { (state) throws(WriteError) in
+            state.buffer.append(contentsOf: bytes)
+            try endLine(&state)
+        }
+    }
+
+    /// Appends one line that `build` writes straight into the buffer (its bytes, no newline), under the writer's
+    /// lock: no copy from a line built elsewhere. `build` must be quick and must not use this writer.
+    public func writeLine(_ build: (inout [UInt8]) -> Void) throws(WriteError) {
+        try state.withLock { (state) throws(WriteError) in
+            build(&state.buffer)
+            try endLine(&state)
+        }
+    }
+
+    /// Ends the line just appended, flushing when the buffer is past the threshold.
+    private func endLine(_ state: inout State) throws(WriteError) {
+        state.buffer.append(0x0A)
+        state.linesWritten += 1
+        guard state.buffer.count >= flushThreshold else { return }
+        // With a flushing thread, only that thread writes, so batches stay in order: wake it instead.
+        if let background { try background.wake() } else { try flushLocked(&state.buffer) }
     }
 
     public func write(_ line: String) throws(WriteError) { try write(Array(line.utf8)) }

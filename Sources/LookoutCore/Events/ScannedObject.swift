@@ -22,8 +22,7 @@ public struct ScannedObject {
 
     public func keyEquals(_ field: JSONField, _ key: JSONKey) -> Bool {
         if field.keyEscaped { return JSONText.unescape(base, field.keyStart, field.keyEnd) == key.name }
-        let len = field.keyEnd - field.keyStart
-        return len == key.bytes.count && key.bytes.withUnsafeBufferPointer { memcmp(base + field.keyStart, $0.baseAddress!, len) == 0 }
+        return key.matches(base + field.keyStart, field.keyEnd - field.keyStart)
     }
 
     public func key(_ field: JSONField) -> String {
@@ -82,10 +81,30 @@ public struct ScannedObject {
     }
 }
 
-/// JSONKey is a member name prepared for byte comparison.
+/// JSONKey is a member name prepared for byte comparison: a literal, whose bytes live as long as the program, so a
+/// comparison copies nothing and counts no references (an array of bytes per key cost an allocation per
+/// `requiredString("…")` and a retain per comparison on every line).
 public struct JSONKey: Sendable, Hashable, ExpressibleByStringLiteral {
-    public let name: String
-    public let bytes: [UInt8]
-    public init(_ name: String) { self.name = name; self.bytes = Array(name.utf8) }
-    public init(stringLiteral name: String) { self.init(name) }
+    public let literal: StaticString
+    public init(_ literal: StaticString) { self.literal = literal }
+    public init(stringLiteral literal: StaticString) { self.literal = literal }
+
+    public var name: String { literal.description }
+    public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount) }
+
+    /// Whether the `count` bytes at `start` are this key's.
+    @inline(__always)
+    public func matches(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        guard count == literal.utf8CodeUnitCount else { return false }
+        let mine = literal.utf8Start
+        var i = 0
+        while i < count {
+            if start[i] != mine[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
+    public static func == (a: JSONKey, b: JSONKey) -> Bool { a.bytes.elementsEqual(b.bytes) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytes: UnsafeRawBufferPointer(bytes)) }
 }

@@ -15,6 +15,7 @@ extension StageLoop {
         let source = self.source
         nonisolated(unsafe) let unsafeSource = source
         let reader = Thread {
+            // The chunk being filled is this thread's own value (no exclusivity checks per append), moved over whole.
             var chunk = handoff.fresh()
             var scratch: [JSONField] = []
             scratch.reserveCapacity(32)
@@ -25,18 +26,16 @@ extension StageLoop {
                     // A batch of a backlog (4 MiB) goes over in pieces, so what waits between the threads stays small.
                     if chunk.bytes.count >= ScannedChunk.pieceBytes {
                         chunk.batchEnd = false
-                        guard handoff.put(chunk) else { return false }
-                        chunk = handoff.fresh()
+                        guard handoff.put(&chunk) else { return false }
                     }
                 case .oversized(let number, let bytes):
                     chunk.refuse(number: number, bytes: bytes)
                 case .batchEnd:
-                    guard handoff.put(chunk) else { return false }
-                    chunk = handoff.fresh()
+                    guard handoff.put(&chunk) else { return false }
                 }
                 return true
             }
-            if !chunk.entries.isEmpty { _ = handoff.put(chunk) }
+            if !chunk.entries.isEmpty { _ = handoff.put(&chunk) }
             handoff.finishReading()
         }
         reader.stackSize = 1 << 20
@@ -50,31 +49,34 @@ extension StageLoop {
         var read = 0
         defer { linesRead = read }
         let rejects = self.rejects, writer = self.writer, maxLineBytes = source.maxLineBytes, onProgress = self.onProgress
-        while let chunk = handoff.take() {
+        while var chunk = handoff.take() {
             try chunk.bytes.withUnsafeBufferPointer { all in
-                for (k, entry) in chunk.entries.enumerated() {
-                    read += 1
-                    switch entry.problem {
-                    case .blank?:
-                        continue
-                    case .oversized(let bytes)?:
-                        rejects.reject(line: entry.number, reason: "line of \(bytes) bytes exceeds the \(maxLineBytes)-byte limit", bytes: nil)
-                        continue
-                    case .syntax(let e)?:
-                        rejects.reject(line: entry.number, reason: "not valid JSON: \(e)",
-                                       bytes: UnsafeBufferPointer(rebasing: all[entry.start..<(entry.start + entry.count)]))
-                        continue
-                    case nil:
-                        break
-                    }
-                    let bytes = UnsafeBufferPointer(rebasing: all[entry.start..<(entry.start + entry.count)])
-                    fields.removeAll(keepingCapacity: true)
-                    fields.append(contentsOf: chunk.fields[entry.fieldStart..<(entry.fieldStart + entry.fieldCount)])
-                    do {
-                        try handle(ScannedObject(bytes: bytes, fields: fields), InputLine(bytes: bytes, number: entry.number, endOffset: entry.endOffset),
-                                   entry.head >= 0 ? chunk.heads[entry.head] : nil)
-                    } catch let e as EventError {
-                        rejects.reject(line: entry.number, reason: e.message, bytes: bytes)
+                try chunk.fields.withUnsafeBufferPointer { allFields in
+                    for k in chunk.entries.indices {
+                        let entry = chunk.entries[k]
+                        read += 1
+                        if entry.problem == .oversized {
+                            rejects.reject(line: entry.number, reason: "line of \(entry.count) bytes exceeds the \(maxLineBytes)-byte limit", bytes: nil)
+                            continue
+                        }
+                        let bytes = UnsafeBufferPointer(rebasing: all[entry.start..<(entry.start + entry.count)])
+                        switch entry.problem {
+                        case .none, .oversized:
+                            break
+                        case .blank:
+                            continue
+                        case .syntax:
+                            rejects.reject(line: entry.number, reason: "not valid JSON: \(chunk.syntaxErrors[k].map { "\($0)" } ?? "")", bytes: bytes)
+                            continue
+                        }
+                        fields.removeAll(keepingCapacity: true)
+                        fields.append(contentsOf: UnsafeBufferPointer(rebasing: allFields[entry.fieldStart..<(entry.fieldStart + entry.fieldCount)]))
+                        do {
+                            try handle(ScannedObject(bytes: bytes, fields: fields), InputLine(bytes: bytes, number: entry.number, endOffset: entry.endOffset),
+                                       entry.head >= 0 ? chunk.heads[entry.head] : nil)
+                        } catch let e as EventError {
+                            rejects.reject(line: entry.number, reason: e.message, bytes: bytes)
+                        }
                     }
                 }
             }
@@ -83,49 +85,54 @@ extension StageLoop {
                 try writer.flush()
                 onProgress?(read)
             }
-            handoff.recycle(chunk)
+            handoff.recycle(&chunk)
         }
         try writer.flush()
     }
 }
 
-/// ScannedChunk is one input batch as the reading thread hands it over: its lines' bytes back to back, each line's
-/// validated members and prepared value, or why it was refused.
-final class ScannedChunk: @unchecked Sendable {
-    enum Problem { case blank, syntax(JSONSyntaxError), oversized(bytes: Int) }
-    struct Entry {
+/// ScannedChunk is one input batch (or a piece of one) as the reading thread hands it over: its lines' bytes back to
+/// back, each line's validated members and head, or why it was refused. Entries hold no references, so going through
+/// them costs no reference counting.
+struct ScannedChunk: Sendable {
+    enum Problem: UInt8, Sendable { case none, blank, syntax, oversized }
+    struct Entry: Sendable {
+        /// For an oversized line, `count` is its length (its bytes are not kept).
         var start: Int, count: Int, number: Int, endOffset: Int64
         var fieldStart: Int, fieldCount: Int
-        var problem: Problem?
         /// Where its head is in `heads`, or -1.
-        var head = -1
+        var head: Int
+        var problem: Problem
     }
     var bytes: [UInt8] = []
     var entries: [Entry] = []
     var fields: [JSONField] = []
     /// The heads read ahead, of the entries that have one.
     var heads: [ResultHead] = []
+    /// Why lines were not JSON, by entry.
+    var syntaxErrors: [Int: JSONSyntaxError] = [:]
     /// Whether the source said "batch end" after these lines (not so for a piece of a larger batch).
     var batchEnd = true
     /// The most bytes of lines a chunk holds before it is handed over.
     static let pieceBytes = 256 << 10
 
-    func reset() {
+    mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
         heads.removeAll(keepingCapacity: true)
+        if !syntaxErrors.isEmpty { syntaxErrors.removeAll() }
         batchEnd = true
     }
 
     /// A line over the length limit: counted, never buffered.
-    func refuse(number: Int, bytes: Int) {
-        entries.append(Entry(start: 0, count: 0, number: number, endOffset: 0, fieldStart: 0, fieldCount: 0, problem: .oversized(bytes: bytes)))
+    mutating func refuse(number: Int, bytes: Int) {
+        entries.append(Entry(start: 0, count: bytes, number: number, endOffset: 0, fieldStart: 0, fieldCount: 0, head: -1, problem: .oversized))
     }
 
-    func append(_ line: InputLine, scratch: inout [JSONField]) {
+    mutating func append(_ line: InputLine, scratch: inout [JSONField]) {
         var entry = Entry(start: bytes.count, count: line.bytes.count, number: line.number, endOffset: line.endOffset,
-                          fieldStart: fields.count, fieldCount: 0, problem: nil)
+                          fieldStart: fields.count, fieldCount: 0, head: -1, problem: .none)
         bytes.append(contentsOf: line.bytes)
         if line.bytes.isEmpty || line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             entry.problem = .blank
@@ -138,10 +145,9 @@ final class ScannedChunk: @unchecked Sendable {
                     entry.head = heads.count
                     heads.append(head)
                 }
-                entries.append(entry)
-                return
             } catch {
-                entry.problem = .syntax(error)
+                entry.problem = .syntax
+                syntaxErrors[entries.count] = error
             }
         }
         entries.append(entry)
@@ -166,13 +172,15 @@ final class ChunkHandoff: @unchecked Sendable {
         return spare.popLast() ?? ScannedChunk()
     }
 
-    /// Hands a chunk over, waiting while `capacity` are queued; false once the handling side has stopped.
-    func put(_ chunk: ScannedChunk) -> Bool {
+    /// Hands `chunk` over, waiting while `capacity` are queued, and leaves a fresh one in its place; false once the
+    /// handling side has stopped.
+    func put(_ chunk: inout ScannedChunk) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while queue.count >= capacity && !stopped { condition.wait() }
         guard !stopped else { return false }
         queue.append(chunk)
+        chunk = spare.popLast() ?? ScannedChunk()
         condition.broadcast()
         return true
     }
@@ -194,10 +202,13 @@ final class ChunkHandoff: @unchecked Sendable {
         return queue.removeFirst()
     }
 
-    func recycle(_ chunk: ScannedChunk) {
-        chunk.reset()
+    /// Takes back a handled chunk's buffers for the reader to fill again.
+    func recycle(_ chunk: inout ScannedChunk) {
+        var done = ScannedChunk()
+        swap(&done, &chunk)
+        done.reset()
         condition.lock()
-        if spare.count < capacity + 2 { spare.append(chunk) }
+        if spare.count < capacity + 2 { spare.append(done) }
         condition.unlock()
     }
 

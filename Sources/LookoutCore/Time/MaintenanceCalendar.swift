@@ -14,6 +14,10 @@ public final class MaintenanceCalendar {
     private let clock: LocalClock
     private var cachedDay: LocalDay?
     private var cachedOccurrences: [Active] = []
+    /// The last answer of `active(at:)` and the span of time over which it holds (no occurrence starts or ends
+    /// inside it): a result in time order usually falls in it, and costs two comparisons.
+    private var answer: Active?
+    private var answerFrom = Timestamp(milliseconds: .max), answerUntil = Timestamp(milliseconds: .min)
 
     public init(windows: [MaintenanceWindow], clock: LocalClock) {
         self.windows = windows
@@ -23,10 +27,20 @@ public final class MaintenanceCalendar {
     /// The window covering `time` (start inclusive, end exclusive); the one ending last if several overlap.
     public func active(at time: Timestamp) -> Active? {
         guard !windows.isEmpty else { return nil }
+        if answerFrom <= time && time < answerUntil { return answer }
+        let all = occurrences(on: time)
+        // `occurrences` leaves the day holding `time` cached; within it the answer changes only where an occurrence
+        // starts or ends.
+        var from = cachedDay?.start ?? time, until = cachedDay?.end ?? time
         var found: Active?
-        for o in occurrences(on: time) where o.start <= time && time < o.end {
-            if found == nil || o.end > found!.end { found = o }
+        for o in all {
+            if o.start <= time && time < o.end, found == nil || o.end > found!.end { found = o }
+            if o.start <= time { from = max(from, o.start) } else { until = min(until, o.start) }
+            if o.end <= time { from = max(from, o.end) } else { until = min(until, o.end) }
         }
+        answer = found
+        answerFrom = from
+        answerUntil = until
         return found
     }
 

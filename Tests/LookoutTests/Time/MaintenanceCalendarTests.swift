@@ -133,4 +133,24 @@ import Testing
         #expect(cal.active(at: Self.t("2026-11-24T13:00:00Z"))?.name == "morning")
         #expect(cal.active(at: Self.t("2026-11-24T08:00:00Z")) == nil)
     }
+
+    /// `active(at:)` keeps its last answer for as long as no occurrence starts or ends: asked in time order, backwards
+    /// and at random across days, overlapping windows and the clock changes, it must answer what a calendar asked
+    /// once answers.
+    @Test func theRememberedAnswerIsAlwaysTheFreshOne() {
+        let windows = [Self.daily, Self.weekly, Self.weekdays, Self.oneOff, Self.night,
+                       MaintenanceWindow(name: "overlap", schedule: .daily(Self.range("08:30-10:00")))]
+        let start = Self.t("2026-10-23T00:00:00Z").milliseconds, span: Int64 = 12 * 86_400_000
+        var times = stride(from: start, to: start + span, by: 97_000).map { Timestamp(milliseconds: $0) }
+        var rng = SystemRandomNumberGenerator()
+        times += times.reversed() + (0..<3_000).map { _ in Timestamp(milliseconds: start + Int64.random(in: 0..<span, using: &rng)) }
+        times += [Self.t("2026-12-01T19:59:59.999Z"), Self.t("2026-12-01T20:00:00Z"), Self.t("2026-12-02T01:59:59.999Z"), Self.t("2026-12-02T02:00:00Z")]
+        let remembering = Self.calendar(windows)
+        var wrong: [String] = []
+        for time in times {
+            let fresh = Self.calendar(windows).active(at: time)
+            if remembering.active(at: time) != fresh { wrong.append(time.rfc3339) }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) wrong answers, first at \(wrong.prefix(3))")
+    }
 }

@@ -3,7 +3,7 @@ import Logging
 
 /// RotatingFileWriter appends a stage's output to a file (`--output FILE`), one batch per write, fsynced, and
 /// rotates it daily (by the wall-clock UTC date of the write) or when it would pass a size, by renaming it to
-/// `FILE.YYYY-MM-DD` (or `FILE.YYYY-MM-DD.N`) at a batch boundary and starting a new `FILE`.
+/// `FILE.YYYY-MM-DD` (or `FILE.YYYY-MM-DD.N`) at a committed batch boundary and starting a new `FILE`.
 ///
 /// Restart rules. Without a committed position, an unfinished last line (a writer killed mid-line) is cut away:
 /// the stage writes it again from its durable position. With a committed position (the output length saved with
@@ -57,12 +57,16 @@ public final class RotatingFileWriter: LineSink {
 
     public func write(batch: UnsafeRawBufferPointer) throws(LineWriter.WriteError) {
         var bytes = batch
-        if unverifiedAt < unverified.count {
+        // Bytes past the committed length (a replay after a crash) must stay in the file the commit names: rotating
+        // in this batch would freeze them, maybe half a line, into a renamed file a restart never looks at, and the
+        // next restart would write them again into the new one. The batch after it rotates as usual.
+        let replaying = unverifiedAt < unverified.count
+        if replaying {
             let matched = verifyPrefix(bytes)
             bytes = UnsafeRawBufferPointer(rebasing: bytes[matched...])
             if bytes.isEmpty { return }
         }
-        if shouldRotate(adding: bytes.count) { try retrying("rotate") { () throws(LineWriter.WriteError) in try rotate() } }
+        if !replaying, shouldRotate(adding: bytes.count) { try retrying("rotate") { () throws(LineWriter.WriteError) in try rotate() } }
         var written = 0
         while written < bytes.count {
             let n = retryingWrite(bytes.baseAddress! + written, bytes.count - written)

@@ -18,11 +18,11 @@ import Testing
         var text: String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
 
         /// What a (re)started `route --follow` builds: the outbox, the output resumed from the committed mark, the journal.
-        func start() throws -> (Outbox, DeliveryJournal) {
+        func start(policy: RotatingFileWriter.Policy = .init()) throws -> (Outbox, DeliveryJournal) {
             let outbox = try Outbox(path: state, router: IncidentRouter(config: RoutingConfig(), tiers: []), journaling: true)
             let mark = try outbox.loadJournalMark()
             let resume = mark.flatMap { m in m.outputInode.map { ($0, m.outputLength ?? 0) } }
-            let file = try RotatingFileWriter(path: output, committed: resume, logger: Logger(label: "test"))
+            let file = try RotatingFileWriter(path: output, policy: policy, committed: resume, logger: Logger(label: "test"))
             let journal = try DeliveryJournal(outbox: outbox, writer: LineWriter(sink: file), file: file, logger: Logger(label: "test"), chunk: 2)
             return (outbox, journal)
         }
@@ -49,6 +49,35 @@ import Testing
         handle.seekToEndOfFile()
         handle.write(Data(tail))
         try handle.close()
+    }
+
+    /// The output and its rotated files, oldest first.
+    static func outputFiles(_ files: Files) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: files.dir.path).filter { $0.hasPrefix("deliveries.ndjson") }
+        let rotated = names.filter { $0 != "deliveries.ndjson" }.sorted { ($0.count, $0) < ($1.count, $1) }
+        return (rotated + ["deliveries.ndjson"]).map { files.dir.appendingPathComponent($0).path }
+    }
+
+    /// A restart whose first batch checks the uncommitted tail and would pass the size bound: the tail stays in the
+    /// file the commit names (rotating there froze half a line into the renamed file, and a second kill before the
+    /// commit had the restart write those lines again into the new one: RouteFollowFaultTests seeds 25 and 26).
+    @Test(arguments: [10, 37, 80])
+    func aReplayedTailIsNotRotatedAway(tailBytes: Int) throws {
+        let files = try Files()
+        let pending = Array(Self.lines(4...6).utf8)
+        try Self.killedRun(files, written: 1...3, pending: 4...6, tail: Array(pending.prefix(tailBytes)))
+        let committed = Int64(Self.lines(1...3).utf8.count)
+        let (outbox, journal) = try files.start(policy: .init(maxBytes: committed + 5))
+        try Self.record(7...9, in: outbox)
+        try journal.drain()
+        var all = ""
+        for path in try Self.outputFiles(files) {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.isEmpty || text.hasSuffix("\n"), "\((path as NSString).lastPathComponent) ends mid-line: \(text.suffix(30))")
+            all += text
+        }
+        #expect(all == Self.lines(1...9), "tail of \(tailBytes) bytes")
+        #expect(try Self.outputFiles(files).count > 1, "the batches after the replayed one still rotate")
     }
 
     @Test func linesAreWrittenInOrderAndForgottenOnceWritten() throws {

@@ -7,7 +7,8 @@ import Testing
 /// a heartbeat `every` of 106751991166d trapping in probe, and a port of 99999 trapping in route on every restart.
 /// The bounds are `TimeSpan.maxConfigured` and `ConfigBounds`; each setting is drawn from its accepted range: all at
 /// the top, all at the bottom, and seeded random draws in between (each value at its minimum, its maximum, or
-/// log-uniform between them).
+/// log-uniform between them). The settings later issues added (escalation, action links, control windows, the status
+/// board, NATS, screenshots, the body-size ratio) are drawn too; the NATS ones are only loaded here (no server runs).
 @Suite struct ConfigBoundsTests {
     /// What a setting accepts, in the unit the config is written in.
     enum Range: Sendable {
@@ -35,6 +36,13 @@ import Testing
         "base": .duration(0, maxDuration), "max_delay": .duration(0, maxDuration), "max_attempts": .count(1, 10_000),
         "max_age": .duration(0, maxDuration), "sink_timeout": .duration(0, maxDuration), "pace": .duration(0, maxDuration),
         "concurrency": .count(1, 64), "hook_port": .port,
+        // Added with later issues: escalation, action links, control windows, the status board, NATS, screenshots,
+        // the body-size anomaly's ratio.
+        "escalate_after": .duration(1, 7 * 86_400_000), "link_ttl": .duration(300_000, 7 * 86_400_000),
+        "silence_for": .duration(60_000, 86_400_000), "max_control_duration": .duration(60_000, 90 * 86_400_000),
+        "stale_after": .duration(60_000, 86_400_000), "duplicate_window": .duration(1000, 7 * 86_400_000),
+        "memory_lines": .count(1, 10_000_000), "spool_max_bytes": .count(0, 1 << 40),
+        "screenshot_keep": .count(1, 10_000), "screenshot_max_age": .duration(1, maxDuration), "ratio": .percent(0.001, 0.999),
     ]
 
     /// One value for every setting.
@@ -65,8 +73,12 @@ import Testing
             if let low = Double(out["low"]!), let high = Double(out["high"]!), low > high { (out["low"], out["high"]) = (out["high"]!, out["low"]!) }
             if Int(out["min_samples"]!)! > Int(out["samples"]!)! { (out["min_samples"], out["samples"]) = (out["samples"]!, out["min_samples"]!) }
             if out["pace"] != "0ms" { out["concurrency"] = "1" }
+            // An action link's silence may not outlast what classify accepts.
+            if Self.ms(out["silence_for"]!) > Self.ms(out["max_control_duration"]!) { out["silence_for"] = out["max_control_duration"] }
             return out
         }
+
+        static func ms(_ text: String) -> Int64 { Int64(text.dropLast(2))! }
 
         /// Six random draws; `LOOKOUT_BOUNDS_DRAWS=N` draws more (`LOOKOUT_BOUNDS_FIRST=K` starts at seed K).
         static let all: [Draw] = {
@@ -98,6 +110,9 @@ import Testing
     static func config(_ v: [String: String]) -> String {
         """
         timezone: Europe/London
+        actions: {public_url: "http://127.0.0.1:\(v["hook_port"]!)", key: "${BOUNDS_ACTIONS_KEY}", link_ttl: \(v["link_ttl"]!), silence_for: \(v["silence_for"]!)}
+        status: {stale_after: \(v["stale_after"]!)}
+        nats: {duplicate_window: \(v["duplicate_window"]!), memory_lines: \(v["memory_lines"]!), spool_max_bytes: \(v["spool_max_bytes"]!)}
         maintenance_policy: {daily_min_contract_hours: \(v["daily_min_contract_hours"]!), earliest: "00:00", latest: "23:59"}
         tiers:
           enhanced: {contract_hours: \(v["contract_hours"]!), outage: critical, degraded: warning, ticket: true, sla: \(v["sla"]!)}
@@ -111,6 +126,7 @@ import Testing
           quorum: \(v["quorum"]!)
           reminder: \(v["reminder"]!)
           out_of_order: \(v["out_of_order"]!)
+          max_control_duration: \(v["max_control_duration"]!)
         report:
           certificate_warning_days: \(v["certificate_warning_days"]!)
           late_notification: \(v["late_notification"]!)
@@ -126,10 +142,13 @@ import Testing
                 http: http://127.0.0.1:\(v["port"]!)/
                 redirects: \(v["redirects"]!)
                 expect: {max_ms: \(v["max_ms"]!), min_bytes: \(v["min_bytes"]!)}
-                size_anomaly: {samples: \(v["samples"]!), min_samples: \(v["min_samples"]!), accept_after: \(v["accept_after"]!)}
+                size_anomaly: {ratio: \(v["ratio"]!), samples: \(v["samples"]!), min_samples: \(v["min_samples"]!), accept_after: \(v["accept_after"]!)}
               - id: big-tls
                 tls: https://127.0.0.1:\(v["port"]!)/
                 warn_days: \(v["warn_days"]!)
+              - id: big-browser
+                browser: http://127.0.0.1:\(v["port"]!)/
+                screenshots: {keep: \(v["screenshot_keep"]!), max_age: \(v["screenshot_max_age"]!)}
               - id: big-heartbeat
                 heartbeat: {every: \(v["heartbeat_every"]!), grace: \(v["grace"]!)}
                 token: ${BOUNDS_TOKEN}
@@ -146,7 +165,7 @@ import Testing
             hook: {kind: webhook, url: "${BOUNDS_HOOK}", timeout: \(v["sink_timeout"]!), pace: \(v["pace"]!), concurrency: \(v["concurrency"]!)}
             desk: {kind: zendesk, url: "http://127.0.0.1:\(v["hook_port"]!)", email: a@b.example, token: "${BOUNDS_TOKEN}"}
           routes:
-            - {severity: critical, sinks: [hook, desk]}
+            - {severity: critical, sinks: [desk], escalate: [{after: \(v["escalate_after"]!), sinks: [hook]}]}
         """
     }
 
@@ -181,14 +200,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: tmp) }
         let config = tmp.appendingPathComponent("c.yaml")
         try Self.config(values).write(to: config, atomically: true, encoding: .utf8)
-        let secrets = ["BOUNDS_HOOK": "http://127.0.0.1:\(values["hook_port"]!)/hook", "BOUNDS_TOKEN": "bounds-token-0123456789abcdef"]
+        let secrets = ["BOUNDS_HOOK": "http://127.0.0.1:\(values["hook_port"]!)/hook", "BOUNDS_TOKEN": "bounds-token-0123456789abcdef",
+                       "BOUNDS_ACTIONS_KEY": String(repeating: "a", count: 64)]
         let env = ChildProcess.environment(adding: secrets)
         let sorted = values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
 
         let probe = try ChildProcess.run("probe", ["--config", config.path, "--once"], environment: env)
         #expect(probe.status == 0, "probe --once: exit \(probe.status): \(probe.stderrText) [\(sorted)]")
         // The heartbeat receiver's evaluator runs on its own schedule: left running a moment, then stopped.
-        try Self.runsAndStops("probe", ["--config", config.path, "--listen", "127.0.0.1:0"], in: tmp, environment: secrets, for: 1.5)
+        try Self.runsAndStops("probe", ["--config", config.path, "--listen", "127.0.0.1:0", "--control", tmp.appendingPathComponent("control.ndjson").path], in: tmp, environment: secrets, for: 1.5)
 
         let classify = try ChildProcess.run("classify", ["--config", config.path], stdin: Data(Self.input.utf8), environment: env)
         #expect(classify.status == 0, "classify: exit \(classify.status): \(classify.stderrText) [\(sorted)]")
@@ -206,5 +226,9 @@ import Testing
                                               stdin: classify.stdout + route.stdout, environment: env)
             #expect(report.status == 0, "report --format \(format): exit \(report.status): \(report.stderrText) [\(sorted)]")
         }
+        let site = tmp.appendingPathComponent("status-site")
+        let status = try ChildProcess.run("report", ["--config", config.path, "--status-site", site.path, classified.path], environment: env)
+        #expect(status.status == 0, "report --status-site: exit \(status.status): \(status.stderrText) [\(sorted)]")
+        #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent("index.html").path))
     }
 }

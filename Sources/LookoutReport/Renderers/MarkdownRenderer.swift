@@ -16,6 +16,21 @@ public struct MarkdownRenderer {
                     + (text.dataThrough(r).map { "; \($0)" } ?? ""), ""]
     }
 
+    /// Error budgets per client, as the HTML report's table: allowed, used, left, burn rates, when it runs out.
+    private func budgets(_ budgets: [ErrorBudget.Figure], _ text: ReportText) -> [String] {
+        var out = ["## Error budgets, \(budgets[0].month)", "",
+                   "Downtime each client may still have this month before its SLA is breached (agreed maintenance excluded), as of "
+                       + "\(text.dateTime(budgets[0].asOf)). Burn rate 1 spends the budget exactly by the month's end.", "",
+                   "| Client | Target | Allowed | Used | Left | Burn 1h | Burn 6h | Runs out |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+        for b in budgets {
+            let burn = { (r: Double?) in r.map { String(format: "%.2f", $0) } ?? "-" }
+            out.append("| \(ReportText.cell(b.client)) | \(ReportText.percent(b.target)) | \(ReportText.duration(b.allowedMs)) | "
+                       + "\(ReportText.duration(b.usedMs)) | \(ReportText.budgetLeft(b)) | \(burn(b.burnRate1h)) | \(burn(b.burnRate6h)) | "
+                       + "\(text.budgetRunsOut(b).map { b.warning ? "**\($0)**" : $0 } ?? "not this month") |")
+        }
+        return out + [""]
+    }
+
     private func formatHours(_ h: Double) -> String {
         h == h.rounded() ? "\(Int(h)) h" : String(format: "%.1f h", h)
     }
@@ -40,6 +55,7 @@ public struct MarkdownRenderer {
             }
             out.append("")
         }
+        if let budgets = r.budgets, !budgets.isEmpty { out += self.budgets(budgets, text) }
         out += ["## Sites", ""]
         for s in r.sites {
             let target = s.target.map { " (target \(ReportText.percent($0))\(s.meetsTarget == false ? ", **missed**" : ""))" } ?? ""

@@ -29,6 +29,12 @@ public struct SlackRenderer {
                     + (t.breaches.isEmpty ? "" : ": " + t.breaches.map { "\($0.site) \(ReportText.percent($0.availability))" }.joined(separator: ", "))
             })
         }
+        if let budgets = r.budgets, !budgets.isEmpty {
+            sections.append(["*Error budgets, \(budgets[0].month)* (downtime left before the SLA is breached)"] + budgets.map { b in
+                (b.warning || b.remainingMs <= 0 ? ":red_circle: " : "• ") + "*\(SlackSink.escape(b.client))* \(ReportText.budgetLeft(b)) of \(ReportText.duration(b.allowedMs))"
+                    + (text.budgetRunsOut(b).map { ", runs out \($0) at this rate" } ?? "")
+            })
+        }
         sections.append([client ? "*Your sites*" : "*Sites*"] + r.sites.map { s in
             "• *\(SlackSink.escape(s.name))* \(ReportText.percent(s.time.availability))"
                 + (s.target.map { " (target \(ReportText.percent($0)))" } ?? "")

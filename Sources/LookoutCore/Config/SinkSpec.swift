@@ -20,8 +20,9 @@ public protocol SinkSpec: Sendable {
     var wantsUpdatesByDefault: Bool { get }
     /// How many messages to different incidents may be in flight at once unless `concurrency` says otherwise.
     var defaultConcurrency: Int { get }
-    /// Whether the sink comments acks and notes on the incident's ticket (docs/routing.md, *Acks and notes*): a
-    /// public note only where the customer may read it, an internal one (and an ack) only where it stays private.
+    /// Whether the sink takes acks and notes on an incident it heard of (docs/routing.md, *Acks and notes*): a
+    /// helpdesk comments them on the ticket, a public note only where the customer may read it, an internal one (and
+    /// an ack) only where it stays private; a team chat shows them all.
     func takesNote(isPublic: Bool) -> Bool
 }
 

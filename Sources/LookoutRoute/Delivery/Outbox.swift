@@ -284,9 +284,10 @@ public final class Outbox: Sendable {
         let onlyOpenings = sink.sink.groupsOnlyOpenings
         if let batch: String = first["batch"] {
             ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE batch = ? AND status = 'pending' ORDER BY id", arguments: [batch])
-        } else if !onlyOpenings || first["event"] == "opened" {
+        } else if first["event"] != "note" && (!onlyOpenings || first["event"] == "opened") {
+            // An ack or a note is a message of its own, never part of a group of incidents.
             let horizon: Int64 = first["due_ms"] + router.config.groupWait.milliseconds
-            let filter = onlyOpenings ? " AND event = 'opened'" : ""
+            let filter = onlyOpenings ? " AND event = 'opened'" : " AND event != 'note'"
             ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE \(Outbox.eligible) AND batch IS NULL AND due_ms <= ?\(filter) ORDER BY id LIMIT ?",
                                      arguments: [sink.name, max(horizon, now.milliseconds), maxBatch])
             if ids.count > 1 {

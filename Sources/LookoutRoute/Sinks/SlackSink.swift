@@ -27,6 +27,9 @@ public struct SlackSink: Sink {
     public var groupsMessages: Bool { true }
     public var groupsOnlyOpenings: Bool { isBot }
     public var wantsUpdatesByDefault: Bool { isBot }
+    /// Acks and notes show in the channel ("who is on it"): in the incident's thread with a bot token, as a short
+    /// message of their own with a webhook.
+    public func takesNote(isPublic: Bool) -> Bool { true }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
@@ -161,6 +164,23 @@ public struct SlackSink: Sink {
         return section(IncidentText.clip(detail(d), sectionLimit - actions.count - 1) + "\n" + actions)
     }
 
+    /// An ack or a note on an incident (never grouped): who said what, under the site's name; public notes are
+    /// marked as what the client was told.
+    static func noteMessage(_ d: OutboxDelivery, _ note: TicketNote) -> JSONValue {
+        let said = note.kind == .ack ? ":eyes: " + note.body : note.isPublic ? ":mega: Told the client (\(note.by)): \(note.text)" : ":memo: " + note.body
+        let repeated = d.repeatedAfterRestart ? " · :repeat: \(IncidentText.repeatNote)" : ""
+        let blocks: [JSONValue] = [
+            section("\(siteLink(d)) · `\(escape(d.incident.check))`\n\(escape(said))"),
+            .object([JSONMember(key: "type", value: .string("context")),
+                     JSONMember(key: "elements", value: .array([.object([
+                         JSONMember(key: "type", value: .string("mrkdwn")),
+                         JSONMember(key: "text", value: .string("lookout · incident \(d.incident.id)" + repeated)),
+                     ])]))]),
+        ]
+        let fallback = (d.repeatedAfterRestart ? "[\(IncidentText.repeated)] " : "") + "\(IncidentText.siteName(d)): \(note.body)"
+        return .object([JSONMember(key: "text", value: .string(IncidentText.clip(fallback, 3000))), JSONMember(key: "blocks", value: .array(blocks))])
+    }
+
     /// The fields of one incident, as one mrkdwn paragraph.
     static func detail(_ d: OutboxDelivery) -> String {
         let e = d.incident
@@ -189,6 +209,7 @@ public struct SlackSink: Sink {
     /// The webhook payload: a header, one section per incident (at most 45, then a count of the rest), and a
     /// context line, with a plain-text fallback that names every site. `links`: the sink's one-tap links, if any.
     public static func message(_ batch: [OutboxDelivery], links: ActionLinks? = nil) -> JSONValue {
+        if batch.count == 1, let note = batch[0].note { return noteMessage(batch[0], note) }
         let header: String
         if batch.count == 1 {
             header = "\(IncidentText.siteName(batch[0])) \(verb(batch[0]))"

@@ -116,14 +116,41 @@ import Testing
         #expect(Self.deliveryLines(again).count == 1)
     }
 
-    /// A chat sink gets no notes, and a note on an incident no ticket sink heard of queues nothing.
-    @Test func notesGoOnlyToTicketsThatExist() async throws {
+    /// A team chat shows the ack and each note as a message of its own after the opening, in order and never
+    /// grouped with incidents; a note on an incident no sink heard of queues nothing.
+    @Test func aChatShowsTheAckAndTheNotesAndNothingForAnUnknownIncident() async throws {
         let slack = try RecordingServer()
         defer { slack.shutdown() }
+        let stray = ControlEvent.note(.init(incident: "site9-home/1795000000000", visibility: .internal, text: "wrong incident", by: "callum",
+                                            at: Timestamp(seconds: Self.base + 700)))
         let outcome = try await RouteHarness.run(RouteHarness.config(routing: RouteSinkTests.slackRouting(slack.baseURL)),
-                                                 inputs: Array(Self.story.prefix(4)), environment: ["SLACK_URL": slack.baseURL + RouteSinkTests.slackURLSecretPart])
-        #expect(slack.requests.count == 1, "the opening only")
-        #expect(Self.deliveryLines(outcome).count == 1)
+                                                 inputs: Array(Self.story.prefix(4)) + [.control(stray, line: stray.encoded())],
+                                                 environment: ["SLACK_URL": slack.baseURL + RouteSinkTests.slackURLSecretPart])
+        let texts = slack.requests.compactMap { ($0.json as? [String: Any])?["text"] as? String }
+        #expect(texts.count == 4, "\(texts)")
+        #expect(texts.dropFirst().map { $0.components(separatedBy: ": ").dropFirst().joined(separator: ": ") }
+            == ["Acknowledged by callum: on it", "Database restored, monitoring", "Internal note from callum: it was the backup job again"])
+        #expect(Self.deliveryLines(outcome).map { $0["note"] as? String ?? "-" } == ["-", "ack", "public", "internal"])
+        #expect(!texts.joined().contains("wrong incident"))
+    }
+
+    /// With a bot token the ack lands in the incident's thread, under the opening.
+    @Test func aSlackBotAnswersTheAckInTheIncidentsThread() async throws {
+        let api = try RecordingServer { r, n in .init(status: 200, body: #"{"ok":true,"ts":"1795000000.00010\#(n)"}"#) }
+        defer { api.shutdown() }
+        let routing = """
+              group_wait: 0s
+              sinks:
+                chat: {kind: slack, bot_token: "${HOOK_TOKEN}", channel: C0OUTAGES, api_url: "\(api.baseURL)/api"}
+              routes:
+                - {sinks: [chat]}
+            """
+        _ = try await RouteHarness.run(RouteHarness.config(routing: routing), inputs: Array(Self.story.prefix(2)))
+        let posts = api.requests.compactMap { $0.json as? [String: Any] }
+        #expect(posts.count == 2)
+        #expect(posts.first?["thread_ts"] == nil)
+        #expect(posts.last?["thread_ts"] as? String == "1795000000.000100", "under the opening's ts")
+        #expect((posts.last?["text"] as? String)?.hasSuffix("Acknowledged by callum: on it") == true)
     }
 
     /// The built `route`, read once: the ack and the note in its input (as classify passes them on) reach the ticket.

@@ -89,6 +89,25 @@ import Testing
         #expect(try String(contentsOfFile: control, encoding: .utf8).contains(#""incident":"\#(id)""#))
     }
 
+    /// In the stream, a control line classify refuses is named by its line number, on stderr and in the rejects
+    /// file, and the lines after it are classified.
+    @Test func aRefusedControlLineIsNamedByItsLineNumber() throws {
+        let (dir, config, _) = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rejects = dir.appendingPathComponent("rejects.ndjson").path
+        let result = { (minute: Int) in #"{"v":1,"type":"result","check":"acme-home","at":"2026-11-24T08:0\#(minute):00Z","ok":true}"# }
+        let input = [result(0), result(1), #"{"v":1,"type":"ack","incident":"acme-home/1","by":"callum","at":"2026-11-24T08:02:00Z"}"#,
+                     #"{"v":1,"type":"unsilence","id":"never","by":"callum","at":"2026-11-24T08:02:30Z"}"#, result(3)]
+        let run = try ChildProcess.run("classify", ["--config", config, "--rejects", rejects],
+                                       stdin: Data((input.joined(separator: "\n") + "\n").utf8), timeout: 30)
+        #expect(run.status == 65)
+        #expect(run.stderrText.contains(#"stdin:3: unknown incident "acme-home/1""#), "\(run.stderrText)")
+        #expect(run.stderrText.contains(#"stdin:4: no silence with id "never""#), "\(run.stderrText)")
+        let kept = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
+        #expect(kept.count == 2 && kept[0].contains(#""line":3"#) && kept[1].contains(#""line":4"#), "\(kept)")
+        #expect(run.stdoutLines.filter { $0.contains(#""type":"result""#) }.count == 3, "the lines around them are classified")
+    }
+
     /// Two processes appending long notes at once: every line arrives whole, none lost.
     @Test func twoConcurrentWritersNeverInterleave() throws {
         let (dir, config, control) = try Self.folder()

@@ -36,7 +36,7 @@ let package = Package(
     //   LookoutMetrics   /metrics: check labels, the series registry, the HTTP server   (Core)
     //   LookoutProbe     the runner, the check kinds, the heartbeat receiver            (Core, Metrics)
     //   LookoutClassify  tier policy, confirmation, flapping, quorum, incidents         (Core, Metrics)
-    //   LookoutRoute     outbox, dispatcher, sinks                                      (Core)
+    //   LookoutRoute     outbox, dispatcher, sinks                                      (Core, Metrics)
     //   LookoutReport    aggregation and renderers; route's planner and Slack sender    (Core, Route)
     //   LookoutTesting   demo site, loopback servers, manual clock                      (Core)
     //   LookoutCommands  the four commands' options and wiring                          (all of the above)
@@ -57,7 +57,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The Prometheus exposition (swift-prometheus) and the small HTTP server classify serves it from.
+        // The Prometheus exposition (swift-prometheus) and the small HTTP server classify and route serve it from.
         .target(
             name: "LookoutMetrics",
             dependencies: [
@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "LookoutRoute",
             dependencies: [
-                "LookoutCore",
+                "LookoutCore", "LookoutMetrics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import LookoutCore
+import LookoutMetrics
 import LookoutNATS
 import LookoutRoute
 
@@ -45,6 +46,15 @@ public struct RouteCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print each request that would be sent as a would_send line, secrets redacted, and send nothing.")
     var dryRun = false
 
+    @Option(name: .long, help: "Serve GET /metrics on ADDR:PORT while route runs: each sink's outbox backlog, dead letters and deliveries by outcome, lines read and rejected (docs/metrics.md).")
+    var metricsListen: String?
+
+    public func validate() throws {
+        if let metricsListen, ListenAddress(metricsListen) == nil {
+            throw ValidationError("--metrics-listen must be ADDR:PORT, e.g. 127.0.0.1:9466")
+        }
+    }
+
     public func run() async throws {
         StageLogging.bootstrap()
         Stage.ignoreSIGPIPE()
@@ -52,6 +62,7 @@ public struct RouteCommand: AsyncParsableCommand {
         let loaded = Stage.loadConfig(path: config, demo: demo, routingSecrets: .required)
         let rejected = Stage.makeRejects(source: input ?? "stdin", keepPath: rejects, logger: logger)
         var options = RouteStage.Options(statePath: state, dryRun: dryRun)
+        options.metricsListen = metricsListen.flatMap(ListenAddress.init)
         options.io = files.stageIO(input: input)
         options.io.transport = NATSTransport(settings: loaded.nats, name: "route")
         // A backlog queues (and claims) per 4 MiB of input, one commit each; caught up, each read is its own batch.

@@ -5,22 +5,23 @@ import NIOCore
 import ServiceLifecycle
 
 /// MetricsServer serves one stage's `GET /metrics` over HTTP/1 (Hummingbird, as the probe's receiver does), for a
-/// stage with no other server: `classify --metrics-listen ADDR:PORT`.
+/// stage with no other server: `classify --metrics-listen ADDR:PORT`, `route --metrics-listen ADDR:PORT`.
 public enum MetricsServer {
     /// The Prometheus text format's content type.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    /// Adds `GET /metrics` to a router (the probe's receiver shares it).
-    public static func addRoute(to router: Router<BasicRequestContext>, render: @escaping @Sendable () -> String) {
+    /// Adds `GET /metrics` to a router (the probe's receiver shares it). `render` may suspend: route's reads the
+    /// outbox on the database's own thread rather than blocking the server's event loop.
+    public static func addRoute(to router: Router<BasicRequestContext>, render: @escaping @Sendable () async -> String) {
         router.get("metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: render())))
+            Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: await render())))
         }
     }
 
     /// Starts serving `/metrics` on `host:port` (0 picks a free port, reported through `onRunning`) until
     /// `Running.stop()`.
     public static func start(host: String, port: Int, serverName: String, logger: Logger,
-                             render: @escaping @Sendable () -> String,
+                             render: @escaping @Sendable () async -> String,
                              onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> Running {
         let router = Router()
         addRoute(to: router, render: render)

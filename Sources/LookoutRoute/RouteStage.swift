@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import LookoutCore
+import LookoutMetrics
 
 /// RouteStage wires `route`: a reading thread queues each incident's deliveries in the outbox, one transaction per
 /// batch of input (a read, or 4 MiB of a backlog), committed before anything is sent, and in that transaction the
@@ -23,6 +24,8 @@ public enum RouteStage {
         /// How often a follower commits its read position when the lines read queued nothing (results only): a
         /// restart re-reads at most this much time's worth of lines that cannot queue anything.
         public var idleCommitSeconds = 1.0
+        /// `--metrics-listen`: where to serve `GET /metrics` (`RouteMetrics`) while the stage runs.
+        public var metricsListen: ListenAddress?
         public init(statePath: String? = nil, dryRun: Bool = false) { self.statePath = statePath; self.dryRun = dryRun }
     }
 
@@ -72,8 +75,10 @@ public enum RouteStage {
             return .ioError
         }
         let transport: any HTTPTransport = options.dryRun ? DryRunTransport(writer: writer) : AsyncHTTPTransport()
+        let metrics = options.metricsListen.map { _ in RouteMetrics(sinks: routing.sinks.map(\.name)) }
         let dispatcher = Dispatcher(outbox: outbox, routing: routing, sites: config.sites, transport: transport, clock: clock,
-                                    writer: options.dryRun || follow ? nil : writer, logger: logger, pacing: !options.dryRun)
+                                    writer: options.dryRun || follow ? nil : writer, logger: logger, pacing: !options.dryRun,
+                                    metrics: metrics)
         if routing.sinks.isEmpty { logger.notice("no routing.sinks configured: \(follow ? "reading" : "passing lines through"), sending nothing") }
         if let pruned = try? outbox.prune(olderThan: options.retention, now: clock.now()), pruned > 0 {
             logger.info("forgot \(pruned) deliveries finished more than \(options.retention) ago")
@@ -85,13 +90,33 @@ public enum RouteStage {
             logger.notice("\(unsure) deliver\(unsure == 1 ? "y was" : "ies were") in flight when route last stopped: sent again, marked \"repeated after a restart\" (or looked up first where the receiver can be asked)")
         }
 
+        let server = metrics.flatMap { metrics in options.metricsListen.map { address in
+            MetricsServer.start(host: address.host, port: address.port, serverName: "lookout-route", logger: logger,
+                                render: { await metrics.render(outbox: outbox, clock: clock) }) { port in
+                logger.info("metrics listening on \(address.host):\(port)")
+            }
+        } }
+        let status = await deliver(io: io, writer: writer, outbox: outbox, dispatcher: dispatcher, journal: journal, options: options,
+                                   rejects: rejects, committed: committed, clock: clock, metrics: metrics, logger: logger)
+        // The server goes down with the stage: after the last outcome is recorded, before the outbox is closed.
+        await server?.stop()
+        if status == nil { outbox.close() }
+        return status ?? Stage.finish(rejects, logger: logger)
+    }
+
+    /// Reads and delivers until the input ends (read once, and everything is sent or dead) or the stage is stopped;
+    /// nil when it ended well.
+    private static func deliver(io: StageIO, writer: LineWriter, outbox: Outbox, dispatcher: Dispatcher, journal: DeliveryJournal?,
+                                options: Options, rejects: RejectedLines, committed: StreamPosition?, clock: any WallClock,
+                                metrics: RouteMetrics?, logger: Logger) async -> ExitStatus? {
+        let follow = options.io.follow
         let readerDone = LockedResult()
         // The reading thread is the only user of `rejects` until it finishes, after which only this function is.
         nonisolated(unsafe) let threadRejects = rejects
         nonisolated(unsafe) let threadIO = io
         let reader = Thread {
             let status = read(threadIO, writer: writer, outbox: outbox, dispatcher: dispatcher, journal: journal, options: options,
-                              rejects: threadRejects, committed: committed, clock: clock, logger: logger)
+                              rejects: threadRejects, committed: committed, clock: clock, metrics: metrics, logger: logger)
             readerDone.set(status)
             // Read once, the input is finished: deliver everything. Following, input never finishes: a stop or a
             // failure leaves what is queued for the next start.
@@ -130,16 +155,17 @@ public enum RouteStage {
         if let dead = try? outbox.deadLetters(), !dead.isEmpty {
             logger.warning("\(dead.count) deliver\(dead.count == 1 ? "y is" : "ies are") in the dead letters")
         }
-        outbox.close()
-        return Stage.finish(rejects, logger: logger)
+        return nil
     }
 
     /// Reads input until its end (or, following, until stopped), queueing each batch's incidents in one transaction.
     private static func read(_ io: StageIO, writer: LineWriter, outbox: Outbox, dispatcher: Dispatcher, journal: DeliveryJournal?, options: Options,
-                             rejects: RejectedLines, committed: StreamPosition?, clock: any WallClock, logger: Logger) -> ExitStatus? {
+                             rejects: RejectedLines, committed: StreamPosition?, clock: any WallClock, metrics: RouteMetrics?,
+                             logger: Logger) -> ExitStatus? {
         let passThrough = !options.io.follow && !options.dryRun
         // Following, the output belongs to the journal's thread; a dry run's would_send lines flush themselves.
         var loop = StageLoop(reader: io.source, writer: passThrough ? writer : LineWriter(fd: -1), rejects: rejects)
+        if let metrics { loop.onProgress = { read in metrics.lines(read: read, rejected: rejects.count) } }
         var batch: [RouteInput] = []
         /// The latest event time of the batch's other lines (results, notes...): escalation's clock moves with them.
         var eventTime: Timestamp?
@@ -203,6 +229,7 @@ public enum RouteStage {
             }
             // Read once, the input may end without a batch end after its last lines.
             if follower == nil { try commit() }
+            metrics?.lines(read: loop.linesRead, rejected: rejects.count)
         }, logger: logger)
     }
 

@@ -20,7 +20,7 @@ import Testing
         "LookoutMetrics": ["LookoutCore"],
         "LookoutProbe": ["LookoutCore", "LookoutMetrics"],
         "LookoutClassify": ["LookoutCore", "LookoutMetrics"],
-        "LookoutRoute": ["LookoutCore"],
+        "LookoutRoute": ["LookoutCore", "LookoutMetrics"],
         // Report plans openings with route's planner to judge late notifications, and posts with its Slack sender.
         "LookoutReport": ["LookoutCore", "LookoutRoute", "CZlib"],
         "LookoutTesting": ["LookoutCore"],

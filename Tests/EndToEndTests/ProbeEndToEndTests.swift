@@ -234,9 +234,11 @@ struct CollectedChild {
     let stdout: LineCollector
     let stderr: LineCollector
 
-    init(_ name: String, _ arguments: [String]) throws {
+    /// `environment` is added to this process's (a sink's URL is a secret, given as `${VAR}`).
+    init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = ChildProcess.executable(name)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ChildProcess.environment(adding: environment) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -22,6 +22,8 @@ public final class Dispatcher: Sendable {
     let pacing: Bool
     /// How often an idle worker looks for newly queued work.
     let pollInterval: TimeSpan
+    /// `route --metrics-listen`: told each outcome once the outbox has recorded it.
+    let metrics: RouteMetrics?
     private let finished = Locked(false)
     private let stopping = Locked(false)
     /// One per sink, in config order.
@@ -29,8 +31,8 @@ public final class Dispatcher: Sendable {
 
     public init(outbox: Outbox, routing: RoutingConfig, sites: [Site], transport: any HTTPTransport, clock: any WallClock,
                 writer: LineWriter?, logger: Logger, pacing: Bool = true, pollInterval: TimeSpan = .milliseconds(50),
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
-        self.outbox = outbox; self.routing = routing; self.transport = transport; self.clock = clock
+                metrics: RouteMetrics? = nil, jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.outbox = outbox; self.routing = routing; self.transport = transport; self.clock = clock; self.metrics = metrics
         self.writer = writer; self.logger = logger; self.pacing = pacing; self.pollInterval = pollInterval; self.jitter = jitter
         self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         // A dry run prints its requests in queue order; pacing and grouping need one message at a time.
@@ -145,6 +147,7 @@ public final class Dispatcher: Sendable {
                         return (claimed, claimed.isEmpty ? try outbox.nextDue(in: db, sink: sink.name, excluding: lane.claimedIDs) : nil)
                     }
                     lane.recorded(attempts)
+                    count(outcomes, of: attempts, sink: sink.name)
                     lane.start(claimed, now: now)
                 }
                 // After a round that found something, look again at once: more may be due.
@@ -162,6 +165,19 @@ public final class Dispatcher: Sendable {
                 if lane.isIdle && finished.value && generation == seen, try await outbox.pendingDeliveries(sink: sink.name) == 0 { return }
                 try await rest(lane, after: generation, looked: generation == seen, notBefore: notBefore, knownDue: knownDue)
             }
+        }
+    }
+
+    /// Counts committed outcomes, a delivery each, as its delivery lines say (`outcomes` were settled from `attempts`).
+    private func count(_ outcomes: [DeliveryOutcome], of attempts: [Attempt], sink: String) {
+        guard let metrics else { return }
+        for (outcome, attempt) in zip(outcomes, attempts) {
+            let kind: DeliveryEvent.Outcome = switch outcome.result {
+            case .sent: .sent
+            case .retry: .retrying
+            case .dead: .dead
+            }
+            metrics.recorded(sink: sink, kind, count: outcome.batch.count, at: attempt.after)
         }
     }
 

@@ -26,6 +26,8 @@ enum InstalledTool {
     static func php() throws -> String { try path(["/usr/bin/php"], package: "php-cli") }
     /// msmtp gives route's email sink the `sendmail -t` it runs.
     static func msmtp() throws -> String { try path(["/usr/bin/msmtp"], package: "msmtp") }
+    /// Prometheus's linter for an exposition (`promtool check metrics`), from Debian's prometheus package.
+    static func promtool() throws -> String { try path(["/usr/bin/promtool"], package: "prometheus") }
     /// util-linux's `script`, for a pty: essential on Debian, so a missing one is a broken machine.
     static func script() throws -> String { try path(["/usr/bin/script"], package: "bsdutils") }
 }

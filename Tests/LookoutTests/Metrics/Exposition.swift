@@ -1,4 +1,5 @@
 import Foundation
+import LookoutTesting
 import Testing
 
 /// Exposition is a scraped `/metrics` text, read back series by series for the tests.
@@ -7,24 +8,12 @@ struct Exposition {
 
     /// Sample lines: `name{labels} value`, comments left out.
     var samples: [(name: String, labels: [String: String], value: Double)] {
-        text.split(separator: "\n").compactMap { line -> (String, [String: String], Double)? in
-            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...])
-            else { return nil }
-            let series = line[..<space]
-            guard let brace = series.firstIndex(of: "{") else { return (String(series), [:], value) }
-            var labels: [String: String] = [:]
-            // Label values in these tests hold no quotes or commas, so a plain split reads them.
-            for pair in series[series.index(after: brace)..<series.index(before: series.endIndex)].split(separator: ",") {
-                let kv = pair.split(separator: "=", maxSplits: 1)
-                labels[String(kv[0])] = String(kv[1].dropFirst().dropLast())
-            }
-            return (String(series[..<brace]), labels, value)
-        }
+        PrometheusText(text).samples.map { ($0.name, $0.labels, $0.value) }
     }
 
     /// The value of the one series of `name` whose labels include `labels`; nil when there is none.
     func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
-        let found = samples.filter { s in s.name == name && labels.allSatisfy { s.labels[$0.key] == $0.value } }
+        let found = PrometheusText(text).matching(name, labels)
         #expect(found.count <= 1, "\(name) \(labels) matches \(found.count) series")
         return found.first?.value
     }

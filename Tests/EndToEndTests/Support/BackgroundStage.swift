@@ -57,9 +57,9 @@ func eventually(timeout: Double = 30, _ condition: () -> Bool) -> Bool {
 /// Waits as `eventually` does, but suspended instead of sleeping on a thread: a test that waits for a minute must not
 /// hold one of the cooperative pool's few threads (one per core), which other tests' awaits and in-process servers
 /// need meanwhile.
+/// Bounded by a number of 20 ms looks, not the wall clock, for the reason `RecordingServer.arrived` gives.
 func waitUntil(timeout: Double = 30, _ condition: () -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
+    for _ in 0..<Int(timeout / 0.02) {
         if condition() { return true }
         try? await Task.sleep(nanoseconds: 20_000_000)
     }

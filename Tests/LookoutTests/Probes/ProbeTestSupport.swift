@@ -89,7 +89,8 @@ enum TestSite {
         case "/unavailable": return .init(status: 503, headers: html, body: "<h1>Service Unavailable</h1>")
         case "/slow": return .init(headers: html, body: fullPage, delay: .seconds(2))
         // Far longer than any timeout a test sets, so a busy test process cannot make it answer in time.
-        case "/hang": return .init(headers: html, body: fullPage, delay: .seconds(60))
+        // Long past any timeout even when the suite starves the probe's timer for a minute (seen in CI).
+        case "/hang": return .init(headers: html, body: fullPage, delay: .seconds(600))
         case "/loop-a": return .init(status: 302, headers: [("Location", "/loop-b")])
         case "/loop-b": return .init(status: 301, headers: [("Location", "/loop-a")])
         case "/moved": return .init(status: 301, headers: [("Location", "/")])

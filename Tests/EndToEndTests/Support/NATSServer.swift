@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import LookoutCore
+import LookoutNATS
 import Testing
 
 /// NATSServer is a real `nats-server` with JetStream (Debian's, from pipelines/install-deps) on a free loopback
@@ -12,12 +15,15 @@ final class NATSServer {
     let domain: String?
     let leafPort: Int?
     let remoteLeafPort: Int?
+    /// More `nats-server` arguments for one server: what it asks of clients (`--user U --pass P`, `--auth TOKEN`).
+    let extraArguments: [String]
     private var process: Process?
 
-    init(store: URL, domain: String? = nil, acceptsLeaves: Bool = false, leafOf central: NATSServer? = nil) throws {
+    init(store: URL, domain: String? = nil, acceptsLeaves: Bool = false, leafOf central: NATSServer? = nil, arguments: [String] = []) throws {
         port = LoopbackPort.free()
         self.store = store
         self.domain = domain
+        extraArguments = arguments
         leafPort = acceptsLeaves ? LoopbackPort.free() : nil
         remoteLeafPort = central?.leafPort
         try start()
@@ -31,7 +37,7 @@ final class NATSServer {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try InstalledTool.natsServer())
         if domain == nil && leafPort == nil && remoteLeafPort == nil {
-            p.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store.path, "-l", log]
+            p.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store.path, "-l", log] + extraArguments
         } else {
             let conf = store.path + ".conf"
             try configuration.write(toFile: conf, atomically: true, encoding: .utf8)
@@ -57,6 +63,18 @@ final class NATSServer {
                          + "deny_imports: [\"lookout.>\"], deny_exports: [\"lookout.>\"] } ] }")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Every line the stream holds on `address` now, read to its end as `classify` without `--follow` reads it.
+    static func storedLines(_ address: String, settings: NATSSettings = NATSSettings()) throws -> [String] {
+        let source = try NATSTransport(settings: settings, name: "test").source(address, after: 0, follow: false, stop: StopFlag(),
+                                                                                logger: Logger(label: "test"))
+        var lines: [String] = []
+        try source.lines { event in
+            if case .line(let line) = event { lines.append(String(decoding: line.bytes, as: UTF8.self)) }
+            return true
+        }
+        return lines
     }
 
     /// SIGKILL: the crash of a server, its store as the crash left it.

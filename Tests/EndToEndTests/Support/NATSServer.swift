@@ -17,13 +17,17 @@ final class NATSServer {
     let remoteLeafPort: Int?
     /// More `nats-server` arguments for one server: what it asks of clients (`--user U --pass P`, `--auth TOKEN`).
     let extraArguments: [String]
+    /// Clients must connect with TLS, the server showing this certificate.
+    let tls: ServerCertificateFiles?
     private var process: Process?
 
-    init(store: URL, domain: String? = nil, acceptsLeaves: Bool = false, leafOf central: NATSServer? = nil, arguments: [String] = []) throws {
+    init(store: URL, domain: String? = nil, acceptsLeaves: Bool = false, leafOf central: NATSServer? = nil, arguments: [String] = [],
+         tls: ServerCertificateFiles? = nil) throws {
         port = LoopbackPort.free()
         self.store = store
         self.domain = domain
         extraArguments = arguments
+        self.tls = tls
         leafPort = acceptsLeaves ? LoopbackPort.free() : nil
         remoteLeafPort = central?.leafPort
         try start()
@@ -36,7 +40,7 @@ final class NATSServer {
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try InstalledTool.natsServer())
-        if domain == nil && leafPort == nil && remoteLeafPort == nil {
+        if domain == nil && leafPort == nil && remoteLeafPort == nil && tls == nil {
             p.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store.path, "-l", log] + extraArguments
         } else {
             let conf = store.path + ".conf"
@@ -56,6 +60,7 @@ final class NATSServer {
     private var configuration: String {
         var lines = ["server_name: \(domain ?? "nats-\(port)")", "listen: 127.0.0.1:\(port)",
                      "jetstream { store_dir: \"\(store.path)\"" + (domain.map { ", domain: \($0)" } ?? "") + " }"]
+        if let tls { lines.append("tls { cert_file: \"\(tls.certificateFile)\", key_file: \"\(tls.keyFile)\" }") }
         if let leafPort { lines.append("leafnodes { listen: 127.0.0.1:\(leafPort) }") }
         if let remoteLeafPort {
             // As pipelines/nats/leaf.conf: lookout's subjects stay off the link, or every leaf stores every other's results.

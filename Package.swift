@@ -147,7 +147,9 @@ let package = Package(
             dependencies: ["LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutRoute", "LookoutTesting", "LookoutCommands",
                            "probe", "classify", "route", "report",
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client")]
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           // A throwaway CA for nats-server's TLS.
+                           .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )

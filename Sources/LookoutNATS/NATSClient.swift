@@ -77,6 +77,21 @@ final class NATSConnection: @unchecked Sendable {
         }
         nc = connection!
         self.events = events
+        // The first attempt is made before Connect returns. A server that refused the credentials then would refuse
+        // them on every retry (nats.c closes the connection after the second refusal, and a stage would wait on a
+        // closed connection for ever): that is the stage's error now, not an outage to wait through.
+        if status == NATS_NOT_YET_CONNECTED, let refusal = refusal(url: url) { throw refusal }
+    }
+
+    /// The connection's last error when it is the server refusing the credentials, as a one-line error without them.
+    func refusal(url: String) -> NATSError? {
+        var text: UnsafePointer<CChar>?
+        let last = natsConnection_GetLastError(nc, &text)
+        let detail = text.map { String(cString: $0) } ?? ""
+        guard last == NATS_CONNECTION_AUTH_FAILED || last == NATS_NOT_PERMITTED
+                || detail.lowercased().contains("authorization violation") || detail.lowercased().contains("authentication") else { return nil }
+        return NATSError(context: "\(url) refused the credentials of the config's nats: section", status: last,
+                         detail: Redactor.shared.redact(detail))
     }
 
     var reconnects: Int { events.count.value }

@@ -44,7 +44,7 @@ public struct NATSTransport: StreamTransport {
         let (server, subject) = try Self.parse(address)
         // A server not reachable yet (restarting, the link down) is waited for: a following stage forever (until
         // stopped), a run to the end of the stream for 10 s.
-        let connection = try NATSConnection(url: server, settings: settings, name: name, retryOnFailedConnect: true)
+        let connection = try connect(server)
         let jetStream = try JetStream(connection)
         let deadline = Date(timeIntervalSinceNow: 10)
         var warned = false
@@ -64,13 +64,23 @@ public struct NATSTransport: StreamTransport {
                                   stop: stop, logger: logger)
     }
 
+    /// A connection to `server`, going on in the background while the server is not reachable. What makes it fail
+    /// at once (credentials refused, a CA file nats.c cannot load) is the stage's error: a one-line StageIOError.
+    private func connect(_ server: String) throws -> NATSConnection {
+        do {
+            return try NATSConnection(url: server, settings: settings, name: name, retryOnFailedConnect: true)
+        } catch {
+            throw StageIOError(error.description)
+        }
+    }
+
     public func sink(_ address: String, confirm: Bool, logger: Logger) throws -> any FinishingLineSink {
         let (server, subject) = try Self.parse(address)
         guard !subject.contains("*"), !subject.contains(">") else {
             throw StageIOError("\(address): a subject published to cannot hold wildcards")
         }
         // Connecting goes on in the background when the server is not there yet: the publisher waits, not the stage.
-        let connection = try NATSConnection(url: server, settings: settings, name: name, retryOnFailedConnect: true)
+        let connection = try connect(server)
         let jetStream = try JetStream(connection)
         // A server that is there now says at once whether this subject may be published to it (the leaf topology).
         var layout: StreamLayout?

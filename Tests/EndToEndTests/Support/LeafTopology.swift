@@ -46,14 +46,7 @@ final class LeafTopology {
     /// Every line the stream at `address` holds now, read to its end as `classify` without `--follow` reads it
     /// (with the topology's settings, or others: a config naming fewer leaves).
     func lines(_ address: String, settings: NATSSettings? = nil) throws -> [String] {
-        let source = try NATSTransport(settings: settings ?? self.settings, name: "test").source(address, after: 0, follow: false, stop: StopFlag(),
-                                                                               logger: Logger(label: "test"))
-        var lines: [String] = []
-        try source.lines { event in
-            if case .line(let line) = event { lines.append(String(decoding: line.bytes, as: UTF8.self)) }
-            return true
-        }
-        return lines
+        try NATSServer.storedLines(address, settings: settings ?? self.settings)
     }
 
     /// What the three leaves hold: every result the probes got stored.

@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import LookoutCore
+import LookoutNATS
 import Testing
 
 /// NATSServer is a real `nats-server` with JetStream (Debian's, from pipelines/install-deps) on a free loopback
@@ -12,12 +15,19 @@ final class NATSServer {
     let domain: String?
     let leafPort: Int?
     let remoteLeafPort: Int?
+    /// More `nats-server` arguments for one server: what it asks of clients (`--user U --pass P`, `--auth TOKEN`).
+    let extraArguments: [String]
+    /// Clients must connect with TLS, the server showing this certificate.
+    let tls: ServerCertificateFiles?
     private var process: Process?
 
-    init(store: URL, domain: String? = nil, acceptsLeaves: Bool = false, leafOf central: NATSServer? = nil) throws {
+    init(store: URL, domain: String? = nil, acceptsLeaves: Bool = false, leafOf central: NATSServer? = nil, arguments: [String] = [],
+         tls: ServerCertificateFiles? = nil) throws {
         port = LoopbackPort.free()
         self.store = store
         self.domain = domain
+        extraArguments = arguments
+        self.tls = tls
         leafPort = acceptsLeaves ? LoopbackPort.free() : nil
         remoteLeafPort = central?.leafPort
         try start()
@@ -30,8 +40,8 @@ final class NATSServer {
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try InstalledTool.natsServer())
-        if domain == nil && leafPort == nil && remoteLeafPort == nil {
-            p.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store.path, "-l", log]
+        if domain == nil && leafPort == nil && remoteLeafPort == nil && tls == nil {
+            p.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", store.path, "-l", log] + extraArguments
         } else {
             let conf = store.path + ".conf"
             try configuration.write(toFile: conf, atomically: true, encoding: .utf8)
@@ -50,6 +60,7 @@ final class NATSServer {
     private var configuration: String {
         var lines = ["server_name: \(domain ?? "nats-\(port)")", "listen: 127.0.0.1:\(port)",
                      "jetstream { store_dir: \"\(store.path)\"" + (domain.map { ", domain: \($0)" } ?? "") + " }"]
+        if let tls { lines.append("tls { cert_file: \"\(tls.certificateFile)\", key_file: \"\(tls.keyFile)\" }") }
         if let leafPort { lines.append("leafnodes { listen: 127.0.0.1:\(leafPort) }") }
         if let remoteLeafPort {
             // As pipelines/nats/leaf.conf: lookout's subjects stay off the link, or every leaf stores every other's results.
@@ -57,6 +68,18 @@ final class NATSServer {
                          + "deny_imports: [\"lookout.>\"], deny_exports: [\"lookout.>\"] } ] }")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Every line the stream holds on `address` now, read to its end as `classify` without `--follow` reads it.
+    static func storedLines(_ address: String, settings: NATSSettings = NATSSettings()) throws -> [String] {
+        let source = try NATSTransport(settings: settings, name: "test").source(address, after: 0, follow: false, stop: StopFlag(),
+                                                                                logger: Logger(label: "test"))
+        var lines: [String] = []
+        try source.lines { event in
+            if case .line(let line) = event { lines.append(String(decoding: line.bytes, as: UTF8.self)) }
+            return true
+        }
+        return lines
     }
 
     /// SIGKILL: the crash of a server, its store as the crash left it.

@@ -128,8 +128,8 @@ import Testing
         target.down()
         try await run(for: 2, killing: 1)
         // The central server crashes: every leaf's link is down until it is back; the probes go on, the leaves store.
-        // (LOOKOUT_TEST_CUT_SECONDS makes the cut longer, e.g. the issue's minute, when run by hand.)
-        let cut = Double(ProcessInfo.processInfo.environment["LOOKOUT_TEST_CUT_SECONDS"] ?? "") ?? 4
+        // For the minute the issue asks for (LOOKOUT_TEST_CUT_SECONDS=4 shortens it when working on this test).
+        let cut = Double(ProcessInfo.processInfo.environment["LOOKOUT_TEST_CUT_SECONDS"] ?? "") ?? 61
         topology.central.kill9()
         let cutFrom = FileChain.rfc3339(Date().addingTimeInterval(1)), cutTo = FileChain.rfc3339(Date().addingTimeInterval(cut - 1))
         try await run(for: cut, killing: 1)

@@ -32,6 +32,7 @@ final class BudgetWatch {
     private(set) var clients: [Client] = []
     private var clientOfCheck: [String: Int] = [:]
     private let clock: LocalClock
+    private let thresholds: ClassifySettings.BudgetWarningThresholds
     /// Checks and clients changed since the last save.
     private var dirtyChecks: Set<String> = []
     private var dirtyClients: Set<Int> = []
@@ -42,6 +43,7 @@ final class BudgetWatch {
 
     init(config: Config, saved: [String: String] = [:], logger: ((String) -> Void)? = nil) {
         clock = LocalClock(config.timeZone)
+        thresholds = config.classify.budgetWarning
         let decoder = JSONDecoder()
         let sitesByClient = ErrorBudget.sitesByClient(in: config)
         for (client, _) in ErrorBudget.clients(in: config) {
@@ -123,7 +125,7 @@ final class BudgetWatch {
             return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down, calendar: calendar,
                                             monthMaintenanceMs: maintenance)
         }
-        return ErrorBudget.figure(client: clients[c].key, sites: sites, asOf: asOf, clock: clock, month: month)
+        return ErrorBudget.figure(client: clients[c].key, sites: sites, asOf: asOf, clock: clock, month: month, thresholds: thresholds)
     }
 
     private func transition(_ c: Int, figure: ErrorBudget.Figure, at: Int64) -> IncidentEvent? {

@@ -199,7 +199,8 @@ public struct ReportBuilder {
                 return ErrorBudget.SiteDowntime(site: site.id, target: target, down: down,
                                                 calendar: MaintenanceCalendar(windows: site.maintenance, clock: LocalClock(site.timeZone)))
             }
-            return ErrorBudget.figure(client: client, sites: sites, asOf: asOf, clock: LocalClock(config.timeZone))
+            return ErrorBudget.figure(client: client, sites: sites, asOf: asOf, clock: LocalClock(config.timeZone),
+                                      thresholds: config.classify.budgetWarning)
         }
     }
 

@@ -13,9 +13,6 @@ public enum ErrorBudget {
     /// The burn-rate windows: a fast one that notices quickly and resets quickly, a slow one that ignores a blip.
     public static let shortWindowMs: Int64 = 3_600_000
     public static let longWindowMs: Int64 = 6 * 3_600_000
-    /// The SRE workbook's thresholds for a 30-day budget: 2 % of it spent within an hour, 5 % within six hours.
-    public static let shortThreshold = 14.4
-    public static let longThreshold = 6.0
 
     /// SiteDowntime is one site's part of a client's budget.
     public struct SiteDowntime {
@@ -135,8 +132,10 @@ public enum ErrorBudget {
 
     /// The client's budget at `asOf` (event time), over the local month holding `asOf - 1 ms` in `clock`'s zone.
     /// `month`: the month holding `asOf - 1 ms`, when the caller has it already (classify evaluates every minute).
+    /// `thresholds`: the burn rates the warning needs (`classify.budget_warning`).
     public static func figure(client: String, sites: [SiteDowntime], asOf: Int64, clock: LocalClock,
-                              month known: (start: Int64, end: Int64, label: String)? = nil) -> Figure {
+                              month known: (start: Int64, end: Int64, label: String)? = nil,
+                              thresholds: ClassifySettings.BudgetWarningThresholds = .init()) -> Figure {
         let month = known ?? month(containing: asOf - 1, clock: clock)
         let monthLength = month.end - month.start
         var allowed = 0.0, used: Int64 = 0
@@ -166,7 +165,7 @@ public enum ErrorBudget {
             let at = asOf + Int64((Double(max(remaining, 0)) / perMs).rounded(.up))
             if at < month.end { exhaustsAt = at }
         }
-        let fast = (burn[0] ?? 0) >= shortThreshold && (burn[1] ?? 0) >= longThreshold
+        let fast = (burn[0] ?? 0) >= thresholds.burn1h && (burn[1] ?? 0) >= thresholds.burn6h
         return Figure(
             client: client, target: sites.map(\.target).max() ?? 100, sites: sites.map(\.site), month: month.label,
             monthStart: Timestamp(milliseconds: month.start).rfc3339, monthEnd: Timestamp(milliseconds: month.end).rfc3339,

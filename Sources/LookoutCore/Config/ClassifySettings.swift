@@ -40,16 +40,39 @@ public struct ClassifySettings: Sendable, Equatable {
     /// The longest silence or on-demand maintenance window a control line may ask for; a longer one is refused.
     public var maxControlDuration: TimeSpan = .hours(24 * 7)
 
-    static let keys: Set<String> = ["flapping", "quorum", "reminder", "out_of_order", "max_control_duration"]
+    /// The burn rates over the last hour and the last six hours at or above which (both) a client's error-budget
+    /// warning opens, if the budget then runs out before the month ends. Top-level `classify:` only: a budget is a
+    /// client's, not a check's.
+    public var budgetWarning = BudgetWarningThresholds()
+
+    public struct BudgetWarningThresholds: Sendable, Equatable {
+        /// The SRE workbook's two windows for a 30-day budget: 2 % of it spent within an hour, 5 % within six hours.
+        public var burn1h = 14.4
+        public var burn6h = 6.0
+        public init() {}
+        static let keys: Set<String> = ["burn_1h", "burn_6h"]
+    }
+
+    static let keys: Set<String> = ["flapping", "quorum", "reminder", "out_of_order", "max_control_duration", "budget_warning"]
 
     public init() {}
 
     /// Reads a `classify:` mapping; keys it leaves out keep their value in `base` (a check's section starts from the
     /// top-level one).
-    init(node: ConfigNode, base: ClassifySettings = ClassifySettings()) throws {
-        self = base
+    init(node: ConfigNode, base: ClassifySettings? = nil) throws {
+        self = base ?? ClassifySettings()
         let m = try node.mapping(allowing: ClassifySettings.keys)
-        if let f = m["flapping"] { flapping = try ClassifySettings.parseFlapping(f, base: base.flapping) }
+        if let b = m["budget_warning"] {
+            guard base == nil else { throw b.error("\(b.path): budget warnings are set in the top-level classify: section (a budget is a client's, not a check's)") }
+            let bm = try b.mapping(allowing: BudgetWarningThresholds.keys)
+            for (key, path) in [("burn_1h", \BudgetWarningThresholds.burn1h), ("burn_6h", \BudgetWarningThresholds.burn6h)] {
+                guard let n = bm[key] else { continue }
+                let rate = try n.double()
+                guard rate >= 1, rate <= 1000 else { throw n.error("\(n.path) must be between 1 and 1000 (a burn rate of 1 spends the budget exactly by the month's end)") }
+                budgetWarning[keyPath: path] = rate
+            }
+        }
+        if let f = m["flapping"] { flapping = try ClassifySettings.parseFlapping(f, base: flapping) }
         if let q = m["quorum"] { quorum = try ClassifySettings.parseQuorum(q) }
         if let r = m["reminder"] {
             let text = try r.scalarText()

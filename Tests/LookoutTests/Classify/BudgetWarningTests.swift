@@ -33,6 +33,21 @@ import Testing
         #expect(first.lines + second.lines == whole.lines)
     }
 
+    /// `classify.budget_warning` sets the rates both windows must reach: the fixture's outage burns faster by the
+    /// minute (62.5 over the hour and 6.7 over six at 09:32), so a higher threshold opens the warning later and, for
+    /// the fast window, resolves it sooner; 1000 for both is never reached (maintenance shortens the windows' allowance).
+    @Test(arguments: [("", "09:32", "10:50"), ("{burn_1h: 14.4, burn_6h: 6}", "09:32", "10:50"), ("{burn_6h: 20}", "09:36", "10:50"),
+                      ("{burn_1h: 200}", "09:38", "10:39"), ("{burn_1h: 1000, burn_6h: 1000}", nil, nil)] as [(String, String?, String?)])
+    func theThresholdsAreConfigured(setting: String, opened: String?, resolved: String?) throws {
+        var text = try String(contentsOf: Self.fixture.appendingPathComponent("budget-burn.config.yaml"), encoding: .utf8)
+        if !setting.isEmpty { text += "\nclassify:\n  budget_warning: \(setting)\n" }
+        let config = try Config.parse(yaml: text, file: "budget.yaml")
+        let run = try ClassifyHarness.run(config: config, input: try Self.input().joined(separator: "\n") + "\n")
+        let budget = run.incidents.filter { $0["state"] as? String == "budget" }
+        let times = budget.map { "\($0["event"] as? String ?? ""):\(($0["at"] as? String ?? "").dropFirst(11).prefix(5))" }
+        #expect(times == [opened.map { "opened:\($0)" }, resolved.map { "resolved:\($0)" }].compactMap { $0 }, "\(setting)")
+    }
+
     @Test func budgetGaugesFollowTheFixture() throws {
         let config = try Self.config()
         let metrics = ClassifyMetrics(config: config)

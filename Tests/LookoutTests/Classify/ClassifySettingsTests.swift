@@ -56,6 +56,21 @@ import Testing
         #expect(b.flapping.low == 35)
     }
 
+    /// A budget is a client's: its warning thresholds are refused in a check's own section.
+    @Test func budgetWarningOnlyAtTheTop() {
+        #expect {
+            _ = try Config.parse(yaml: """
+                tiers:
+                  basic: {outage: warning}
+                sites:
+                  - id: s
+                    tier: basic
+                    checks:
+                      - {id: b, tcp: "b.example:1", classify: {budget_warning: {burn_1h: 20}}}
+                """, file: "c.yaml")
+        } throws: { "\($0)".hasPrefix("c.yaml:7: ") && "\($0)".contains("set in the top-level classify: section") }
+    }
+
     @Test(arguments: [
         ("classify: {flapping: {low: 40, high: 30}}", "c.yaml:3: classify.flapping: low (40.0) must not exceed high (30.0), or flapping never stops"),
         ("classify: {flapping: {window: 2}}", "c.yaml:3: classify.flapping.window must be between 3 and 64 results"),
@@ -64,7 +79,8 @@ import Testing
         ("classify: {quorum: most}", "c.yaml:3: classify.quorum must be majority or a number of locations from 1 to 10000 (got \"most\")"),
         ("classify: {quorum: 0}", "c.yaml:3: classify.quorum must be majority or a number of locations from 1 to 10000 (got \"0\")"),
         ("classify: {reminder: often}", "c.yaml:3: classify.reminder must be a duration such as 30s, 5m, 1h30m or 250ms"),
-        ("classify: {grace: 1m}", "c.yaml:3: unknown key \"grace\" in classify (known: flapping, max_control_duration, out_of_order, quorum, reminder)"),
+        ("classify: {budget_warning: {burn_1h: 0.5}}", "c.yaml:3: classify.budget_warning.burn_1h must be between 1 and 1000 (a burn rate of 1 spends the budget exactly by the month's end)"),
+        ("classify: {grace: 1m}", "c.yaml:3: unknown key \"grace\" in classify (known: budget_warning, flapping, max_control_duration, out_of_order, quorum, reminder)"),
     ])
     func errors(_ yaml: String, _ message: String) {
         do {

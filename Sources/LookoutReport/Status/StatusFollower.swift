@@ -66,6 +66,16 @@ public final class StatusFollower: @unchecked Sendable {
                 let follower = FileFollower(path: path, resumeFrom: startPositions[k], stop: stop, logger: logger)
                 let rejects = Stage.makeRejects(source: path, keepPath: rejectsPath, logger: logger)
                 var loop = StageLoop(reader: follower, writer: LineWriter(fd: STDOUT_FILENO), rejects: rejects)
+                // When a start (or a restart from the state) reached the end of the file, and how much it read: said
+                // once, then at debug level each time new lines were read to the end.
+                var readThisRun = 0, saidAt = -1
+                loop.onProgress = { readThisRun = $0 }
+                follower.onIdle = { [unowned follower, logger] in
+                    guard readThisRun != saidAt else { return }
+                    logger.log(level: saidAt < 0 ? .info : .debug,
+                               "\(path): caught up at byte \(follower.offset) (line \(follower.lineNumber)), \(readThisRun) lines read this run")
+                    saidAt = readThisRun
+                }
                 let progress = self.progress, base = startRejected[k]
                 // Each line's position is taken with the line, under the lock the saves take: the figures and the
                 // position never part. A batch's end also takes the lines it rejected after its last good one.
@@ -156,7 +166,9 @@ public final class StatusFollower: @unchecked Sendable {
                 logger.info("\(path): nothing read before; reading from its start")
             }
         }
-        return write(progress.withLock { $0.copy() })
+        let status = write(progress.withLock { $0.copy() })
+        if status == nil { logger.info("pages written from the state, before reading on") }
+        return status
     }
 
     private func write(_ copy: Progress) -> ExitStatus? {
@@ -175,6 +187,7 @@ public final class StatusFollower: @unchecked Sendable {
         do {
             try store.save(StatusStateStore.Saved(accumulator: saved, inputs: inputs.map(StatusStateStore.absolute),
                                                   positions: copy.positions, rejected: copy.rejected))
+            logger.debug("status state saved: \(zip(inputs, copy.positions).map { "\($0) at byte \($1?.inputOffset ?? 0)" }.joined(separator: ", "))")
             return nil
         } catch {
             Stage.printError("cannot save the status state: \(error)")

@@ -146,6 +146,38 @@ import Testing
                                               try StatusFollowStateTests.oneShot([classified, delivered], in: dir), "after the crash")
     }
 
+    /// The classified file rotated while report was stopped: the restart finishes the rotated file from its saved
+    /// position, then reads the new one, and the pages equal a one-shot build over both.
+    @Test func aFileRotatedWhileStoppedIsFinishedFromItsPosition() async throws {
+        let dir = try Fixtures.tempFolder("status-state-rotate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (lines, _) = try StatusFollowStateTests.fixture()
+        let classified = dir.appendingPathComponent("classified.ndjson").path
+        let site = dir.appendingPathComponent("site").path, state = dir.appendingPathComponent("report.state").path
+        let one = lines.count / 3, two = 2 * lines.count / 3
+        try StatusFollowStateTests.text(lines[..<one]).write(toFile: classified, atomically: true, encoding: .utf8)
+        let firstSize = StatusFollowStateTests.size(classified)
+        let first = try StatusFollowStateTests.follow(site, state, [classified], in: dir, tag: "first")
+        defer { first.terminate() }
+        #expect(await waitUntil(timeout: 60) { first.stderr.contains("caught up at byte \(firstSize) ") }, "\(first.stderr)")
+        #expect(first.terminate() == 0, "\(first.stderr)")
+        // Lines written after the stop, then the rotation, then a new file.
+        FileChain.append(StatusFollowStateTests.text(lines[one..<two]), to: classified)
+        #expect(rename(classified, classified + ".1") == 0)
+        try StatusFollowStateTests.text(lines[two...]).write(toFile: classified, atomically: true, encoding: .utf8)
+        let wholeSize = StatusFollowStateTests.size(classified)
+
+        let second = try StatusFollowStateTests.follow(site, state, [classified], in: dir, tag: "second")
+        defer { second.terminate() }
+        #expect(await waitUntil(timeout: 60) {
+            second.stderr.contains("caught up at byte \(wholeSize) (line \(lines.count - two)), \(lines.count - one) lines read this run")
+        }, "\(second.stderr)")
+        #expect(second.stderr.contains("was rotated while stopped: finishing \(classified).1 from offset \(firstSize) first"), "\(second.stderr)")
+        #expect(second.terminate() == 0, "\(second.stderr)")
+        StatusFollowStateTests.expectSameSite(StatusFollowStateTests.files(site),
+                                              try StatusFollowStateTests.oneShot([classified + ".1", classified], in: dir), "after the rotation")
+    }
+
     @Test func stateWithoutFollowIsRefused() throws {
         let dir = try Fixtures.tempFolder("status-state-usage")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -97,7 +97,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .target(name: "LookoutReport", dependencies: ["LookoutCore", "LookoutRoute", "CZlib"]),
+        .target(name: "LookoutReport", dependencies: ["LookoutCore", "LookoutRoute", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]),
         // Demo and test servers: for tests and `--demo`, never inside a stage.
         .target(
             name: "LookoutTesting",

@@ -17,7 +17,7 @@ public struct ReportCommand: AsyncParsableCommand {
             (*.gz), from nats://HOST:PORT/SUBJECT (what the stream holds on it: docs/scaling.md), or from stdin, and writes the report to stdout (or --output). Figures come from event times only: \
             the same log gives the same report, byte for byte. See docs/report.md.
             Exit status: 0 ok, 64 bad arguments, 65 some input lines were malformed (the report is still written and \
-            counts them in its footer), 74 an input, output or Slack error, 78 bad config.
+            counts them in its footer), 74 an input, output, Slack or state error (another process holds the --state), 78 bad config.
             """,
         version: Stage.version)
 
@@ -62,6 +62,9 @@ public struct ReportCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "With --status-site: follow the classified file (and route's delivery file) named as arguments, rewriting the pages that changed within 2 s of an incident line or change of state and at least once a minute, until SIGTERM.")
     var follow = false
 
+    @Option(name: .long, help: "With --status-site --follow: keep the figures and each file's read position in this SQLite file, committed together after each rewrite and at exit, so a restart goes on from there instead of reading the files again. One process per state file.")
+    var state: String?
+
     @Argument(help: "Classified NDJSON logs, plain or .gz; stdin when none (or -).")
     var files: [String] = []
 
@@ -76,8 +79,14 @@ public struct ReportCommand: AsyncParsableCommand {
         if statusSite != nil, let stream = inputs.first(where: NATSTransport.isAddress) {
             throw ValidationError("--status-site reads files, not \(stream): the site keeps 90 days, longer than a stream is meant to keep")
         }
+        if state != nil && !follow {
+            throw ValidationError("--state is for --status-site --follow (a one-shot report reads its files whole)")
+        }
         if follow {
             guard statusSite != nil else { throw ValidationError("--follow is for --status-site") }
+            guard Set(inputs.map(StatusStateStore.absolute)).count == inputs.count else {
+                throw ValidationError("--follow names each file once")
+            }
             guard !inputs.isEmpty, !inputs.contains("-"), !inputs.contains(where: { $0.hasSuffix(".gz") }) else {
                 throw ValidationError("--follow needs the classified file (and the delivery file) by name, not stdin or .gz")
             }
@@ -95,8 +104,18 @@ public struct ReportCommand: AsyncParsableCommand {
             return
         }
         if let statusSite {
+            // The lock before the database, as classify takes it: a second follower on the state is refused at start.
+            let lock: StateLock?
+            do { lock = try state.map { try StateLock(path: $0, stage: "report") } } catch {
+                Stage.fail("\(error)", status: .ioError)
+            }
+            defer { withExtendedLifetime(lock) {} }
+            let store: StatusStateStore?
+            do { store = try state.map { try StatusStateStore(path: $0) } } catch {
+                Stage.fail("\(state ?? "state"): cannot open the report state: \(error)", status: .ioError)
+            }
             let status = StatusSite.run(directory: statusSite, inputs: inputs, rejectsPath: rejects, config: cfg,
-                                        follow: follow, logger: logger)
+                                        follow: follow, store: store, logger: logger)
             if status != .success { throw ExitCode(status.rawValue) }
             return
         }

@@ -6,7 +6,7 @@ import LookoutCore
 /// Each result's state holds from its `at` until the next result of the same check, but never longer than the cap
 /// (twice the check's interval): past that the check was not observed. Failing time is held aside until the
 /// failing run ends: it becomes down time when the run confirms into `down`, and stays up time (a blip) otherwise.
-public struct CheckTally: Sendable {
+public struct CheckTally: Sendable, Codable {
     public let id: String
     public var siteID: String?
     public var kind: String?
@@ -109,14 +109,14 @@ public enum ResultKind: Sendable {
 }
 
 /// CertificateSeen is the latest certificate expiry a tls check reported.
-public struct CertificateSeen: Sendable, Equatable {
+public struct CertificateSeen: Sendable, Equatable, Codable {
     public var at: Int64
     public var daysLeft: Double
     public var notAfter: String?
 }
 
 /// Sparkline keeps the mean latency of each of 96 equal slots of the range (15 minutes on a 24-hour day).
-public struct Sparkline: Sendable {
+public struct Sparkline: Sendable, Codable {
     public static let slots = 96
     let from: Int64, to: Int64
     private var sums: [Double] = []

@@ -1,7 +1,7 @@
 import LookoutCore
 
 /// IncidentRecord is everything the log said about one incident, merged from its opened, updated and resolved lines.
-public struct IncidentRecord: Sendable {
+public struct IncidentRecord: Sendable, Codable {
     public var id: String
     public var check: String
     public var site: String
@@ -29,7 +29,7 @@ public struct IncidentRecord: Sendable {
     public var publicNotes: [PublicNote] = []
 
     /// PublicNote is one public note on the incident: its time and text.
-    public struct PublicNote: Sendable, Equatable {
+    public struct PublicNote: Sendable, Equatable, Codable {
         public var at: Timestamp
         public var text: String
     }
@@ -76,7 +76,7 @@ public struct IncidentRecord: Sendable {
 }
 
 /// DeliveryRecord is one delivery attempt outcome from `route`, kept for the noise budget.
-public struct DeliveryRecord: Sendable {
+public struct DeliveryRecord: Sendable, Codable {
     public var incident: String
     public var event: String
     public var sink: String
@@ -89,7 +89,7 @@ public struct DeliveryRecord: Sendable {
 }
 
 /// IncidentStep is one incident line as the status pages' timeline shows it.
-public struct IncidentStep: Sendable, Equatable {
+public struct IncidentStep: Sendable, Equatable, Codable {
     public var event: IncidentEvent.Event
     public var at: Timestamp
     public var state: String?

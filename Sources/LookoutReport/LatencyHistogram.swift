@@ -7,7 +7,7 @@ import LookoutCore
 /// Buckets split every power of two above 0.01 ms into 32 equal ratios (2^(1/32), about 2.2% wide) up to about
 /// 3 hours. A percentile is the nearest-rank bucket's geometric midpoint, clamped to the exact minimum and maximum
 /// seen, so it is within 1.1% of the true nearest-rank value (exact for the 0th and 100th).
-public struct LatencyHistogram: Sendable, Equatable {
+public struct LatencyHistogram: Sendable, Equatable, Codable {
     static let perOctave = 32.0
     static let floor = 0.01
     static let bucketCount = 32 * 30 + 1

@@ -71,6 +71,58 @@ public final class ReportAccumulator {
         self.activity = activity; self.notifications = notifications
     }
 
+    /// Saved is everything read so far, as `report --status-site --follow --state` keeps it between runs; what the
+    /// config gives (the checks' order, the router, which sites have an SLA target) is rebuilt from it at load.
+    public struct Saved: Codable {
+        var tallies: [CheckTally]
+        var incidents: [String: IncidentRecord]
+        var incidentOrder: [String]
+        var deliveries: [DeliveryRecord]
+        var resultLines: Int, incidentLines: Int, deliveryLines: Int
+        var unknownChecks: [String: Int]
+        var activity: ResultActivity
+        var notifications: NotificationTracker.Saved
+        var latestEventMs: Int64
+        var budgetSpans: [SpanAttribution?]
+    }
+
+    /// What was read so far; only of a live accumulator (`finish()` not called).
+    public var saved: Saved {
+        precondition(!finished, "a finished accumulator has closed its spans: save the live one")
+        return Saved(tallies: tallies, incidents: incidents, incidentOrder: incidentOrder, deliveries: deliveries,
+                     resultLines: resultLines, incidentLines: incidentLines, deliveryLines: deliveryLines,
+                     unknownChecks: unknownChecks, activity: activity, notifications: notifications.saved,
+                     latestEventMs: latestEventMs, budgetSpans: budgetSpans)
+    }
+
+    /// SavedMismatch: the saved figures were counted for other checks (the config's sites or checks changed).
+    public struct SavedMismatch: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Goes on from `saved`, counted with a config whose checks were the same (same ids in the same order, same
+    /// site, interval and agreed windows, same range); throws `SavedMismatch` otherwise.
+    public convenience init(config: Config, range: ReportRange, saved: Saved) throws {
+        self.init(config: config, range: range)
+        func skeleton(_ t: CheckTally) -> String {
+            "\(t.id)|\(t.siteID ?? "")|\(t.capMs)|\(t.from)|\(t.to)|\(t.agreedWindows.sorted())"
+        }
+        let expected = tallies.map(skeleton), found = saved.tallies.map(skeleton)
+        guard expected == found else {
+            let differing = zip(expected, found).first { $0 != $1 }.map { " (first: \($0.1) now \($0.0))" } ?? ""
+            throw SavedMismatch(description: "the saved figures are of \(found.count) checks, the config has \(expected.count)\(differing)")
+        }
+        guard saved.budgetSpans.count == budgetSpans.count else {
+            throw SavedMismatch(description: "the saved error-budget spans do not match the config's sites")
+        }
+        tallies = saved.tallies
+        incidents = saved.incidents; incidentOrder = saved.incidentOrder; deliveries = saved.deliveries
+        resultLines = saved.resultLines; incidentLines = saved.incidentLines; deliveryLines = saved.deliveryLines
+        unknownChecks = saved.unknownChecks; activity = saved.activity
+        notifications = NotificationTracker(config: config, saved: saved.notifications)
+        latestEventMs = saved.latestEventMs; budgetSpans = saved.budgetSpans
+    }
+
     /// Takes one validated line; throws `EventError` for a line that breaks the contract (it is then set aside).
     public func consume(_ object: ScannedObject) throws(EventError) {
         switch try object.eventType() {

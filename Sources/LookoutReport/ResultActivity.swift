@@ -48,3 +48,35 @@ public struct ResultActivity: Sendable {
         return out
     }
 }
+
+/// Saved (report's `--state`): the status site's range spans a century of minutes (6.5 MB of bits, nearly all
+/// zero), so only the words with a bit set are written, each as `index:hex`.
+extension ResultActivity: Codable {
+    private enum Keys: String, CodingKey { case fromMs = "from_ms", minutes, latestMs = "latest_ms", words }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        fromMs = try c.decode(Int64.self, forKey: .fromMs)
+        minutes = try c.decode(Int.self, forKey: .minutes)
+        latestMs = try c.decodeIfPresent(Int64.self, forKey: .latestMs)
+        bits = [UInt64](repeating: 0, count: (minutes + 63) / 64)
+        for word in try c.decode([String].self, forKey: .words) {
+            let parts = word.split(separator: ":")
+            guard parts.count == 2, let index = Int(parts[0]), index >= 0, index < bits.count,
+                  let value = UInt64(parts[1], radix: 16) else {
+                throw DecodingError.dataCorruptedError(forKey: .words, in: c, debugDescription: "bad activity word \(word)")
+            }
+            bits[index] = value
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(fromMs, forKey: .fromMs)
+        try c.encode(minutes, forKey: .minutes)
+        try c.encodeIfPresent(latestMs, forKey: .latestMs)
+        var words: [String] = []
+        for (index, value) in bits.enumerated() where value != 0 { words.append("\(index):\(String(value, radix: 16))") }
+        try c.encode(words, forKey: .words)
+    }
+}

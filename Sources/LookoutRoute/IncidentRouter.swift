@@ -20,7 +20,7 @@ public struct IncidentRouter: Sendable {
     }
 
     /// What the router remembers per incident and sink.
-    public struct SinkState: Sendable, Equatable {
+    public struct SinkState: Sendable, Equatable, Codable {
         public var openedAt: Timestamp
         /// Event time of the last `updated` delivery queued, for the comment interval.
         public var lastUpdate: Timestamp?

@@ -1,5 +1,5 @@
 /// Severity says how loudly an incident is announced: `critical` wakes someone, `none` only reaches the report.
-public enum Severity: String, Sendable, Comparable, CaseIterable {
+public enum Severity: String, Sendable, Comparable, CaseIterable, Codable {
     case none, info, warning, critical
 
     var rank: Int { Severity.allCases.firstIndex(of: self)! }

@@ -1,6 +1,6 @@
 /// DeliveryEvent records one delivery attempt's outcome, written by `route` (and read by `report` for the noise budget).
 public struct DeliveryEvent: Sendable, Equatable {
-    public enum Outcome: String, Sendable { case sent, retrying, dead }
+    public enum Outcome: String, Sendable, Codable { case sent, retrying, dead }
 
     public var incident: String
     public var event: IncidentEvent.Event

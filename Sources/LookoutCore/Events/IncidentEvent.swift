@@ -1,6 +1,6 @@
 /// IncidentEvent is a confirmed transition of an incident, written by `classify` and turned into messages by `route`.
 public struct IncidentEvent: Sendable, Equatable {
-    public enum Event: String, Sendable { case opened, updated, resolved }
+    public enum Event: String, Sendable, Codable { case opened, updated, resolved }
 
     /// The `state` of classify's error-budget warning (docs/classify.md, "Error-budget warnings"): not an outage of a
     /// check but a client's budget burning too fast; its `check` is `<site>:budget`.

@@ -2,11 +2,18 @@
 ///
 /// Event time is the only time `classify`, `route` and `report` know, so parsing it is on the hot path:
 /// this is a hand-written parser over bytes rather than a `DateFormatter`.
-public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     public var milliseconds: Int64
 
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
     public init(seconds: Int64) { self.milliseconds = seconds * 1000 }
+
+    /// Saved state (report's `--state`) keeps an instant as its milliseconds: exact and compact.
+    public init(from decoder: any Decoder) throws { milliseconds = try decoder.singleValueContainer().decode(Int64.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(milliseconds)
+    }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 

@@ -12,19 +12,35 @@ public final class StatusFollower: @unchecked Sendable {
     public static let checkInterval = 0.5
     public static let refreshSeconds = 60.0
 
+    /// Progress is what the reader threads change together, under one lock: the figures, and for each input the
+    /// position just past the last line they hold and its rejected lines so far. A save copies all of it at once,
+    /// so the position saved is exactly that of the figures saved.
+    struct Progress {
+        var accumulator: ReportAccumulator
+        var positions: [StreamPosition?]
+        var rejected: [Int]
+    }
+
     let directory: String
     let inputs: [String]
-    let accumulator: Locked<ReportAccumulator>
+    let config: Config
+    let progress: Locked<Progress>
     let stop = StopFlag()
     let logger: Logger
     let rejectsPath: String?
+    let store: StatusStateStore?
 
-    public init(directory: String, inputs: [String], rejectsPath: String?, config: Config, logger: Logger) {
+    /// With `store`, the figures and positions are saved after each rewrite and at exit, and loaded by `run()`.
+    public init(directory: String, inputs: [String], rejectsPath: String?, config: Config, store: StatusStateStore? = nil,
+                logger: Logger) {
         self.directory = directory
         self.inputs = inputs
         self.rejectsPath = rejectsPath
+        self.config = config
+        self.store = store
         self.logger = logger
-        accumulator = Locked(ReportAccumulator(config: config, range: StatusBuilder.readingRange))
+        progress = Locked(Progress(accumulator: ReportAccumulator(config: config, range: StatusBuilder.readingRange),
+                                   positions: inputs.map { _ in nil }, rejected: inputs.map { _ in 0 }))
     }
 
     /// What a page can show changing: incident and delivery lines, and each check's state and maintenance flag.
@@ -35,27 +51,54 @@ public final class StatusFollower: @unchecked Sendable {
         return out
     }
 
-    /// Runs until SIGINT or SIGTERM: 0, or 74 when the folder cannot be written.
+    /// Runs until SIGINT or SIGTERM: 0, or 74 when the folder (or the state) cannot be written.
     public func run() -> ExitStatus {
         stop.installSignalHandlers(logger: logger)
-        let rejected = Locked(0)
+        if let status = resume() { return status }
         let failed = Locked<ExitStatus?>(nil)
         var threads: [Thread] = []
         let done = DispatchGroup()
-        for path in inputs {
+        let (startPositions, startRejected) = progress.withLock { ($0.positions, $0.rejected) }
+        for (k, path) in inputs.enumerated() {
             done.enter()
             let thread = Thread { [self] in
                 defer { done.leave() }
-                let follower = FileFollower(path: path, resumeFrom: nil, stop: stop, logger: logger)
+                let follower = FileFollower(path: path, resumeFrom: startPositions[k], stop: stop, logger: logger)
                 let rejects = Stage.makeRejects(source: path, keepPath: rejectsPath, logger: logger)
                 var loop = StageLoop(reader: follower, writer: LineWriter(fd: STDOUT_FILENO), rejects: rejects)
-                let accumulator = self.accumulator
+                // When a start (or a restart from the state) reached the end of the file, and how much it read: said
+                // once, then at debug level each time new lines were read to the end.
+                var readThisRun = 0, saidAt = -1
+                loop.onProgress = { readThisRun = $0 }
+                follower.onIdle = { [unowned follower, logger] in
+                    guard readThisRun != saidAt else { return }
+                    logger.log(level: saidAt < 0 ? .info : .debug,
+                               "\(path): caught up at byte \(follower.offset) (line \(follower.lineNumber)), \(readThisRun) lines read this run")
+                    saidAt = readThisRun
+                }
+                let progress = self.progress, base = startRejected[k]
+                // Each line's position is taken with the line, under the lock the saves take: the figures and the
+                // position never part. A batch's end also takes the lines it rejected after its last good one.
                 let failure = Stage.runLoop({
-                    try loop.run { object, _ in
-                        try accumulator.withLock { (a) throws(EventError) in try a.consume(object) }
+                    try loop.run(onBatchEnd: {
+                        progress.withLock { p in
+                            if follower.inode != 0 {
+                                p.positions[k] = StreamPosition(inputInode: follower.inode, inputOffset: follower.offset,
+                                                                inputLine: follower.lineNumber)
+                            }
+                            p.rejected[k] = base + rejects.count
+                        }
+                    }) { object, line in
+                        // A refused line moves nothing here: its count and position are taken at the batch's end.
+                        try progress.withLock { (p) throws(EventError) in
+                            try p.accumulator.consume(object)
+                            p.positions[k] = StreamPosition(inputInode: follower.inode, inputOffset: line.endOffset,
+                                                            inputLine: line.number)
+                            p.rejected[k] = base + rejects.count
+                        }
                     }
                 }, logger: logger)
-                rejected.withLock { $0 += rejects.count }
+                logger.info("\(path): \(loop.linesRead) lines read this run, up to byte \(follower.offset) (line \(follower.lineNumber))")
                 if let failure {
                     failed.withLock { $0 = failure }
                     stop.set()
@@ -68,33 +111,94 @@ public final class StatusFollower: @unchecked Sendable {
         var lastWrite = Date.distantPast
         while !stop.isSet {
             stop.sleep(StatusFollower.checkInterval)
-            let (now, copy) = accumulator.withLock { a in
-                let now = StatusFollower.signature(a)
+            let (now, copy) = progress.withLock { p in
+                let now = StatusFollower.signature(p.accumulator)
                 let due = now != last || Date().timeIntervalSince(lastWrite) >= StatusFollower.refreshSeconds
-                return (now, due ? a.copy() : nil)
+                return (now, due ? p.copy() : nil)
             }
             guard let copy else { continue }
-            if let status = write(copy, rejected: rejected.value) { stop.set(); failed.withLock { $0 = status }; break }
+            if let status = write(copy) { stop.set(); failed.withLock { $0 = status }; break }
             last = now
             lastWrite = Date()
         }
         _ = done.wait(timeout: .now() + 10)
         if failed.value == nil {
-            let copy = accumulator.withLock { $0.copy() }
-            if let status = write(copy, rejected: rejected.value) { return status }
+            let copy = progress.withLock { $0.copy() }
+            if let status = write(copy) { return status }
         }
+        store?.close()
         return failed.value ?? .success
     }
 
-    private func write(_ copy: ReportAccumulator, rejected: Int) -> ExitStatus? {
-        let snapshot = StatusBuilder(accumulator: copy, linesRejected: rejected).build()
+    /// Loads the saved figures and positions, and writes the pages from them before reading on. A state of other
+    /// inputs or checks is set aside with a warning (the files are then read from their start); nil to go on.
+    private func resume() -> ExitStatus? {
+        guard let store else { return nil }
+        let saved: StatusStateStore.Saved?
+        do {
+            saved = try store.load()
+        } catch {
+            logger.warning("the saved status state cannot be read (\(error)); reading the files from their start")
+            do { try store.clear() } catch { Stage.printError("cannot clear the status state: \(error)"); return .ioError }
+            saved = nil
+        }
+        guard let saved else { return nil }
+        guard saved.inputs == inputs.map(StatusStateStore.absolute) else {
+            logger.warning("the saved status state was read from other files (\(saved.inputs.joined(separator: ", "))); reading these from their start")
+            do { try store.clear() } catch { Stage.printError("cannot clear the status state: \(error)"); return .ioError }
+            return nil
+        }
+        let accumulator: ReportAccumulator
+        do {
+            accumulator = try ReportAccumulator(config: config, range: StatusBuilder.readingRange, saved: saved.accumulator)
+        } catch {
+            logger.warning("the saved status state does not fit the config (\(error)); reading the files from their start")
+            do { try store.clear() } catch { Stage.printError("cannot clear the status state: \(error)"); return .ioError }
+            return nil
+        }
+        progress.withLock { p in
+            p = Progress(accumulator: accumulator, positions: saved.positions, rejected: saved.rejected)
+        }
+        for (path, position) in zip(inputs, saved.positions) {
+            if let position {
+                logger.info("\(path): resuming from the state at byte \(position.inputOffset) (line \(position.inputLine), inode \(position.inputInode))")
+            } else {
+                logger.info("\(path): nothing read before; reading from its start")
+            }
+        }
+        let status = write(progress.withLock { $0.copy() })
+        if status == nil { logger.info("pages written from the state, before reading on") }
+        return status
+    }
+
+    private func write(_ copy: Progress) -> ExitStatus? {
+        // Taken before the build, which closes the copy's spans.
+        let saved = store == nil ? nil : copy.accumulator.saved
+        let snapshot = StatusBuilder(accumulator: copy.accumulator, linesRejected: copy.rejected.reduce(0, +)).build()
         do {
             let written = try StatusSite(directory: directory).write(snapshot)
             if written > 0 { logger.debug("status site: \(written) files rewritten at \(snapshot.updatedAt)") }
-            return nil
         } catch {
             Stage.printError("\(error)")
             return .ioError
         }
+        guard let store, let saved else { return nil }
+        // After the pages: a crash between the two reads the lines since the last save again, counting them once.
+        do {
+            try store.save(StatusStateStore.Saved(accumulator: saved, inputs: inputs.map(StatusStateStore.absolute),
+                                                  positions: copy.positions, rejected: copy.rejected))
+            logger.debug("status state saved: \(zip(inputs, copy.positions).map { "\($0) at byte \($1?.inputOffset ?? 0)" }.joined(separator: ", "))")
+            return nil
+        } catch {
+            Stage.printError("cannot save the status state: \(error)")
+            return .ioError
+        }
+    }
+}
+
+extension StatusFollower.Progress {
+    /// A copy to build and save from while the live one goes on reading.
+    func copy() -> StatusFollower.Progress {
+        StatusFollower.Progress(accumulator: accumulator.copy(), positions: positions, rejected: rejected)
     }
 }

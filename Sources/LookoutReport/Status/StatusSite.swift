@@ -64,11 +64,12 @@ public struct StatusSite {
 
     /// `report --status-site DIR`: reads the logs once and writes the site. 65 when lines were malformed (the site
     /// is still written), 74 when the folder cannot be written (the old pages stay).
+    /// With `follow`, `store` (`--state`) keeps the follower's figures and read positions between runs.
     public static func run(directory: String, inputs: [String], rejectsPath: String?, config: Config,
-                           follow: Bool = false, logger: Logger) -> ExitStatus {
+                           follow: Bool = false, store: StatusStateStore? = nil, logger: Logger) -> ExitStatus {
         if follow {
             return StatusFollower(directory: directory, inputs: inputs, rejectsPath: rejectsPath, config: config,
-                                  logger: logger).run()
+                                  store: store, logger: logger).run()
         }
         let accumulator = ReportAccumulator(config: config, range: StatusBuilder.readingRange)
         let (_, rejected) = ReportStage.accumulate(inputs, into: accumulator, rejectsPath: rejectsPath, logger: logger)

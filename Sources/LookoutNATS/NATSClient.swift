@@ -80,7 +80,17 @@ final class NATSConnection: @unchecked Sendable {
         // The first attempt is made before Connect returns. A server that refused the credentials then would refuse
         // them on every retry (nats.c closes the connection after the second refusal, and a stage would wait on a
         // closed connection for ever): that is the stage's error now, not an outage to wait through.
-        if status == NATS_NOT_YET_CONNECTED, let refusal = refusal(url: url) { throw refusal }
+        // The first attempt can also fail for want of time (a loaded machine past the 2 s handshake timeout), with the
+        // refusal coming on a later one: look again for up to 5 s, until connected, closed or refused. nats.c records
+        // nothing when nothing listens there, so a stage started while its server is down goes on 5 s later, once.
+        guard status == NATS_NOT_YET_CONNECTED else { return }
+        let until = Date(timeIntervalSinceNow: 5)
+        while true {
+            if let refusal = refusal(url: url) { throw refusal }
+            let state = natsConnection_Status(nc)
+            if state == NATS_CONN_STATUS_CONNECTED || state == NATS_CONN_STATUS_CLOSED || Date() >= until { return }
+            usleep(50_000)
+        }
     }
 
     /// The connection's last error when it is the server refusing the credentials, as a one-line error without them.

@@ -48,7 +48,7 @@ import Testing
             let check = try Self.check("""
                 - id: acme-shop
                   browser: \(site.baseURL)/shop
-                  timeout: 30s
+                  timeout: 90s
                   expect: {contains: ["Anvil 40", "/Anvil \\\\d+: the finest/"], not_contains: ["Something went wrong"], min_bytes: 1000}
                   selector: ["main .product", "footer"]
                 """)
@@ -75,8 +75,8 @@ import Testing
 
     @Test func failingAPIIsListedAndFailsWhenAskedTo() async throws {
         try await Self.scenario { site, services, _ in
-            let degrading = try Self.check("- id: acme-api\n  browser: \(site.baseURL)/api-down\n  timeout: 30s")
-            let failing = try Self.check("- id: acme-api\n  browser: \(site.baseURL)/api-down\n  timeout: 30s\n  errors: {requests: fail, console: degraded}")
+            let degrading = try Self.check("- id: acme-api\n  browser: \(site.baseURL)/api-down\n  timeout: 90s")
+            let failing = try Self.check("- id: acme-api\n  browser: \(site.baseURL)/api-down\n  timeout: 90s\n  errors: {requests: fail, console: degraded}")
             let d = await ProbeTestSupport.run(degrading, services: services)
             #expect(d.ok && d.degraded, "\(d)")
             #expect(Self.strings(d, "failed_requests") == ["500 GET /api/down"])
@@ -92,7 +92,7 @@ import Testing
 
     @Test func thrownExceptionIsListed() async throws {
         try await Self.scenario { site, services, _ in
-            let check = try Self.check("- id: acme-throws\n  browser: \(site.baseURL)/throws\n  timeout: 30s\n  errors: {exceptions: fail}")
+            let check = try Self.check("- id: acme-throws\n  browser: \(site.baseURL)/throws\n  timeout: 90s\n  errors: {exceptions: fail}")
             let o = await ProbeTestSupport.run(check, services: services)
             #expect(!o.ok)
             #expect(o.failed == ["exceptions"])
@@ -124,7 +124,7 @@ import Testing
     @Test func refusedConnectionIsDownWithoutAssertions() async throws {
         try await Self.scenario { _, services, _ in
             let port = try ProbeTestSupport.refusedPort()
-            let check = try Self.check("- id: acme-gone\n  browser: http://127.0.0.1:\(port)/\n  timeout: 30s")
+            let check = try Self.check("- id: acme-gone\n  browser: http://127.0.0.1:\(port)/\n  timeout: 90s")
             let o = await ProbeTestSupport.run(check, services: services)
             #expect(!o.ok)
             #expect(o.failed.isEmpty)
@@ -139,7 +139,7 @@ import Testing
             let check = try Self.check("""
                 - id: acme-shop
                   browser: \(site.baseURL)/shop
-                  timeout: 30s
+                  timeout: 90s
                   errors: {exceptions: ignore}
                   text_anomaly: {samples: 3, min_samples: 3}
                 """)
@@ -167,7 +167,7 @@ import Testing
             let check = try Self.check("""
                 - id: acme-shop
                   browser: \(site.baseURL)/shop
-                  timeout: 30s
+                  timeout: 90s
                   expect: {contains: ["Anvil"]}
                   screenshots: {keep: 2}
                 """)
@@ -191,7 +191,7 @@ import Testing
     @Test func browserKilledMidCheckIsReplacedForTheNextCheck() async throws {
         try await Self.scenario { site, services, _ in
             let hanging = try Self.check("- id: acme-hang\n  browser: \(site.baseURL)/hanging\n  timeout: 30s")
-            let good = try Self.check("- id: acme-shop\n  browser: \(site.baseURL)/shop\n  timeout: 30s")
+            let good = try Self.check("- id: acme-shop\n  browser: \(site.baseURL)/shop\n  timeout: 90s")
             let browser = services.browser(executable: BrowserTestSite.chromium)
             let inFlight = Task { await ProbeTestSupport.run(hanging, services: services) }
             // Wait (bounded) until the page is waiting on its API, then kill the browser's whole process group.
@@ -216,7 +216,7 @@ import Testing
     @Test func everyPageGetsAFreshContextWithinThePageLimit() async throws {
         // One page at a time: three checks started together take their turns, and none sees another's cookie.
         try await Self.scenario(browser: .init(pages: 1)) { site, services, _ in
-            let check = try Self.check("- id: acme-visitor\n  browser: \(site.baseURL)/visitor\n  timeout: 30s\n  expect: {contains: [first visit]}")
+            let check = try Self.check("- id: acme-visitor\n  browser: \(site.baseURL)/visitor\n  timeout: 90s\n  expect: {contains: [first visit]}")
             let outcomes = await withTaskGroup(of: ProbeOutcome.self) { group in
                 for _ in 0..<3 { group.addTask { await ProbeTestSupport.run(check, services: services) } }
                 return await group.reduce(into: []) { $0.append($1) }
@@ -231,7 +231,7 @@ import Testing
         // A cap no browser fits under: the page after the warm-up finds the browser over it and gets a new one, and
         // the old one is killed once its page has closed.
         try await Self.scenario(browser: .init(pages: 2, memoryCapBytes: 1)) { site, services, _ in
-            let check = try Self.check("- id: acme-shop\n  browser: \(site.baseURL)/shop\n  timeout: 30s")
+            let check = try Self.check("- id: acme-shop\n  browser: \(site.baseURL)/shop\n  timeout: 90s")
             let browser = services.browser(executable: BrowserTestSite.chromium)
             // Set: the start that the warm-up waited for made the browser current before handing it out.
             let firstPID = try #require(browser.pid)

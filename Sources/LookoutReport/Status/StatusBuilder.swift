@@ -12,9 +12,13 @@ public struct StatusBuilder {
     public var accumulator: ReportAccumulator
     public var linesRejected: Int
 
-    public init(accumulator: ReportAccumulator, linesRejected: Int) {
+    /// Following: how long report has read no new line, by the wall clock (`MonitorHealth.readerSilentMs`).
+    public var readerSilentMs: Int64?
+
+    public init(accumulator: ReportAccumulator, linesRejected: Int, readerSilentMs: Int64? = nil) {
         self.accumulator = accumulator
         self.linesRejected = linesRejected
+        self.readerSilentMs = readerSilentMs
     }
 
     /// The range the status site reads with: wide enough for any log, as only day-clipped figures are used.
@@ -94,9 +98,11 @@ public struct StatusBuilder {
         }
         let lastResult = accumulator.activity.latestMs
         let silent = lastResult.map { now - $0 }
+        let readerSilent = readerSilentMs.flatMap { $0 > config.status.staleAfter.milliseconds ? $0 : nil }
         let monitor = MonitorHealth(
             lastResultAt: lastResult.map(ReportBuilder.rfc), lastLineAt: nowMs == .min ? nil : ReportBuilder.rfc(now),
-            stale: lastResult == nil || silent! > config.status.staleAfter.milliseconds, silentMs: silent,
+            stale: lastResult == nil || silent! > config.status.staleAfter.milliseconds || readerSilent != nil, silentMs: silent,
+            readerSilentMs: readerSilent,
             results: accumulator.resultLines, incidentLines: accumulator.incidentLines,
             deliveryLines: accumulator.deliveryLines, linesRejected: linesRejected)
         var snapshot = StatusSnapshot(title: config.status.title, updatedAt: ReportBuilder.rfc(now),

@@ -29,6 +29,8 @@ public final class StatusFollower: @unchecked Sendable {
     let logger: Logger
     let rejectsPath: String?
     let store: StatusStateStore?
+    /// This host's clock, for the once-a-minute rewrite and for how long no new line has been read (a test sets it).
+    var wallClock: @Sendable () -> Date = { Date() }
 
     /// With `store`, the figures and positions are saved after each rewrite and at exit, and loaded by `run()`.
     public init(directory: String, inputs: [String], rejectsPath: String?, config: Config, store: StatusStateStore? = nil,
@@ -52,8 +54,9 @@ public final class StatusFollower: @unchecked Sendable {
     }
 
     /// Runs until SIGINT or SIGTERM: 0, or 74 when the folder (or the state) cannot be written.
-    public func run() -> ExitStatus {
-        stop.installSignalHandlers(logger: logger)
+    /// `installingSignalHandlers`: false in a test process, whose children must not inherit ignored signals.
+    public func run(installingSignalHandlers: Bool = true) -> ExitStatus {
+        if installingSignalHandlers { stop.installSignalHandlers(logger: logger) }
         if let status = resume() { return status }
         let failed = Locked<ExitStatus?>(nil)
         var threads: [Thread] = []
@@ -109,17 +112,25 @@ public final class StatusFollower: @unchecked Sendable {
         }
         var last: [Int] = []
         var lastWrite = Date.distantPast
+        // When a line was last read, by this host's clock: with nothing read for `status.stale_after`, the board
+        // says so even though no event moves its event time (the whole chain may have stopped).
+        var linesSeen = -1, lastRead = wallClock()
         while !stop.isSet {
             stop.sleep(StatusFollower.checkInterval)
+            let clock = wallClock()
             let (now, copy) = progress.withLock { p in
+                let lines = p.accumulator.resultLines + p.accumulator.incidentLines + p.accumulator.deliveryLines + p.rejected.reduce(0, +)
+                if lines != linesSeen { linesSeen = lines; lastRead = clock }
                 let now = StatusFollower.signature(p.accumulator)
-                let due = now != last || Date().timeIntervalSince(lastWrite) >= StatusFollower.refreshSeconds
+                let due = now != last || clock.timeIntervalSince(lastWrite) >= StatusFollower.refreshSeconds
                 return (now, due ? p.copy() : nil)
             }
             guard let copy else { continue }
-            if let status = write(copy) { stop.set(); failed.withLock { $0 = status }; break }
+            if let status = write(copy, readerSilentMs: Int64(clock.timeIntervalSince(lastRead) * 1000)) {
+                stop.set(); failed.withLock { $0 = status }; break
+            }
             last = now
-            lastWrite = Date()
+            lastWrite = clock
         }
         _ = done.wait(timeout: .now() + 10)
         if failed.value == nil {
@@ -171,10 +182,11 @@ public final class StatusFollower: @unchecked Sendable {
         return status
     }
 
-    private func write(_ copy: Progress) -> ExitStatus? {
+    private func write(_ copy: Progress, readerSilentMs: Int64? = nil) -> ExitStatus? {
         // Taken before the build, which closes the copy's spans.
         let saved = store == nil ? nil : copy.accumulator.saved
-        let snapshot = StatusBuilder(accumulator: copy.accumulator, linesRejected: copy.rejected.reduce(0, +)).build()
+        let snapshot = StatusBuilder(accumulator: copy.accumulator, linesRejected: copy.rejected.reduce(0, +),
+                                     readerSilentMs: readerSilentMs).build()
         do {
             let written = try StatusSite(directory: directory).write(snapshot)
             if written > 0 { logger.debug("status site: \(written) files rewritten at \(snapshot.updatedAt)") }

@@ -153,7 +153,9 @@ public enum StatusHTML {
         let m = snapshot.monitor
         var b = "<header><h1>\(e(snapshot.title))</h1>"
         b += "<p class=\"meta\">Updated at <time datetime=\"\(snapshot.updatedAt)\">\(e(local(snapshot.updatedAt, zone)))</time> (event time: the newest line read).</p></header>\n"
-        if m.stale {
+        if let quiet = m.readerSilentMs {
+            b += "<p class=\"stale\" id=\"stale-reader\">⚠ STALE: no new line read for \(e(ReportText.duration(quiet))) by this host's clock. probe, classify or the files between them may have stopped; the figures below are as of the last line read.</p>\n"
+        } else if m.stale {
             b += "<p class=\"stale\" id=\"stale\">⚠ STALE: no result for \(e(ReportText.duration(m.silentMs))) (last result \(e(local(m.lastResultAt, zone)))). The monitor itself may be down.</p>\n"
         }
         let clients = StatusBoard.ordered(snapshot.clients)

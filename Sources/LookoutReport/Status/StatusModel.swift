@@ -132,6 +132,9 @@ public struct MonitorHealth: Codable, Sendable, Equatable {
     public var lastLineAt: String?
     public var stale: Bool
     public var silentMs: Int64?
+    /// Following (`--follow`): how long, by this host's clock, report has read no new line, once that passes
+    /// `status.stale_after`. Event time cannot tell that the whole chain stopped (nothing arrives to move it); this can.
+    public var readerSilentMs: Int64?
     public var results: Int
     public var incidentLines: Int
     public var deliveryLines: Int

@@ -80,6 +80,28 @@ public enum StatusHTML {
         return "<div class=\"bar\" role=\"img\" aria-label=\"availability per day\">\(cells.joined())</div>"
     }
 
+    /// The days a bar shows in colour, said in words too (never status by colour alone): those with downtime or
+    /// degraded time, the latest ten first.
+    static func dayWords(_ days: [StatusDay]) -> String {
+        let notable = days.filter { $0.observedMs > 0 && ($0.downMs > 0 || $0.degradedMs > 0) }
+        guard !notable.isEmpty else { return "<p class=\"meta days\">✔ No downtime on any of these days.</p>" }
+        let listed = notable.suffix(10).reversed().map { d in
+            "\(d.day) \(ReportText.percent(d.availability))"
+                + (d.downMs > 0 ? " (✖ down \(ReportText.duration(d.downMs)))" : " (▲ degraded \(ReportText.duration(d.degradedMs)))")
+        }
+        let more = notable.count > 10 ? "; and \(notable.count - 10) more" : ""
+        return "<p class=\"meta days\">Days with trouble, latest first: \(e(listed.joined(separator: "; ") + more)).</p>"
+    }
+
+    /// A strip's trouble in words: how long down or degraded over its span.
+    static func stripWords(_ spans: [StripSpan]) -> String {
+        var by: [String: Int64] = [:]
+        for s in spans { by[s.state, default: 0] += s.toOffsetMs - s.fromOffsetMs }
+        let parts = [("down", "✖ down"), ("degraded", "▲ degraded"), ("flapping", "◆ intermittent"), ("maintenance", "⚒ maintenance")]
+            .compactMap { key, label in by[key].flatMap { $0 > 0 ? "\(label) \(ReportText.duration($0))" : nil } }
+        return "<br><span class=\"meta\">\(e(parts.isEmpty ? "✔ no trouble" : parts.joined(separator: ", ")))</span>"
+    }
+
     static func strip(_ spans: [StripSpan]) -> String {
         guard let last = spans.last, last.toOffsetMs > 0 else { return "" }
         let total = Double(last.toOffsetMs)
@@ -108,7 +130,7 @@ public enum StatusHTML {
         b += "<main>\n<h2>Services</h2>\n"
         for comp in client.components {
             b += "<section class=\"comp\" data-component=\"\(e(comp.id))\"><div class=\"comp-head\"><strong>\(e(comp.name))</strong>\(badge(comp.status))</div>"
-            b += dayBar(comp.days)
+            b += dayBar(comp.days) + dayWords(comp.days)
             b += "<p class=\"meta\">\(StatusBuilder.days) days: \(e(ReportText.percent(comp.availability))) available (planned maintenance not counted)</p></section>\n"
         }
         b += "<h2>Current incidents</h2>\n"
@@ -177,7 +199,7 @@ public enum StatusHTML {
         for (_, (c, comp)) in rows {
             let link = c.published ? "<a href=\"\(e(c.folder))/\">\(e(c.name))</a>" : "\(e(c.name)) <span class=\"meta\">(no page)</span>"
             b += "<tr data-component=\"\(e(comp.id))\"><td>\(link)</td><td>\(e(comp.name))</td><td>\(badge(comp.status))</td>"
-            b += "<td class=\"hide-narrow\">\(strip(comp.strip))</td><td>\(e(ReportText.percent(comp.availability)))</td></tr>\n"
+            b += "<td class=\"hide-narrow\">\(strip(comp.strip))\(comp.strip.isEmpty ? "" : stripWords(comp.strip))</td><td>\(e(ReportText.percent(comp.availability)))</td></tr>\n"
         }
         b += "</tbody></table>\n"
         if let budgets = snapshot.budgets, !budgets.isEmpty { b += budgetTable(budgets, zone: zone) }

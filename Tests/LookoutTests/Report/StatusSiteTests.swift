@@ -213,6 +213,29 @@ import Testing
         #expect(StatusSummaryJSON.board(snapshot).contains("\"indicator\" : \"critical\""))
     }
 
+    /// What the bars and strips show in colour is said in words too: each client component lists its days with
+    /// trouble (down or degraded, with the figure), and each board row the last 24 hours' trouble.
+    @Test func barsAndStripsAreAlsoSaidInWords() throws {
+        let snapshot = try StatusSiteTests.fixture.get()
+        for client in snapshot.clients where client.published {
+            let page = StatusHTML.client(client, snapshot: snapshot)
+            for comp in client.components {
+                let trouble = comp.days.filter { $0.observedMs > 0 && ($0.downMs > 0 || $0.degradedMs > 0) }
+                let section = try #require(page.components(separatedBy: "data-component=\"\(comp.id)\"").dropFirst().first?
+                    .components(separatedBy: "</section>").first)
+                if let latest = trouble.last {
+                    #expect(section.contains("Days with trouble, latest first: \(latest.day) \(ReportText.percent(latest.availability))"), "\(comp.id)")
+                } else {
+                    #expect(section.contains("No downtime on any of these days"), "\(comp.id)")
+                }
+            }
+        }
+        let board = StatusHTML.board(snapshot)
+        let rows = board.components(separatedBy: "<tr data-component=").dropFirst()
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.contains("✖ down") || $0.contains("▲ degraded") || $0.contains("✔ no trouble") || !$0.contains("class=\"bar\"") })
+        #expect(rows.contains { $0.contains("✖ down") }, "the fixture day has downtime")
+    }
+
     /// The next windows come from the config, in the site's zone, across a clock change.
     @Test func maintenanceWindowsFollowTheClockChange() throws {
         let yaml = """

@@ -2,6 +2,7 @@ import Foundation
 @testable import LookoutClassify
 @testable import LookoutCore
 @testable import LookoutProbe
+@testable import LookoutRoute
 import Testing
 
 /// pipelines/grafana/lookout.json is valid JSON, and every lookout metric its panels and variables query is one the
@@ -24,7 +25,7 @@ import Testing
         return out
     }
 
-    /// An exposition with every family of both stages present: each kind of result, ping, incident and budget.
+    /// An exposition with every family of the three stages present: each kind of result, ping, incident and budget.
     static func everySeries() throws -> Set<String> {
         let config = try Config.parse(yaml: ClassifyMetricsTests.yaml, file: "test.yaml")
         let probe = ProbeMetrics()
@@ -44,7 +45,12 @@ import Testing
         classify.incident(.opened)
         classify.batch(linesRead: 1, rejected: 0, lateResults: 0, lastEventMs: t.milliseconds)
         classify.budget(ErrorBudget.figure(client: "ACME Ltd", sites: [], asOf: t.milliseconds, clock: LocalClock(config.timeZone)))
+        let route = RouteMetrics(sinks: ["hook"])
+        route.recorded(sink: "hook", .sent, count: 1, at: t)
+        route.lines(read: 2, rejected: 1)
+        route.update(["hook": Outbox.Backlog()], now: t)
         return Exposition(text: probe.render()).names.union(Exposition(text: classify.render()).names)
+            .union(Exposition(text: route.render()).names)
     }
 
     @Test func everyQueriedMetricIsExposed() throws {

@@ -20,6 +20,9 @@ public struct EmailSink: Sink {
     public var isTicketSink: Bool { true }
     // Different incidents go in parallel, fewer than over HTTP: each message is a sendmail process and an SMTP connection.
     public var defaultConcurrency: Int { 4 }
+    /// A public note is mailed, in the opening's thread: the client kept informed. An ack or an internal note only
+    /// when the mail reaches the team alone (`to_contact: false`).
+    public func takesNote(isPublic: Bool) -> Bool { isPublic || !toContact }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
@@ -79,7 +82,8 @@ public struct EmailSink: Sink {
             let opening = EmailSink.messageID(IncidentRouter.key(d.incident.id, .opened, at: d.incident.at, sink: d.sink))
             headers += ["In-Reply-To: \(opening)", "References: \(opening)"]
         }
-        return headers.joined(separator: "\r\n") + "\r\n\r\n" + IncidentText.ticketBody(d).replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
+        let body = d.note.map(\.body) ?? IncidentText.ticketBody(d)
+        return headers.joined(separator: "\r\n") + "\r\n\r\n" + body.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
     }
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {

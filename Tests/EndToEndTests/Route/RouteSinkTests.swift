@@ -1,5 +1,6 @@
 import Foundation
 @testable import LookoutCore
+@testable import LookoutRoute
 import Testing
 
 /// Route's sinks against real loopback servers standing in for Slack, Zendesk and Freshdesk.
@@ -432,6 +433,32 @@ import Testing
         #expect(mails[2].header("Subject") == "Re: [critical] Client 1 Shop is down (site1-home)")
         #expect(mails[2].body.contains("Resolved: Client 1 Shop is back up") && mails[2].body.contains("after 1h23m20s"))
         #expect(outcome.deliveries.map(\.outcome) == ["sent", "sent", "sent"])
+    }
+
+    /// A public note reaches the client by mail, in the opening's thread, as written; an ack and an internal note do
+    /// not (the mail goes to the client's contact).
+    @Test func aPublicNoteIsMailedInTheOpeningsThreadAndInternalOnesAreNot() async throws {
+        let smtp = try SMTPReceiver()
+        defer { smtp.shutdown() }
+        let id = "site1-home/1795000000000", base: Int64 = 1_795_000_000
+        let note = { (text: String, visibility: ControlEvent.Note.Visibility, at: Int64) -> RouteInput in
+            let control = ControlEvent.note(.init(incident: id, visibility: visibility, text: text, by: "callum", at: Timestamp(seconds: base + at)))
+            return .control(control, line: control.encoded())
+        }
+        let opened = RouteHarness.incident(1, .opened, at: 90)
+        _ = try await RouteHarness.run(RouteHarness.config(routing: try RouteSinkTests.emailRouting(smtp)), inputs: [
+            .incident(opened, line: opened.encoded()),
+            .ack(incident: id, at: Timestamp(seconds: base + 240), by: "callum", text: "on it"),
+            note("We have found the cause and are restoring the database.", .public, 600),
+            note("it was the backup job again", .internal, 660),
+        ])
+        let mails = smtp.mails
+        #expect(mails.count == 2, "the opening and the public note: \(mails.map { $0.header("Subject") ?? "" })")
+        let opening = try #require(mails.first?.header("Message-ID"))
+        #expect(mails.last?.header("In-Reply-To") == opening)
+        #expect(mails.last?.header("Subject") == "Re: [critical] Client 1 Shop is down (site1-home)")
+        #expect(mails.last?.body.trimmingCharacters(in: .whitespacesAndNewlines) == "We have found the cause and are restoring the database.")
+        #expect(!mails.contains { $0.body.contains("backup job") || $0.body.contains("Acknowledged") })
     }
 
     @Test func aTemporarySMTPFailureIsRetriedWithTheSameMessageID() async throws {

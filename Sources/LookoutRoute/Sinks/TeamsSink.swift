@@ -14,6 +14,8 @@ public struct TeamsSink: Sink {
     let url: Secret
     let links: ActionLinks?
     public var wantsUpdatesByDefault: Bool { false }
+    /// Acks and notes show in the channel as a card of their own ("who is on it").
+    public func takesNote(isPublic: Bool) -> Bool { true }
 
     public init(name: String, settings: ConfigMapping, context: ConfigContext) throws {
         self.name = name
@@ -36,6 +38,10 @@ public struct TeamsSink: Sink {
 
     public static func payload(_ delivery: OutboxDelivery, links: ActionLinks? = nil) -> JSONValue {
         let incident = delivery.incident
+        // An ack or a note: who said what, under the site's name, in the accent colour; no one-tap links.
+        let note = delivery.note.map { note in
+            "\(IncidentText.siteName(delivery)): " + (note.kind == .note && note.isPublic ? "told the client (\(note.by)): \(note.text)" : note.body)
+        }
         var facts: [JSONValue] = []
         func fact(_ title: String, _ value: String?) {
             guard let value else { return }
@@ -53,16 +59,16 @@ public struct TeamsSink: Sink {
             JSONMember(key: "version", value: .string("1.4")),
             JSONMember(key: "body", value: .array([
                 .object([JSONMember(key: "type", value: .string("TextBlock")), JSONMember(key: "size", value: .string("Medium")),
-                         JSONMember(key: "weight", value: .string("Bolder")), JSONMember(key: "color", value: .string(color(delivery))),
+                         JSONMember(key: "weight", value: .string("Bolder")), JSONMember(key: "color", value: .string(note == nil ? color(delivery) : "Accent")),
                          JSONMember(key: "wrap", value: .bool(true)),
-                         JSONMember(key: "text", value: .string(IncidentText.marked(IncidentText.headline(delivery), delivery)))]),
+                         JSONMember(key: "text", value: .string(IncidentText.marked(note ?? IncidentText.headline(delivery), delivery)))]),
                 .object([JSONMember(key: "type", value: .string("FactSet")), JSONMember(key: "facts", value: .array(facts))]),
             ] + (delivery.repeatedAfterRestart ? [.object([
                 JSONMember(key: "type", value: .string("TextBlock")), JSONMember(key: "isSubtle", value: .bool(true)),
                 JSONMember(key: "wrap", value: .bool(true)), JSONMember(key: "text", value: .string(IncidentText.repeatNote)),
             ])] : []))),
         ]
-        var buttons = (links?.links(delivery) ?? []).map { (title: $0.title, url: $0.url) }
+        var buttons = (note == nil ? links?.links(delivery) ?? [] : []).map { (title: $0.title, url: $0.url) }
         if let site = IncidentText.siteURL(delivery) { buttons.append((title: "Open site", url: site)) }
         if !buttons.isEmpty {
             card.append(JSONMember(key: "actions", value: .array(buttons.map { button in .object([

@@ -19,6 +19,28 @@ import Testing
                                           environment: ["TEAMS_URL": server.baseURL + secretPath])
     }
 
+    /// The ack and a note each get a card of their own after the opening's, saying who said what.
+    @Test func acksAndNotesAreCardsOfTheirOwn() async throws {
+        let teams = try RecordingServer { _, _ in .init(status: 202, body: "") }
+        defer { teams.shutdown() }
+        let routing = """
+          sinks:
+            channel: {kind: teams, webhook_url: "${TEAMS_URL}"}
+          routes:
+            - {severity: critical, sinks: [channel]}
+        """
+        _ = try await RouteHarness.run(RouteHarness.config(routing: routing), inputs: Array(TicketNoteTests.story.prefix(4)),
+                                       environment: ["TEAMS_URL": teams.baseURL + Self.secretPath])
+        let titles = teams.requests.compactMap { r -> String? in
+            let card = (((r.json as? [String: Any])?["attachments"] as? [[String: Any]])?.first?["content"] as? [String: Any])
+            return (card?["body"] as? [[String: Any]])?.first?["text"] as? String
+        }
+        #expect(titles.count == 4, "\(titles)")
+        #expect(Array(titles.dropFirst()) == ["Client 1 Shop: Acknowledged by callum: on it",
+                                              "Client 1 Shop: told the client (callum): Database restored, monitoring",
+                                              "Client 1 Shop: Internal note from callum: it was the backup job again"])
+    }
+
     @Test func postsAnAdaptiveCardForOpeningAndResolve() async throws {
         let teams = try RecordingServer { _, _ in .init(status: 202, body: "") }
         defer { teams.shutdown() }

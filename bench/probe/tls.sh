@@ -6,7 +6,8 @@
 #
 #   bench/probe/tls.sh PROBE_BIN[,PROBE_BIN...] [CHECKS] [HOSTS] [RUNS]        defaults: 1000 checks, 50 hosts, 3 runs
 #   env: KEY=ec|rsa (default ec: P-256 CA and leaf), BLACKBOX=0 skips the exporter, KEEP=DIR keeps the work dir,
-#        PROBE_ARGS="--concurrency 64 --per-host 4" (the probe's defaults), WRAP="heaptrack -o FILE" runs the probe under a tool (time then measures the tool too).
+#        PROBE_ARGS="--concurrency 64 --per-host 4" (the probe's defaults), WRAP="heaptrack -o FILE" runs the probe under a tool (time then measures the tool too),
+#        LONG_SECONDS=N also runs the checks every 5 s in one long-running probe for N s and prints CPU per result.
 # Only loopback addresses are ever targets. Every process started here is stopped by the EXIT trap.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -83,6 +84,26 @@ PY
   u=$(awk -F': ' '/User time/ {print $2}' time1.txt); s=$(awk -F': ' '/System time/ {print $2}' time1.txt); m=$(awk -F': ' '/Maximum resident set size/ {print $2}' time1.txt)
   echo "probe-1check $tag user=${u}s sys=${s}s peak_rss_mib=$(python3 -c "print(round($m/1024,1))")"
 done
+
+# Long-running (LONG_SECONDS=N): the same checks every 5 s in one probe process for N seconds after a 15 s warm-up,
+# CPU per result from /proc (what the runner's per-check tasks and timers add to the handshakes), RSS at start and end.
+if [ -n "${LONG_SECONDS:-}" ]; then
+  sed 's/every: 30s/every: 5s/' tls.yaml > tls-long.yaml
+  hz=$(getconf CLK_TCK)
+  for b in "${bins[@]}"; do
+    tag=$(basename "$b")
+    : > long.ndjson
+    "$b" --config "$work/tls-long.yaml" --output "$work/long.ndjson" ${PROBE_ARGS:-} 2> long.log & lp=$!; pids+=($lp)
+    sleep 15
+    c0=$(awk '{print $14 + $15}' /proc/$lp/stat); n0=$(wc -l < long.ndjson); r0=$(awk '/^VmRSS:/ {print $2}' /proc/$lp/status)
+    sleep "$LONG_SECONDS"
+    c1=$(awk '{print $14 + $15}' /proc/$lp/stat); n1=$(wc -l < long.ndjson); r1=$(awk '/^VmRSS:/ {print $2}' /proc/$lp/status)
+    hwm=$(awk '/^VmHWM:/ {print $2}' /proc/$lp/status)
+    kill -TERM "$lp"; wait "$lp" 2>/dev/null || true
+    ok=$(tail -n +"$((n0 + 1))" long.ndjson | head -n "$((n1 - n0))" | grep -c '"ok":true' || true)
+    echo "probe-long $tag seconds=$LONG_SECONDS results=$((n1 - n0)) ok=$ok cpu=$(python3 -c "print(round(($c1 - $c0) / $hz, 2))")s cpu_per_result_ms=$(python3 -c "print(round(($c1 - $c0) * 1000 / $hz / max(1, $n1 - $n0), 3))") rss_mib_start=$(python3 -c "print(round($r0/1024,1))") rss_mib_end=$(python3 -c "print(round($r1/1024,1))") peak_rss_mib=$(python3 -c "print(round($hwm/1024,1))")"
+  done
+fi
 
 [ "${BLACKBOX:-1}" = 1 ] || exit 0
 bb_port=$(free_port)

@@ -107,6 +107,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // A throwaway CA for the tests' loopback TLS servers.
+                .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -147,9 +149,7 @@ let package = Package(
             dependencies: ["LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutRoute", "LookoutTesting", "LookoutCommands",
                            "probe", "classify", "route", "report",
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                           // A throwaway CA for nats-server's TLS.
-                           .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
     ]
 )

@@ -1,10 +1,9 @@
-import Crypto
 import Foundation
 @testable import LookoutCore
 @testable import LookoutProbe
+import LookoutTesting
 import NIOSSL
 import Testing
-import X509
 
 /// A throwaway CA and a server certificate it signs, made in the test.
 struct TestCertificates {
@@ -13,34 +12,12 @@ struct TestCertificates {
 
     init(serverValidFor validity: TimeInterval, names: [String] = ["localhost"], notBefore: TimeInterval = -3600) throws {
         let now = Date()
-        let caKey = P256.Signing.PrivateKey()
-        let caName = try DistinguishedName { CommonName("Lookout Test CA") }
-        let ca = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey),
-            notValidBefore: now - 365 * 86_400, notValidAfter: now + 365 * 86_400,
-            issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                Critical(KeyUsage(keyCertSign: true))
-            },
-            issuerPrivateKey: .init(caKey))
-        let key = P256.Signing.PrivateKey()
-        let leaf = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
-            notValidBefore: now + notBefore, notValidAfter: now + validity,
-            issuer: caName, subject: try DistinguishedName { CommonName(names.first ?? "localhost") },
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                try ExtendedKeyUsage([.serverAuth])
-                SubjectAlternativeNames(names.map { GeneralName.dnsName($0) })
-            },
-            issuerPrivateKey: .init(caKey))
-        caPEM = try ca.serializeAsPEM().pemString
-        let leafPEM = try leaf.serializeAsPEM().pemString
+        let ca = try TestCertificateAuthority(validFrom: now - 365 * 86_400, until: now + 365 * 86_400)
+        let server = try ca.issue(names: names, validFrom: now + notBefore, until: now + validity)
+        caPEM = ca.caPEM
         let config = TLSConfiguration.makeServerConfiguration(
-            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(leafPEM.utf8), format: .pem))],
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)))
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(server.certificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(server.keyPEM.utf8), format: .pem)))
         serverContext = try NIOSSLContext(configuration: config)
     }
 

@@ -33,3 +33,21 @@ browser_config() {
     echo "      - {id: page-$k, browser: \"http://127.0.0.1:$port/page/$k\",${every:+ every: $every,} expect: {contains: [\"Anvil 40\"]}}"
   done
 }
+
+# browser_bench_start: what both browser benchmarks begin with: a temp folder and the cleanup of every process started,
+# the probe to measure (PROBE=PATH, or built per PROBE_BUILD), Chromium, and the loopback site on a free port.
+# Sets work, pids, probe, chromium and port.
+browser_bench_start() {
+  work=$(mktemp -d)
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+  build=${PROBE_BUILD:-release}
+  probe=${PROBE:-$(build_probe)}
+  # The tables name the build they measured: a given binary is named by its path.
+  [ -z "${PROBE:-}" ] || build="given $PROBE"
+  chromium=${LOOKOUT_CHROMIUM:-$(command -v chromium || command -v chromium-browser)}
+  port=$(free_port)
+  browser_site "$port"
+  pids+=($!)
+  wait_http "http://127.0.0.1:$port/page/0"
+}

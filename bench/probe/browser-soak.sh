@@ -21,18 +21,7 @@ source bench/probe/browser-site.sh
 checks=${1:-50}
 seconds=${SOAK_SECONDS:-1800}
 period=300
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-
-build=${PROBE_BUILD:-release}
-probe=${PROBE:-$(build_probe)}
-chromium=${LOOKOUT_CHROMIUM:-$(command -v chromium || command -v chromium-browser)}
-
-port=$(free_port)
-browser_site "$port"
-pids+=($!)
-wait_http "http://127.0.0.1:$port/page/0"
+browser_bench_start
 browser_config "$checks" "$port" 5m > "$work/soak.yaml"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u +%Y-%m-%dT%H:%MZ)

@@ -15,18 +15,7 @@ cd "$(dirname "$0")/../.."
 source bench/lib.sh
 source bench/probe/browser-site.sh
 checks=${1:-20}
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-
-build=${PROBE_BUILD:-release}
-probe=${PROBE:-$(build_probe)}
-chromium=${LOOKOUT_CHROMIUM:-$(command -v chromium || command -v chromium-browser)}
-
-port=$(free_port)
-browser_site "$port"
-pids+=($!)
-wait_http "http://127.0.0.1:$port/page/0"
+browser_bench_start
 
 # tree_measure OUT CMD...: runs CMD, samples its process tree every 100 ms, and writes "cpu_s peak_rss_mib peak_pss_mib".
 tree_measure() {

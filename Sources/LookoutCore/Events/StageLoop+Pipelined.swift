@@ -1,7 +1,7 @@
 import Foundation
 
 extension StageLoop {
-    /// `run`, with reading, validating and `prepare` on a thread of their own while the caller's thread handles the
+    /// `run`, with reading and validating on a thread of their own while the caller's thread handles the
     /// lines validated before: on two cores a replay goes at the pace of the slower half instead of the sum. Batches,
     /// their ends (`onBatchEnd`, then the flush), line numbers, rejects and the order of everything are exactly
     /// `run`'s; only lines are copied once more. For input read once: a follower's position must match what was
@@ -14,12 +14,14 @@ extension StageLoop {
         let handoff = ChunkHandoff(capacity: 4)
         let source = self.source
         nonisolated(unsafe) let unsafeSource = source
+        // A failed read ends the input as it does in `run`, and is thrown once the lines read before it are handled.
+        let readFailure = Locked<(any Error)?>(nil)
         let reader = Thread {
             // The chunk being filled is this thread's own value (no exclusivity checks per append), moved over whole.
             var chunk = handoff.fresh()
             var scratch: [JSONField] = []
             scratch.reserveCapacity(32)
-            try? unsafeSource.lines { event in
+            do { try unsafeSource.lines { event in
                 switch event {
                 case .line(let line):
                     chunk.append(line, scratch: &scratch)
@@ -34,7 +36,7 @@ extension StageLoop {
                     guard handoff.put(&chunk) else { return false }
                 }
                 return true
-            }
+            } } catch { readFailure.withLock { $0 = error } }
             if !chunk.entries.isEmpty { _ = handoff.put(&chunk) }
             handoff.finishReading()
         }
@@ -88,6 +90,7 @@ extension StageLoop {
             handoff.recycle(&chunk)
         }
         try writer.flush()
+        if let failure = readFailure.value { throw failure }
     }
 }
 

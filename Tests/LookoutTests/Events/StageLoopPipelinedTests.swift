@@ -71,4 +71,40 @@ import Testing
         // The events above would match with every head read again by the handler: each valid result's must come ahead.
         #expect(piped.heads == serial.heads && serial.heads == 6_000 - 6 * 120, "every result but the refused one in each 50")
     }
+
+    /// A source that fails after its lines, as a disk that errs part way through a file.
+    final class FailingSource: LineSource {
+        let inner: LineReader
+        init(_ inner: LineReader) { self.inner = inner }
+        var maxLineBytes: Int { inner.maxLineBytes }
+        func lines(_ handle: (LineReader.Event) throws -> Bool) throws {
+            try inner.read(handle)
+            throw POSIXError(.EIO)
+        }
+    }
+
+    /// Both loops handle the lines read before a failed read and then throw the failure (the pipelined loop had
+    /// taken it for a clean end of input, so a stage ended with exit 0 on half a file).
+    @Test(arguments: [false, true])
+    func aFailedReadIsThrownAfterTheLinesBeforeIt(pipelined: Bool) throws {
+        let (read, writeEnd) = try Self.pipe()
+        defer { close(read) }
+        let text = (0..<100).map { #"{"v":1,"type":"note","n":\#($0)}"# }.joined(separator: "\n") + "\n"
+        _ = text.withCString { Foundation.write(writeEnd, $0, strlen($0)) }
+        close(writeEnd)
+        let logs = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        var loop = StageLoop(reader: FailingSource(LineReader(fd: read, maxLineBytes: 4_096)), writer: LineWriter(fd: -1),
+                             rejects: try RejectedLines(source: "pipe", logger: logs))
+        var handled = 0
+        #expect(throws: POSIXError(.EIO)) {
+            if pipelined { try loop.runPipelined { _, _, _ in handled += 1 } } else { try loop.run { _, _ in handled += 1 } }
+        }
+        #expect(handled == 100)
+    }
+
+    static func pipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard Foundation.pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
+        return (fds[0], fds[1])
+    }
 }

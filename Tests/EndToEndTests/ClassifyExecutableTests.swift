@@ -22,8 +22,9 @@ import Testing
               - {id: acme-home, tcp: "acme.example:443"}
         """
 
-    /// The programs the checks run need to exist only where probe runs them: a central host without Chromium or
-    /// the exec check's plugin still classifies, routes and reports (each refused the config with exit 78).
+    /// The programs and files the checks use need to exist only where probe runs them: a central host without
+    /// Chromium, the exec check's plugin or the checks' `ca_file`s still classifies, routes and reports (each refused
+    /// the config with exit 78).
     @Test func onlyProbeNeedsTheProgramsTheChecksRun() throws {
         let dir = try Fixtures.tempFolder("checks-run-here")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -36,6 +37,8 @@ import Testing
                 checks:
                   - {id: acme-shop, browser: "http://127.0.0.1:9/"}
                   - {id: acme-disk, exec: "/nonexistent/check_disk -w 10%"}
+                  - {id: acme-cert, tls: "127.0.0.1:443", ca_file: /nonexistent/ca.pem}
+                  - {id: acme-api, http: "https://127.0.0.1/", ca_file: /nonexistent/ca.pem}
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let environment = ChildProcess.environment(adding: ["LOOKOUT_CHROMIUM": "/nonexistent/chromium"])
         for stage in ["classify", "route", "report"] {

@@ -10,7 +10,7 @@ public struct ConfigContext: Sendable {
     /// The `actions:` section, for sinks that put one-tap links in their messages; nil when the file has none.
     public var actions: ActionsConfig? = nil
     /// Whether this process runs the checks (probe). Only then must what they run exist on this machine (an exec
-    /// check's program, Chromium for browser checks): classify, route and report on a central host need the checks'
+    /// check's program, Chromium for browser checks, a `ca_file`): classify, route and report on a central host need the checks'
     /// rules, not their programs.
     public var checksRunHere = true
 }

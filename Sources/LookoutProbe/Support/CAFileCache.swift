@@ -19,13 +19,16 @@ final class CAFileCache: Sendable {
     }
     private let byPath = Locked<[String: Entry]>([:])
 
-    /// The certificates of a `ca_file`: at least one, or a config error.
+    /// The certificates of a `ca_file`: at least one, or a config error. None where the checks do not run (a central
+    /// host classifying, routing and reporting need not hold the probes' CA files).
     func certificates(of node: ConfigNode, context: ConfigContext) throws -> [NIOSSLCertificate] {
-        try entry(of: node, context: context).entry.certificates
+        guard context.checksRunHere else { _ = try node.string(); return [] }
+        return try entry(of: node, context: context).entry.certificates
     }
 
     /// The certificates of a `ca_file` as trust roots for swift-certificates.
     func roots(of node: ConfigNode, context: ConfigContext) throws -> [Certificate] {
+        guard context.checksRunHere else { _ = try node.string(); return [] }
         let (path, entry) = try entry(of: node, context: context)
         if let roots = entry.roots { return roots }
         let roots: [Certificate]

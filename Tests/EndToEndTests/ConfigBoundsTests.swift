@@ -8,7 +8,7 @@ import Testing
 /// The bounds are `TimeSpan.maxConfigured` and `ConfigBounds`; each setting is drawn from its accepted range: all at
 /// the top, all at the bottom, and seeded random draws in between (each value at its minimum, its maximum, or
 /// log-uniform between them). The settings later issues added (escalation, action links, control windows, the status
-/// board, NATS, screenshots, the body-size ratio) are drawn too; the NATS ones are only loaded here (no server runs).
+/// board, NATS, screenshots, the body-size ratio, the budget warning's burn rates) are drawn too; the NATS ones are only loaded here (no server runs).
 @Suite struct ConfigBoundsTests {
     /// What a setting accepts, in the unit the config is written in.
     enum Range: Sendable {
@@ -43,6 +43,7 @@ import Testing
         "stale_after": .duration(60_000, 86_400_000), "duplicate_window": .duration(1000, 7 * 86_400_000),
         "memory_lines": .count(1, 10_000_000), "spool_max_bytes": .count(0, 1 << 40),
         "screenshot_keep": .count(1, 10_000), "screenshot_max_age": .duration(1, maxDuration), "ratio": .percent(0.001, 0.999),
+        "burn_1h": .percent(1, 1000), "burn_6h": .percent(1, 1000),
     ]
 
     /// One value for every setting.
@@ -127,6 +128,7 @@ import Testing
           reminder: \(v["reminder"]!)
           out_of_order: \(v["out_of_order"]!)
           max_control_duration: \(v["max_control_duration"]!)
+          budget_warning: {burn_1h: \(v["burn_1h"]!), burn_6h: \(v["burn_6h"]!)}
         report:
           certificate_warning_days: \(v["certificate_warning_days"]!)
           late_notification: \(v["late_notification"]!)

@@ -145,27 +145,24 @@ public final class StatusFollower: @unchecked Sendable {
     /// inputs or checks is set aside with a warning (the files are then read from their start); nil to go on.
     private func resume() -> ExitStatus? {
         guard let store else { return nil }
-        let saved: StatusStateStore.Saved?
-        do {
-            saved = try store.load()
-        } catch {
-            logger.warning("the saved status state cannot be read (\(error)); reading the files from their start")
-            do { try store.clear() } catch { Stage.printError("cannot clear the status state: \(error)"); return .ioError }
-            saved = nil
-        }
-        guard let saved else { return nil }
-        guard saved.inputs == inputs.map(StatusStateStore.absolute) else {
-            logger.warning("the saved status state was read from other files (\(saved.inputs.joined(separator: ", "))); reading these from their start")
+        // A state that cannot serve: said, set aside, and the files read from their start (nil), unless it cannot
+        // even be cleared (74).
+        func setAside(_ warning: String) -> ExitStatus? {
+            logger.warning("\(warning)")
             do { try store.clear() } catch { Stage.printError("cannot clear the status state: \(error)"); return .ioError }
             return nil
+        }
+        let saved: StatusStateStore.Saved?
+        do { saved = try store.load() } catch { return setAside("the saved status state cannot be read (\(error)); reading the files from their start") }
+        guard let saved else { return nil }
+        guard saved.inputs == inputs.map(StatusStateStore.absolute) else {
+            return setAside("the saved status state was read from other files (\(saved.inputs.joined(separator: ", "))); reading these from their start")
         }
         let accumulator: ReportAccumulator
         do {
             accumulator = try ReportAccumulator(config: config, range: StatusBuilder.readingRange, saved: saved.accumulator)
         } catch {
-            logger.warning("the saved status state does not fit the config (\(error)); reading the files from their start")
-            do { try store.clear() } catch { Stage.printError("cannot clear the status state: \(error)"); return .ioError }
-            return nil
+            return setAside("the saved status state does not fit the config (\(error)); reading the files from their start")
         }
         progress.withLock { p in
             p = Progress(accumulator: accumulator, positions: saved.positions, rejected: saved.rejected)

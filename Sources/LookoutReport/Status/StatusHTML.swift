@@ -97,7 +97,7 @@ public enum StatusHTML {
     static func stripWords(_ spans: [StripSpan]) -> String {
         var by: [String: Int64] = [:]
         for s in spans { by[s.state, default: 0] += s.toOffsetMs - s.fromOffsetMs }
-        let parts = [("down", "✖ down"), ("degraded", "▲ degraded"), ("flapping", "◆ intermittent"), ("maintenance", "⚒ maintenance")]
+        let parts = [("down", "✖ down"), ("degraded", "▲ degraded"), ("maintenance", "⚒ maintenance")]
             .compactMap { key, label in by[key].flatMap { $0 > 0 ? "\(label) \(ReportText.duration($0))" : nil } }
         return "<br><span class=\"meta\">\(e(parts.isEmpty ? "✔ no trouble" : parts.joined(separator: ", ")))</span>"
     }

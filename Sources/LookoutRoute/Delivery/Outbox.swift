@@ -259,14 +259,18 @@ public final class Outbox: Sendable {
         return try attempt(rows, db, sites: sites).map { [$0] }
     }
 
-    /// Takes back claims never acted on (a stop with messages claimed but not started): the attempt counted for
-    /// each was not made.
+    /// Takes back claims never acted on (a stop with messages claimed but not started), both columns a claim set:
+    /// the attempt counted for each was not made, and it is in flight only if it already was before the claim (left
+    /// so by a crash), else the next start would take it for a repeat.
     public func unclaim(_ messages: [[OutboxDelivery]]) async throws {
-        let ids = messages.flatMap { $0.map(\.id) }
-        guard !ids.isEmpty else { return }
+        let deliveries = messages.flatMap { $0 }
+        guard !deliveries.isEmpty else { return }
+        let ids = deliveries.map(\.id), wasInFlight = deliveries.filter(\.repeatedAfterRestart).map(\.id)
         try await db.write { db in
-            try db.cachedStatement(sql: "UPDATE route_delivery SET attempts = attempts - 1 WHERE id IN (SELECT value FROM json_each(?)) AND attempts > 0")
-                .execute(arguments: [Outbox.jsonArray(ids)])
+            try db.cachedStatement(sql: """
+                UPDATE route_delivery SET attempts = max(attempts - 1, 0),
+                    in_flight = id IN (SELECT value FROM json_each(?)) WHERE id IN (SELECT value FROM json_each(?))
+                """).execute(arguments: [Outbox.jsonArray(wasInFlight), Outbox.jsonArray(ids)])
         }
     }
 

@@ -34,6 +34,20 @@ import Testing
                 "a retry after a known failure is not a repeat after a restart")
     }
 
+    /// A claim taken back at a clean stop (claimed, never started) leaves the delivery as it was: not in flight, so
+    /// the next start sends it as a first attempt, not as a repeat after a restart.
+    @Test func aClaimTakenBackAtAStopIsNoRepeat() async throws {
+        let (outbox, routing) = try OutboxTests.outbox(nil)
+        let desk = try #require(routing.sink(named: "helpdesk"))
+        let opened = IncidentRouterTests.event(.opened, at: 100)
+        try outbox.enqueue(opened, line: opened.encoded(), now: Timestamp(seconds: 0))
+        let claimed = try outbox.claimOne(sink: desk, now: Timestamp(seconds: 1), maxBatch: 1, sites: { _ in nil })
+        try await outbox.unclaim([claimed])
+        #expect(try outbox.inFlightCount() == 0)
+        let again = try outbox.claimOne(sink: desk, now: Timestamp(seconds: 2), maxBatch: 1, sites: { _ in nil })
+        #expect(again.first?.repeatedAfterRestart == false && again.first?.attempt == 1)
+    }
+
     @Test(arguments: [DeliveryOutcome.Result.sent(ref: "7"), .retry(due: Timestamp(seconds: 5), error: "HTTP 500"),
                       .dead(error: "HTTP 400", at: Timestamp(seconds: 2))])
     func everyRecordedOutcomeClearsTheMark(result: DeliveryOutcome.Result) throws {

@@ -140,7 +140,9 @@ public final class Classifier {
         for action in verdict.actions {
             summary.count(action, tier: slot.site.tier)
             guard case .incident(let change) = action else { continue }
-            try writer.write(incidentEvent(change, slot: slot).encoded())
+            var event = incidentEvent(change, slot: slot)
+            if change.event != .resolved { event.screenshot = Classifier.screenshot(of: object) }
+            try writer.write(event.encoded())
             metrics?.incident(change.event)
         }
         if slot.budgeted, !verdict.late {
@@ -275,6 +277,13 @@ public final class Classifier {
             Classifier.startLine(o, classified: head.classified, into: &line)
             line.append(contentsOf: Classifier.unknownSuffix)
         }
+    }
+
+    /// The screenshot a failed browser run left (`details.screenshot`), read only for a line that writes an
+    /// incident: the picture of the page at the moment the incident opened or changed.
+    static func screenshot(of result: ScannedObject) -> String? {
+        guard let field = result.field(EventKeys.details), field.kind == .object else { return nil }
+        return result.value(field)["screenshot"]?.stringValue
     }
 
     private func incidentEvent(_ c: IncidentChange, slot: Slot) -> IncidentEvent {

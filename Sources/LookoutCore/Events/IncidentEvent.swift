@@ -26,6 +26,9 @@ public struct IncidentEvent: Sendable, Equatable {
     /// Context for messages: the site's name, address and client.
     public var siteName: String?
     public var url: String?
+    /// The PNG a browser check left of the page (`details.screenshot` of the result that made this line), as probe
+    /// wrote its path; never on `resolved`.
+    public var screenshot: String?
     /// Who acknowledged the incident (an `ack` line), on every line after the ack.
     public var ackedBy: String?
     public var extra: [JSONMember] = []
@@ -38,7 +41,7 @@ public struct IncidentEvent: Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "v", "type", "id", "event", "check", "site", "tier", "severity", "at", "since", "reason", "maintenance",
-        "state", "duration_ms", "error", "failed", "site_name", "url", "acked_by",
+        "state", "duration_ms", "error", "failed", "site_name", "url", "screenshot", "acked_by",
     ]
 
     public init(_ object: ScannedObject) throws(EventError) {
@@ -65,6 +68,7 @@ public struct IncidentEvent: Sendable, Equatable {
         failed = try object.optionalStrings("failed")
         siteName = try object.optionalString("site_name")
         url = try object.optionalString("url")
+        screenshot = try object.optionalString("screenshot")
         ackedBy = try object.optionalString("acked_by")
         for f in object.fields where !IncidentEvent.knownKeys.contains(object.key(f)) {
             extra.append(JSONMember(key: object.key(f), value: object.value(f)))
@@ -91,6 +95,7 @@ public struct IncidentEvent: Sendable, Equatable {
         if let failed { w.add("failed", failed) }
         if let siteName { w.add("site_name", siteName) }
         if let url { w.add("url", url) }
+        if let screenshot { w.add("screenshot", screenshot) }
         if let ackedBy { w.add("acked_by", ackedBy) }
         for m in extra { w.add(m.key, m.value) }
         return w.finish()

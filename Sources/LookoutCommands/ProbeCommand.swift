@@ -98,10 +98,10 @@ public struct ProbeCommand: AsyncParsableCommand {
         }
         let services: ProbeServices
         let usedLinks: UsedLinkStore
+        // Screenshots of failed browser runs go beside the state file; without one, none are kept.
+        let screenshots = state.map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("screenshots") }
         do {
             let database = try StateDatabase.open(path: state, migrations: BodySizeBaseline.migrations + PingStore.migrations + UsedLinkStore.migrations)
-            // Screenshots of failed browser runs go beside the state file; without one, none are kept.
-            let screenshots = state.map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("screenshots") }
             services = try ProbeServices(state: database, perHostConnections: perHost,
                                          pings: listen == nil ? nil : PingStore(database: database), screenshots: screenshots,
                                          browser: .init(pages: browserPages, memoryCapBytes: browserMemory << 20))
@@ -135,9 +135,12 @@ public struct ProbeCommand: AsyncParsableCommand {
                                  concurrency: concurrency, perHost: perHost, services: services,
                                  heartbeat: heartbeat.map(ProbeLiveness.init(intervalSeconds:)), logger: logger)
         let actions = listen == nil ? nil : actionEndpoint(config: config, usedLinks: usedLinks, metrics: services.metrics, logger: logger)
+        let shots = listen == nil ? nil : config.actions.map {
+            ScreenshotEndpoint(config: config, actions: $0, folder: screenshots, clock: SystemClock(), metrics: services.metrics)
+        }
         let receiver = listen.flatMap(ListenAddress.init).map { address in
             HeartbeatReceiver(checks: config.allChecks, store: services.pings!, clock: SystemClock(),
-                              metrics: services.metrics, maxBodyBytes: maxPingBody, actions: actions)
+                              metrics: services.metrics, maxBodyBytes: maxPingBody, actions: actions, screenshots: shots)
                 .start(host: address.host, port: address.port, logger: logger) { port in
                     logger.info("heartbeat receiver listening on \(address.host):\(port)")
                 }

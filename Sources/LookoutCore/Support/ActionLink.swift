@@ -63,16 +63,24 @@ public struct ActionSigner: Sendable {
     /// A link for `action` on `incident`, valid until `expires` (rounded down to the second).
     public func link(_ action: ActionLink.Action, incident: String, expires: Timestamp) -> ActionLink {
         let seconds = Timestamp(milliseconds: expires.milliseconds / 1000 * 1000)
-        let mac = HMAC<SHA256>.authenticationCode(for: ActionSigner.message(action, incident, seconds), using: key)
-        return ActionLink(action: action, incident: incident, expires: seconds, signature: Data(mac).base64URLEncoded)
+        return ActionLink(action: action, incident: incident, expires: seconds, signature: sign(ActionSigner.message(action, incident, seconds)))
     }
 
-    /// Whether the link's signature is the key's over its fields. The comparison is swift-crypto's, in constant
-    /// time, so response timing says nothing about how much of a forged signature was right.
+    /// Whether the link's signature is the key's over its fields.
     public func isAuthentic(_ link: ActionLink) -> Bool {
-        guard let mac = Data(base64URLEncoded: link.signature) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: ActionSigner.message(link.action, link.incident, link.expires),
-                                                      using: key)
+        verify(link.signature, ActionSigner.message(link.action, link.incident, link.expires))
+    }
+
+    /// The HMAC of `message`, base64url: every link's signature (action and screenshot links).
+    func sign(_ message: Data) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: message, using: key)).base64URLEncoded
+    }
+
+    /// Whether `signature` is the HMAC of `message`. The comparison is swift-crypto's, in constant time, so response
+    /// timing says nothing about how much of a forged signature was right.
+    func verify(_ signature: String, _ message: Data) -> Bool {
+        guard let mac = Data(base64URLEncoded: signature) else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: key)
     }
 }
 

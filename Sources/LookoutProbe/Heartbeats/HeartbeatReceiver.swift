@@ -10,7 +10,7 @@ import NIOCore
 /// `GET|POST|HEAD /ping/<token>` success, `/ping/<token>/start`, `/ping/<token>/fail`, `/ping/<token>/<exit-code>`
 /// (0 is success, 1-255 failure). An unknown token gets 404 and nothing is recorded; a body over `maxBodyBytes`
 /// gets 413 and nothing is recorded. With an `actions:` section it also serves the one-tap links at `/act`
-/// (`ActionEndpoint`).
+/// (`ActionEndpoint`) and the screenshot links at `/shot` (`ScreenshotEndpoint`).
 public struct HeartbeatReceiver: Sendable {
     public static let defaultMaxBodyBytes = 100 * 1024
     /// How long a connection may sit without a complete request head: an idle keep-alive connection, or one that sends
@@ -26,10 +26,11 @@ public struct HeartbeatReceiver: Sendable {
     public let maxBodyBytes: Int
     public let idleTimeout: TimeSpan
     private let actions: ActionEndpoint?
+    private let screenshots: ScreenshotEndpoint?
 
     public init(checks: [Check], store: PingStore, clock: any WallClock, metrics: ProbeMetrics,
                 maxBodyBytes: Int = HeartbeatReceiver.defaultMaxBodyBytes, idleTimeout: TimeSpan = HeartbeatReceiver.defaultIdleTimeout,
-                actions: ActionEndpoint? = nil) {
+                actions: ActionEndpoint? = nil, screenshots: ScreenshotEndpoint? = nil) {
         tokens = checks.compactMap { check in
             (check.probe as? HeartbeatProbe).map { (Array($0.token.value.utf8), check.id) }
         }
@@ -39,6 +40,7 @@ public struct HeartbeatReceiver: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
         self.actions = actions
+        self.screenshots = screenshots
     }
 
     /// The check a token belongs to. Every configured token is compared in full, in constant time, so response
@@ -108,6 +110,7 @@ public struct HeartbeatReceiver: Sendable {
             router.on("ping/:token/:signal", method: method, use: handler)
         }
         actions?.register(on: router)
+        screenshots?.register(on: router)
         MetricsServer.addRoute(to: router) { metrics.render() }
         return router
     }

@@ -7,7 +7,7 @@ import LookoutCore
 /// message (`In-Reply-To`), which helpdesks and mail clients thread on.
 public struct EmailSink: Sink {
     public static let kind = "email"
-    public static let settingKeys: Set<String> = ["from", "to", "to_contact", "sendmail", "args"]
+    public static let settingKeys: Set<String> = ["from", "to", "to_contact", "sendmail", "args", ActionLinks.settingKey]
     /// sysexits a mailer returns for a message that will never go: usage, data, no user, no host, no permission, config.
     static let permanentStatuses: Set<Int32> = [64, 65, 67, 68, 77, 78]
 
@@ -17,6 +17,8 @@ public struct EmailSink: Sink {
     let toContact: Bool
     let command: String
     let arguments: [String]
+    /// For the screenshot link only: a mail carries no one-tap actions (it may reach the client).
+    let links: ActionLinks?
     public var isTicketSink: Bool { true }
     // Different incidents go in parallel, fewer than over HTTP: each message is a sendmail process and an SMTP connection.
     public var defaultConcurrency: Int { 4 }
@@ -32,6 +34,7 @@ public struct EmailSink: Sink {
         guard toContact || !to.isEmpty else { throw settings.owner.error("sink \(name) (email) sends to nobody: give to, or leave to_contact on") }
         command = try settings["sendmail"]?.string() ?? "/usr/sbin/sendmail"
         arguments = try settings["args"]?.list().map { try Secret.interpolate(try $0.string(), environment: context.environment, at: $0) } ?? []
+        links = try ActionLinks.configured(settings, context: context)
     }
 
     static func address(_ node: ConfigNode) throws -> String {
@@ -82,8 +85,16 @@ public struct EmailSink: Sink {
             let opening = EmailSink.messageID(IncidentRouter.key(d.incident.id, .opened, at: d.incident.at, sink: d.sink))
             headers += ["In-Reply-To: \(opening)", "References: \(opening)"]
         }
-        let body = d.note.map(\.body) ?? IncidentText.ticketBody(d)
+        let body = d.note.map(\.body) ?? IncidentText.ticketBody(d) + screenshotLine(d)
         return headers.joined(separator: "\r\n") + "\r\n\r\n" + body.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
+    }
+
+    /// The screenshot of a failed browser run, on a line of its own after the body: its link, or, in a mail only the
+    /// team reads (`to_contact: false`), its path on the monitor; a client is not sent a path it cannot open.
+    func screenshotLine(_ d: OutboxDelivery) -> String {
+        if let link = links?.screenshot(d) { return "\nScreenshot of the page: \(link.url)" }
+        if !toContact, let path = ActionLinks.unlinkedScreenshot(d, links: links) { return "\nScreenshot on the monitor: \(path)" }
+        return ""
     }
 
     public func send(_ batch: [OutboxDelivery], via transport: any HTTPTransport, now: Timestamp) async -> SinkResult {

@@ -4,7 +4,7 @@ import LookoutCore
 /// within the group wait go out as one message, so a shared-server outage is one post, not forty. With an incoming
 /// webhook a post cannot be threaded onto; with a bot token (`chat.postMessage`) updates and the resolve land in the
 /// incident's thread, the resolve also shown in the channel. With an `actions:` section, each alerting incident's
-/// section ends with its one-tap links (`ActionLinks`).
+/// section ends with its one-tap links and its screenshot's (`ActionLinks`).
 public struct SlackSink: Sink {
     public static let kind = "slack"
     public static let settingKeys: Set<String> = ["webhook_url", "webhook_url_file", "bot_token", "bot_token_file", "channel", "api_url",
@@ -156,12 +156,15 @@ public struct SlackSink: Sink {
         return "*<\(url)|\(name)>*"
     }
 
-    /// An incident's section: its fields, then its one-tap links on a line of their own, which the clip to Slack's
-    /// 3,000 characters never cuts (the fields give way).
+    /// An incident's section: its fields, then its links (or its screenshot's path in words) on a line of their own,
+    /// which the clip to Slack's 3,000 characters never cuts (the fields give way).
     static func incidentSection(_ d: OutboxDelivery, links: ActionLinks?) -> JSONValue {
-        let actions = (links?.links(d) ?? []).map { "<\($0.url)|\(escape($0.title))>" }.joined(separator: " · ")
-        guard !actions.isEmpty else { return section(detail(d)) }
-        return section(IncidentText.clip(detail(d), sectionLimit - actions.count - 1) + "\n" + actions)
+        var tail = (links?.links(d) ?? []).map { "<\($0.url)|\(escape($0.title))>" }.joined(separator: " · ")
+        if let path = ActionLinks.unlinkedScreenshot(d, links: links) {
+            tail += (tail.isEmpty ? "" : "\n") + "Screenshot on the monitor: `\(escape(path))`"
+        }
+        guard !tail.isEmpty else { return section(detail(d)) }
+        return section(IncidentText.clip(detail(d), sectionLimit - tail.count - 1) + "\n" + tail)
     }
 
     /// An ack or a note on an incident (never grouped): who said what, under the site's name; public notes are

@@ -5,7 +5,8 @@ import LookoutCore
 /// one Adaptive Card per delivery, wrapped as a `message` with one `application/vnd.microsoft.card.adaptive`
 /// attachment. The webhook answers 202 Accepted with an empty body; like a Slack channel, it gets openings and
 /// resolves but no updates unless `updates: true`. With an `actions:` section an alerting incident's card carries
-/// its one-tap links as `Action.OpenUrl` buttons (`ActionLinks`).
+/// its one-tap links as `Action.OpenUrl` buttons, and a card whose incident has a screenshot a "Screenshot" button
+/// (`ActionLinks`).
 public struct TeamsSink: Sink {
     public static let kind = "teams"
     public static let settingKeys: Set<String> = ["webhook_url", "webhook_url_file", ActionLinks.settingKey]
@@ -53,6 +54,7 @@ public struct TeamsSink: Sink {
         fact("Since", IncidentText.time(incident.since, delivery))
         fact("Acknowledged by", incident.ackedBy)
         fact("Incident", incident.id)
+        fact("Screenshot on the monitor", ActionLinks.unlinkedScreenshot(delivery, links: links))
         var card: [JSONMember] = [
             JSONMember(key: "$schema", value: .string("http://adaptivecards.io/schemas/adaptive-card.json")),
             JSONMember(key: "type", value: .string("AdaptiveCard")),

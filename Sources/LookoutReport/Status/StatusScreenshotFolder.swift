@@ -85,11 +85,7 @@ public struct StatusScreenshotFolder {
     }
 
     /// Letters, digits, `-`, `_` and `.` (as config ids), not starting with a dot: so never `.` or `..`.
-    static func isSafeName(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix(".") && name.utf8.allSatisfy { c in
-            (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) || c == 45 || c == 95 || c == 46
-        }
-    }
+    static func isSafeName(_ name: String) -> Bool { Config.isIdentifier(name) && !name.hasPrefix(".") }
 
     struct Problem: Error, CustomStringConvertible {
         var description: String

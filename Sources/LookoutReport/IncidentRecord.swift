@@ -27,6 +27,9 @@ public struct IncidentRecord: Sendable, Codable {
     /// What people told the client about it (`classify note INCIDENT --public`), in log order; internal notes are
     /// never kept here, so no page can show one.
     public var publicNotes: [PublicNote] = []
+    /// The newest screenshot a browser check left (`screenshot` of an opened or updated line), as probe wrote its
+    /// path: the team board shows it while the incident is open.
+    public var screenshot: String?
 
     /// PublicNote is one public note on the incident: its time and text.
     public struct PublicNote: Sendable, Equatable, Codable {
@@ -53,6 +56,7 @@ public struct IncidentRecord: Sendable, Codable {
             state = s
         }
         if let err = e.error, error == nil { error = err }
+        if e.event != .resolved, let shot = e.screenshot { screenshot = shot }
         if e.since < since { since = e.since }
         severityByEvent[e.event.rawValue] = e.severity
         steps.append(IncidentStep(event: e.event, at: e.at, state: e.state, reason: e.reason, inMaintenance: e.maintenance != nil))

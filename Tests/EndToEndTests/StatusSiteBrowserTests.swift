@@ -51,6 +51,32 @@ import Testing
         #expect(board.dom.contains("Initech (prospect)</td>"))
     }
 
+    /// An open incident with a browser check's screenshot: the built report copies it into the site, Chromium's DOM of
+    /// the board has the thumbnail linking the copy, and the client's page has no trace of it.
+    @Test func theBoardShowsTheScreenshotInHeadlessChromium() throws {
+        _ = try InstalledTool.chromium()
+        let dir = try Fixtures.tempFolder("status-browser-shot")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let png = try #require(Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4r6QHRwzEcQDcsxHxygEUwQAAAABJRU5ErkJggg=="))
+        let shot = dir.appendingPathComponent("acme-home-20261126T000000.000Z.png")
+        try png.write(to: shot)
+        let log = dir.appendingPathComponent("classified.ndjson").path
+        let opened = #"{"v":1,"type":"incident","id":"acme-home/1795651200000","event":"opened","check":"acme-home","site":"acme","tier":"enhanced","severity":"critical","at":"2026-11-26T00:00:00Z","since":"2026-11-26T00:00:00Z","reason":"visible text is 9 bytes","maintenance":null,"state":"down","screenshot":"\#(shot.path)"}"#
+        try (String(contentsOfFile: StatusSiteBrowserTests.log, encoding: .utf8) + opened + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let site = dir.appendingPathComponent("site").path
+        let built = try ChildProcess.run("report", ["--config", StatusSiteBrowserTests.config, "--status-site", site, log], timeout: 60)
+        #expect(built.status == 65, "the fixture's two bad lines: \(built.stderrText)")
+        let copy = "screenshots/acme-home/acme-home-20261126T000000.000Z.png"
+        #expect(FileManager.default.contents(atPath: site + "/" + copy) == png)
+        let profile = dir.appendingPathComponent("profile").path
+        let board = try StatusSiteBrowserTests.dom(site + "/index.html", profile: profile)
+        #expect(!board.log.contains(":CONSOLE"), "\(board.log)")
+        #expect(board.dom.contains("<a class=\"screenshot\" href=\"\(copy)\"><img src=\"\(copy)\" width=\"240\" alt=\"Screenshot of the page check acme-home saw when it failed"), "\(board.dom)")
+        let acme = try StatusSiteBrowserTests.dom(site + "/acme-ltd/index.html", profile: profile)
+        #expect(acme.dom.contains("ACME Ltd is unavailable"))
+        #expect(!acme.dom.lowercased().contains("screenshot") && !acme.dom.contains("<img"))
+    }
+
     @Test func unwritableFolderExits74AndKeepsTheOldPages() throws {
         let dir = try Fixtures.tempFolder("status-unwritable")
         defer { try? FileManager.default.removeItem(at: dir) }

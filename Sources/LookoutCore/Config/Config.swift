@@ -189,11 +189,16 @@ public struct Config: Sendable {
     /// Ids appear in events, file names and URLs: letters, digits, `-`, `_` and `.` only.
     static func identifier(_ node: ConfigNode) throws -> String {
         let id = try node.string()
-        guard !id.isEmpty, id.utf8.allSatisfy({ c in
-            (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) || c == 45 || c == 95 || c == 46
-        }) else {
+        guard isIdentifier(id) else {
             throw node.error("\(node.path) \"\(id)\" may hold only letters, digits, '-', '_' and '.'")
         }
         return id
+    }
+
+    /// Whether a text is a valid id: not empty; letters, digits, `-`, `_` and `.` only.
+    public static func isIdentifier(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.allSatisfy { c in
+            (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) || c == 45 || c == 95 || c == 46
+        }
     }
 }

@@ -28,6 +28,8 @@ public struct StatusConfig: Sendable {
     static let clientKeys: Set<String> = ["client", "title", "path", "contact", "public_checks", "enabled"]
     /// Path segments: long enough not to be guessed, short enough for a URL.
     public static let pathLength = 16...64
+    /// The status site's folder of the team board's screenshots, which no client's pages may use.
+    public static let screenshotsFolder = "screenshots"
 
     public init() {}
 
@@ -119,6 +121,12 @@ public struct StatusConfig: Sendable {
         for name in config.sites.map(\.clientKey) where seen.insert(name).inserted {
             let entry = clients.first { $0.name == name }
             let folder = entry?.path ?? StatusConfig.slug(name)
+            // The team board keeps its screenshots there (a path has 16 characters or more, so only a slug can be it).
+            if folder == StatusConfig.screenshotsFolder {
+                let site = config.sites.first { $0.clientKey == name }
+                throw ConfigError(file: config.file, line: entry?.line ?? site?.line ?? line,
+                                  message: "client \"\(name)\" would have the status folder \"\(folder)\", where the team board keeps its screenshots; give it a path in status.clients")
+            }
             if let other = folders[folder], other != name {
                 let site = config.sites.first { $0.clientKey == name }
                 throw ConfigError(file: config.file, line: entry?.line ?? site?.line ?? line,

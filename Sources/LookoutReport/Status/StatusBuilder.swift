@@ -175,7 +175,8 @@ public struct StatusBuilder {
             updated: (r.steps.last?.at ?? r.since).rfc3339, resolved: r.resolvedAt?.rfc3339,
             durationMs: r.durationMs ?? max(0, end - r.since.milliseconds), maintenanceOnly: r.isMaintenanceOnly,
             sentence: StatusBuilder.sentence(r, siteName: siteName, now: now),
-            reason: Redactor.shared.redact(r.reason), updates: updates, alerted: !sinks.isEmpty, deliveredTo: sinks)
+            reason: Redactor.shared.redact(r.reason), updates: updates, alerted: !sinks.isEmpty, deliveredTo: sinks,
+            screenshot: r.resolvedAt == nil ? r.screenshot.map { StatusScreenshot(source: $0) } : nil)
     }
 
     /// What went wrong, in a client's words.

@@ -168,6 +168,18 @@ public enum StatusHTML {
         return b + "</tbody></table>\n"
     }
 
+    /// An open incident's screenshot on the board: a thumbnail linking the full PNG, or where it is kept when the
+    /// site has no copy (report runs on another host). Never on a client's page: a screenshot can show anything.
+    static func screenshot(_ i: StatusIncident) -> String {
+        guard let shot = i.screenshot else { return "" }
+        guard let copy = shot.copy else {
+            let why = shot.problem.map { " (\($0))" } ?? ""
+            return "<br><span class=\"meta screenshot\">Screenshot kept on the monitor at \(e(shot.source))\(e(why))</span>"
+        }
+        let alt = "Screenshot of the page check \(i.check) saw when it failed; opens the full-size image"
+        return "<br><a class=\"screenshot\" href=\"\(e(copy))\"><img src=\"\(e(copy))\" width=\"240\" alt=\"\(e(alt))\" loading=\"lazy\"></a>"
+    }
+
     /// The team board: every client and site worst first, open incidents with age and deliveries, the monitor.
     public static func board(_ snapshot: StatusSnapshot) -> String {
         let zone = TimeZone(identifier: snapshot.timeZone) ?? TimeZone(identifier: "UTC")!
@@ -188,7 +200,7 @@ public enum StatusHTML {
             for i in open {
                 let age = ReportText.duration(max(0, now - (Timestamp(rfc3339: i.opened)?.milliseconds ?? now)))
                 let alerted = i.alerted ? "✔ yes: \(i.deliveredTo.joined(separator: ", "))" : "✖ no message sent"
-                b += "<tr data-incident=\"\(e(i.id))\"><td>\(e(i.client)) / \(e(i.siteName))</td><td>\(e(i.check))<br><span class=\"meta\">\(e(i.reason))</span></td>"
+                b += "<tr data-incident=\"\(e(i.id))\"><td>\(e(i.client)) / \(e(i.siteName))</td><td>\(e(i.check))<br><span class=\"meta\">\(e(i.reason))</span>\(screenshot(i))</td>"
                 b += "<td>\(e(i.state)) (\(e(i.severity)))</td><td>\(e(age)) since \(e(local(i.opened, zone)))</td><td>\(e(alerted))</td></tr>\n"
             }
             b += "</tbody></table>\n"

@@ -98,6 +98,8 @@ public struct StatusIncident: Codable, Sendable, Equatable {
     /// Whether route sent any message for it, and through which sinks.
     public var alerted: Bool
     public var deliveredTo: [String]
+    /// The browser check's screenshot, on open incidents only; the team board's alone (no client page reads it).
+    public var screenshot: StatusScreenshot? = nil
 }
 
 /// StatusMaintenance is one coming (or current) occurrence of a site's maintenance window.

@@ -3,7 +3,8 @@ import Logging
 import LookoutCore
 
 /// StatusSite writes the status site: `DIR/index.html` and `DIR/summary.json` (the team board) and, for each client
-/// with a page, `DIR/<folder>/index.html`, `summary.json` and `feed.atom`. Each file is replaced atomically
+/// with a page, `DIR/<folder>/index.html`, `summary.json` and `feed.atom`; the board's screenshots under
+/// `DIR/screenshots/` (`StatusScreenshotFolder`). Each file is replaced atomically
 /// (temporary file in the same folder, then rename), and only when its bytes changed.
 public struct StatusSite {
     public let directory: String
@@ -25,6 +26,10 @@ public struct StatusSite {
     /// any file changes) or on the first file it cannot write, leaving that file and every one not reached as it was.
     @discardableResult
     public func write(_ snapshot: StatusSnapshot) throws -> Int {
+        // Screenshots are copied before the board that links them and pruned after it (docs/status-pages.md).
+        var snapshot = snapshot
+        let screenshots = StatusScreenshotFolder(directory: directory)
+        let copied = screenshots.place(&snapshot)
         let files = StatusSite.files(snapshot)
         // Every folder first: one that cannot be made stops the rewrite before any page changes.
         for folder in Set(files.map { (directory + "/" + $0.path as NSString).deletingLastPathComponent }).sorted() {
@@ -34,10 +39,11 @@ public struct StatusSite {
                 throw WriteError(description: "\(folder): cannot create the folder: \(error.localizedDescription)")
             }
         }
-        var written = 0
+        var written = copied
         for (path, text) in files {
             if try StatusSite.replace(directory + "/" + path, with: Data(text.utf8)) { written += 1 }
         }
+        screenshots.prune(keeping: snapshot)
         return written
     }
 

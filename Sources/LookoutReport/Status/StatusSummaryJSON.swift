@@ -32,6 +32,10 @@ public enum StatusSummaryJSON {
         var monitoringAt: String? = nil, resolvedAt: String?, shortlink: String? = nil, pageId: String
         var incidentUpdates: [Update]
         var components: [ComponentRef]
+        /// The team board's only (additive to Statuspage's shape): the screenshot's copy in the site, or where the
+        /// monitor keeps it when there is no copy.
+        var screenshot: String? = nil
+        var screenshotOnMonitor: String? = nil
     }
     struct ComponentRef: Encodable { var id: String, name: String }
     struct Maintenance: Encodable {
@@ -74,7 +78,8 @@ public enum StatusSummaryJSON {
         }
     }
 
-    /// One incident; `forClient` leaves out what only the team sees (the check, its reason, the deliveries).
+    /// One incident; `forClient` leaves out what only the team sees (the check, its reason, the deliveries, the
+    /// screenshot).
     static func incident(_ i: StatusIncident, pageID: String, components: [StatusComponent], forClient: Bool) -> Incident {
         let affected = components.filter { $0.site == i.site && ($0.check == nil || $0.check == i.check) }
         // Each update's status is the incident's at that moment: a note written after the resolve is still resolved.
@@ -89,11 +94,13 @@ public enum StatusSummaryJSON {
                                              : (i.state == "degraded" ? "degraded_performance" : "major_outage"))
                    })
         }
+        let shot = forClient ? nil : i.screenshot
         return Incident(
             id: i.publicID, name: i.sentence, status: i.resolved == nil ? (i.updates.count > 1 ? "identified" : "investigating") : "resolved",
             impact: impact(i), createdAt: i.opened, updatedAt: i.updated, monitoringAt: nil, resolvedAt: i.resolved,
             shortlink: nil, pageId: pageID, incidentUpdates: updates,
-            components: affected.map { ComponentRef(id: $0.id, name: $0.name) })
+            components: affected.map { ComponentRef(id: $0.id, name: $0.name) },
+            screenshot: shot?.copy, screenshotOnMonitor: shot?.copy == nil ? shot?.source : nil)
     }
 
     static func components(_ c: StatusClient, pageID: String, updatedAt: String) -> [Component] {

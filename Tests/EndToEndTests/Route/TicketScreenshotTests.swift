@@ -229,4 +229,34 @@ import Testing
                                        events: [TicketScreenshotTests.opening(screenshot: "/var/lib/lookout/screenshots/site1-home/x.png")])
         #expect((server.requests.first?.json as? [String: Any])?["screenshot"] as? String == "/var/lib/lookout/screenshots/site1-home/x.png")
     }
+
+    /// `route --dry-run` shows a file's size and type, not its bytes, and the same on every run (no random boundary).
+    @Test func aDryRunShowsTheFilesSizeAndTypeTheSameEachTime() throws {
+        let dir = try RouteProcessTests.TempDir()
+        let shot = try Shot(TicketScreenshotTests.png)
+        let routing = """
+          sinks:
+            zd: {kind: zendesk, url: "http://127.0.0.1:9", email: ops@agency.example, token: "${ZENDESK_TOKEN}"}
+            fd: {kind: freshdesk, url: "http://127.0.0.1:9", api_key: "${FRESHDESK_KEY}"}
+          routes:
+            - {sinks: [zd, fd]}
+        """
+        try RouteHarness.config(routing: routing).write(toFile: dir.path("config.yaml"), atomically: true, encoding: .utf8)
+        try RouteProcessTests.write([TicketScreenshotTests.opening(screenshot: shot.path)], to: dir.path("in.ndjson"))
+        let runs = try (0..<2).map { _ in
+            try ChildProcess.run("route", ["--config", dir.path("config.yaml"), "--input", dir.path("in.ndjson"), "--dry-run"],
+                                 environment: RouteHarness.environment, timeout: 30)
+        }
+        #expect(runs.allSatisfy { $0.status == 0 }, "\(runs[0].stderrText)")
+        #expect(runs[0].stdoutText == runs[1].stdoutText)
+        let lines = runs[0].stdoutLines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        let size = TicketScreenshotTests.png.count
+        #expect(lines.contains { ($0["url"] as? String)?.hasSuffix("/api/v2/uploads.json?filename=site1-home-20261125T080000.120Z.png") == true
+                                 && $0["body"] as? String == "\(size) bytes of image/png" })
+        let create = lines.first { ($0["url"] as? String)?.hasSuffix("/api/v2/tickets.json") == true }
+        #expect((((create?["body"] as? [String: Any])?["ticket"] as? [String: Any])?["comment"] as? [String: Any])?["uploads"] as? [String] == ["dry-run"])
+        #expect(lines.contains { ($0["url"] as? String)?.hasSuffix("/api/v2/tickets") == true
+                                 && ($0["body"] as? String)?.hasSuffix(" bytes of multipart/form-data") == true })
+        #expect(!runs[0].stdoutText.contains("lookout-0"), "no part of the file is printed")
+    }
 }

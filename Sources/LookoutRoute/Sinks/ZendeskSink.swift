@@ -113,7 +113,7 @@ public struct ZendeskSink: Sink {
         case .failure(let f): return .failure(f)
         case .success(let r):
             guard let token = r.json?["upload"]?["token"]?.stringValue else {
-                return .failure(SinkFailure("HTTP \(r.status): no upload token in the answer", retryable: false))
+                return .failure(SinkFailure("Zendesk's answer (\(r.status)) held no upload token", retryable: false))
             }
             return .success(token)
         }

@@ -160,6 +160,26 @@ import Testing
         #expect(outcome.deliveries.map { "\($0.outcome)#\($0.attempt)" } == ["sent#1"])
     }
 
+    /// A 429 with Retry-After on the upload holds the sink like any 429: the create would meet the same limit. The
+    /// next attempt, having found no ticket, uploads again and attaches the picture.
+    @Test func aRateLimitedUploadWaitsAndThenAttaches() async throws {
+        let shot = try Shot(TicketScreenshotTests.png)
+        let desk = FakeHelpdesk(.zendesk)
+        let uploads = Counter()
+        let server = try RecordingServer { r, _ in
+            guard r.path == "/api/v2/uploads.json" else { return desk.respond(r) }
+            uploads.add()
+            return uploads.value == 1 ? .init(status: 429, headers: [("Retry-After", "1")], body: #"{"error":"TooManyRequests"}"#) : desk.respond(r)
+        }
+        defer { server.shutdown() }
+        let outcome = try await TicketScreenshotTests.run("zendesk", server, screenshot: shot.path)
+        #expect(server.requests.map { "\($0.method) \($0.path)" }
+                == ["POST /api/v2/uploads.json", "GET /api/v2/tickets.json", "POST /api/v2/uploads.json", "POST /api/v2/tickets.json"])
+        let ticket = try #require(desk.ticket(for: "site1-home/1795000000000"))
+        #expect(desk.attachedTokens(ticket) == ["upload1"] && desk.createdCount == 1)
+        #expect(outcome.deliveries.map { "\($0.outcome)#\($0.attempt)" } == ["retrying#1", "sent#2"])
+    }
+
     /// A create refused with the picture for good (Zendesk: a 422 for the token; Freshdesk: a 400 for the form) is
     /// sent again without it on the same attempt; Zendesk's under its own key, as the first key's answer is kept.
     @Test(arguments: ["zendesk", "freshdesk"])

@@ -3,7 +3,8 @@ import LookoutCore
 
 /// TicketScreenshot is the PNG a failed browser check left of the page (the incident's `screenshot`), as the Zendesk
 /// and Freshdesk sinks attach it to a new ticket: read from route's own disk, or, when it cannot be attached, the
-/// sentence the ticket's body carries instead. The picture never fails an opening nor makes it retry.
+/// sentence the ticket's body carries instead. The picture never fails an opening nor makes it retry, but for a rate
+/// limit on Zendesk's upload (429 or 503 with Retry-After), which the create would meet too.
 struct TicketScreenshot: Sendable {
     /// Files above this are not attached (Zendesk takes 50 MB, Freshdesk 20 MB for all of a ticket's attachments): a
     /// page's screenshot is a few hundred KiB, and a bigger file is not one probe wrote.

@@ -28,6 +28,8 @@ let package = Package(
         // The WebSocket client (WSClient) that browser checks speak the Chrome DevTools protocol over.
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // multipart/form-data for helpdesk requests that carry a file (a Freshdesk ticket with its screenshot).
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     // The layers (docs/architecture.md): every arrow points down this list, and ArchitectureTests keeps it so.
     //   LookoutCore      the event contract, time, the config model and YAML walk, files, SQLite, logging, redaction,
@@ -95,6 +97,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ]
         ),
         .target(name: "LookoutReport", dependencies: ["LookoutCore", "LookoutRoute", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -149,7 +152,9 @@ let package = Package(
             dependencies: ["LookoutCore", "LookoutNATS", "LookoutProbe", "LookoutRoute", "LookoutTesting", "LookoutCommands",
                            "probe", "classify", "route", "report",
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client")]
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           // Reads the multipart forms route sends, with a parser that is not route's serializer.
+                           .product(name: "MultipartKit", package: "multipart-kit")]
         ),
     ]
 )

@@ -127,11 +127,19 @@ public struct DryRunTransport: HTTPTransport {
         w.add("method", spec.method)
         w.add("url", Redactor.shared.redact(spec.url))
         if let key = spec.idempotencyKey { w.add("key", key) }
-        let body = Redactor.shared.redact(String(decoding: spec.body, as: UTF8.self))
-        w.add("body", JSONValue.parse(body) ?? .string(body))
+        let type = spec.headers.first { $0.0.caseInsensitiveCompare("Content-Type") == .orderedSame }?.1
+        if let type, !type.hasPrefix("application/json"), !type.hasPrefix("text/") {
+            // A file (a screenshot upload, a multipart form): its size and type, not its bytes; the type without its
+            // parameters, whose random multipart boundary would make two dry runs differ.
+            w.add("body", "\(spec.body.count) bytes of \(type.split(separator: ";").first.map(String.init) ?? type)")
+        } else {
+            let body = Redactor.shared.redact(String(decoding: spec.body, as: UTF8.self))
+            w.add("body", JSONValue.parse(body) ?? .string(body))
+        }
         try? writer.write(w.finish())
         try? writer.flush()
-        return .success(SinkResponse(status: 200, body: Array(#"{"ok":true,"ts":"dry-run","ticket":{"id":"dry-run"},"id":"dry-run","results":[],"total":0}"#.utf8)))
+        return .success(SinkResponse(status: 200, body: Array(
+            #"{"ok":true,"ts":"dry-run","ticket":{"id":"dry-run"},"id":"dry-run","upload":{"token":"dry-run"},"results":[],"total":0}"#.utf8)))
     }
 }
 

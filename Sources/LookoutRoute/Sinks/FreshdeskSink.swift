@@ -72,23 +72,7 @@ public struct FreshdeskSink: Sink {
             guard let email = d.site?.contactEmail ?? fallbackRequester else {
                 return .failed(SinkFailure("site \(d.incident.site) has no contact_email and sink \(name) no requester_email", retryable: false))
             }
-            let ticket: JSONValue = .object([
-                JSONMember(key: "subject", value: .string(IncidentText.subject(d))),
-                JSONMember(key: "description", value: .string(body)),
-                JSONMember(key: "email", value: .string(email)),
-                JSONMember(key: "priority", value: .int(FreshdeskSink.priority(d.incident.severity))),
-                JSONMember(key: "status", value: .int(2)),
-                JSONMember(key: "tags", value: .array(tags.map { .string($0) } + [.string(d.incident.severity.rawValue)])),
-                JSONMember(key: "custom_fields", value: .object([JSONMember(key: incidentField, value: .string(d.incident.id))])),
-            ])
-            switch await api.call("POST", "/api/v2/tickets", ticket, key: d.key, transport: transport, now: now) {
-            case .failure(let f): return .failed(f)
-            case .success(let r):
-                guard let id = r.json?["id"]?.idText else {
-                    return .failed(SinkFailure("Freshdesk answered \(r.status) without a ticket id", retryable: true))
-                }
-                return .sent(ref: id)
-            }
+            return await openTicket(d, email: email, transport: transport, now: now)
         case .updated, .resolved:
             guard let ref else { return .failed(SinkFailure("no Freshdesk ticket for incident \(d.incident.id)", retryable: false)) }
             if let note = d.note, !note.isPublic {
@@ -109,6 +93,56 @@ public struct FreshdeskSink: Sink {
                 }
             }
             return .sent(ref: ref)
+        }
+    }
+
+    /// Creates the incident's ticket. With a screenshot to attach, the create is `multipart/form-data` (the only way
+    /// Freshdesk takes a file) carrying the same fields as the JSON one plus `attachments[]`; refused that way for
+    /// good (a 4xx: nothing was made), it is sent again as JSON, without the picture, saying where it is kept. A
+    /// retryable failure is an ordinary one: the next attempt searches first, then sends the picture again.
+    func openTicket(_ d: OutboxDelivery, email: String, transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
+        let shot = TicketScreenshot(d.incident)
+        guard let shot, let png = shot.png else {
+            return await create(ticket(d, email: email, sentence: shot?.sentence(attached: false)), file: nil, key: d.key, transport: transport, now: now)
+        }
+        let file = MultipartForm.File(field: "attachments[]", filename: shot.filename, contentType: "image/png", bytes: png)
+        let result = await create(ticket(d, email: email, sentence: shot.sentence(attached: true)), file: file, key: d.key, transport: transport, now: now)
+        guard case .failed(let f) = result, !f.retryable else { return result }
+        let sentence = shot.sentence(attached: false, failure: "the ticket was refused with it, \(TicketScreenshot.brief(f))")
+        return await create(ticket(d, email: email, sentence: sentence), file: nil, key: d.key, transport: transport, now: now)
+    }
+
+    /// The new ticket's fields, as the JSON create sends them (and the multipart one turns into form fields).
+    func ticket(_ d: OutboxDelivery, email: String, sentence: String?) -> [JSONMember] {
+        let body = FreshdeskSink.html(IncidentText.ticketBody(d) + (sentence.map { "\n\n" + $0 } ?? ""))
+        return [
+            JSONMember(key: "subject", value: .string(IncidentText.subject(d))),
+            JSONMember(key: "description", value: .string(body)),
+            JSONMember(key: "email", value: .string(email)),
+            JSONMember(key: "priority", value: .int(FreshdeskSink.priority(d.incident.severity))),
+            JSONMember(key: "status", value: .int(2)),
+            JSONMember(key: "tags", value: .array(tags.map { .string($0) } + [.string(d.incident.severity.rawValue)])),
+            JSONMember(key: "custom_fields", value: .object([JSONMember(key: incidentField, value: .string(d.incident.id))])),
+        ]
+    }
+
+    func create(_ ticket: [JSONMember], file: MultipartForm.File?, key: String, transport: any HTTPTransport, now: Timestamp) async -> SinkResult {
+        let answer: Result<SinkResponse, SinkFailure>
+        if let file {
+            var form = MultipartForm(json: ticket)
+            form.files.append(file)
+            let (contentType, body) = form.encoded()
+            answer = await api.call("POST", "/api/v2/tickets", bytes: body, contentType: contentType, key: key, transport: transport, now: now)
+        } else {
+            answer = await api.call("POST", "/api/v2/tickets", .object(ticket), key: key, transport: transport, now: now)
+        }
+        switch answer {
+        case .failure(let f): return .failed(f)
+        case .success(let r):
+            guard let id = r.json?["id"]?.idText else {
+                return .failed(SinkFailure("Freshdesk answered \(r.status) without a ticket id", retryable: true))
+            }
+            return .sent(ref: id)
         }
     }
 }

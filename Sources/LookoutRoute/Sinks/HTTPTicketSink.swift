@@ -15,6 +15,7 @@ public struct HTTPTicketSink: Sink {
     public static let variables: Set<String> = [
         "incident", "key", "event", "subject", "body", "headline", "site", "site_name", "site_url", "client",
         "contact_email", "severity", "check", "since", "at", "duration", "cause", "ref", "public", "visibility", "by",
+        "screenshot",
     ]
     /// Variables written as JSON literals rather than strings.
     static let literals: Set<String> = ["public"]
@@ -130,6 +131,8 @@ public struct HTTPTicketSink: Sink {
             // Comments are public unless they carry an ack or an internal note.
             "public": d.note.map { $0.isPublic ? "true" : "false" } ?? "true",
             "visibility": d.note.map { $0.isPublic ? "public" : "internal" } ?? "public", "by": d.note?.by ?? "",
+            // The path probe wrote the browser check's PNG to, on the monitor: a template sends no file.
+            "screenshot": e.screenshot ?? "",
         ]
     }
 

@@ -14,9 +14,17 @@ struct HelpdeskAPI: Sendable {
     }
 
     func call(_ method: String, _ path: String, _ body: JSONValue?, key: String?, transport: any HTTPTransport, now: Timestamp) async -> Result<SinkResponse, SinkFailure> {
-        let headers = [("Authorization", authorization.value)]
-        let request = body.map { SinkRequest.json(method, base + path, $0, headers: headers, key: key, timeout: .seconds(15)) }
-            ?? SinkRequest(method: method, url: base + path, headers: headers, idempotencyKey: key, timeout: .seconds(15))
+        var bytes: [UInt8] = []
+        body?.append(to: &bytes)
+        return await call(method, path, bytes: bytes, contentType: body == nil ? nil : "application/json", key: key, transport: transport, now: now)
+    }
+
+    /// The same with a body that is not JSON (a file upload, a multipart form): the same authorization, timeout and
+    /// redacted failures.
+    func call(_ method: String, _ path: String, bytes: [UInt8], contentType: String?, key: String?, transport: any HTTPTransport,
+              now: Timestamp) async -> Result<SinkResponse, SinkFailure> {
+        let headers = (contentType.map { [("Content-Type", $0)] } ?? []) + [("Authorization", authorization.value)]
+        let request = SinkRequest(method: method, url: base + path, headers: headers, body: bytes, idempotencyKey: key, timeout: .seconds(15))
         return await transport.executeExpectingSuccess(request, now: now)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutCore
 import Testing
 
 /// Every sink that holds a secret (Slack by webhook and by bot token, Teams, webhook, Zendesk, Freshdesk, PagerDuty,
@@ -55,7 +56,11 @@ import Testing
             - {sinks: [chat, hook, zd, fd, bot, teams, pd, tk]}
         """
         try RouteHarness.config(routing: routing).write(toFile: dir.path("config.yaml"), atomically: true, encoding: .utf8)
-        try RouteProcessTests.write([RouteHarness.incident(1, .opened, at: 90)], to: dir.path("in.ndjson"))
+        // With a browser check's screenshot, so Zendesk's upload and Freshdesk's multipart create are asked too.
+        var opening = RouteHarness.incident(1, .opened, at: 90)
+        opening.screenshot = dir.path("shot.png")
+        try Data(TicketScreenshotTests.png).write(to: URL(fileURLWithPath: dir.path("shot.png")))
+        try RouteProcessTests.write([opening], to: dir.path("in.ndjson"))
         var env = RouteHarness.environment
         env["SLACK_OUTAGES"] = server.baseURL + "/services/T000SECRET/B000SECRET/XXXXwebhookSECRET"
         env["HOOK_URL"] = server.baseURL + "/hook/pathSECRETvalue"
@@ -68,6 +73,8 @@ import Testing
                                                  "--state", dir.path("outbox.sqlite")], environment: env, timeout: 60)
         #expect(run.status == 0, "\(run.stderrText)")
         #expect(server.requests.count >= 8)
+        #expect(server.requests.contains { $0.path == "/api/v2/uploads.json" } && server.requests.contains { $0.boundary != nil },
+                "the screenshot's upload and multipart create were sent, with their credentials")
         let stored = (try? Data(contentsOf: URL(fileURLWithPath: dir.path("outbox.sqlite")))).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let secrets = ["/services/T000SECRET/B000SECRET/XXXXwebhookSECRET", "/hook/pathSECRETvalue", RouteHarness.zendeskToken,
                        RouteHarness.freshdeskKey, RouteHarness.hookToken, "T000SECRET", "XXXXwebhookSECRET", "pathSECRETvalue",

@@ -181,6 +181,9 @@ final class FakeHelpdesk: @unchecked Sendable {
     private(set) var comments: [Int: [String]] = [:]
     /// Every comment, reply or note in order, with whether the customer can see it.
     private(set) var notes: [Int: [(body: String, isPublic: Bool)]] = [:]
+    /// Zendesk uploads by token (`POST /api/v2/uploads.json`), and the tokens each ticket's first comment attached.
+    private(set) var uploads: [String: (filename: String?, contentType: String?, bytes: [UInt8])] = [:]
+    private(set) var attached: [Int: [String]] = [:]
     private var next = 100
 
     init(_ flavor: Flavor) { self.flavor = flavor }
@@ -192,6 +195,9 @@ final class FakeHelpdesk: @unchecked Sendable {
     var solvedCount: Int { lock.withLock { solved.count } }
     func commentCount(_ ticket: Int) -> Int { lock.withLock { comments[ticket]?.count ?? 0 } }
     func notes(_ ticket: Int) -> [(body: String, isPublic: Bool)] { lock.withLock { notes[ticket] ?? [] } }
+    var uploadCount: Int { lock.withLock { uploads.count } }
+    func upload(_ token: String) -> (filename: String?, contentType: String?, bytes: [UInt8])? { lock.withLock { uploads[token] } }
+    func attachedTokens(_ ticket: Int) -> [String] { lock.withLock { attached[ticket] ?? [] } }
 
     func respond(_ r: RecordingServer.Request) -> RecordingServer.Response {
         lock.withLock {
@@ -199,10 +205,16 @@ final class FakeHelpdesk: @unchecked Sendable {
             case (.zendesk, "GET", "/api/v2/tickets.json"):
                 let id = query(r.uri, "external_id").flatMap { ticketsByIncident[$0] }
                 return .init(status: 200, body: id.map { #"{"tickets":[{"id":\#($0)}],"count":1}"# } ?? #"{"tickets":[],"count":0}"#)
+            case (.zendesk, "POST", "/api/v2/uploads.json"):
+                let token = "upload\(uploads.count + 1)"
+                uploads[token] = (query(r.uri, "filename"), r.header("Content-Type"), r.body)
+                return .init(status: 201, body: #"{"upload":{"token":"\#(token)","attachment":{"id":1}}}"#)
             case (.zendesk, "POST", "/api/v2/tickets.json"):
                 let ticket = (r.json as? [String: Any])?["ticket"] as? [String: Any]
                 let incident = ticket?["external_id"] as? String ?? "?"
                 let id = create(incident: incident, key: r.idempotencyKey)
+                let tokens = (ticket?["comment"] as? [String: Any])?["uploads"] as? [String] ?? []
+                if attached[id] == nil { attached[id] = tokens }
                 return .init(status: 201, body: #"{"ticket":{"id":\#(id),"external_id":"\#(incident)"}}"#)
             case (.zendesk, "PUT", let path) where path.hasPrefix("/api/v2/tickets/"):
                 let id = Int(path.dropFirst("/api/v2/tickets/".count).dropLast(".json".count)) ?? -1
@@ -219,8 +231,11 @@ final class FakeHelpdesk: @unchecked Sendable {
                 let id = incident.flatMap { ticketsByIncident[$0] }
                 return .init(status: 200, body: id.map { #"{"results":[{"id":\#($0)}],"total":1}"# } ?? #"{"results":[],"total":0}"#)
             case (.freshdesk, "POST", "/api/v2/tickets"):
+                // JSON, or the multipart form a ticket with attachments takes.
                 let fields = (r.json as? [String: Any])?["custom_fields"] as? [String: Any]
-                let id = create(incident: fields?["cf_lookout_incident"] as? String ?? "?", key: nil)
+                let incident = fields?["cf_lookout_incident"] as? String
+                    ?? r.formParts?.first { $0.name == "custom_fields[cf_lookout_incident]" }?.text ?? "?"
+                let id = create(incident: incident, key: nil)
                 return .init(status: 201, body: #"{"id":\#(id)}"#)
             case (.freshdesk, "POST", let path) where path.hasSuffix("/reply"):
                 let id = Int(path.split(separator: "/")[3]) ?? -1

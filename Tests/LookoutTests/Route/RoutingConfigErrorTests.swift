@@ -59,7 +59,7 @@ import Testing
         ("  group_wait: soon\n",
          "r.yaml:4: routing.group_wait must be a duration such as 30s, 5m, 1h30m or 250ms"),
         ("  sinks:\n    desk: {kind: http_ticket, open: {url: \"https://desk.example/t\", body: '{\"t\": {{title}}}', ref: id}}\n",
-         "r.yaml:5: unknown template variable {{title}} in routing.sinks.desk.open.body (known: at, body, by, cause, check, client, contact_email, duration, event, headline, incident, key, public, ref, severity, since, site, site_name, site_url, subject, visibility)"),
+         "r.yaml:5: unknown template variable {{title}} in routing.sinks.desk.open.body (known: at, body, by, cause, check, client, contact_email, duration, event, headline, incident, key, public, ref, screenshot, severity, since, site, site_name, site_url, subject, visibility)"),
         ("  sinks:\n    desk: {kind: http_ticket, open: {url: \"https://desk.example/t\", body: '{\"t\": \"{{subject}}\"}', ref: id}}\n",
          "r.yaml:5: routing.sinks.desk.open.body is not JSON once {{...}} are filled in (write {{body}}, not \"{{body}}\": values are quoted for you)"),
         ("  sinks:\n    desk: {kind: freshdesk, url: \"https://x.freshdesk.com\", api_key: \"${TOKEN}\", incident_field: incident}\n",

@@ -107,7 +107,9 @@ public final class FileFollower: LineSource {
     }
 
     /// Opens the file that follows the one just finished: the oldest unread `FILE.*` sibling written after it,
-    /// or `FILE` itself.
+    /// or `FILE` itself. The writer may rotate again while this looks, so a file is chosen by inode and, once
+    /// opened, checked to be that inode; if it is not (`FILE` was renamed between the look and the open), it looks
+    /// again. Without that check a whole rotated file could be skipped (FileFollowerTests, on a loaded machine).
     private func openNext() {
         var own = stat()
         if fd >= 0, fstat(fd, &own) == 0 {
@@ -115,23 +117,35 @@ public final class FileFollower: LineSource {
             if finished.count > 64 { finished.removeFirst() }
             finishedMTime = own.st_mtim
         }
-        var candidates: [(path: String, mtime: timespec)] = []
+        for _ in 0..<16 {
+            guard let next = nextFile() else { break }
+            openFile(next.path, from: 0, line: 0)
+            guard fd >= 0, inode == next.inode else { continue }
+            if next.path != path { logger.info("\(path): reading the rotated \(next.path) before the current file") }
+            return
+        }
+        openCurrent(from: 0)
+    }
+
+    /// The unread file to read next, by modification time; nil when there is none yet.
+    private func nextFile() -> (path: String, inode: UInt64)? {
+        var candidates: [UInt64: (path: String, mtime: timespec)] = [:]
         var st = stat()
-        if stat(path, &st) == 0, !finished.contains(UInt64(st.st_ino)) { candidates.append((path, st.st_mtim)) }
+        // `FILE` is looked at before its siblings: a file renamed in between is then seen under both names, and its
+        // rotated name (where it stays) wins. Looked at the other way round, it could be seen under neither.
+        if stat(path, &st) == 0, !finished.contains(UInt64(st.st_ino)) { candidates[UInt64(st.st_ino)] = (path, st.st_mtim) }
         for sibling in siblings() {
             guard stat(sibling, &st) == 0, !finished.contains(UInt64(st.st_ino)) else { continue }
             if let after = finishedMTime, Self.earlier(st.st_mtim, after) { continue }
-            candidates.append((sibling, st.st_mtim))
+            candidates[UInt64(st.st_ino)] = (sibling, st.st_mtim)
         }
         // The current file sorts last among equals: it is the newest by construction.
         let next = candidates.min { a, b in
-            if Self.earlier(a.mtime, b.mtime) { return true }
-            if Self.earlier(b.mtime, a.mtime) { return false }
-            return a.path != path && (b.path == path || a.path.compare(b.path, options: .numeric) == .orderedAscending)
+            if Self.earlier(a.value.mtime, b.value.mtime) { return true }
+            if Self.earlier(b.value.mtime, a.value.mtime) { return false }
+            return a.value.path != path && (b.value.path == path || a.value.path.compare(b.value.path, options: .numeric) == .orderedAscending)
         }
-        guard let next else { openCurrent(from: 0); return }
-        if next.path != path { logger.info("\(path): reading the rotated \(next.path) before the current file") }
-        openFile(next.path, from: 0, line: 0)
+        return next.map { ($0.value.path, $0.key) }
     }
 
     private static func earlier(_ a: timespec, _ b: timespec) -> Bool {

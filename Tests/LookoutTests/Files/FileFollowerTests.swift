@@ -30,6 +30,9 @@ import Testing
 
         init(path: String, from position: StreamPosition? = nil) {
             follower = FileFollower(path: path, resumeFrom: position, pollInterval: 0.01, stop: stop, logger: Logger(label: "test"))
+            // Opened here, as a stage opens it before committing its start: a follower left to open on its own thread
+            // could start after a fast writer had rotated the first files away, which it rightly never reads.
+            follower.open()
             Thread { [self] in
                 try? follower.lines { event in
                     if case .line(let l) = event {

@@ -285,13 +285,15 @@ final class LineCollector: @unchecked Sendable {
 
     func count(_ match: (String) -> Bool) -> Int { lines.filter(match).count }
 
-    func waitFor(seconds: Double = 30, _ match: @escaping (String) -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+    /// Bounded by a number of 50 ms looks, not by the wall clock (as `RecordingServer.arrived`): in the full suite on
+    /// two cores this waiter can be starved of the cooperative pool for a minute, and a deadline then ran out before
+    /// it looked again at lines the child had long written (ProbeEndToEndTests under load). One last look at the end.
+    func waitFor(seconds: Double = 60, _ match: @escaping (String) -> Bool) async -> Bool {
+        for _ in 0..<Int(seconds * 20) {
             if lines.contains(where: match) { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        return false
+        return lines.contains(where: match)
     }
 
     /// Waits for the end of the output (once; later calls return at once), at most a minute.

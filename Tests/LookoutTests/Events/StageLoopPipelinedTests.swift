@@ -60,8 +60,10 @@ import Testing
         return (events, rejects.count, loop.linesRead, heads)
     }
 
-    /// Batches of a read each (16 KiB or so here), and a backlog's 4 MiB batch, which crosses in pieces.
-    @Test(arguments: [(LineReader.Batching.everyRead, 10), (.backlog, 1)])
+    /// Batches of a read each (16 KiB or so here), and a backlog's 4 MiB batch, which crosses in pieces. The
+    /// backlog's quarter-second rule is left out (an hour): on a loaded machine it ended a batch in one of the two
+    /// runs and not the other, a difference of timing, not of what the stage is shown.
+    @Test(arguments: [(LineReader.Batching.everyRead, 10), (.init(bytes: LineReader.Batching.backlog.bytes, seconds: 3_600), 1)])
     func showsTheStageExactlyWhatRunShowsIt(batching: LineReader.Batching, leastBatches: Int) throws {
         let serial = try Self.observe(pipelined: false, batching: batching), piped = try Self.observe(pipelined: true, batching: batching)
         #expect(piped.events == serial.events)

@@ -223,7 +223,7 @@ public struct CheckTracker: Sendable, Equatable {
             }
         } else if downConfirmed(now, policy.confirm) {
             open(.down, since: max(failSince, lastClosed + 1), now: now, policy: policy, maintenance: maintenance,
-                 reason: "down: \(problem) (\(failStreak) failures over \(duration(now - failSince)))", actions: &actions)
+                 reason: "down: \(problem) (\(failStreak) \(failStreak == 1 ? "failure" : "failures") over \(duration(now - failSince)))", actions: &actions)
         } else if degradedConfirmed(now, policy.confirm) && lastOutcome == .degraded {
             open(.degraded, since: max(troubleSince, lastClosed + 1), now: now, policy: policy, maintenance: maintenance,
                  reason: "degraded: \(problem)", actions: &actions)

@@ -80,6 +80,15 @@ import Testing
         #expect(r.events[0].reason == "down: refused (4 failures over 1m30s)")
     }
 
+    /// A check confirmed by one failure says so in the singular ("1 failures" before).
+    @Test func oneFailureIsSaidInTheSingular() {
+        var t = CheckTracker()
+        var policy = Self.policy
+        policy.confirm = ConfirmRule(failures: 1, duration: .seconds(0))
+        let r = Self.drive(".x", policy: policy, tracker: &t)
+        #expect(r.events.first?.reason == "down: refused (1 failure over 0s)")
+    }
+
     @Test func outageInsideWindowIsHeldThenResolvesQuietly() {
         var t = CheckTracker()
         let r = Self.drive("xxxxx..", tracker: &t, window: (0, 10))

@@ -130,6 +130,7 @@ public struct ClassifyCommand: ParsableCommand {
         if summary { FileHandle.standardError.write(Data(classifier.summary.render().utf8)) }
         if let server { Stage.wait { await server.stop() } }
         io.published?.finish(waitingUpTo: 10)
+        if failure == nil, let refusal = io.published?.refusal { Stage.fail(refusal, status: .usage) }
         if let failure { throw ExitCode(failure.rawValue) }
         let status = Stage.finish(rejected, logger: logger)
         if status != .success { throw ExitCode(status.rawValue) }

@@ -166,7 +166,11 @@ public struct ProbeCommand: AsyncParsableCommand {
             try writer.finish()
             published?.finish(waitingUpTo: 10)
         } catch LineWriter.WriteError.closed {
+        } catch LineWriter.WriteError.refused {
+            // The stream's server refused the credentials while running: what is queued goes to the spool file.
+            published?.finish(waitingUpTo: 0)
         }
+        if let refusal = published?.refusal { Stage.fail(refusal, status: .usage) }
         await receiver?.stop()
         await services.shutdown()
         await site?.stop()

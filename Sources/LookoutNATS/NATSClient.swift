@@ -32,9 +32,13 @@ func natsCheck(_ status: natsStatus, _ context: @autoclosure () -> String) throw
 /// reader can re-subscribe from its own position instead of waiting for the ordered consumer's heartbeat check.
 final class NATSConnection: @unchecked Sendable {
     let nc: OpaquePointer
+    let url: String
     private let events: ConnectionEvents
+    /// The first refusal of the credentials seen on this connection; it stays, since every retry would be refused too.
+    private let refused = Locked<NATSError?>(nil)
 
     init(url: String, settings: NATSSettings, name: String, retryOnFailedConnect: Bool) throws(NATSError) {
+        self.url = url
         var opts: OpaquePointer?
         try natsCheck(natsOptions_Create(&opts), "nats options")
         defer { natsOptions_Destroy(opts) }
@@ -78,30 +82,35 @@ final class NATSConnection: @unchecked Sendable {
         nc = connection!
         self.events = events
         // The first attempt is made before Connect returns. A server that refused the credentials then would refuse
-        // them on every retry (nats.c closes the connection after the second refusal, and a stage would wait on a
-        // closed connection for ever): that is the stage's error now, not an outage to wait through.
-        // The first attempt can also fail for want of time (a loaded machine past the 2 s handshake timeout), with the
-        // refusal coming on a later one: look again for up to 5 s, until connected, closed or refused. nats.c records
-        // nothing when nothing listens there, so a stage started while its server is down goes on 5 s later, once.
-        guard status == NATS_NOT_YET_CONNECTED else { return }
-        let until = Date(timeIntervalSinceNow: 5)
-        while true {
-            if let refusal = refusal(url: url) { throw refusal }
-            let state = natsConnection_Status(nc)
-            if state == NATS_CONN_STATUS_CONNECTED || state == NATS_CONN_STATUS_CLOSED || Date() >= until { return }
-            usleep(50_000)
-        }
+        // them on every retry (nats.c closes the connection after the second refusal): that is the stage's error now,
+        // not an outage to wait through. The first attempt can also fail for want of time (a loaded machine past the
+        // 2 s handshake timeout), with the refusal coming on a later one: every loop that waits for the server asks
+        // `refusal()` again each time it fails (the source's, the reader's and the publisher's), so a late refusal
+        // ends the stage the same way, and a stage started while its server is down goes on at once.
+        if status == NATS_NOT_YET_CONNECTED, let refusal = refusal() { throw refusal }
     }
 
-    /// The connection's last error when it is the server refusing the credentials, as a one-line error without them.
-    func refusal(url: String) -> NATSError? {
+    /// The server's refusal of this stage, as a one-line error without the credentials, once it has refused: the
+    /// connection's last error naming the credentials, or the connection closed. This connection retries for ever
+    /// (`SetMaxReconnect(-1)`), so nats.c closes it only when the server refuses it for good: after the second
+    /// refusal of the credentials, a TLS it cannot agree with (a `ca_file` that is not the server's CA, or none for a
+    /// server that wants TLS), or another `-ERR` (too many connections). Its last error then often says only "No
+    /// server available", so the close itself is the witness; without it a stage that looked after its own timeout
+    /// (a loaded machine) took a refusal for an outage and waited on a closed connection for ever.
+    func refusal() -> NATSError? {
+        if let seen = refused.value { return seen }
         var text: UnsafePointer<CChar>?
         let last = natsConnection_GetLastError(nc, &text)
-        let detail = text.map { String(cString: $0) } ?? ""
-        guard last == NATS_CONNECTION_AUTH_FAILED || last == NATS_NOT_PERMITTED
-                || detail.lowercased().contains("authorization violation") || detail.lowercased().contains("authentication") else { return nil }
-        return NATSError(context: "\(url) refused the credentials of the config's nats: section", status: last,
-                         detail: Redactor.shared.redact(detail))
+        let detail = Redactor.shared.redact(text.map { String(cString: $0) } ?? "")
+        if last == NATS_CONNECTION_AUTH_FAILED || last == NATS_NOT_PERMITTED
+            || detail.lowercased().contains("authorization violation") || detail.lowercased().contains("authentication") {
+            let error = NATSError(context: "\(url) refused the credentials of the config's nats: section", status: last, detail: detail)
+            refused.withLock { $0 = $0 ?? error }
+            return refused.value
+        }
+        guard natsConnection_Status(nc) == NATS_CONN_STATUS_CLOSED else { return nil }
+        return NATSError(context: "\(url) closed the connection for good (it refused the credentials or the TLS of the config's nats: section, or a limit of its own)",
+                         status: NATS_CONNECTION_CLOSED, detail: last == NATS_OK || last == NATS_NO_SERVER ? "" : detail)
     }
 
     var reconnects: Int { events.count.value }

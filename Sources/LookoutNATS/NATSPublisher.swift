@@ -38,6 +38,10 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
     private var layout: StreamLayout?
     private var thread: Thread?
     private var unreachableSince: Date?
+    /// Set once the server has refused the credentials: nothing more is tried, what is queued goes to the spool at
+    /// `finish`, and the stage stops with this line (exit 64), as when the refusal comes at start.
+    private let refused = Locked<String?>(nil)
+    var refusal: String? { refused.value }
 
     init(jetStream: JetStream, subject: String, layout: StreamLayout?, settings: NATSSettings, confirm: Bool, logger: Logger) {
         self.jetStream = jetStream
@@ -69,18 +73,20 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
         }
         if start < bytes.count { lines.append(Array(bytes[start...])) }
         if confirm {
-            publishUntilStored(lines)
+            try publishUntilStored(lines)
         } else {
             enqueue(lines)
+            if let refusal { throw .refused(refusal) }
         }
     }
 
     // MARK: confirmed publishing
 
     /// Publishes `lines` and waits for every acknowledgement, trying again (same message ids) until the server takes them.
-    private func publishUntilStored(_ lines: [[UInt8]]) {
+    private func publishUntilStored(_ lines: [[UInt8]]) throws(LineWriter.WriteError) {
         var delay = 0.25
         while !publish(lines) {
+            if let refusal { throw .refused(refusal) }
             Thread.sleep(forTimeInterval: delay)
             delay = min(delay * 2, 5)
         }
@@ -106,6 +112,12 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
             return true
         } catch {
             layout = nil
+            if let refusal = jetStream.connection.refusal() {
+                // Not an outage: every retry would be refused the same way (nats.c closes the connection after the
+                // second refusal). No warning either: the stage's one line says it.
+                refused.withLock { $0 = $0 ?? refusal.description }
+                return false
+            }
             if unreachableSince == nil {
                 unreachableSince = Date()
                 if error is NATSError {
@@ -174,7 +186,7 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
         while true {
             condition.lock()
             while queue.count == 0 && queue.spoolBytes == 0 && !queue.stopping { condition.wait() }
-            if queue.stopping {
+            if queue.stopping || refusal != nil {
                 condition.unlock()
                 return
             }
@@ -207,7 +219,7 @@ final class NATSPublisher: FinishingLineSink, @unchecked Sendable {
         guard let thread else { return }
         let deadline = Date(timeIntervalSinceNow: seconds)
         condition.lock()
-        while (queue.count > 0 || queue.spoolBytes > 0) && Date() < deadline { _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: 0.1))) }
+        while (queue.count > 0 || queue.spoolBytes > 0) && refusal == nil && Date() < deadline { _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: 0.1))) }
         queue.stopping = true
         condition.broadcast()
         while queue.inFlight { _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1)) }

@@ -54,9 +54,13 @@ public struct NATSTransport: StreamTransport {
                 layout = try jetStream.prepare(settings)
                 break
             } catch let failure as NATSError where failure.isUnreachable && !stop.isSet && (follow || Date() < deadline) {
+                if let refusal = connection.refusal() { throw StageIOError(refusal.description) }
                 if !warned { logger.warning("\(failure); waiting for the server") }
                 warned = true
                 stop.sleep(0.5)
+            } catch let failure as NATSError {
+                if let refusal = connection.refusal() { throw StageIOError(refusal.description) }
+                throw failure
             }
         }
         if let refusal = layout.refusalToRead(subject) { throw StageIOError("\(address): \(refusal)") }

@@ -6,10 +6,14 @@ public final class LineWriter: @unchecked Sendable {
         /// The reader went away (EPIPE): nothing more can be delivered, which is not an error of ours.
         case closed
         case failed(errno: Int32)
+        /// The output's server refused this stage (its credentials): nothing written there will ever be taken, so the
+        /// stage stops with this one line and exit 64, as when the refusal comes at start.
+        case refused(String)
         public var description: String {
             switch self {
             case .closed: "output closed by the reader"
             case .failed(let e): "cannot write output: \(String(cString: strerror(e)))"
+            case .refused(let reason): reason
             }
         }
     }

@@ -24,4 +24,6 @@ public protocol SequencedLineSource: LineSource {
 public protocol FinishingLineSink: LineSink {
     /// Publishes what is queued, waiting up to `seconds`; what is left stays in the spill file for the next start.
     func finish(waitingUpTo seconds: Double)
+    /// Why the server refused this stage, once it has (its credentials): the stage stops with it and exit 64.
+    var refusal: String? { get }
 }

@@ -36,6 +36,14 @@ public enum Stage {
             return nil
         } catch LineWriter.WriteError.closed {
             return .success
+        } catch LineWriter.WriteError.refused(let reason) {
+            printError(reason)
+            return .usage
+        } catch let refusal as StageIOError {
+            // A stream's server refusing the stage once it is running (its credentials): the same line and status as
+            // a refusal at start.
+            printError(refusal.description)
+            return .usage
         } catch {
             // It stops the run: one bare line, as every error that stops a run is (printError).
             printError("\(error)")

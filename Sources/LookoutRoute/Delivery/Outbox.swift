@@ -252,7 +252,7 @@ public final class Outbox: Sendable {
                sites: (String) -> Site?) throws -> [[OutboxDelivery]] {
         guard messages > 0 else { return [] }
         if sink.groups && maxBatch > 1 {
-            return try claimGroup(db, sink: sink, now: now, maxBatch: maxBatch, sites: sites).map { [$0] } ?? []
+            return try claimGroup(db, sink: sink, now: now, maxBatch: maxBatch, excluding: busy, sites: sites).map { [$0] } ?? []
         }
         let rows = try Row.fetchAll(db.cachedStatement(sql: "\(Outbox.selectDelivery) WHERE \(Outbox.eligible)\(Outbox.notBusy) AND route_delivery.due_ms <= ? ORDER BY route_delivery.id LIMIT ?"),
                                     arguments: [sink.name, Outbox.jsonArray(busy), now.milliseconds, messages])
@@ -281,19 +281,25 @@ public final class Outbox: Sendable {
         FROM route_delivery LEFT JOIN route_incident i ON i.incident = route_delivery.incident AND i.sink = route_delivery.sink
         """
 
-    private func claimGroup(_ db: Database, sink: ConfiguredSink, now: Timestamp, maxBatch: Int, sites: (String) -> Site?) throws -> [OutboxDelivery]? {
-        guard let first = try Row.fetchOne(db, sql: "SELECT id, key, batch, due_ms, event FROM route_delivery WHERE \(Outbox.eligible) AND due_ms <= ? ORDER BY id LIMIT 1",
-                                           arguments: [sink.name, now.milliseconds]) else { return nil }
+    /// Leaves out `busy` as every claim does: a delivery whose retry is recorded as due in the transaction that claims
+    /// is still the lane's until that commits, and claimed again there it was sent twice (the lane, letting go of
+    /// the recorded attempt, let go of the new claim too, and the next round claimed it once more).
+    private func claimGroup(_ db: Database, sink: ConfiguredSink, now: Timestamp, maxBatch: Int, excluding busy: Set<Int64>,
+                            sites: (String) -> Site?) throws -> [OutboxDelivery]? {
+        let held = Outbox.jsonArray(busy)
+        guard let first = try Row.fetchOne(db, sql: "SELECT id, key, batch, due_ms, event FROM route_delivery WHERE \(Outbox.eligible)\(Outbox.notBusy) AND due_ms <= ? ORDER BY id LIMIT 1",
+                                           arguments: [sink.name, held, now.milliseconds]) else { return nil }
         var ids: [Int64]
         let onlyOpenings = sink.sink.groupsOnlyOpenings
         if let batch: String = first["batch"] {
-            ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE batch = ? AND status = 'pending' ORDER BY id", arguments: [batch])
+            ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE batch = ? AND status = 'pending'\(Outbox.notBusy) ORDER BY id",
+                                     arguments: [batch, held])
         } else if first["event"] != "note" && (!onlyOpenings || first["event"] == "opened") {
             // An ack or a note is a message of its own, never part of a group of incidents.
             let horizon: Int64 = first["due_ms"] + router.config.groupWait.milliseconds
             let filter = onlyOpenings ? " AND event = 'opened'" : " AND event != 'note'"
-            ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE \(Outbox.eligible) AND batch IS NULL AND due_ms <= ?\(filter) ORDER BY id LIMIT ?",
-                                     arguments: [sink.name, max(horizon, now.milliseconds), maxBatch])
+            ids = try Int64.fetchAll(db, sql: "SELECT id FROM route_delivery WHERE \(Outbox.eligible)\(Outbox.notBusy) AND batch IS NULL AND due_ms <= ?\(filter) ORDER BY id LIMIT ?",
+                                     arguments: [sink.name, held, max(horizon, now.milliseconds), maxBatch])
             if ids.count > 1 {
                 let batchKey: String = first["key"]
                 for id in ids { try db.execute(sql: "UPDATE route_delivery SET batch = ? WHERE id = ?", arguments: ["group:\(batchKey)", id]) }

@@ -34,6 +34,27 @@ import Testing
                 "a retry after a known failure is not a repeat after a restart")
     }
 
+    /// A grouping sink's claim leaves out what the lane still holds, as every claim does. A worker starved past a
+    /// Retry-After recorded the retry as already due and claimed in the same transaction; that claim took the
+    /// delivery again, the lane let go of it with the recorded attempt, and the next round claimed it once more: two
+    /// sends (RouteSinkTests.slack429HonoursRetryAfter in a loaded full run: retrying#1, sent#2, sent#3).
+    @Test func aGroupingClaimLeavesOutWhatTheLaneHolds() throws {
+        let (outbox, routing) = try OutboxTests.outbox(nil)
+        let chat = try #require(routing.sink(named: "outages"))
+        #expect(chat.groups)
+        let opened = IncidentRouterTests.event(.opened, at: 100)
+        try outbox.enqueue(opened, line: opened.encoded(), now: Timestamp(seconds: 0))
+        let first = try outbox.claim(sink: chat, now: Timestamp(seconds: 600), maxBatch: 500, sites: { _ in nil })
+        let held = Set(first.flatMap { $0 }.map(\.id))
+        #expect(held.count == 1)
+        let retry = DeliveryOutcome(try #require(first.first), .retry(due: Timestamp(seconds: 602), error: "HTTP 429"))
+        let same = try outbox.claim(sink: chat, now: Timestamp(seconds: 605), maxBatch: 500, excluding: held, recording: [retry],
+                                    sites: { _ in nil })
+        #expect(same.isEmpty, "claimed again while the lane holds it: \(same.flatMap { $0 }.map(\.attempt))")
+        let next = try outbox.claimOne(sink: chat, now: Timestamp(seconds: 605), maxBatch: 500, sites: { _ in nil })
+        #expect(next.map(\.attempt) == [2], "once the lane has let go, the retry is claimed")
+    }
+
     /// A claim taken back at a clean stop (claimed, never started) leaves the delivery as it was: not in flight, so
     /// the next start sends it as a first attempt, not as a repeat after a restart.
     @Test func aClaimTakenBackAtAStopIsNoRepeat() async throws {

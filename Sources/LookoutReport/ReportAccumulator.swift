@@ -28,6 +28,10 @@ public final class ReportAccumulator {
     /// empty when it starts there or before (a month's report, the status site): the tallies' own spans are those.
     private var budgetSpans: [SpanAttribution?] = []
     private var finished = false
+    /// The sites whose status pages a line changed since this was last emptied: a check's change of state or of
+    /// maintenance, an incident line, a delivery or a public note of one of the site's incidents. Kept only when set
+    /// (the status follower sets it, to rewrite only those clients' pages); nil otherwise, and in a copy.
+    public var changedSites: Set<String>?
 
     public init(config: Config, range: ReportRange) {
         self.config = config
@@ -132,6 +136,7 @@ public final class ReportAccumulator {
             incidentLines += 1
             latestEventMs = max(latestEventMs, e.at.milliseconds)
             notifications.incident(e)
+            changedSites?.insert(e.site)
             if incidents[e.id] == nil {
                 incidents[e.id] = IncidentRecord(e)
                 incidentOrder.append(e.id)
@@ -143,6 +148,7 @@ public final class ReportAccumulator {
             deliveryLines += 1
             latestEventMs = max(latestEventMs, d.at.milliseconds)
             notifications.delivery(d)
+            if changedSites != nil, let site = incidents[d.incident]?.site { changedSites!.insert(site) }
             guard d.at >= range.from, d.at < range.to else { return }
             deliveries.append(DeliveryRecord(incident: d.incident, event: d.event.rawValue, sink: d.sink,
                                              outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error,
@@ -152,6 +158,7 @@ public final class ReportAccumulator {
             guard case .note(let note) = try ControlEvent(object), note.visibility == .public else { return }
             latestEventMs = max(latestEventMs, note.at.milliseconds)
             incidents[note.incident]?.publicNotes.append(IncidentRecord.PublicNote(at: note.at, text: note.text))
+            if changedSites != nil, let site = incidents[note.incident]?.site { changedSites!.insert(site) }
         default:
             break
         }
@@ -233,8 +240,12 @@ public final class ReportAccumulator {
         }
         // A window the config does not name (an on-demand window or a silence) was not agreed with the client.
         let unagreed = maintenanceField.map { !tallies[k].agreedWindows.contains(o.string($0)) } ?? false
+        let before = changedSites == nil ? nil : (tallies[k].previousState, tallies[k].previousInMaintenance)
         tallies[k].ingest(at: at, state: state, inMaintenance: inMaintenance, unagreed: unagreed, ok: ok, degradedFlag: degraded,
                           latencyMs: latency, kind: kind)
+        if let before, before != (tallies[k].previousState, tallies[k].previousInMaintenance), let site = tallies[k].siteID {
+            changedSites!.insert(site)
+        }
         if !budgetSpans.isEmpty, budgetSpans[k] != nil { budgetSpans[k]!.ingest(at: at, state: state, inMaintenance: inMaintenance) }
         guard at >= range.from.milliseconds && at < range.to.milliseconds else { return }
         if !ok, let errorField, errorField.kind == .string { tallies[k].lastError = o.string(errorField) }

@@ -15,6 +15,10 @@ public struct StatusBuilder {
     /// Following: how long report has read no new line, by the wall clock (`MonitorHealth.readerSilentMs`).
     public var readerSilentMs: Int64?
 
+    /// The clients whose own pages are to be written (nil: every client). The others are built for the board only,
+    /// without their past incidents, the larger part of a client's build; the board is the same either way.
+    public var pagesOf: Set<String>?
+
     public init(accumulator: ReportAccumulator, linesRejected: Int, readerSilentMs: Int64? = nil) {
         self.accumulator = accumulator
         self.linesRejected = linesRejected
@@ -78,7 +82,9 @@ public struct StatusBuilder {
                                                 tallies: [t], latest: latest[checkID].map { [$0] } ?? [], days: dayBounds, now: now))
                 }
             }
+            let withPast = pagesOf?.contains(name) ?? true
             let incidents = sites.flatMap { shownBySite[$0.id] ?? [] }
+                .filter { withPast || $0.resolvedAt == nil }
                 .map { incident($0, client: name, sites: sites, sinks: sinksByIncident[$0.id] ?? [], now: now) }
                 .sorted { ($1.opened, $0.id) < ($0.opened, $1.id) }
             // An open incident the results do not show yet (the line came first) still makes its site down.

@@ -10,22 +10,30 @@ public struct StatusSite {
 
     public init(directory: String) { self.directory = directory }
 
-    /// Every file of the site for a snapshot, by path relative to the folder.
-    public static func files(_ snapshot: StatusSnapshot) -> [(path: String, text: String)] {
-        var out: [(String, String)] = [("index.html", StatusHTML.board(snapshot)), ("summary.json", StatusSummaryJSON.board(snapshot))]
-        for c in snapshot.clients where c.published {
-            out.append(("\(c.folder)/index.html", StatusHTML.client(c, snapshot: snapshot)))
-            out.append(("\(c.folder)/summary.json", StatusSummaryJSON.client(c, snapshot: snapshot)))
-            out.append(("\(c.folder)/feed.atom", StatusAtom.client(c, snapshot: snapshot)))
+    /// Every file of the site for a snapshot, by path relative to the folder: the board's, and the pages of
+    /// `clients` (nil: every client's).
+    public static func files(_ snapshot: StatusSnapshot, clients: Set<String>? = nil) -> [(path: String, text: String)] {
+        pages(snapshot, clients: clients).map { ($0.path, $0.render()) }
+    }
+
+    /// The files, each written only when reached, so a rewrite holds one page's text at a time.
+    static func pages(_ snapshot: StatusSnapshot, clients: Set<String>?) -> [(path: String, render: () -> String)] {
+        var out: [(String, () -> String)] = [("index.html", { StatusHTML.board(snapshot) }),
+                                             ("summary.json", { StatusSummaryJSON.board(snapshot) })]
+        for c in snapshot.clients where c.published && clients?.contains(c.name) ?? true {
+            out.append(("\(c.folder)/index.html", { StatusHTML.client(c, snapshot: snapshot) }))
+            out.append(("\(c.folder)/summary.json", { StatusSummaryJSON.client(c, snapshot: snapshot) }))
+            out.append(("\(c.folder)/feed.atom", { StatusAtom.client(c, snapshot: snapshot) }))
         }
         return out
     }
 
-    /// Writes the files that changed; returns how many were written. Throws when a folder cannot be made (before
-    /// any file changes) or on the first file it cannot write, leaving that file and every one not reached as it was.
+    /// Writes the files that changed, of the board and of `clients` (nil: every client); returns how many were
+    /// written. Throws when a folder cannot be made (before any file changes) or on the first file it cannot
+    /// write, leaving that file and every one not reached as it was.
     @discardableResult
-    public func write(_ snapshot: StatusSnapshot) throws -> Int {
-        let files = StatusSite.files(snapshot)
+    public func write(_ snapshot: StatusSnapshot, clients: Set<String>? = nil) throws -> Int {
+        let files = StatusSite.pages(snapshot, clients: clients)
         // Every folder first: one that cannot be made stops the rewrite before any page changes.
         for folder in Set(files.map { (directory + "/" + $0.path as NSString).deletingLastPathComponent }).sorted() {
             do {
@@ -35,8 +43,8 @@ public struct StatusSite {
             }
         }
         var written = 0
-        for (path, text) in files {
-            if try StatusSite.replace(directory + "/" + path, with: Data(text.utf8)) { written += 1 }
+        for (path, render) in files {
+            if try StatusSite.replace(directory + "/" + path, with: Data(render().utf8)) { written += 1 }
         }
         return written
     }

@@ -32,6 +32,30 @@ public final class ReportAccumulator {
     /// maintenance, an incident line, a delivery or a public note of one of the site's incidents. Kept only when set
     /// (the status follower sets it, to rewrite only those clients' pages); nil otherwise, and in a copy.
     public var changedSites: Set<String>?
+    /// What changed since the status state was last saved (`takeUnsaved()`), so a save writes only that. Kept only
+    /// when set (the status follower with `--state`); nil otherwise, and in a copy.
+    public var unsaved: Unsaved?
+
+    /// Unsaved is what a save must write beside the figures every save writes: the tallies (by index) that took a
+    /// result, the incidents merged or noted, and the incidents and deliveries past those already saved.
+    public struct Unsaved: Sendable, Equatable {
+        public var tallies: Set<Int> = []
+        public var incidents: Set<String> = []
+        /// How many of `incidentOrder` and of `deliveries` the state holds: the rest are new.
+        public var incidentsSaved = 0, deliveriesSaved = 0
+
+        public init(incidentsSaved: Int = 0, deliveriesSaved: Int = 0) {
+            self.incidentsSaved = incidentsSaved
+            self.deliveriesSaved = deliveriesSaved
+        }
+    }
+
+    /// What changed since the last take, and starts a new one: everything is then saved.
+    public func takeUnsaved() -> Unsaved? {
+        guard let taken = unsaved else { return nil }
+        unsaved = Unsaved(incidentsSaved: incidentOrder.count, deliveriesSaved: deliveries.count)
+        return taken
+    }
 
     public init(config: Config, range: ReportRange) {
         self.config = config
@@ -142,6 +166,7 @@ public final class ReportAccumulator {
                 incidentOrder.append(e.id)
             } else {
                 incidents[e.id]!.merge(e)
+                unsaved?.incidents.insert(e.id)
             }
         case "delivery":
             let d = try DeliveryEvent(object)
@@ -159,6 +184,7 @@ public final class ReportAccumulator {
             latestEventMs = max(latestEventMs, note.at.milliseconds)
             incidents[note.incident]?.publicNotes.append(IncidentRecord.PublicNote(at: note.at, text: note.text))
             if changedSites != nil, let site = incidents[note.incident]?.site { changedSites!.insert(site) }
+            if incidents[note.incident] != nil { unsaved?.incidents.insert(note.incident) }
         default:
             break
         }
@@ -246,6 +272,7 @@ public final class ReportAccumulator {
         if let before, before != (tallies[k].previousState, tallies[k].previousInMaintenance), let site = tallies[k].siteID {
             changedSites!.insert(site)
         }
+        unsaved?.tallies.insert(k)
         if !budgetSpans.isEmpty, budgetSpans[k] != nil { budgetSpans[k]!.ingest(at: at, state: state, inMaintenance: inMaintenance) }
         guard at >= range.from.milliseconds && at < range.to.milliseconds else { return }
         if !ok, let errorField, errorField.kind == .string { tallies[k].lastError = o.string(errorField) }

@@ -20,6 +20,8 @@ public final class StatusFollower: @unchecked Sendable {
         var accumulator: ReportAccumulator
         var positions: [StreamPosition?]
         var rejected: [Int]
+        /// In a copy taken to save: what changed since the previous copy (with `--state`).
+        var changes: ReportAccumulator.Unsaved? = nil
     }
 
     let directory: String
@@ -30,6 +32,9 @@ public final class StatusFollower: @unchecked Sendable {
     let logger: Logger
     let rejectsPath: String?
     let store: StatusStateStore?
+    /// Whether the store holds every figure, so a save may write only what changed: after a load, or a first
+    /// whole save.
+    private var storeIsWhole = false
     /// The clients whose pages show a site, by site id.
     let clientsOfSite: [String: [String]]
     /// This host's clock, for the once-a-minute rewrite and for how long no new line has been read (a test sets it).
@@ -46,6 +51,7 @@ public final class StatusFollower: @unchecked Sendable {
         self.logger = logger
         let accumulator = ReportAccumulator(config: config, range: StatusBuilder.readingRange)
         accumulator.changedSites = []
+        if store != nil { accumulator.unsaved = ReportAccumulator.Unsaved() }
         progress = Locked(Progress(accumulator: accumulator, positions: inputs.map { _ in nil }, rejected: inputs.map { _ in 0 }))
         var clientsOfSite: [String: [String]] = [:]
         for client in ReportBuilder.clients(in: config) {
@@ -169,8 +175,11 @@ public final class StatusFollower: @unchecked Sendable {
         }
         progress.withLock { p in
             accumulator.changedSites = []
+            accumulator.unsaved = ReportAccumulator.Unsaved(incidentsSaved: accumulator.incidentOrder.count,
+                                                            deliveriesSaved: accumulator.deliveries.count)
             p = Progress(accumulator: accumulator, positions: saved.positions, rejected: saved.rejected)
         }
+        storeIsWhole = true
         for (path, position) in zip(inputs, saved.positions) {
             if let position {
                 logger.info("\(path): resuming from the state at byte \(position.inputOffset) (line \(position.inputLine), inode \(position.inputInode))")
@@ -202,7 +211,9 @@ public final class StatusFollower: @unchecked Sendable {
         // After the pages: a crash between the two reads the lines since the last save again, counting them once.
         do {
             try store.save(StatusStateStore.Saved(accumulator: saved, inputs: inputs.map(StatusStateStore.absolute),
-                                                  positions: copy.positions, rejected: copy.rejected))
+                                                  positions: copy.positions, rejected: copy.rejected),
+                           changes: storeIsWhole ? copy.changes : nil)
+            storeIsWhole = true
             logger.debug("status state saved: \(zip(inputs, copy.positions).map { "\($0) at byte \($1?.inputOffset ?? 0)" }.joined(separator: ", "))")
             return nil
         } catch {
@@ -213,8 +224,9 @@ public final class StatusFollower: @unchecked Sendable {
 }
 
 extension StatusFollower.Progress {
-    /// A copy to build and save from while the live one goes on reading.
+    /// A copy to build and save from while the live one goes on reading; it takes what changed since the last one.
     func copy() -> StatusFollower.Progress {
-        StatusFollower.Progress(accumulator: accumulator.copy(), positions: positions, rejected: rejected)
+        StatusFollower.Progress(accumulator: accumulator.copy(), positions: positions, rejected: rejected,
+                                changes: accumulator.takeUnsaved())
     }
 }

@@ -66,6 +66,8 @@ public struct StatusBuilder {
             shownBySite[r.site, default: []].append(r)
         }
 
+        // Each day with its label, made once for every component.
+        let days = dayBounds.map { (day: $0, label: $0.label) }
         var clients: [StatusClient] = []
         for name in ReportBuilder.clients(in: config) {
             let entry = config.status.client(named: name)
@@ -75,11 +77,11 @@ public struct StatusBuilder {
             for site in sites {
                 components.append(component(id: site.id, name: site.name, site: site, check: nil,
                                             tallies: site.checks.compactMap { tallyByCheck[$0.id] },
-                                            latest: site.checks.compactMap { latest[$0.id] }, days: dayBounds, now: now))
+                                            latest: site.checks.compactMap { latest[$0.id] }, days: days, now: now))
                 for checkID in entry?.publicChecks ?? [] {
                     guard let check = site.checks.first(where: { $0.id == checkID }), let t = tallyByCheck[checkID] else { continue }
                     components.append(component(id: check.id, name: check.name ?? check.id, site: site, check: check.id,
-                                                tallies: [t], latest: latest[checkID].map { [$0] } ?? [], days: dayBounds, now: now))
+                                                tallies: [t], latest: latest[checkID].map { [$0] } ?? [], days: days, now: now))
                 }
             }
             let withPast = pagesOf?.contains(name) ?? true
@@ -121,14 +123,14 @@ public struct StatusBuilder {
 
     /// A site (the union of its checks, as report counts a site) or a single public check.
     private func component(id: String, name: String, site: Site, check: String?, tallies: [CheckTally],
-                           latest: [Latest], days: [LocalDay], now: Int64) -> StatusComponent {
+                           latest: [Latest], days: [(day: LocalDay, label: String)], now: Int64) -> StatusComponent {
         let spans = SiteSpans(tallies)
         let dayFigures = days.map { d -> StatusDay in
-            let f = spans.figures(from: d.start.milliseconds, to: d.end.milliseconds)
+            let f = spans.figures(from: d.day.start.milliseconds, to: d.day.end.milliseconds)
             return StatusDay(day: d.label, availability: f.availability, observedMs: f.observedMs,
                              maintenanceMs: f.maintenanceMs, downMs: f.downMs, degradedMs: f.degradedMs)
         }
-        let whole = spans.figures(from: days[0].start.milliseconds, to: days[days.count - 1].end.milliseconds)
+        let whole = spans.figures(from: days[0].day.start.milliseconds, to: days[days.count - 1].day.end.milliseconds)
         let stripFrom = now - 86_400_000
         let strip = spans.clipped(stripFrom, now).strip(from: stripFrom, to: now)
         var status = ComponentStatus.nodata

@@ -12,11 +12,10 @@ struct StatusJSONWriter {
 
     init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
 
-    /// The document as `JSONReportRenderer.document` ends it: with a newline.
-    var text: String {
-        var out = bytes
-        out.append(UInt8(ascii: "\n"))
-        return String(decoding: out, as: UTF8.self)
+    /// The document's bytes as `JSONReportRenderer.document` ends it: with a newline.
+    mutating func finish() -> [UInt8] {
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
     }
 
     private mutating func indent() {
@@ -67,12 +66,18 @@ struct StatusJSONWriter {
     mutating func key(_ name: StaticString) {
         item()
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(contentsOf: [UInt8(ascii: "\""), 0x20, UInt8(ascii: ":"), 0x20])
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\"")); bytes.append(0x20); bytes.append(UInt8(ascii: ":")); bytes.append(0x20)
     }
 
     mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copied whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for b in value.utf8 {
             switch b {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
@@ -106,10 +111,13 @@ struct StatusJSONWriter {
     mutating func double(_ value: Double) {
         var s = value.description
         if s.hasSuffix(".0") { s.removeLast(2) }
-        bytes.append(contentsOf: Array(s.utf8))
+        bytes.append(contentsOf: s.utf8)
     }
 
-    mutating func bool(_ value: Bool) { bytes.append(contentsOf: Array((value ? "true" : "false").utf8)) }
+    mutating func bool(_ value: Bool) {
+        let word: StaticString = value ? "true" : "false"
+        word.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
 
     // Members; an optional one is left out when nil, as the encoder's `encodeIfPresent` does.
     mutating func member(_ name: StaticString, _ value: String) { key(name); string(value) }
@@ -138,11 +146,11 @@ extension StatusSummaryJSON.Summary {
         }
     }
 
-    /// The document, as `JSONReportRenderer.document(self)` writes it.
-    var document: String {
+    /// The document's bytes, as `JSONReportRenderer.document(self)` writes it.
+    var document: [UInt8] {
         var w = StatusJSONWriter(capacity: 4096 + components.count * 16_384)
         write(to: &w)
-        return w.text
+        return w.finish()
     }
 }
 

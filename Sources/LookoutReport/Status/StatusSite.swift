@@ -13,17 +13,18 @@ public struct StatusSite {
     /// Every file of the site for a snapshot, by path relative to the folder: the board's, and the pages of
     /// `clients` (nil: every client's).
     public static func files(_ snapshot: StatusSnapshot, clients: Set<String>? = nil) -> [(path: String, text: String)] {
-        pages(snapshot, clients: clients).map { ($0.path, $0.render()) }
+        pages(snapshot, clients: clients).map { ($0.path, String(decoding: $0.render(), as: UTF8.self)) }
     }
 
-    /// The files, each written only when reached, so a rewrite holds one page's text at a time.
-    static func pages(_ snapshot: StatusSnapshot, clients: Set<String>?) -> [(path: String, render: () -> String)] {
-        var out: [(String, () -> String)] = [("index.html", { StatusHTML.board(snapshot) }),
-                                             ("summary.json", { StatusSummaryJSON.board(snapshot) })]
+    /// The files, each written only when reached, so a rewrite holds one page's bytes at a time (summary.json's
+    /// straight from its writer, without a String between).
+    static func pages(_ snapshot: StatusSnapshot, clients: Set<String>?) -> [(path: String, render: () -> Data)] {
+        var out: [(String, () -> Data)] = [("index.html", { Data(StatusHTML.board(snapshot).utf8) }),
+                                           ("summary.json", { Data(StatusSummaryJSON.boardSummary(snapshot).document) })]
         for c in snapshot.clients where c.published && clients?.contains(c.name) ?? true {
-            out.append(("\(c.folder)/index.html", { StatusHTML.client(c, snapshot: snapshot) }))
-            out.append(("\(c.folder)/summary.json", { StatusSummaryJSON.client(c, snapshot: snapshot) }))
-            out.append(("\(c.folder)/feed.atom", { StatusAtom.client(c, snapshot: snapshot) }))
+            out.append(("\(c.folder)/index.html", { Data(StatusHTML.client(c, snapshot: snapshot).utf8) }))
+            out.append(("\(c.folder)/summary.json", { Data(StatusSummaryJSON.clientSummary(c, snapshot: snapshot).document) }))
+            out.append(("\(c.folder)/feed.atom", { Data(StatusAtom.client(c, snapshot: snapshot).utf8) }))
         }
         return out
     }
@@ -44,7 +45,7 @@ public struct StatusSite {
         }
         var written = 0
         for (path, render) in files {
-            if try StatusSite.replace(directory + "/" + path, with: Data(render().utf8)) { written += 1 }
+            if try StatusSite.replace(directory + "/" + path, with: render()) { written += 1 }
         }
         return written
     }

@@ -117,7 +117,7 @@ public enum StatusSummaryJSON {
 
     /// A client's `summary.json`: only that client's components, incidents and windows.
     public static func client(_ client: StatusClient, snapshot: StatusSnapshot) -> String {
-        clientSummary(client, snapshot: snapshot).document
+        String(decoding: clientSummary(client, snapshot: snapshot).document, as: UTF8.self)
     }
 
     static func clientSummary(_ client: StatusClient, snapshot: StatusSnapshot) -> Summary {
@@ -136,7 +136,7 @@ public enum StatusSummaryJSON {
     }
 
     /// The team board's `summary.json`: every client's components and incidents, with the team's details.
-    public static func board(_ snapshot: StatusSnapshot) -> String { boardSummary(snapshot).document }
+    public static func board(_ snapshot: StatusSnapshot) -> String { String(decoding: boardSummary(snapshot).document, as: UTF8.self) }
 
     static func boardSummary(_ snapshot: StatusSnapshot) -> Summary {
         let pageID = "team"

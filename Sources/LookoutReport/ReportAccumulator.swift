@@ -28,6 +28,34 @@ public final class ReportAccumulator {
     /// empty when it starts there or before (a month's report, the status site): the tallies' own spans are those.
     private var budgetSpans: [SpanAttribution?] = []
     private var finished = false
+    /// The sites whose status pages a line changed since this was last emptied: a check's change of state or of
+    /// maintenance, an incident line, a delivery or a public note of one of the site's incidents. Kept only when set
+    /// (the status follower sets it, to rewrite only those clients' pages); nil otherwise, and in a copy.
+    public var changedSites: Set<String>?
+    /// What changed since the status state was last saved (`takeUnsaved()`), so a save writes only that. Kept only
+    /// when set (the status follower with `--state`); nil otherwise, and in a copy.
+    public var unsaved: Unsaved?
+
+    /// Unsaved is what a save must write beside the figures every save writes: the tallies (by index) that took a
+    /// result, the incidents merged or noted, and the incidents and deliveries past those already saved.
+    public struct Unsaved: Sendable, Equatable {
+        public var tallies: Set<Int> = []
+        public var incidents: Set<String> = []
+        /// How many of `incidentOrder` and of `deliveries` the state holds: the rest are new.
+        public var incidentsSaved = 0, deliveriesSaved = 0
+
+        public init(incidentsSaved: Int = 0, deliveriesSaved: Int = 0) {
+            self.incidentsSaved = incidentsSaved
+            self.deliveriesSaved = deliveriesSaved
+        }
+    }
+
+    /// What changed since the last take, and starts a new one: everything is then saved.
+    public func takeUnsaved() -> Unsaved? {
+        guard let taken = unsaved else { return nil }
+        unsaved = Unsaved(incidentsSaved: incidentOrder.count, deliveriesSaved: deliveries.count)
+        return taken
+    }
 
     public init(config: Config, range: ReportRange) {
         self.config = config
@@ -132,17 +160,20 @@ public final class ReportAccumulator {
             incidentLines += 1
             latestEventMs = max(latestEventMs, e.at.milliseconds)
             notifications.incident(e)
+            changedSites?.insert(e.site)
             if incidents[e.id] == nil {
                 incidents[e.id] = IncidentRecord(e)
                 incidentOrder.append(e.id)
             } else {
                 incidents[e.id]!.merge(e)
+                unsaved?.incidents.insert(e.id)
             }
         case "delivery":
             let d = try DeliveryEvent(object)
             deliveryLines += 1
             latestEventMs = max(latestEventMs, d.at.milliseconds)
             notifications.delivery(d)
+            if changedSites != nil, let site = incidents[d.incident]?.site { changedSites!.insert(site) }
             guard d.at >= range.from, d.at < range.to else { return }
             deliveries.append(DeliveryRecord(incident: d.incident, event: d.event.rawValue, sink: d.sink,
                                              outcome: d.outcome, attempt: d.attempt, at: d.at, error: d.error,
@@ -152,6 +183,8 @@ public final class ReportAccumulator {
             guard case .note(let note) = try ControlEvent(object), note.visibility == .public else { return }
             latestEventMs = max(latestEventMs, note.at.milliseconds)
             incidents[note.incident]?.publicNotes.append(IncidentRecord.PublicNote(at: note.at, text: note.text))
+            if changedSites != nil, let site = incidents[note.incident]?.site { changedSites!.insert(site) }
+            if incidents[note.incident] != nil { unsaved?.incidents.insert(note.incident) }
         default:
             break
         }
@@ -233,8 +266,13 @@ public final class ReportAccumulator {
         }
         // A window the config does not name (an on-demand window or a silence) was not agreed with the client.
         let unagreed = maintenanceField.map { !tallies[k].agreedWindows.contains(o.string($0)) } ?? false
+        let before = changedSites == nil ? nil : (tallies[k].previousState, tallies[k].previousInMaintenance)
         tallies[k].ingest(at: at, state: state, inMaintenance: inMaintenance, unagreed: unagreed, ok: ok, degradedFlag: degraded,
                           latencyMs: latency, kind: kind)
+        if let before, before != (tallies[k].previousState, tallies[k].previousInMaintenance), let site = tallies[k].siteID {
+            changedSites!.insert(site)
+        }
+        unsaved?.tallies.insert(k)
         if !budgetSpans.isEmpty, budgetSpans[k] != nil { budgetSpans[k]!.ingest(at: at, state: state, inMaintenance: inMaintenance) }
         guard at >= range.from.milliseconds && at < range.to.milliseconds else { return }
         if !ok, let errorField, errorField.kind == .string { tallies[k].lastError = o.string(errorField) }

@@ -15,6 +15,10 @@ public struct StatusBuilder {
     /// Following: how long report has read no new line, by the wall clock (`MonitorHealth.readerSilentMs`).
     public var readerSilentMs: Int64?
 
+    /// The clients whose own pages are to be written (nil: every client). The others are built for the board only,
+    /// without their past incidents, the larger part of a client's build; the board is the same either way.
+    public var pagesOf: Set<String>?
+
     public init(accumulator: ReportAccumulator, linesRejected: Int, readerSilentMs: Int64? = nil) {
         self.accumulator = accumulator
         self.linesRejected = linesRejected
@@ -62,6 +66,8 @@ public struct StatusBuilder {
             shownBySite[r.site, default: []].append(r)
         }
 
+        // Each day with its label, made once for every component.
+        let days = dayBounds.map { (day: $0, label: $0.label) }
         var clients: [StatusClient] = []
         for name in ReportBuilder.clients(in: config) {
             let entry = config.status.client(named: name)
@@ -71,14 +77,16 @@ public struct StatusBuilder {
             for site in sites {
                 components.append(component(id: site.id, name: site.name, site: site, check: nil,
                                             tallies: site.checks.compactMap { tallyByCheck[$0.id] },
-                                            latest: site.checks.compactMap { latest[$0.id] }, days: dayBounds, now: now))
+                                            latest: site.checks.compactMap { latest[$0.id] }, days: days, now: now))
                 for checkID in entry?.publicChecks ?? [] {
                     guard let check = site.checks.first(where: { $0.id == checkID }), let t = tallyByCheck[checkID] else { continue }
                     components.append(component(id: check.id, name: check.name ?? check.id, site: site, check: check.id,
-                                                tallies: [t], latest: latest[checkID].map { [$0] } ?? [], days: dayBounds, now: now))
+                                                tallies: [t], latest: latest[checkID].map { [$0] } ?? [], days: days, now: now))
                 }
             }
+            let withPast = pagesOf?.contains(name) ?? true
             let incidents = sites.flatMap { shownBySite[$0.id] ?? [] }
+                .filter { withPast || $0.resolvedAt == nil }
                 .map { incident($0, client: name, sites: sites, sinks: sinksByIncident[$0.id] ?? [], now: now) }
                 .sorted { ($1.opened, $0.id) < ($0.opened, $1.id) }
             // An open incident the results do not show yet (the line came first) still makes its site down.
@@ -115,14 +123,14 @@ public struct StatusBuilder {
 
     /// A site (the union of its checks, as report counts a site) or a single public check.
     private func component(id: String, name: String, site: Site, check: String?, tallies: [CheckTally],
-                           latest: [Latest], days: [LocalDay], now: Int64) -> StatusComponent {
+                           latest: [Latest], days: [(day: LocalDay, label: String)], now: Int64) -> StatusComponent {
         let spans = SiteSpans(tallies)
         let dayFigures = days.map { d -> StatusDay in
-            let f = spans.figures(from: d.start.milliseconds, to: d.end.milliseconds)
+            let f = spans.figures(from: d.day.start.milliseconds, to: d.day.end.milliseconds)
             return StatusDay(day: d.label, availability: f.availability, observedMs: f.observedMs,
                              maintenanceMs: f.maintenanceMs, downMs: f.downMs, degradedMs: f.degradedMs)
         }
-        let whole = spans.figures(from: days[0].start.milliseconds, to: days[days.count - 1].end.milliseconds)
+        let whole = spans.figures(from: days[0].day.start.milliseconds, to: days[days.count - 1].day.end.milliseconds)
         let stripFrom = now - 86_400_000
         let strip = spans.clipped(stripFrom, now).strip(from: stripFrom, to: now)
         var status = ComponentStatus.nodata

@@ -3,9 +3,10 @@ import Logging
 import LookoutCore
 
 /// StatusFollower is `report --status-site DIR --follow`: it tails the classified file (and route's delivery file)
-/// with `FileFollower`, one reader thread per file feeding one accumulator, and rewrites the pages that changed at
-/// its next look (every `checkInterval`) after an incident or delivery line or a check's change of state, and at
-/// least once a minute otherwise.
+/// with `FileFollower`, one reader thread per file feeding one accumulator. At its next look (every
+/// `checkInterval`) after an incident, delivery or public note line or a check's change of state, it rewrites the
+/// board and the pages of the clients those lines were about (all the lines since the last look in one rewrite);
+/// once a minute it rewrites every page (each says when it was updated, and today's figures moved).
 /// The accumulator is reached only through its `Locked`, which is what makes sharing it with the threads safe.
 public final class StatusFollower: @unchecked Sendable {
     /// How often the writer looks for a change; a change is on the pages within two of these plus a build.
@@ -19,6 +20,8 @@ public final class StatusFollower: @unchecked Sendable {
         var accumulator: ReportAccumulator
         var positions: [StreamPosition?]
         var rejected: [Int]
+        /// In a copy taken to save: what changed since the previous copy (with `--state`).
+        var changes: ReportAccumulator.Unsaved? = nil
     }
 
     let directory: String
@@ -29,6 +32,11 @@ public final class StatusFollower: @unchecked Sendable {
     let logger: Logger
     let rejectsPath: String?
     let store: StatusStateStore?
+    /// Whether the store holds every figure, so a save may write only what changed: after a load, or a first
+    /// whole save.
+    private var storeIsWhole = false
+    /// The clients whose pages show a site, by site id.
+    let clientsOfSite: [String: [String]]
     /// This host's clock, for the once-a-minute rewrite and for how long no new line has been read (a test sets it).
     var wallClock: @Sendable () -> Date = { Date() }
 
@@ -41,17 +49,17 @@ public final class StatusFollower: @unchecked Sendable {
         self.config = config
         self.store = store
         self.logger = logger
-        progress = Locked(Progress(accumulator: ReportAccumulator(config: config, range: StatusBuilder.readingRange),
-                                   positions: inputs.map { _ in nil }, rejected: inputs.map { _ in 0 }))
+        let accumulator = ReportAccumulator(config: config, range: StatusBuilder.readingRange)
+        accumulator.changedSites = []
+        if store != nil { accumulator.unsaved = ReportAccumulator.Unsaved() }
+        progress = Locked(Progress(accumulator: accumulator, positions: inputs.map { _ in nil }, rejected: inputs.map { _ in 0 }))
+        var clientsOfSite: [String: [String]] = [:]
+        for client in ReportBuilder.clients(in: config) {
+            for site in StatusBuilder.members(client, config: config) { clientsOfSite[site.id, default: []].append(client) }
+        }
+        self.clientsOfSite = clientsOfSite
     }
 
-    /// What a page can show changing: incident and delivery lines, and each check's state and maintenance flag.
-    static func signature(_ accumulator: ReportAccumulator) -> [Int] {
-        var out = [accumulator.incidentLines, accumulator.deliveryLines]
-        out.reserveCapacity(accumulator.tallies.count + 2)
-        for t in accumulator.tallies { out.append(Int(t.previousState.rawValue) << 1 | (t.previousInMaintenance ? 1 : 0)) }
-        return out
-    }
 
     /// Runs until SIGINT or SIGTERM: 0, or 74 when the folder (or the state) cannot be written.
     /// `installingSignalHandlers`: false in a test process, whose children must not inherit ignored signals.
@@ -110,7 +118,6 @@ public final class StatusFollower: @unchecked Sendable {
             threads.append(thread)
             thread.start()
         }
-        var last: [Int] = []
         var lastWrite = Date.distantPast
         // When a line was last read, by this host's clock: with nothing read for `status.stale_after`, the board
         // says so even though no event moves its event time (the whole chain may have stopped).
@@ -118,19 +125,21 @@ public final class StatusFollower: @unchecked Sendable {
         while !stop.isSet {
             stop.sleep(StatusFollower.checkInterval)
             let clock = wallClock()
-            let (now, copy) = progress.withLock { p in
+            let refresh = clock.timeIntervalSince(lastWrite) >= StatusFollower.refreshSeconds
+            let due = progress.withLock { p -> (copy: Progress, sites: Set<String>)? in
                 let lines = p.accumulator.resultLines + p.accumulator.incidentLines + p.accumulator.deliveryLines + p.rejected.reduce(0, +)
                 if lines != linesSeen { linesSeen = lines; lastRead = clock }
-                let now = StatusFollower.signature(p.accumulator)
-                let due = now != last || clock.timeIntervalSince(lastWrite) >= StatusFollower.refreshSeconds
-                return (now, due ? p.copy() : nil)
+                let sites = p.accumulator.changedSites ?? []
+                guard refresh || !sites.isEmpty else { return nil }
+                p.accumulator.changedSites = []
+                return (p.copy(), sites)
             }
-            guard let copy else { continue }
-            if let status = write(copy, readerSilentMs: Int64(clock.timeIntervalSince(lastRead) * 1000)) {
+            guard let due else { continue }
+            let clients = refresh ? nil : Set(due.sites.flatMap { clientsOfSite[$0] ?? [] })
+            if let status = write(due.copy, clients: clients, readerSilentMs: Int64(clock.timeIntervalSince(lastRead) * 1000)) {
                 stop.set(); failed.withLock { $0 = status }; break
             }
-            last = now
-            lastWrite = clock
+            if refresh { lastWrite = clock }
         }
         _ = done.wait(timeout: .now() + 10)
         if failed.value == nil {
@@ -165,8 +174,12 @@ public final class StatusFollower: @unchecked Sendable {
             return setAside("the saved status state does not fit the config (\(error)); reading the files from their start")
         }
         progress.withLock { p in
+            accumulator.changedSites = []
+            accumulator.unsaved = ReportAccumulator.Unsaved(incidentsSaved: accumulator.incidentOrder.count,
+                                                            deliveriesSaved: accumulator.deliveries.count)
             p = Progress(accumulator: accumulator, positions: saved.positions, rejected: saved.rejected)
         }
+        storeIsWhole = true
         for (path, position) in zip(inputs, saved.positions) {
             if let position {
                 logger.info("\(path): resuming from the state at byte \(position.inputOffset) (line \(position.inputLine), inode \(position.inputInode))")
@@ -179,13 +192,16 @@ public final class StatusFollower: @unchecked Sendable {
         return status
     }
 
-    private func write(_ copy: Progress, readerSilentMs: Int64? = nil) -> ExitStatus? {
+    /// Builds and writes the board and the pages of `clients` (nil: every page), then saves the state.
+    private func write(_ copy: Progress, clients: Set<String>? = nil, readerSilentMs: Int64? = nil) -> ExitStatus? {
         // Taken before the build, which closes the copy's spans.
         let saved = store == nil ? nil : copy.accumulator.saved
-        let snapshot = StatusBuilder(accumulator: copy.accumulator, linesRejected: copy.rejected.reduce(0, +),
-                                     readerSilentMs: readerSilentMs).build()
+        var builder = StatusBuilder(accumulator: copy.accumulator, linesRejected: copy.rejected.reduce(0, +),
+                                    readerSilentMs: readerSilentMs)
+        builder.pagesOf = clients
+        let snapshot = builder.build()
         do {
-            let written = try StatusSite(directory: directory).write(snapshot)
+            let written = try StatusSite(directory: directory).write(snapshot, clients: clients)
             if written > 0 { logger.debug("status site: \(written) files rewritten at \(snapshot.updatedAt)") }
         } catch {
             Stage.printError("\(error)")
@@ -195,7 +211,9 @@ public final class StatusFollower: @unchecked Sendable {
         // After the pages: a crash between the two reads the lines since the last save again, counting them once.
         do {
             try store.save(StatusStateStore.Saved(accumulator: saved, inputs: inputs.map(StatusStateStore.absolute),
-                                                  positions: copy.positions, rejected: copy.rejected))
+                                                  positions: copy.positions, rejected: copy.rejected),
+                           changes: storeIsWhole ? copy.changes : nil)
+            storeIsWhole = true
             logger.debug("status state saved: \(zip(inputs, copy.positions).map { "\($0) at byte \($1?.inputOffset ?? 0)" }.joined(separator: ", "))")
             return nil
         } catch {
@@ -206,8 +224,9 @@ public final class StatusFollower: @unchecked Sendable {
 }
 
 extension StatusFollower.Progress {
-    /// A copy to build and save from while the live one goes on reading.
+    /// A copy to build and save from while the live one goes on reading; it takes what changed since the last one.
     func copy() -> StatusFollower.Progress {
-        StatusFollower.Progress(accumulator: accumulator.copy(), positions: positions, rejected: rejected)
+        StatusFollower.Progress(accumulator: accumulator.copy(), positions: positions, rejected: rejected,
+                                changes: accumulator.takeUnsaved())
     }
 }

@@ -62,8 +62,7 @@ public enum StatusHTML {
 
     /// Local time in the page's zone, with its offset: `2026-11-25 08:10 +00:00`.
     static func local(_ rfc3339: String?, _ zone: TimeZone) -> String {
-        guard let rfc3339 else { return "-" }
-        return ReportText(zone: zone, singleDay: false, showsOffset: true).time(rfc3339)
+        StatusLocalTime(zone: zone)(rfc3339)
     }
 
     static func dayBar(_ days: [StatusDay]) -> String {

@@ -11,26 +11,35 @@ public struct StatusSite {
 
     public init(directory: String) { self.directory = directory }
 
-    /// Every file of the site for a snapshot, by path relative to the folder.
-    public static func files(_ snapshot: StatusSnapshot) -> [(path: String, text: String)] {
-        var out: [(String, String)] = [("index.html", StatusHTML.board(snapshot)), ("summary.json", StatusSummaryJSON.board(snapshot))]
-        for c in snapshot.clients where c.published {
-            out.append(("\(c.folder)/index.html", StatusHTML.client(c, snapshot: snapshot)))
-            out.append(("\(c.folder)/summary.json", StatusSummaryJSON.client(c, snapshot: snapshot)))
-            out.append(("\(c.folder)/feed.atom", StatusAtom.client(c, snapshot: snapshot)))
+    /// Every file of the site for a snapshot, by path relative to the folder: the board's, and the pages of
+    /// `clients` (nil: every client's).
+    public static func files(_ snapshot: StatusSnapshot, clients: Set<String>? = nil) -> [(path: String, text: String)] {
+        pages(snapshot, clients: clients).map { ($0.path, String(decoding: $0.render(), as: UTF8.self)) }
+    }
+
+    /// The files, each written only when reached, so a rewrite holds one page's bytes at a time (summary.json's
+    /// straight from its writer, without a String between).
+    static func pages(_ snapshot: StatusSnapshot, clients: Set<String>?) -> [(path: String, render: () -> Data)] {
+        var out: [(String, () -> Data)] = [("index.html", { Data(StatusHTML.board(snapshot).utf8) }),
+                                           ("summary.json", { Data(StatusSummaryJSON.boardSummary(snapshot).document) })]
+        for c in snapshot.clients where c.published && clients?.contains(c.name) ?? true {
+            out.append(("\(c.folder)/index.html", { Data(StatusHTML.client(c, snapshot: snapshot).utf8) }))
+            out.append(("\(c.folder)/summary.json", { Data(StatusSummaryJSON.clientSummary(c, snapshot: snapshot).document) }))
+            out.append(("\(c.folder)/feed.atom", { Data(StatusAtom.client(c, snapshot: snapshot).utf8) }))
         }
         return out
     }
 
-    /// Writes the files that changed; returns how many were written. Throws when a folder cannot be made (before
-    /// any file changes) or on the first file it cannot write, leaving that file and every one not reached as it was.
+    /// Writes the files that changed, of the board and of `clients` (nil: every client); returns how many were
+    /// written. Throws when a folder cannot be made (before any file changes) or on the first file it cannot
+    /// write, leaving that file and every one not reached as it was.
     @discardableResult
-    public func write(_ snapshot: StatusSnapshot) throws -> Int {
+    public func write(_ snapshot: StatusSnapshot, clients: Set<String>? = nil) throws -> Int {
         // Screenshots are copied before the board that links them and pruned after it (docs/status-pages.md).
         var snapshot = snapshot
         let screenshots = StatusScreenshotFolder(directory: directory)
         let copied = screenshots.place(&snapshot)
-        let files = StatusSite.files(snapshot)
+        let files = StatusSite.pages(snapshot, clients: clients)
         // Every folder first: one that cannot be made stops the rewrite before any page changes.
         for folder in Set(files.map { (directory + "/" + $0.path as NSString).deletingLastPathComponent }).sorted() {
             do {
@@ -40,8 +49,8 @@ public struct StatusSite {
             }
         }
         var written = copied
-        for (path, text) in files {
-            if try StatusSite.replace(directory + "/" + path, with: Data(text.utf8)) { written += 1 }
+        for (path, render) in files {
+            if try StatusSite.replace(directory + "/" + path, with: render()) { written += 1 }
         }
         screenshots.prune(keeping: snapshot)
         return written

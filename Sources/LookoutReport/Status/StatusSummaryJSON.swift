@@ -4,6 +4,7 @@ import LookoutCore
 /// StatusSummaryJSON writes `summary.json` in the shape of Atlassian Statuspage's public `/api/v2/summary.json`
 /// (page, status, components, incidents with incident_updates, scheduled_maintenances), so widgets and status
 /// aggregators read it unchanged. Lookout's own figures ride along under `lookout` keys those readers ignore.
+/// The types stay `Encodable`: StatusJSONWriter writes them, and its tests hold it to the encoder's bytes.
 public enum StatusSummaryJSON {
     struct Page: Encodable {
         var id: String, name: String, url: String, timeZone: String, updatedAt: String
@@ -123,6 +124,10 @@ public enum StatusSummaryJSON {
 
     /// A client's `summary.json`: only that client's components, incidents and windows.
     public static func client(_ client: StatusClient, snapshot: StatusSnapshot) -> String {
+        String(decoding: clientSummary(client, snapshot: snapshot).document, as: UTF8.self)
+    }
+
+    static func clientSummary(_ client: StatusClient, snapshot: StatusSnapshot) -> Summary {
         let pageID = client.folder
         var monitor = snapshot.monitor
         monitor.results = 0; monitor.incidentLines = 0; monitor.deliveryLines = 0; monitor.linesRejected = 0
@@ -134,11 +139,13 @@ public enum StatusSummaryJSON {
             lookout: Extra(monitor: monitor,
                            pastIncidents: client.pastIncidents.map { incident($0, pageID: pageID, components: client.components, forClient: true) },
                            board: nil))
-        return JSONReportRenderer.document(summary)
+        return summary
     }
 
     /// The team board's `summary.json`: every client's components and incidents, with the team's details.
-    public static func board(_ snapshot: StatusSnapshot) -> String {
+    public static func board(_ snapshot: StatusSnapshot) -> String { String(decoding: boardSummary(snapshot).document, as: UTF8.self) }
+
+    static func boardSummary(_ snapshot: StatusSnapshot) -> Summary {
         let pageID = "team"
         let clients = StatusBoard.ordered(snapshot.clients)
         var comps: [Component] = []
@@ -158,6 +165,6 @@ public enum StatusSummaryJSON {
             lookout: Extra(monitor: snapshot.monitor, pastIncidents: nil,
                            board: clients.map { BoardClient(client: $0.name, folder: $0.published ? $0.folder : nil,
                                                             status: $0.status.rawValue, openIncidents: $0.openIncidents) }))
-        return JSONReportRenderer.document(summary)
+        return summary
     }
 }

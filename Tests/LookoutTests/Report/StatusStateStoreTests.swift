@@ -79,4 +79,42 @@ import Testing
         try store.clear()
         #expect(try store.load() == nil)
     }
+
+    /// Saves after the first one write only what changed (`takeUnsaved()`): the tallies that took results, incidents
+    /// merged since, and new incidents and deliveries. Saved in three parts (whole, then two changes), cut where
+    /// incidents opened in one part resolve in the next, the state loads to the same figures as the whole day's.
+    @Test func savesOfWhatChangedAddUpToTheWhole() throws {
+        let config = try ReportFixture.config()
+        let lines = try String(contentsOfFile: ReportFixture.path("day.in.ndjson"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let folder = try StatusSiteTests.tempFolder("status-state-changes")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let accumulator = ReportAccumulator(config: config, range: StatusBuilder.readingRange)
+        accumulator.unsaved = ReportAccumulator.Unsaved()
+        var logger = Logger(label: "status-state-test")
+        logger.logLevel = .critical
+        let store = try StatusStateStore(path: folder + "/state.db")
+        let cuts = [0, lines.count / 3, 2 * lines.count / 3, lines.count]
+        var rejected = 0
+        for part in 0..<3 {
+            let path = folder + "/part\(part).ndjson"
+            try (lines[cuts[part]..<cuts[part + 1]].joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            rejected += ReportStage.accumulate([path], into: accumulator, rejectsPath: nil, logger: logger).rejected
+            let changes = accumulator.takeUnsaved()
+            if part > 0 {
+                #expect(changes!.tallies.count <= accumulator.tallies.count && changes!.incidentsSaved > 0)
+            }
+            try store.save(StatusStateStore.Saved(accumulator: accumulator.saved, inputs: ["/logs/classified.ndjson"],
+                                                  positions: [nil], rejected: [rejected]),
+                           changes: part == 0 ? nil : changes)
+        }
+        store.close()
+        let loaded = try #require(try StatusStateStore(path: folder + "/state.db").load())
+        let restored = try ReportAccumulator(config: config, range: StatusBuilder.readingRange, saved: loaded.accumulator)
+        #expect(restored.incidentOrder == accumulator.incidentOrder)
+        #expect(restored.deliveries.count == accumulator.deliveries.count)
+        let expected = StatusSiteTests.files(StatusBuilder(accumulator: accumulator.copy(), linesRejected: rejected).build())
+        let actual = StatusSiteTests.files(StatusBuilder(accumulator: restored.copy(), linesRejected: rejected).build())
+        #expect(actual.keys.sorted() == expected.keys.sorted())
+        for (path, text) in expected { #expect(actual[path] == text, "\(path)") }
+    }
 }

@@ -81,13 +81,14 @@ probe_config() {
   done
 }
 
-# nginx_conf DIR PORT HOSTS SERVER [LISTEN_FLAGS]: writes DIR/nginx.conf (one worker, no access log, logs and temp
-# files under DIR, root DIR/www) with one server listening on PORT of 127.0.0.1 to 127.0.0.HOSTS (loopback only) whose
-# body is SERVER (its locations, certificates, and an access_log if wanted); LISTEN_FLAGS go on each listen (`ssl`).
-# bench/route/compare.py and bench/probe/tls.sh call it too.
+# nginx_conf DIR PORT HOSTS SERVER [LISTEN_FLAGS] [MORE]: writes DIR/nginx.conf (one worker, no access log, logs and
+# temp files under DIR, root DIR/www) with one server listening on PORT of 127.0.0.1 to 127.0.0.HOSTS (loopback only)
+# whose body is SERVER (its locations, certificates, and an access_log if wanted); LISTEN_FLAGS go on each listen
+# (`ssl`); MORE is placed in the http block after that server (a second server block).
+# bench/route/compare.py, bench/probe/tls.sh and bench/probe/mixed.sh call it too.
 nginx_conf() {
-  local dir=$1 port=$2 hosts=$3 server=$4 flags=${5:-} listen="" h
-  for h in $(seq "$hosts"); do listen+="listen 127.0.0.$h:$port${flags:+ $flags}; "; done
+  local dir=$1 port=$2 hosts=$3 server=$4 flags=${5:-} more=${6:-} listen
+  listen=$(listens "$hosts" "$port" "$flags")
   mkdir -p "$dir/www" "$dir/logs" "$dir/tmp"
   chmod 755 "$dir" "$dir/www"   # nginx workers run as an unprivileged user when started by root
   cat > "$dir/nginx.conf" <<NGINX
@@ -106,8 +107,42 @@ http {
     root $dir/www;
     $server
   }
+  $more
 }
 NGINX
+}
+
+# listens HOSTS PORT [FLAGS]: "listen 127.0.0.1:PORT FLAGS; ..." for 127.0.0.1 to 127.0.0.HOSTS (a server's listens).
+listens() {
+  local h out=""
+  for h in $(seq "$1"); do out+="listen 127.0.0.$h:$2${3:+ $3}; "; done
+  echo "$out"
+}
+
+# bench_page FILE: the probe benchmarks' page, about 20 KB of HTML with the markers the http checks look for
+# (`<footer`, `Product 25[0-9]`).
+bench_page() {
+  python3 - "$1" <<'PY'
+import sys
+rows = "".join(f'<li class="product">Product {i}: a fine thing at a fair price</li>' for i in range(1, 300))
+open(sys.argv[1], "w").write(f"<!doctype html><html><head><title>Bench</title></head><body><header>Bench</header>"
+                             f"<main><ul>{rows}</ul></main><footer>&copy; 2026</footer></body></html>")
+PY
+}
+
+# bench_ca HOSTS [ec|rsa]: in the current folder, a private CA (ca.key, ca.pem) and a server certificate (srv.key,
+# srv.pem) it signed that names localhost and 127.0.0.1 to 127.0.0.HOSTS; P-256 keys unless rsa (2048 bits).
+bench_ca() {
+  local hosts=$1 key=${2:-ec} san="DNS:localhost" h
+  _bench_key() { if [ "$key" = rsa ]; then openssl genrsa -out "$1" 2048 2>/dev/null; else openssl ecparam -name prime256v1 -genkey -noout -out "$1"; fi; }
+  _bench_key ca.key
+  openssl req -x509 -new -key ca.key -sha256 -days 365 -subj "/CN=lookout bench CA" -out ca.pem \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  _bench_key srv.key
+  for h in $(seq "$hosts"); do san+=",IP:127.0.0.$h"; done
+  openssl req -new -key srv.key -subj "/CN=localhost" -out srv.csr 2>/dev/null
+  printf "subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n" "$san" > srv.ext
+  openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 90 -sha256 -extfile srv.ext -out srv.pem 2>/dev/null
 }
 
 # start_nginx DIR PORT HOSTS READY_PATH SERVER: nginx_conf, then starts nginx in the background, adds its pid to the
@@ -117,4 +152,38 @@ start_nginx() {
   nginx -e "$1/logs/error.log" -c "$1/nginx.conf" -p "$1" &
   pids+=($!)
   wait_http "http://127.0.0.1:$2$4"
+}
+
+# blackbox_modules [CA_FILE]: blackbox_exporter's modules for the probe benchmarks: http_content (the http checks'
+# assertions), tcp_connect; with CA_FILE also tcp_tls (a TLS handshake trusting CA_FILE) and tcp_tls_wrong_name (the
+# same, for a name the certificate does not carry).
+blackbox_modules() {
+  cat <<YAML
+modules:
+  http_content:
+    prober: http
+    timeout: 10s
+    http:
+      valid_status_codes: [200]
+      fail_if_body_not_matches_regexp: ["<footer", "Product 25[0-9]"]
+      fail_if_body_matches_regexp: ["Fatal error"]
+  tcp_connect:
+    prober: tcp
+    timeout: 10s
+YAML
+  [ -n "${1:-}" ] || return 0
+  cat <<YAML
+  tcp_tls:
+    prober: tcp
+    timeout: 10s
+    tcp:
+      tls: true
+      tls_config: {ca_file: $1}
+  tcp_tls_wrong_name:
+    prober: tcp
+    timeout: 10s
+    tcp:
+      tls: true
+      tls_config: {ca_file: $1, server_name: wrong.example}
+YAML
 }

@@ -130,7 +130,10 @@ public struct ProbeCommand: AsyncParsableCommand {
         } else {
             writer = .standardOutput
         }
-        services.metrics.configure(config, location: location)
+        // Per-check series only when /metrics is served: nothing else reads them, and swift-prometheus 2.4.1 copies a
+        // family's whole label table to add one series, so making them for 15,000 checks cost about 15 s of CPU and
+        // 100 MiB in the first round of runs (bench/RESULTS.md, issue 15).
+        if listen != nil { services.metrics.configure(config, location: location) }
         let runner = ProbeRunner(checks: select(config), location: location, writer: writer,
                                  concurrency: concurrency, perHost: perHost, services: services,
                                  heartbeat: heartbeat.map(ProbeLiveness.init(intervalSeconds:)), logger: logger)
@@ -145,7 +148,7 @@ public struct ProbeCommand: AsyncParsableCommand {
                     logger.info("heartbeat receiver listening on \(address.host):\(port)")
                 }
         }
-        let path = self.config, location = self.location
+        let path = self.config, location = self.location, served = listen != nil
         do {
             if once {
                 try await runner.runOnce()
@@ -154,7 +157,7 @@ public struct ProbeCommand: AsyncParsableCommand {
                     guard let path else { return nil }
                     do {
                         let reloaded = try Stage.readConfig(path: path, checksRunHere: true)
-                        services.metrics.configure(reloaded, location: location)
+                        if served { services.metrics.configure(reloaded, location: location) }
                         return select(reloaded)
                     } catch {
                         logger.error("reload failed, keeping the running config: \(error)")

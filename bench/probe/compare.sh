@@ -15,12 +15,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
 # The page: about 20 KB of HTML with the markers the assertions look for.
-python3 - "$work/www/page.html" <<'PY'
-import sys
-rows = "".join(f'<li class="product">Product {i}: a fine thing at a fair price</li>' for i in range(1, 300))
-open(sys.argv[1], "w").write(f"<!doctype html><html><head><title>Bench</title></head><body><header>Bench</header>"
-                             f"<main><ul>{rows}</ul></main><footer>&copy; 2026</footer></body></html>")
-PY
+bench_page "$work/www/page.html"
 port=$(free_port)
 start_nginx "$work" "$port" "$hosts" / 'location / { default_type text/html; try_files /page.html =404; }'
 
@@ -39,16 +34,7 @@ measure probe-once-1 "$BENCH_RUNS" /dev/null "$BENCH_BIN/probe" "${probe_args[@]
 
 # blackbox_exporter: one long-running exporter, $checks /probe requests per run through one curl (16 in parallel).
 bb_port=$(free_port)
-cat > "$work/blackbox.yml" <<YAML
-modules:
-  http_content:
-    prober: http
-    timeout: 10s
-    http:
-      valid_status_codes: [200]
-      fail_if_body_not_matches_regexp: ["<footer", "Product 25[0-9]"]
-      fail_if_body_matches_regexp: ["Fatal error"]
-YAML
+blackbox_modules > "$work/blackbox.yml"
 prometheus-blackbox-exporter --config.file="$work/blackbox.yml" --web.listen-address="127.0.0.1:$bb_port" \
   --log.level=warn 2> "$work/blackbox.log" &
 bb=$!; pids+=($bb)
@@ -141,3 +127,35 @@ bench/run probe     # nginx + probe --once --config once.yaml; blackbox_exporter
 \`\`\`
 MD
 echo "probe: $p_us ms/check (blackbox $p_bb, check_http $p_ch), RSS $((m_us / 1024)) MiB, rate $r_lines in $rate_seconds s" >&2
+
+# Agency scale (issue 15), long-running: 5,000 sites x (http, tls, tcp) every 30 s for MIXED_SECONDS (default 600),
+# beside blackbox_exporter at the same rate; then the tls checks alone (MIXED_TLS_SECONDS, default 120); then the tls
+# kind's `--once` comparison. PROBE_MIXED=0 skips all three.
+[ "${PROBE_MIXED:-1}" = 1 ] || exit 0
+echo "probe: 15,000 mixed checks every 30 s for ${MIXED_SECONDS:-600} s, then blackbox_exporter at the same rate" >&2
+mixed=$(bash "$(dirname "$0")/mixed.sh" "$BENCH_BIN/probe")
+echo "probe: 5,000 tls checks every 30 s for ${MIXED_TLS_SECONDS:-120} s, then blackbox_exporter at the same rate" >&2
+tls_long=$(MIXED_KINDS=tls MIXED_SECONDS=${MIXED_TLS_SECONDS:-120} bash "$(dirname "$0")/mixed.sh" "$BENCH_BIN/probe")
+echo "probe: the tls kind, --once, beside blackbox_exporter" >&2
+tls_once=$(bash "$(dirname "$0")/tls.sh" "$BENCH_BIN/probe" 1000 50 3)
+cat >> "$BENCH_OUT/probe.md" <<MD
+
+#### probe: 15,000 mixed checks every 30 s, long-running, beside blackbox_exporter at the same rate (issue 15)
+
+\`bench/probe/mixed.sh\`: \`probe --config --output\` running for ${MIXED_SECONDS:-600} s, its CPU and memory from /proc every
+30 s, every result checked against its target; then blackbox_exporter sent the same 15,000 \`/probe\` requests every
+30 s (each at its check's offset in the interval, one curl a second), its CPU and memory from /proc of its own process.
+Targets: under 0.3 cores and 150 MiB peak RSS, flat; every result right.
+
+$mixed
+
+#### The tls checks alone: ${MIXED_SITES:-5000} every 30 s
+
+$tls_long
+
+#### The tls kind, \`--once\` (\`bench/probe/tls.sh PROBE 1000 50 3\`)
+
+\`\`\`
+$tls_once
+\`\`\`
+MD

@@ -21,15 +21,7 @@ trap cleanup EXIT
 # A private CA and a server certificate naming every loopback address used.
 cd "$work"
 : > runs.tsv; : > blackbox.tsv
-newkey() { if [ "$key" = rsa ]; then openssl genrsa -out "$1" 2048 2>/dev/null; else openssl ecparam -name prime256v1 -genkey -noout -out "$1"; fi; }
-newkey ca.key
-openssl req -x509 -new -key ca.key -sha256 -days 365 -subj "/CN=lookout bench CA" -out ca.pem \
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-newkey srv.key
-san="DNS:localhost"; for h in $(seq "$hosts"); do san+=",IP:127.0.0.$h"; done
-openssl req -new -key srv.key -subj "/CN=localhost" -out srv.csr 2>/dev/null
-printf "subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n" "$san" > srv.ext
-openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 90 -sha256 -extfile srv.ext -out srv.pem 2>/dev/null
+bench_ca "$hosts" "$key"
 
 # nginx, one worker, TLS on each loopback address.
 port=$(free_port)
@@ -107,15 +99,7 @@ fi
 
 [ "${BLACKBOX:-1}" = 1 ] || exit 0
 bb_port=$(free_port)
-cat > blackbox.yml <<YAML
-modules:
-  tcp_tls:
-    prober: tcp
-    timeout: 10s
-    tcp:
-      tls: true
-      tls_config: {ca_file: $work/ca.pem}
-YAML
+blackbox_modules "$work/ca.pem" > blackbox.yml
 prometheus-blackbox-exporter --config.file="$work/blackbox.yml" --web.listen-address="127.0.0.1:$bb_port" --log.level=warn 2> blackbox.log & bb=$!; pids+=($bb)
 for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$bb_port/metrics" && break; sleep 0.1; done
 sed "s|^|url = \"http://127.0.0.1:$bb_port/probe?module=tcp_tls\&target=|; s|$|\"|" targets > blackbox.curl

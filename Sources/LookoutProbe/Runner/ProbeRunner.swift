@@ -27,7 +27,7 @@ public final class ProbeRunner: Sendable {
         case stop
     }
 
-    public init(checks: [Check], location: String?, writer: LineWriter, clock: any WallClock = SystemClock(),
+    public init(checks: [Check], location: String?, writer: LineWriter, clock: any WallClock = EventLoopClock(),
                 concurrency: Int = 64, perHost: Int = 4, services: ProbeServices = .standalone,
                 heartbeat: ProbeLiveness? = nil, logger: Logger = Logger(label: "probe")) {
         self.table = CheckTable(checks)

@@ -10,4 +10,9 @@ extension Duration {
     var pollMilliseconds: Int32 {
         Int32(clamping: components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
+
+    /// The span in whole nanoseconds (an event-loop timer's unit).
+    var wholeNanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
 }

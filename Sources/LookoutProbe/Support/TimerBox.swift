@@ -1,27 +1,28 @@
 import LookoutCore
+import NIOCore
 
-/// TimerBox holds a step's watchdog (`Deadline`) so the step can cancel it, even if the step finishes before the
-/// watchdog is stored.
+/// TimerBox holds a step's watchdog (`Deadline`'s scheduled timer) so the step can cancel it, even if the step
+/// finishes before the watchdog is stored.
 final class TimerBox: Sendable {
     private struct State {
-        var task: Task<Void, Never>?
+        var timer: Scheduled<Void>?
         var cancelled = false
     }
     private let state = Locked(State())
 
-    func set(_ task: Task<Void, Never>) {
+    func set(_ timer: Scheduled<Void>) {
         let cancelNow = state.withLock { state in
-            state.task = task
+            state.timer = timer
             return state.cancelled
         }
-        if cancelNow { task.cancel() }
+        if cancelNow { timer.cancel() }
     }
 
     func cancel() {
-        let task = state.withLock { state in
+        let timer = state.withLock { state in
             state.cancelled = true
-            return state.task
+            return state.timer
         }
-        task?.cancel()
+        timer?.cancel()
     }
 }

@@ -73,11 +73,14 @@ struct ClassifiedLog {
     var resultIdentities: [String] { results.map(Self.identity) }
 
     /// Identities out of `at` order within their check and location, in output order.
+    /// Compared as times, not as text: `…:48Z` sorts after `…:48.994Z` as text ('Z' > '.'), which once made a
+    /// result on a whole second look out of order.
     var outOfOrder: [String] {
-        var last: [String: String] = [:]
+        var last: [String: Int64] = [:]
         var wrong: [String] = []
         for result in results {
-            let key = "\(result["check"] ?? "") \(result["location"] ?? "")", at = result["at"] as? String ?? ""
+            let key = "\(result["check"] ?? "") \(result["location"] ?? "")"
+            let at = (result["at"] as? String).flatMap(Timestamp.init(rfc3339:))?.milliseconds ?? .min
             if let previous = last[key], previous >= at { wrong.append(Self.identity(result)) }
             last[key] = at
         }

@@ -4,12 +4,9 @@ import LookoutCore
 /// StatusScreenshotFolder keeps `DIR/screenshots/CHECK/FILE.png`: a copy of each open incident's browser screenshot,
 /// so the team board can show it wherever the site is served. Copies are made before the pages that link them and
 /// pruned after, so a page never links a missing file; only the screenshots of open incidents are kept (at most
-/// `maxBytes` each), so the folder stays as small as what is broken now.
+/// `ScreenshotFile.maxBytes` each), so the folder stays as small as what is broken now.
 public struct StatusScreenshotFolder {
     public static let folder = StatusConfig.screenshotsFolder
-    /// The largest file copied: probe's are 1280x800 viewports of well under 1 MiB.
-    public static let maxBytes = 10 << 20
-    static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     public let directory: String
 
@@ -47,7 +44,7 @@ public struct StatusScreenshotFolder {
             return (out, false)
         }
         let data: Data
-        switch StatusScreenshotFolder.read(shot.source) {
+        switch ScreenshotFile.read(shot.source) {
         case .failure(let problem): out.problem = problem.description; return (out, false)
         case .success(let bytes): data = bytes
         }
@@ -86,26 +83,4 @@ public struct StatusScreenshotFolder {
 
     /// Letters, digits, `-`, `_` and `.` (as config ids), not starting with a dot: so never `.` or `..`.
     static func isSafeName(_ name: String) -> Bool { Config.isIdentifier(name) && !name.hasPrefix(".") }
-
-    struct Problem: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// The file's bytes when it is a readable regular file of at most `maxBytes` holding a PNG. The path comes from
-    /// the log: nothing else (a FIFO, a device, another file of the host) is ever copied into the site.
-    static func read(_ path: String) -> Result<Data, Problem> {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(Problem(description: "not readable here")) }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return .failure(Problem(description: "not a file")) }
-        guard st.st_size <= maxBytes else {
-            return .failure(Problem(description: "larger than \(maxBytes >> 20) MiB"))
-        }
-        guard let data = try? handle.read(upToCount: maxBytes + 1) ?? Data(), data.count <= maxBytes else {
-            return .failure(Problem(description: "not readable here"))
-        }
-        guard data.starts(with: pngSignature) else { return .failure(Problem(description: "not a PNG")) }
-        return .success(data)
-    }
 }

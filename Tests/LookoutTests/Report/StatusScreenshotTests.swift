@@ -113,7 +113,7 @@ import Testing
         case "large":
             // A PNG's signature, then a hole up to one byte over the bound.
             try Self.newer.write(to: URL(fileURLWithPath: source))
-            #expect(truncate(source, off_t(StatusScreenshotFolder.maxBytes + 1)) == 0)
+            #expect(truncate(source, off_t(ScreenshotFile.maxBytes + 1)) == 0)
         case "folder": try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         case "fifo": #expect(mkfifo(source, 0o600) == 0)
         case "name":

@@ -109,17 +109,21 @@ public final class ProbeRunner: Sendable {
     /// Runs each check every `every` until `.stop` arrives on `control`. The first run of each check is offset by a
     /// stable jitter within its interval; a run that overruns its interval skips the missed slots instead of piling
     /// up. A reload keeps the slots of checks that stay, starts new ones and retires removed ones at their next slot.
+    /// One scheduler sleeps until the earliest slot for all checks; only runs in flight are tasks.
     public func runForever(control: AsyncStream<Control> = AsyncStream { _ in }) async throws {
         let start = clock.now()
         let (inbox, post) = AsyncStream<Control>.makeStream()
-        // The first error a schedule loop hit, rethrown once every loop has stopped.
+        // The first error a run hit writing its result, rethrown once the runs in flight have finished.
         let failure = Locked<(any Error)?>(nil)
+        let slots = SlotScheduler(clock: clock)
+        for check in table.all() where table.markRunning(check.id) {
+            slots.add(check.id, due: start + .milliseconds(ProbeRunner.jitter(check.id, within: check.every)))
+        }
+        // Unstructured, so stopping does not cancel the runs in flight: their results are still written.
+        let dispatcher = Task { await self.dispatch(slots, failure: failure, post: post) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in control { post.yield(message) }
-            }
-            for id in table.ids() where table.markRunning(id) {
-                group.addTask { await self.schedule(id, from: start, failure: failure, post: post) }
             }
             if let heartbeat {
                 group.addTask {
@@ -137,42 +141,51 @@ public final class ProbeRunner: Sendable {
                     logger.info("config reloaded: \(checks.count) checks, \(added.count) added, \(removed.count) removed")
                     let now = clock.now()
                     for id in added where table.markRunning(id) {
-                        group.addTask { await self.schedule(id, from: now, failure: failure, post: post) }
+                        guard let check = table.current(id) else { continue }
+                        slots.add(id, due: now + .milliseconds(ProbeRunner.jitter(id, within: check.every)))
                     }
                 case .stop:
                     break loop
                 }
             }
             logger.info("stopping: finishing runs in flight")
+            slots.stop()
             group.cancelAll()
             await group.waitForAll()
         }
+        await dispatcher.value
         if let e = failure.value { throw e }
     }
 
-    private func schedule(_ id: String, from start: Timestamp, failure: Locked<(any Error)?>,
+    /// Starts a run for every slot that comes due, until the scheduler stops; returns when the last run has finished.
+    private func dispatch(_ slots: SlotScheduler, failure: Locked<(any Error)?>,
                           post: AsyncStream<Control>.Continuation) async {
-        guard let first = table.current(id) else { return }
-        var next = start + .milliseconds(ProbeRunner.jitter(id, within: first.every))
-        while true {
-            do { try await clock.sleep(until: next) } catch {
-                table.markStopped(id)
-                return
+        await withDiscardingTaskGroup { runs in
+            while let due = await slots.nextDue() {
+                for slot in due {
+                    guard let check = table.claim(slot.checkID) else { continue }
+                    runs.addTask { await self.run(check, slot: slot.due, slots: slots, failure: failure, post: post) }
+                }
             }
-            guard let check = table.claim(id) else { return }
-            // Unstructured, so stopping does not cancel a run in flight: its result is still written.
-            let r = await Task { await self.limitedResult(of: check) }.value
-            heartbeat?.note(ok: r.ok, lateMs: r.at.milliseconds - next.milliseconds)
-            do { try emit(r) } catch {
-                // Nobody reads our output any more (or it failed): stop everything.
-                failure.withLock { if $0 == nil { $0 = error } }
-                post.yield(.stop)
-                table.markStopped(id)
-                return
-            }
-            let now = clock.now()
-            repeat { next = next + check.every } while next <= now
         }
+    }
+
+    /// One scheduled run: its result written, then the check's next slot (skipping slots the run overran).
+    private func run(_ check: Check, slot: Timestamp, slots: SlotScheduler, failure: Locked<(any Error)?>,
+                     post: AsyncStream<Control>.Continuation) async {
+        let r = await limitedResult(of: check)
+        heartbeat?.note(ok: r.ok, lateMs: r.at.milliseconds - slot.milliseconds)
+        do { try emit(r) } catch {
+            // Nobody reads our output any more (or it failed): stop everything.
+            failure.withLock { if $0 == nil { $0 = error } }
+            post.yield(.stop)
+            table.markStopped(check.id)
+            return
+        }
+        let now = clock.now()
+        var next = slot
+        repeat { next = next + check.every } while next <= now
+        slots.add(check.id, due: next)
     }
 
     /// A stable offset in `0..<every` from the check id, so restarts keep the same spread.
@@ -183,7 +196,7 @@ public final class ProbeRunner: Sendable {
     }
 }
 
-/// CheckTable is the runner's current set of checks, swapped whole on reload, and which ids have a schedule loop.
+/// CheckTable is the runner's current set of checks, swapped whole on reload, and which ids are scheduled.
 final class CheckTable: Sendable {
     private struct State {
         var order: [String] = []
@@ -203,18 +216,20 @@ final class CheckTable: Sendable {
         state.withLock { state in
             let newIDs = checks.map(\.id)
             let added = newIDs.filter { state.byID[$0] == nil }
-            let removed = state.order.filter { !newIDs.contains($0) }
+            // A set, not the array: 15,000 checks would make a reload 225 million comparisons.
+            let kept = Set(newIDs)
+            let removed = state.order.filter { !kept.contains($0) }
             state.order = newIDs
             state.byID = Dictionary(checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             return (added, removed)
         }
     }
 
-    /// True if the id had no loop and now has one.
+    /// True if the id was not scheduled and now is (it has a slot, or a run in flight, until `claim` retires it).
     func markRunning(_ id: String) -> Bool { state.withLock { $0.running.insert(id).inserted } }
     func markStopped(_ id: String) { _ = state.withLock { $0.running.remove(id) } }
 
-    /// The check to run now, or nil (and the loop is retired) when a reload removed it.
+    /// The check to run now, or nil (and the id is no longer scheduled) when a reload removed it.
     func claim(_ id: String) -> Check? {
         state.withLock { state in
             if let c = state.byID[id] { return c }

@@ -30,6 +30,9 @@ public struct TLSProbe: ProbeKind {
     public let serverName: String
     public let warnDays: Int
     public let extraRoots: [Certificate]
+    /// Which `ca_file` (and version of it) `extraRoots` came from, "" for none: chains judged against the same
+    /// roots are shared between checks (`ServerChains`).
+    let rootsKey: String
 
     public var host: String? { hostName }
 
@@ -61,7 +64,9 @@ public struct TLSProbe: ProbeKind {
             guard try n.int() >= 0 else { throw n.error("\(n.path) must not be negative") }
             return try n.int(in: 0...ConfigBounds.maxDays)
         } ?? 14
-        extraRoots = try check["ca_file"].map { try CAFileCache.shared.roots(of: $0, context: context) } ?? []
+        let roots = try check["ca_file"].map { try CAFileCache.shared.roots(of: $0, context: context) }
+        extraRoots = roots?.roots ?? []
+        rootsKey = roots?.key ?? ""
     }
 
     public func run(_ run: ProbeRun) async -> ProbeOutcome {
@@ -78,12 +83,13 @@ public struct TLSProbe: ProbeKind {
         }
         var outcome = ProbeOutcome(ok: true)
         outcome.latencyMs = ProbeOutcome.round(elapsedMs())
-        guard let leafBytes = try? chain.first?.toDERBytes(), let leaf = try? Certificate(derEncoded: leafBytes) else {
+        let der = chain.compactMap { try? $0.toDERBytes() }
+        guard der.count == chain.count, let server = ServerChains.shared.chain(der: der, roots: rootsKey) else {
             outcome.ok = false
             outcome.error = "the server sent no readable certificate"
             return outcome
         }
-        let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
+        let leaf = server.leaf
         let now = Date(timeIntervalSince1970: Double(run.startedAt.milliseconds) / 1000)
         let notAfter = leaf.notValidAfter
         let secondsLeft = notAfter.timeIntervalSince(now)
@@ -91,8 +97,8 @@ public struct TLSProbe: ProbeKind {
         outcome.details = [
             JSONMember(key: "days_left", value: .int(Int64(daysLeft))),
             JSONMember(key: "not_after", value: .string(Timestamp(milliseconds: Int64(notAfter.timeIntervalSince1970 * 1000)).description)),
-            JSONMember(key: "subject", value: .string(leaf.subject.description)),
-            JSONMember(key: "issuer", value: .string(leaf.issuer.description)),
+            JSONMember(key: "subject", value: .string(server.subject)),
+            JSONMember(key: "issuer", value: .string(server.issuer)),
             JSONMember(key: "chain_length", value: .int(Int64(chain.count))),
         ]
         if secondsLeft <= 0 {
@@ -100,13 +106,13 @@ public struct TLSProbe: ProbeKind {
         } else if leaf.notValidBefore > now {
             outcome.fail("expiry", because: "the certificate is not valid before \(TLSProbe.day(leaf.notValidBefore))")
         }
-        if !TLSProbe.names(leaf, match: serverName) {
+        if !server.names(serverName) {
             outcome.fail("hostname", because: "the certificate does not name \(serverName)")
         }
         // Judge the chain at a moment the certificate is valid, so an expired certificate is reported as expired
         // and not also as an untrusted chain.
         let chainTime = secondsLeft <= 0 ? notAfter.addingTimeInterval(-60) : max(now, leaf.notValidBefore.addingTimeInterval(60))
-        if let why = await TLSProbe.chainFailure(leaf: leaf, intermediates: intermediates, extraRoots: extraRoots, at: chainTime) {
+        if let why = await server.chainFailure(extraRoots: extraRoots, at: chainTime) {
             outcome.fail("chain", because: why)
         }
         if outcome.ok, daysLeft < warnDays {
@@ -117,45 +123,6 @@ public struct TLSProbe: ProbeKind {
 
     static func day(_ d: Date) -> String {
         String(Timestamp(milliseconds: Int64(d.timeIntervalSince1970 * 1000)).description.prefix(10))
-    }
-
-    static func chainFailure(leaf: Certificate, intermediates: [Certificate], extraRoots: [Certificate], at time: Date) async -> String? {
-        var roots = CertificateStore.systemTrustRoots
-        roots.append(contentsOf: extraRoots)
-        var verifier = Verifier(rootCertificates: roots) { RFC5280Policy(fixedExpiryValidationTime: time) }
-        switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
-        case .validCertificate: return nil
-        case .couldNotValidate(let failures):
-            if failures.isEmpty { return "the chain does not lead to a trusted root (issuer \(leaf.issuer))" }
-            return "untrusted chain: \(HTTPRequestSpec.oneLine(String(describing: failures[0].policyFailureReason)))"
-        }
-    }
-
-    /// RFC 6125 matching against the subject alternative names (a leading `*.` covers one label); an IP target
-    /// matches an IP entry.
-    static func names(_ cert: Certificate, match host: String) -> Bool {
-        let host = host.lowercased()
-        guard let san = try? cert.extensions.subjectAlternativeNames else { return false }
-        for name in san {
-            switch name {
-            case .dnsName(let pattern):
-                let p = pattern.lowercased()
-                if p == host { return true }
-                if p.hasPrefix("*."), let dot = host.firstIndex(of: "."), host[dot...] == p.dropFirst(), host[..<dot].count > 0 {
-                    return true
-                }
-            case .ipAddress(let bytes):
-                let raw = Array(bytes.bytes)
-                var text = [CChar](repeating: 0, count: 64)
-                if raw.count == 4 || raw.count == 16,
-                   raw.withUnsafeBytes({ inet_ntop(raw.count == 4 ? AF_INET : AF_INET6, $0.baseAddress, &text, 64) }) != nil,
-                   String(nulTerminated: text) == host {
-                    return true
-                }
-            default: continue
-            }
-        }
-        return false
     }
 
     struct HandshakeTimeout: Error {}

@@ -26,17 +26,19 @@ final class CAFileCache: Sendable {
         return try entry(of: node, context: context).entry.certificates
     }
 
-    /// The certificates of a `ca_file` as trust roots for swift-certificates.
-    func roots(of node: ConfigNode, context: ConfigContext) throws -> [Certificate] {
-        guard context.checksRunHere else { _ = try node.string(); return [] }
+    /// The certificates of a `ca_file` as trust roots for swift-certificates, and a key naming this version of the
+    /// file (its path, size and modification time).
+    func roots(of node: ConfigNode, context: ConfigContext) throws -> (roots: [Certificate], key: String) {
+        guard context.checksRunHere else { _ = try node.string(); return ([], "") }
         let (path, entry) = try entry(of: node, context: context)
-        if let roots = entry.roots { return roots }
+        let key = path + " " + entry.stamp
+        if let roots = entry.roots { return (roots, key) }
         let roots: [Certificate]
         do { roots = try entry.certificates.map { try Certificate(derEncoded: $0.toDERBytes()) } } catch {
             throw node.error("cannot read ca_file \(path) as PEM certificates")
         }
         byPath.withLock { if $0[path]?.stamp == entry.stamp { $0[path]?.roots = roots } }
-        return roots
+        return (roots, key)
     }
 
     private func entry(of node: ConfigNode, context: ConfigContext) throws -> (path: String, entry: Entry) {

@@ -133,7 +133,8 @@ public struct ProbeCommand: AsyncParsableCommand {
         // Per-check series only when /metrics is served: nothing else reads them, and swift-prometheus 2.4.1 copies a
         // family's whole label table to add one series, so making them for 15,000 checks cost about 15 s of CPU and
         // 100 MiB in the first round of runs (bench/RESULTS.md, issue 15).
-        if listen != nil { services.metrics.configure(config, location: location) }
+        let served = listen != nil
+        if served { services.metrics.configure(config, location: location) }
         let runner = ProbeRunner(checks: select(config), location: location, writer: writer,
                                  concurrency: concurrency, perHost: perHost, services: services,
                                  heartbeat: heartbeat.map(ProbeLiveness.init(intervalSeconds:)), logger: logger)
@@ -148,7 +149,7 @@ public struct ProbeCommand: AsyncParsableCommand {
                     logger.info("heartbeat receiver listening on \(address.host):\(port)")
                 }
         }
-        let path = self.config, location = self.location, served = listen != nil
+        let path = self.config, location = self.location
         do {
             if once {
                 try await runner.runOnce()

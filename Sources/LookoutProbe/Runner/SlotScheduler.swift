@@ -5,9 +5,8 @@ import LookoutCore
 final class SlotScheduler: Sendable {
     private struct State {
         var heap = SlotHeap()
-        /// The time the scheduler sleeps until, nil while it is awake.
-        var sleepingUntil: Timestamp?
-        var sleeper: Task<Void, Never>?
+        /// The sleep the scheduler is in (until when, and the task to cancel to wake it), nil while it is awake.
+        var sleeping: (until: Timestamp, task: Task<Void, Never>)?
         /// A wake-up that came while the scheduler was awake: it looks again before it sleeps.
         var rung = false
         var stopped = false
@@ -52,8 +51,7 @@ final class SlotScheduler: Sendable {
                 let until = state.heap.earliest ?? now + Self.idle
                 let clock = self.clock
                 let sleeper = Task { _ = try? await clock.sleep(until: until) }
-                state.sleepingUntil = until
-                state.sleeper = sleeper
+                state.sleeping = (until, sleeper)
                 return .sleep(sleeper)
             }
             switch step {
@@ -63,8 +61,7 @@ final class SlotScheduler: Sendable {
             case .sleep(let sleeper):
                 await sleeper.value
                 state.withLock { state in
-                    state.sleepingUntil = nil
-                    state.sleeper = nil
+                    state.sleeping = nil
                     state.rung = false
                 }
             }
@@ -79,9 +76,9 @@ final class SlotScheduler: Sendable {
 
     /// Marks a wake-up; returns the sleep to cancel when the scheduler sleeps past `due` (nil: whatever it sleeps for).
     private static func ring(_ state: inout State, ifBefore due: Timestamp?) -> Task<Void, Never>? {
-        if let until = state.sleepingUntil {
-            if let due, due >= until { return nil }
-            return state.sleeper
+        if let sleeping = state.sleeping {
+            if let due, due >= sleeping.until { return nil }
+            return sleeping.task
         }
         state.rung = true
         return nil

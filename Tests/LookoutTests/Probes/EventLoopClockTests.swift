@@ -13,11 +13,6 @@ import Testing
         #expect(clock.now() >= until)
     }
 
-    @Test func aSleepIntoThePastReturnsAtOnce() async throws {
-        let clock = EventLoopClock()
-        try await clock.sleep(until: clock.now() - .seconds(5))
-    }
-
     @Test(.timeLimit(.minutes(1)), arguments: [0, 50])
     func cancellingEndsASleepWithCancellationError(afterMs: Int) async throws {
         let clock = EventLoopClock()

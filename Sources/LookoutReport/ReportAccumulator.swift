@@ -182,9 +182,10 @@ public final class ReportAccumulator {
             // A public note is an update for the client's status page; an internal one stays with the team's tools.
             guard case .note(let note) = try ControlEvent(object), note.visibility == .public else { return }
             latestEventMs = max(latestEventMs, note.at.milliseconds)
-            incidents[note.incident]?.publicNotes.append(IncidentRecord.PublicNote(at: note.at, text: note.text))
-            if changedSites != nil, let site = incidents[note.incident]?.site { changedSites!.insert(site) }
-            if incidents[note.incident] != nil { unsaved?.incidents.insert(note.incident) }
+            guard let site = incidents[note.incident]?.site else { return }
+            incidents[note.incident]!.publicNotes.append(IncidentRecord.PublicNote(at: note.at, text: note.text))
+            changedSites?.insert(site)
+            unsaved?.incidents.insert(note.incident)
         default:
             break
         }

@@ -60,7 +60,6 @@ public final class StatusFollower: @unchecked Sendable {
         self.clientsOfSite = clientsOfSite
     }
 
-
     /// Runs until SIGINT or SIGTERM: 0, or 74 when the folder (or the state) cannot be written.
     /// `installingSignalHandlers`: false in a test process, whose children must not inherit ignored signals.
     public func run(installingSignalHandlers: Bool = true) -> ExitStatus {

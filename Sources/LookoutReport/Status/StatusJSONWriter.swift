@@ -3,7 +3,8 @@ import LookoutCore
 /// StatusJSONWriter writes `summary.json` straight to bytes, exactly as `JSONReportRenderer.document` (Foundation's
 /// JSONEncoder: sorted keys, pretty printed, snake case, slashes unescaped) would write the same value, at a small
 /// part of its cost: the board's file holds every component's 90 days, and the encoder took most of a rewrite.
-/// Each type lists its keys already snake-cased and sorted; StatusJSONWriterTests holds both writers to the same bytes.
+/// Each type lists its keys already snake-cased and sorted; `StatusRenderingTests/summaryJSONEqualsTheEncoders`
+/// holds both writers to the same bytes.
 struct StatusJSONWriter {
     private(set) var bytes: [UInt8] = []
     private var depth = 0

@@ -123,12 +123,14 @@ public final class StatusStateStore {
         let meta = try encoder.encode(Meta(version: StatusStateStore.version, inputs: saved.inputs, rejected: saved.rejected))
         let tallies = try (changes.map { $0.tallies.sorted() } ?? Array(figures.tallies.indices))
             .map { ($0, try encoder.encode(figures.tallies[$0])) }
+        // A new incident takes its place in the order; a changed one keeps it. One opened and updated since the
+        // last save is in both: encoded and written once.
         let firstNew = changes?.incidentsSaved ?? 0
-        let changedIDs = (changes.map { Array($0.incidents) } ?? []) + figures.incidentOrder[firstNew...]
+        let placeOf = Dictionary(zip(figures.incidentOrder[firstNew...], firstNew...), uniquingKeysWith: { a, _ in a })
+        let changedIDs = figures.incidentOrder[firstNew...] + (changes?.incidents.filter { placeOf[$0] == nil } ?? [])
         let incidents = try changedIDs.compactMap { id in
             try figures.incidents[id].map { (id, try encoder.encode($0)) }
         }
-        let newIDs = Array(figures.incidentOrder[firstNew...].enumerated().map { ($0.element, firstNew + $0.offset) })
         let firstDelivery = changes?.deliveriesSaved ?? 0
         let deliveries = firstDelivery < figures.deliveries.count ? try encoder.encode(Array(figures.deliveries[firstDelivery...])) : nil
         try db.write { db in
@@ -140,11 +142,9 @@ public final class StatusStateStore {
                 try db.execute(sql: "INSERT INTO report_status_tally (position, value) VALUES (?, ?) ON CONFLICT(position) DO UPDATE SET value = excluded.value",
                                arguments: [position, value])
             }
-            // A new incident takes its place in the order; a changed one keeps it.
-            let position = Dictionary(newIDs, uniquingKeysWith: { a, _ in a })
             for (id, value) in incidents {
                 try db.execute(sql: "INSERT INTO report_status_incident (id, position, value) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET value = excluded.value",
-                               arguments: [id, position[id] ?? -1, value])
+                               arguments: [id, placeOf[id] ?? -1, value])
             }
             if let deliveries {
                 try db.execute(sql: "INSERT OR REPLACE INTO report_status_deliveries (first, value) VALUES (?, ?)",

@@ -54,7 +54,7 @@ public struct NATSTransport: StreamTransport {
                 layout = try jetStream.prepare(settings)
                 break
             } catch let failure as NATSError {
-                if let refusal = connection.refusal() { throw StageIOError(refusal.description) }
+                try connection.throwIfRefused()
                 guard failure.isUnreachable && !stop.isSet && (follow || Date() < deadline) else { throw failure }
                 if !warned { logger.warning("\(failure); waiting for the server") }
                 warned = true

@@ -113,6 +113,11 @@ final class NATSConnection: @unchecked Sendable {
                          status: NATS_CONNECTION_CLOSED, detail: last == NATS_OK || last == NATS_NO_SERVER ? "" : detail)
     }
 
+    /// Ends a stage's wait for its server once the server has refused it: the refusal as the stage's one line (exit 64).
+    func throwIfRefused() throws(StageIOError) {
+        if let refusal = refusal() { throw StageIOError(refusal.description) }
+    }
+
     var reconnects: Int { events.count.value }
 
     deinit {

@@ -52,7 +52,7 @@ final class NATSLineSource: SequencedLineSource {
                     subscription = try subscribe(from: lastSequence + 1)
                     subscribedAt = reconnects
                 } catch let e as NATSError where e.isUnreachable {
-                    if let refusal = jetStream.connection.refusal() { throw StageIOError(refusal.description) }
+                    try jetStream.connection.throwIfRefused()
                     logger.warning("\(e); trying again")
                     stop.sleep(0.5)
                     continue
@@ -71,7 +71,7 @@ final class NATSLineSource: SequencedLineSource {
                 continue
             }
             guard status == NATS_OK, let message else {
-                if let refusal = jetStream.connection.refusal() { throw StageIOError(refusal.description) }
+                try jetStream.connection.throwIfRefused()
                 var ignored = NATS_OK
                 let detail = nats_GetLastError(&ignored).map { String(cString: $0) } ?? ""
                 logger.warning("reading \(subject): \(String(cString: natsStatus_GetText(status))) \(detail); subscribing again from \(lastSequence + 1)")

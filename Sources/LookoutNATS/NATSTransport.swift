@@ -53,14 +53,12 @@ public struct NATSTransport: StreamTransport {
             do {
                 layout = try jetStream.prepare(settings)
                 break
-            } catch let failure as NATSError where failure.isUnreachable && !stop.isSet && (follow || Date() < deadline) {
-                if let refusal = connection.refusal() { throw StageIOError(refusal.description) }
+            } catch let failure as NATSError {
+                try connection.throwIfRefused()
+                guard failure.isUnreachable && !stop.isSet && (follow || Date() < deadline) else { throw failure }
                 if !warned { logger.warning("\(failure); waiting for the server") }
                 warned = true
                 stop.sleep(0.5)
-            } catch let failure as NATSError {
-                if let refusal = connection.refusal() { throw StageIOError(refusal.description) }
-                throw failure
             }
         }
         if let refusal = layout.refusalToRead(subject) { throw StageIOError("\(address): \(refusal)") }

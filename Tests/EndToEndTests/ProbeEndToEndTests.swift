@@ -285,15 +285,11 @@ final class LineCollector: @unchecked Sendable {
 
     func count(_ match: (String) -> Bool) -> Int { lines.filter(match).count }
 
-    /// Bounded by a number of 50 ms looks, not by the wall clock (as `RecordingServer.arrived`): in the full suite on
-    /// two cores this waiter can be starved of the cooperative pool for a minute, and a deadline then ran out before
-    /// it looked again at lines the child had long written (ProbeEndToEndTests under load). One last look at the end.
+    /// Bounded by a number of looks, not by the wall clock (`waitUntil`): in the full suite on two cores this waiter
+    /// can be starved of the cooperative pool for a minute, and a deadline then ran out before it looked again at lines
+    /// the child had long written (ProbeEndToEndTests under load).
     func waitFor(seconds: Double = 60, _ match: @escaping (String) -> Bool) async -> Bool {
-        for _ in 0..<Int(seconds * 20) {
-            if lines.contains(where: match) { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return lines.contains(where: match)
+        await waitUntil(timeout: seconds) { lines.contains(where: match) }
     }
 
     /// Waits for the end of the output (once; later calls return at once), at most a minute.

@@ -10,15 +10,9 @@ import Testing
     @Test func aCheckThatRanHasItsSeriesOnMetrics() async throws {
         let dir = try Fixtures.tempFolder("probe-metrics")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let config = dir.appendingPathComponent("config.yaml").path
-        try Data("""
-            tiers: {standard: {outage: warning}}
-            sites:
-              - id: acme
-                tier: standard
-                checks:
-                  - {id: acme-port, tcp: "127.0.0.1:\(LoopbackPort.free())", every: 1s}
-            """.utf8).write(to: URL(fileURLWithPath: config))
+        let config = try ProbeEndToEndTests.write(ProbeEndToEndTests.config("""
+                  - {id: acme-port, tcp: "127.0.0.1:\(LoopbackPort.free())"}
+            """), in: dir)
         let results = dir.appendingPathComponent("results.ndjson").path
         let port = LoopbackPort.free()
         var probe = try BackgroundStage("probe", ["--config", config, "--listen", "127.0.0.1:\(port)", "--output", results],
